@@ -1,0 +1,87 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "forge",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "ForgeCore", targets: ["ForgeCore"]),
+        .library(name: "ForgeRedis", targets: ["ForgeRedis"]),
+        .library(name: "ForgePostgres", targets: ["ForgePostgres"]),
+        .executable(name: "forge", targets: ["forge"]),
+        .executable(name: "forge-bench", targets: ["forge-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CHiredis",
+            pkgConfig: "hiredis",
+            providers: [.apt(["libhiredis-dev"]), .brew(["hiredis"])]
+        ),
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"]), .brew(["libpq"])]
+        ),
+        .target(name: "ForgeCore", swiftSettings: swiftSettings),
+        .target(
+            name: "ForgeIO",
+            dependencies: [.product(name: "NIOPosix", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ForgeRedis",
+            dependencies: [
+                "CHiredis", "ForgeCore", "ForgeIO",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ForgePostgres",
+            dependencies: [
+                "CLibPQ", "ForgeCore", "ForgeIO",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "forge",
+            dependencies: [
+                "ForgeCore", "ForgePostgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "forge-bench",
+            dependencies: [
+                "ForgeCore", "ForgeRedis", "ForgePostgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "ForgeCoreTests", dependencies: ["ForgeCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ForgeRedisTests",
+            dependencies: ["ForgeCore", "ForgeRedis"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ForgePostgresTests",
+            dependencies: ["ForgeCore", "ForgeRedis", "ForgePostgres"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

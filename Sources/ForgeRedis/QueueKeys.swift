@@ -1,0 +1,58 @@
+import ForgeCore
+
+/// Every Redis key Forge uses, derived in one place.
+///
+/// All keys of one queue share the hash tag `{<queue>}`, so each script touches a single slot and
+/// the layout runs unchanged on Redis Cluster. `namespace` (default `forge`) lets tests and
+/// several Forge installations share one Redis without seeing each other.
+public struct KeySpace: Sendable, Hashable {
+    public var namespace: String
+
+    public init(namespace: String = "forge") { self.namespace = namespace }
+
+    public func queue(_ name: QueueName) -> QueueKeys { QueueKeys(namespace: namespace, queue: name) }
+
+    /// SET of known queue names (global, cold: written on enqueue, read by admin and `*` workers).
+    public var queues: String { "\(namespace):queues" }
+    /// The scheduler leader lock.
+    public var leader: String { "\(namespace):leader" }
+    /// Monotonic counter handing out leader fencing tokens.
+    public var leaderEpoch: String { "\(namespace):leader:epoch" }
+}
+
+/// The keys of one queue.
+public struct QueueKeys: Sendable, Hashable {
+    public let queue: QueueName
+    /// `forge:{q}:`; scripts derive per-job keys from it (`<prefix>job:<id>`, `<prefix>unique:<key>`).
+    public let prefix: String
+
+    init(namespace: String, queue: QueueName) {
+        self.queue = queue
+        prefix = "\(namespace):{\(queue.rawValue)}:"
+    }
+
+    /// ZSET of runnable job ids; score orders by priority (high first), then FIFO.
+    public var ready: String { prefix + "ready" }
+    /// Counter giving ready entries their FIFO position.
+    public var readySeq: String { prefix + "ready:seq" }
+    /// ZSET of leased job ids, score = lease deadline (ms).
+    public var leased: String { prefix + "leased" }
+    /// Counter handing out lease fencing tokens.
+    public var leaseSeq: String { prefix + "lease:seq" }
+    /// ZSET of jobs waiting for their first run, score = run_at (ms).
+    public var scheduled: String { prefix + "scheduled" }
+    /// ZSET of jobs waiting to be retried, score = next attempt (ms).
+    public var retry: String { prefix + "retry" }
+    /// ZSET of dead letters, score = time of death (ms).
+    public var dead: String { prefix + "dead" }
+    /// Exists while the queue is paused.
+    public var paused: String { prefix + "paused" }
+    /// STREAM of job events for the history archiver.
+    public var events: String { prefix + "events" }
+    /// LIST idle workers block on; scripts push a token when work becomes ready.
+    public var wake: String { prefix + "wake" }
+    /// HASH of counters (enqueued, completed, retried, dead…).
+    public var stats: String { prefix + "stats" }
+
+    public func job(_ id: JobID) -> String { prefix + "job:" + id.rawValue }
+}

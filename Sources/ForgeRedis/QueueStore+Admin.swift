@@ -1,0 +1,89 @@
+import ForgeCore
+
+extension QueueStore {
+    /// Cancels a job; `queue` skips the lookup when the caller knows it.
+    public func cancel(_ id: JobID, queue: QueueName? = nil) async throws(RedisError) -> CancelOutcome {
+        guard let queue = try await locate(id, hint: queue) else { return .notFound }
+        let reply = try await redis.evaluate(CancelScript.call(keys.queue(queue), id: id, retentionMs: finishedRetentionMs))
+        return try CancelScript.parse(reply)
+    }
+
+    public func pause(_ queue: QueueName) async throws(RedisError) {
+        _ = try await redis.evaluate([
+            PauseScript.call(keys.queue(queue), paused: true),
+            ScriptCall(Self.registerQueues, keys: [keys.queues], arguments: [queue.rawValue]),
+        ])
+    }
+
+    public func resume(_ queue: QueueName) async throws(RedisError) {
+        _ = try await redis.evaluate(PauseScript.call(keys.queue(queue), paused: false))
+    }
+
+    /// Moves due scheduled and retrying jobs of `queue` to ready.
+    public func promoteDue(_ queue: QueueName, limit: Int = 1000) async throws(RedisError) -> SweepOutcome {
+        try PromoteScript.parse(try await redis.evaluate(PromoteScript.call(keys.queue(queue), limit: limit)))
+    }
+
+    /// Returns expired leases of `queue` to ready (or the dead set when out of attempts).
+    public func reclaimExpired(_ queue: QueueName, limit: Int = 1000) async throws(RedisError) -> SweepOutcome {
+        let call = ReclaimScript.call(keys.queue(queue), limit: limit, retentionMs: finishedRetentionMs)
+        return try ReclaimScript.parse(try await redis.evaluate(call))
+    }
+
+    /// Retries a dead letter with fresh attempts; `false` if it is not in the queue's DLQ.
+    public func reviveDead(_ id: JobID, queue: QueueName) async throws(RedisError) -> Bool {
+        try await redis.evaluate(ReviveScript.call(keys.queue(queue), id: id)).int == 1
+    }
+
+    /// Deletes a dead letter; `false` if it is not in the queue's DLQ.
+    public func removeDead(_ id: JobID, queue: QueueName) async throws(RedisError) -> Bool {
+        try await redis.evaluate(RemoveDeadScript.call(keys.queue(queue), id: id)).int == 1
+    }
+
+    /// Every queue that ever had a job enqueued or was paused.
+    public func queueNames() async throws(RedisError) -> [QueueName] {
+        let reply = try await redis.command(["SMEMBERS", keys.queues])
+        return (reply.array ?? []).compactMap { $0.string.flatMap { try? QueueName($0) } }.sorted()
+    }
+
+    /// Depth by state and the paused flag, in one round trip.
+    public func status(_ queue: QueueName) async throws(RedisError) -> QueueStatus {
+        let k = keys.queue(queue)
+        let replies = try await redis.pipeline([
+            ["ZCARD", k.scheduled], ["ZCARD", k.ready], ["ZCARD", k.leased], ["ZCARD", k.retry], ["ZCARD", k.dead],
+            ["HGET", k.stats, "completed"], ["EXISTS", k.paused],
+        ])
+        let n = replies.map { Int($0.int ?? 0) }
+        return QueueStatus(
+            name: queue, paused: n[6] == 1,
+            counts: QueueCounts(scheduled: n[0], pending: n[1], active: n[2], retrying: n[3], dead: n[4], completed: n[5])
+        )
+    }
+
+    /// Finds the queue holding a live job: one pipelined EXISTS per known queue. Job ids carry no
+    /// queue, and a global id → queue index would cost a cross-slot write on every enqueue.
+    public func locate(_ id: JobID, hint: QueueName? = nil) async throws(RedisError) -> QueueName? {
+        let candidates: [QueueName]
+        if let hint { candidates = [hint] } else { candidates = try await queueNames() }
+        guard !candidates.isEmpty else { return nil }
+        let replies = try await redis.pipeline(candidates.map { ["EXISTS", keys.queue($0).job(id)] })
+        return zip(candidates, replies).first { $0.1.int == 1 }?.0
+    }
+
+    /// A live job as stored in Redis, or `nil` when Redis no longer (or never) held it.
+    public func job(_ id: JobID, queue: QueueName? = nil) async throws(RedisError) -> JobRecord? {
+        guard let queue = try await locate(id, hint: queue) else { return nil }
+        let reply = try await redis.command(["HGETALL", keys.queue(queue).job(id)])
+        return JobHash.record(from: reply, id: id, queue: queue)
+    }
+
+    /// Dead letters of a queue, most recent first.
+    public func deadLetters(_ queue: QueueName, limit: Int = 100) async throws(RedisError) -> [JobRecord] {
+        let k = keys.queue(queue)
+        let ids = (try await redis.command(["ZREVRANGE", k.dead, "0", String(max(0, limit - 1))]).array ?? [])
+            .compactMap { $0.string.flatMap { try? JobID($0) } }
+        guard !ids.isEmpty else { return [] }
+        let replies = try await redis.pipeline(ids.map { ["HGETALL", k.job($0)] })
+        return zip(ids, replies).compactMap { JobHash.record(from: $0.1, id: $0.0, queue: queue) }
+    }
+}

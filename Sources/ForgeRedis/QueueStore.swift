@@ -1,0 +1,97 @@
+import ForgeCore
+
+/// The typed API over Forge's Redis layout: every state change is one script call.
+public final class QueueStore: Sendable {
+    public let redis: RedisClient
+    public let keys: KeySpace
+    /// How long a finished (completed or canceled) job stays readable in Redis; Postgres keeps it after.
+    public let finishedRetentionMs: Int64
+
+    public init(redis: RedisClient, keys: KeySpace = KeySpace(), finishedRetentionMs: Int64 = 3_600_000) {
+        self.redis = redis
+        self.keys = keys
+        self.finishedRetentionMs = finishedRetentionMs
+    }
+
+    /// Enqueues jobs in one round trip: one script call per queue, pipelined, plus the queue
+    /// registry update. Results come back in the order of `jobs`.
+    public func enqueue(_ jobs: [NewJob]) async throws(RedisError) -> [EnqueueResult] {
+        guard !jobs.isEmpty else { return [] }
+        var order: [QueueName] = []
+        var indicesByQueue: [QueueName: [Int]] = [:]
+        for (index, job) in jobs.enumerated() {
+            if indicesByQueue[job.queue] == nil { order.append(job.queue) }
+            indicesByQueue[job.queue, default: []].append(index)
+        }
+        let calls = order.map { queue in
+            EnqueueScript.call(keys.queue(queue), jobs: indicesByQueue[queue]!.map { jobs[$0] })
+        }
+        let registry = ScriptCall(Self.registerQueues, keys: [keys.queues], arguments: order.map(\.rawValue))
+        let replies = try await redis.evaluate(calls + [registry])
+        var results = [EnqueueResult?](repeating: nil, count: jobs.count)
+        for (queue, reply) in zip(order, replies) {
+            if case .error(let message) = reply { throw RedisError.server(message) }
+            for (index, result) in zip(indicesByQueue[queue]!, try EnqueueScript.parse(reply, queue: queue)) {
+                results[index] = result
+            }
+        }
+        return results.map { $0! }
+    }
+
+    public func enqueue(_ job: NewJob) async throws(RedisError) -> EnqueueResult {
+        try await enqueue([job])[0]
+    }
+
+    /// Leases up to `count` jobs from `queue`.
+    public func lease(
+        queue: QueueName, count: Int, visibilityMs: Int64, worker: String
+    ) async throws(RedisError) -> [LeasedJob] {
+        let reply = try await redis.evaluate(
+            LeaseScript.call(keys.queue(queue), count: count, visibilityMs: visibilityMs, worker: worker)
+        )
+        return try LeaseScript.parseJobs(reply, queue: queue)
+    }
+
+    /// Completes jobs of one queue and leases up to `leaseNext` more in the same round trip.
+    public func complete(
+        queue: QueueName, _ completions: [Completion], leaseNext: Int = 0, visibilityMs: Int64 = 30_000,
+        worker: String = ""
+    ) async throws(RedisError) -> AckOutcome {
+        let reply = try await redis.evaluate(
+            AckScript.call(
+                keys.queue(queue), acks: completions, retentionMs: finishedRetentionMs, leaseNext: leaseNext,
+                visibilityMs: visibilityMs, worker: worker
+            )
+        )
+        return try AckScript.parse(reply, queue: queue)
+    }
+
+    /// Records a failed attempt; retries after `retryDelayMs` if `retryable` and attempts remain.
+    public func fail(
+        queue: QueueName, _ lease: LeaseRef, error: String, retryable: Bool, retryDelayMs: Int64
+    ) async throws(RedisError) -> FailOutcome {
+        let reply = try await redis.evaluate(
+            FailScript.call(
+                keys.queue(queue), id: lease.id, token: lease.token, error: error, retryable: retryable,
+                delayMs: retryDelayMs
+            )
+        )
+        return try FailScript.parse(reply)
+    }
+
+    /// Heartbeat for leases of one queue.
+    public func extend(
+        queue: QueueName, _ leases: [LeaseRef], visibilityMs: Int64
+    ) async throws(RedisError) -> [ExtendOutcome] {
+        guard !leases.isEmpty else { return [] }
+        let reply = try await redis.evaluate(
+            ExtendScript.call(
+                keys.queue(queue), leases: leases, visibilityMs: visibilityMs, retentionMs: finishedRetentionMs
+            )
+        )
+        return try ExtendScript.parse(reply)
+    }
+
+    /// Adds queue names to the registry; idempotent.
+    static let registerQueues = LuaScript(name: "register-queues", source: "return redis.call('SADD', KEYS[1], unpack(ARGV))")
+}

@@ -1,0 +1,69 @@
+import ForgeCore
+
+/// Completes a batch of leased jobs and, in the same call, may lease the next ones.
+///
+/// KEYS: 1 leased, 2 events, 3 stats, then the lease keys: 4 ready, 5 leased, 6 paused, 7 events,
+///       8 lease:seq
+/// ARGV: 1 key prefix, 2 retention ms (TTL of a completed job's hash), 3 ack count n, then n
+///       triples `id, token, result` (`result` is JSON text or `''`), then lease count, visibility
+///       ms, worker id
+///
+/// Guarantees: an ack counts only if its token is the job's current one and the job is active
+/// (fencing); a stale ack changes nothing. Acked jobs leave `leased`, become `completed` with a
+/// `completed` event and expire after the retention TTL. Returns `{acks, leased}` where `acks`
+/// holds 1 (done) or 0 (stale) per item and `leased` is as the lease script's.
+/// One round trip per batch at steady state: River's batched completions, BullMQ's fetch-next.
+enum AckScript {
+    static let script = LuaScript(named: "ack", body: #"""
+        local prefix = ARGV[1]
+        local retention = ARGV[2]
+        local n = tonumber(ARGV[3])
+        local now = now_ms()
+        local acks = {}
+        local done = 0
+        for i = 0, n - 1 do
+          local id, token, result = ARGV[4 + i * 3], ARGV[5 + i * 3], ARGV[6 + i * 3]
+          local jk = prefix .. 'job:' .. id
+          local cur = redis.call('HMGET', jk, 'token', 'state')
+          if cur[1] == token and cur[2] == 'active' then
+            redis.call('ZREM', KEYS[1], id)
+            redis.call('HSET', jk, 'state', 'completed', 'finished_at', now, 'result', result)
+            redis.call('HDEL', jk, 'token', 'deadline')
+            emit(KEYS[2], jk, id, 'completed', 'completed', now, {'r', result})
+            redis.call('PEXPIRE', jk, retention)
+            acks[#acks + 1] = 1
+            done = done + 1
+          else
+            acks[#acks + 1] = 0
+          end
+        end
+        if done > 0 then redis.call('HINCRBY', KEYS[3], 'completed', done) end
+        local b = 4 + n * 3
+        local leased = lease_jobs(prefix, KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8],
+          tonumber(ARGV[b]), tonumber(ARGV[b + 1]), ARGV[b + 2], now)
+        return {acks, leased}
+        """#)
+
+    static func call(
+        _ keys: QueueKeys, acks: [Completion], retentionMs: Int64, leaseNext: Int, visibilityMs: Int64, worker: String
+    ) -> ScriptCall {
+        var arguments = [keys.prefix, String(retentionMs), String(acks.count)]
+        arguments.reserveCapacity(6 + acks.count * 3)
+        for ack in acks { arguments += [ack.id.rawValue, ack.token.rawValue, ack.result ?? ""] }
+        arguments += [String(leaseNext), String(visibilityMs), worker]
+        return ScriptCall(
+            script,
+            keys: [keys.leased, keys.events, keys.stats] + LeaseScript.leaseKeys(keys),
+            arguments: arguments
+        )
+    }
+
+    static func parse(_ reply: RedisValue, queue: QueueName) throws(RedisError) -> AckOutcome {
+        let parts = try reply.expectArray("ack")
+        guard parts.count == 2, let acks = parts[0].array else { throw RedisError.unexpectedReply("ack", reply) }
+        return AckOutcome(
+            completed: acks.map { $0.int == 1 },
+            leased: try LeaseScript.parseJobs(parts[1], queue: queue)
+        )
+    }
+}

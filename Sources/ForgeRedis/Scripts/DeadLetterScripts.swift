@@ -1,0 +1,53 @@
+import ForgeCore
+
+/// Puts a dead job back in line with a fresh set of attempts (a manual retry from the DLQ).
+///
+/// KEYS: 1 dead, 2 ready, 3 ready:seq, 4 events, 5 wake
+/// ARGV: 1 key prefix, 2 id
+///
+/// Guarantees: only a job in the dead set moves; its attempts reset to 0, it becomes `pending`
+/// with a `revived` event. Returns 1, or 0 when the job is not a dead letter of this queue.
+enum ReviveScript {
+    static let script = LuaScript(named: "revive", body: #"""
+        local prefix, id = ARGV[1], ARGV[2]
+        if redis.call('ZREM', KEYS[1], id) == 0 then return 0 end
+        local jk = prefix .. 'job:' .. id
+        local now = now_ms()
+        make_ready(KEYS[2], KEYS[3], id, redis.call('HGET', jk, 'priority') or '5')
+        redis.call('HSET', jk, 'state', 'pending', 'attempts', 0)
+        redis.call('HDEL', jk, 'finished_at')
+        emit(KEYS[4], jk, id, 'revived', 'pending', now, {'a', 0})
+        wake(KEYS[5], 1)
+        return 1
+        """#)
+
+    static func call(_ keys: QueueKeys, id: JobID) -> ScriptCall {
+        ScriptCall(
+            script,
+            keys: [keys.dead, keys.ready, keys.readySeq, keys.events, keys.wake],
+            arguments: [keys.prefix, id.rawValue]
+        )
+    }
+}
+
+/// Deletes a dead letter from Redis; Postgres keeps its history.
+///
+/// KEYS: 1 dead, 2 events
+/// ARGV: 1 key prefix, 2 id
+///
+/// Guarantees: only a job in the dead set is deleted, after a `removed` event so the archive
+/// records who went where. Returns 1, or 0 when the job is not a dead letter of this queue.
+enum RemoveDeadScript {
+    static let script = LuaScript(named: "remove-dead", body: #"""
+        local prefix, id = ARGV[1], ARGV[2]
+        if redis.call('ZREM', KEYS[1], id) == 0 then return 0 end
+        local jk = prefix .. 'job:' .. id
+        emit(KEYS[2], jk, id, 'removed', 'dead', now_ms(), {})
+        redis.call('DEL', jk)
+        return 1
+        """#)
+
+    static func call(_ keys: QueueKeys, id: JobID) -> ScriptCall {
+        ScriptCall(script, keys: [keys.dead, keys.events], arguments: [keys.prefix, id.rawValue])
+    }
+}

@@ -1,0 +1,56 @@
+import ForgeCore
+
+/// Moves due jobs from `scheduled` and `retry` to ready.
+///
+/// KEYS: 1 scheduled, 2 retry, 3 ready, 4 ready:seq, 5 events, 6 wake
+/// ARGV: 1 key prefix, 2 limit per set
+///
+/// Guarantees: only jobs whose time (score) is at or before Redis `TIME` move; each becomes
+/// `pending` with a `promoted` event and wakes an idle worker. Returns `{moved, next_due_ms}`
+/// where `next_due_ms` is the earliest remaining due time (or -1), so the promoter can sleep
+/// exactly until then instead of polling.
+enum PromoteScript {
+    static let script = LuaScript(named: "promote", body: #"""
+        local prefix, limit = ARGV[1], tonumber(ARGV[2])
+        local now = now_ms()
+        local moved = 0
+        local next_due = -1
+        for k = 1, 2 do
+          local ids = redis.call('ZRANGEBYSCORE', KEYS[k], '-inf', now, 'LIMIT', 0, limit)
+          for _, id in ipairs(ids) do
+            redis.call('ZREM', KEYS[k], id)
+            local jk = prefix .. 'job:' .. id
+            local priority = redis.call('HGET', jk, 'priority')
+            if priority then
+              make_ready(KEYS[3], KEYS[4], id, priority)
+              redis.call('HSET', jk, 'state', 'pending')
+              emit(KEYS[5], jk, id, 'promoted', 'pending', now, {})
+              moved = moved + 1
+            end
+          end
+          local first = redis.call('ZRANGE', KEYS[k], 0, 0, 'WITHSCORES')
+          if first[2] then
+            local due = tonumber(first[2])
+            if next_due < 0 or due < next_due then next_due = due end
+          end
+        end
+        if moved > 0 then wake(KEYS[6], moved) end
+        return {moved, next_due}
+        """#)
+
+    static func call(_ keys: QueueKeys, limit: Int) -> ScriptCall {
+        ScriptCall(
+            script,
+            keys: [keys.scheduled, keys.retry, keys.ready, keys.readySeq, keys.events, keys.wake],
+            arguments: [keys.prefix, String(limit)]
+        )
+    }
+
+    static func parse(_ reply: RedisValue) throws(RedisError) -> SweepOutcome {
+        let parts = try reply.expectArray("promote")
+        guard parts.count == 2, let moved = parts[0].int, let next = parts[1].int else {
+            throw RedisError.unexpectedReply("promote", reply)
+        }
+        return SweepOutcome(moved: Int(moved), died: 0, nextDueMs: next < 0 ? nil : next)
+    }
+}

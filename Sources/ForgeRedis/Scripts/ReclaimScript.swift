@@ -1,0 +1,68 @@
+import ForgeCore
+
+/// Takes back leases whose deadline has passed: the worker crashed, hung or lost its network.
+///
+/// KEYS: 1 leased, 2 ready, 3 ready:seq, 4 dead, 5 events, 6 wake, 7 stats
+/// ARGV: 1 key prefix, 2 limit, 3 retention ms
+///
+/// Guarantees: only leases past their deadline by Redis `TIME` are taken. The old token is
+/// deleted, so the previous owner can no longer ack, fail or extend (fencing). The expired
+/// attempt counts: a job with attempts left goes back to ready with a `lease_expired` event and a
+/// `lease expired` error; one without goes to the dead set. A job whose cancellation was pending
+/// becomes `canceled`. Returns `{requeued, died, next_deadline_ms}` (-1 when nothing is leased).
+enum ReclaimScript {
+    static let script = LuaScript(named: "reclaim", body: #"""
+        local prefix, limit, retention = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+        local now = now_ms()
+        local requeued, died = 0, 0
+        local err = 'lease expired'
+        local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, limit)
+        for _, id in ipairs(ids) do
+          redis.call('ZREM', KEYS[1], id)
+          local jk = prefix .. 'job:' .. id
+          local f = redis.call('HMGET', jk, 'attempts', 'max_attempts', 'priority', 'cancel')
+          if f[1] then
+            redis.call('HDEL', jk, 'token', 'deadline')
+            local attempts = tonumber(f[1])
+            if f[4] == '1' then
+              redis.call('HSET', jk, 'state', 'canceled', 'finished_at', now)
+              emit(KEYS[5], jk, id, 'canceled', 'canceled', now, {})
+              redis.call('PEXPIRE', jk, retention)
+            elseif attempts >= tonumber(f[2]) then
+              redis.call('HSET', jk, 'state', 'dead', 'last_error', err, 'finished_at', now)
+              redis.call('ZADD', KEYS[4], now, id)
+              emit(KEYS[5], jk, id, 'died', 'dead', now, {'a', attempts, 'e', err})
+              redis.call('HINCRBY', KEYS[7], 'dead', 1)
+              died = died + 1
+            else
+              make_ready(KEYS[2], KEYS[3], id, f[3])
+              redis.call('HSET', jk, 'state', 'pending', 'last_error', err)
+              emit(KEYS[5], jk, id, 'lease_expired', 'pending', now, {'a', attempts, 'e', err})
+              requeued = requeued + 1
+            end
+          end
+        end
+        if requeued > 0 then wake(KEYS[6], requeued) end
+        if requeued + died > 0 then redis.call('HINCRBY', KEYS[7], 'expired', requeued + died) end
+        local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+        local next_deadline = -1
+        if first[2] then next_deadline = tonumber(first[2]) end
+        return {requeued, died, next_deadline}
+        """#)
+
+    static func call(_ keys: QueueKeys, limit: Int, retentionMs: Int64) -> ScriptCall {
+        ScriptCall(
+            script,
+            keys: [keys.leased, keys.ready, keys.readySeq, keys.dead, keys.events, keys.wake, keys.stats],
+            arguments: [keys.prefix, String(limit), String(retentionMs)]
+        )
+    }
+
+    static func parse(_ reply: RedisValue) throws(RedisError) -> SweepOutcome {
+        let parts = try reply.expectArray("reclaim")
+        guard parts.count == 3, let requeued = parts[0].int, let died = parts[1].int, let next = parts[2].int else {
+            throw RedisError.unexpectedReply("reclaim", reply)
+        }
+        return SweepOutcome(moved: Int(requeued), died: Int(died), nextDueMs: next < 0 ? nil : next)
+    }
+}

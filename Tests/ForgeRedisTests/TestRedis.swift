@@ -1,0 +1,53 @@
+import ForgeCore
+import ForgeRedis
+import Foundation
+
+/// A real Redis for tests (`FORGE_TEST_REDIS_URL`, started by scripts/test.sh), with a key
+/// namespace of the test's own so tests run in parallel without seeing each other.
+struct TestRedis {
+    let client: RedisClient
+    let store: QueueStore
+    let keys: KeySpace
+
+    static var configuration: RedisConfiguration {
+        let url = ProcessInfo.processInfo.environment["FORGE_TEST_REDIS_URL"] ?? "redis://127.0.0.1:16379"
+        return try! RedisConfiguration(url: url, setting: "FORGE_TEST_REDIS_URL", poolSize: 8)
+    }
+
+    static func with<T>(
+        finishedRetentionMs: Int64 = 60_000,
+        _ body: (TestRedis) async throws -> T
+    ) async throws -> T {
+        let client = RedisClient(configuration: configuration)
+        let keys = KeySpace(namespace: "t-\(UUID().uuidString.prefix(8).lowercased())")
+        let redis = TestRedis(
+            client: client,
+            store: QueueStore(redis: client, keys: keys, finishedRetentionMs: finishedRetentionMs),
+            keys: keys
+        )
+        defer { Task { await redis.cleanUp() } }
+        return try await body(redis)
+    }
+
+    /// Deletes every key of this test's namespace.
+    func cleanUp() async {
+        let found = (try? await client.command(["KEYS", "\(keys.namespace):*"]))?.array ?? []
+        let names = found.compactMap(\.string)
+        if !names.isEmpty { _ = try? await client.command(["DEL"] + names) }
+        await client.shutdown()
+    }
+}
+
+func job(
+    _ type: String = "noop", queue: String = "q", priority: Int? = nil, delayMs: Int64? = nil,
+    maxAttempts: Int? = nil, uniqueKey: String? = nil, uniqueForMs: Int64? = nil, payload: String? = nil
+) -> NewJob {
+    try! NewJob(
+        queue: queue, type: type, payload: payload, priority: priority, delayMs: delayMs, maxAttempts: maxAttempts,
+        uniqueKey: uniqueKey, uniqueForMs: uniqueForMs
+    )
+}
+
+let q = try! QueueName("q")
+
+func sleep(ms: Int) async throws { try await Task.sleep(for: .milliseconds(ms)) }

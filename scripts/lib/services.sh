@@ -1,0 +1,81 @@
+# Private Redis and Postgres on loopback for tests and the local stack. Source this file.
+# Nothing here touches a system-wide server: every instance lives in its own data directory.
+
+forge_need_packages() {
+  local missing=()
+  command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+  command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+  pkg-config --exists hiredis 2>/dev/null || missing+=(libhiredis-dev)
+  pkg-config --exists libpq 2>/dev/null || missing+=(libpq-dev)
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing ${missing[*]}" >&2
+    if [ "$(id -u)" -ne 0 ]; then
+      echo "error: need root (or sudo) to apt-get install ${missing[*]}" >&2
+      return 1
+    fi
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+forge_pg_bin() {
+  ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1
+}
+
+# Runs a command as the postgres user when we are root: Postgres refuses to run as root.
+forge_as_pg() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# forge_start_redis DIR PORT [extra redis-server args...]
+forge_start_redis() {
+  local dir=$1 port=$2
+  shift 2
+  mkdir -p "$dir"
+  redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --daemonize yes \
+    --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --save '' "$@"
+  for _ in $(seq 1 50); do
+    redis-cli -p "$port" ping >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "error: redis-server did not start on port $port; see $dir/redis.log" >&2
+  return 1
+}
+
+forge_stop_redis() {
+  local dir=$1 port=$2
+  redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true
+  [ -f "$dir/redis.pid" ] && kill "$(cat "$dir/redis.pid")" 2>/dev/null || true
+}
+
+# forge_start_postgres DIR PORT: initdb on first use, then start; creates role and database "forge".
+forge_start_postgres() {
+  local dir=$1 port=$2 bin
+  bin=$(forge_pg_bin)
+  mkdir -p "$dir"
+  if [ "$(id -u)" -eq 0 ]; then chown postgres "$dir"; fi
+  chmod 700 "$dir"
+  if [ ! -f "$dir/data/PG_VERSION" ]; then
+    forge_as_pg "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 >"$dir/initdb.log" 2>&1 || {
+      cat "$dir/initdb.log" >&2
+      return 1
+    }
+  fi
+  forge_as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
+    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null || {
+    cat "$dir/postgres.log" >&2
+    return 1
+  }
+  psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -qAt \
+    -c "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'forge') THEN CREATE ROLE forge LOGIN SUPERUSER; END IF; END \$\$;" >/dev/null
+  if [ "$(psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -qAt -c "SELECT 1 FROM pg_database WHERE datname = 'forge'")" != 1 ]; then
+    psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -q -c "CREATE DATABASE forge OWNER forge" >/dev/null
+  fi
+}
+
+forge_stop_postgres() {
+  local dir=$1
+  [ -f "$dir/data/postmaster.pid" ] || return 0
+  forge_as_pg "$(forge_pg_bin)/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+}
