@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "ForgeCore", targets: ["ForgeCore"]),
         .library(name: "ForgeRedis", targets: ["ForgeRedis"]),
         .library(name: "ForgePostgres", targets: ["ForgePostgres"]),
+        .library(name: "ForgeScheduler", targets: ["ForgeScheduler"]),
         .executable(name: "forge", targets: ["forge"]),
         .executable(name: "forge-bench", targets: ["forge-bench"]),
     ],
@@ -20,6 +21,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         .systemLibrary(
@@ -56,6 +62,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "ForgeObservability",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ForgeScheduler",
+            dependencies: ["ForgeCore", "ForgeRedis", "ForgePostgres"],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "forge",
             dependencies: [
@@ -67,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "forge-bench",
             dependencies: [
-                "ForgeCore", "ForgeRedis", "ForgePostgres",
+                "ForgeCore", "ForgeRedis", "ForgePostgres", "ForgeScheduler",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -80,7 +104,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ForgePostgresTests",
-            dependencies: ["ForgeCore", "ForgeRedis", "ForgePostgres"],
+            dependencies: ["ForgeCore", "ForgeRedis", "ForgePostgres", "ForgeScheduler"],
             swiftSettings: swiftSettings
         ),
     ]

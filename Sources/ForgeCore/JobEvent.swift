@@ -9,12 +9,14 @@ public struct JobEvent: Sendable, Hashable {
         case leaseExpired = "lease_expired"
         case revived
         case removed
+        /// A worker gave the lease back unfinished (graceful drain); the attempt does not count.
+        case released
 
         /// Transitions worth an audit row in `job_events`; the rest only update `jobs`.
         public var isAudited: Bool {
             switch self {
             case .retried, .died, .canceled, .leaseExpired, .revived, .removed: true
-            case .enqueued, .started, .completed, .promoted: false
+            case .enqueued, .started, .completed, .promoted, .released: false
             }
         }
     }

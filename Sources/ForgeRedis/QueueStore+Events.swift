@@ -39,7 +39,7 @@ extension QueueStore {
                     guard let pair = entry.array, pair.count == 2, let id = pair[0].string, seen.insert(id).inserted
                     else { continue }
                     batch.entryIDs.append(id)
-                    if let event = EventFields.parse(pair[1], streamID: id, queue: queue) { batch.events.append(event) }
+                    batch.events += EventFields.parse(pair[1], streamID: id, queue: queue)
                 }
             }
         }
@@ -63,14 +63,26 @@ extension QueueStore {
     }
 }
 
-/// The stream entry layout written by the prelude's `emit`.
+/// The stream entry layout written by the prelude's `event`: one or more events per entry, each
+/// a run of field-value pairs starting with `j` (the job id).
 enum EventFields {
-    static func parse(_ value: RedisValue, streamID: String, queue: QueueName) -> JobEvent? {
-        guard let flat = value.array else { return nil }
-        var f: [String: String] = [:]
+    static func parse(_ value: RedisValue, streamID: String, queue: QueueName) -> [JobEvent] {
+        guard let flat = value.array else { return [] }
+        var events: [JobEvent] = []
+        var fields: [String: String] = [:]
         for index in stride(from: 0, to: flat.count - 1, by: 2) {
-            if let key = flat[index].string { f[key] = flat[index + 1].string }
+            guard let key = flat[index].string else { continue }
+            if key == "j", !fields.isEmpty {
+                if let event = event(fields, streamID: streamID, queue: queue) { events.append(event) }
+                fields.removeAll(keepingCapacity: true)
+            }
+            fields[key] = flat[index + 1].string
         }
+        if let event = event(fields, streamID: streamID, queue: queue) { events.append(event) }
+        return events
+    }
+
+    private static func event(_ f: [String: String], streamID: String, queue: QueueName) -> JobEvent? {
         guard let id = f["j"].flatMap({ try? JobID($0) }), let seq = f["s"].flatMap({ Int($0) }),
             let kind = f["k"].flatMap(JobEvent.Kind.init(rawValue:)), let state = f["st"].flatMap(JobState.init(rawValue:)),
             let at = f["t"].flatMap({ Int64($0) })

@@ -17,21 +17,27 @@ public final class QueueStore: Sendable {
     /// registry update. Results come back in the order of `jobs`.
     public func enqueue(_ jobs: [NewJob]) async throws(RedisError) -> [EnqueueResult] {
         guard !jobs.isEmpty else { return [] }
-        var order: [QueueName] = []
-        var indicesByQueue: [QueueName: [Int]] = [:]
+        // Group by queue (one script call per queue and chunk), remembering request positions.
+        var groups: [(queue: QueueName, indices: [Int])] = []
+        var groupOfQueue: [QueueName: Int] = [:]
         for (index, job) in jobs.enumerated() {
-            if indicesByQueue[job.queue] == nil { order.append(job.queue) }
-            indicesByQueue[job.queue, default: []].append(index)
+            if let group = groupOfQueue[job.queue], groups[group].indices.count < EnqueueScript.maxJobsPerCall {
+                groups[group].indices.append(index)
+            } else {
+                groupOfQueue[job.queue] = groups.count
+                groups.append((job.queue, [index]))
+            }
         }
-        let calls = order.map { queue in
-            EnqueueScript.call(keys.queue(queue), jobs: indicesByQueue[queue]!.map { jobs[$0] })
+        let calls = groups.map { group in
+            EnqueueScript.call(keys.queue(group.queue), jobs: group.indices.map { jobs[$0] })
         }
-        let registry = ScriptCall(Self.registerQueues, keys: [keys.queues], arguments: order.map(\.rawValue))
+        let names = Set(groups.map(\.queue.rawValue)).sorted()
+        let registry = ScriptCall(Self.registerQueues, keys: [keys.queues], arguments: names)
         let replies = try await redis.evaluate(calls + [registry])
         var results = [EnqueueResult?](repeating: nil, count: jobs.count)
-        for (queue, reply) in zip(order, replies) {
+        for (group, reply) in zip(groups, replies) {
             if case .error(let message) = reply { throw RedisError.server(message) }
-            for (index, result) in zip(indicesByQueue[queue]!, try EnqueueScript.parse(reply, queue: queue)) {
+            for (index, result) in zip(group.indices, try EnqueueScript.parse(reply, queue: group.queue)) {
                 results[index] = result
             }
         }
@@ -90,6 +96,14 @@ public final class QueueStore: Sendable {
             )
         )
         return try ExtendScript.parse(reply)
+    }
+
+    /// Gives unfinished leases back to the queue at once (graceful drain); returns how many moved.
+    @discardableResult
+    public func release(queue: QueueName, _ leases: [LeaseRef]) async throws(RedisError) -> Int {
+        guard !leases.isEmpty else { return 0 }
+        let call = ReleaseScript.call(keys.queue(queue), leases: leases, retentionMs: finishedRetentionMs)
+        return Int(try await redis.evaluate(call).int ?? 0)
     }
 
     /// Adds queue names to the registry; idempotent.

@@ -60,16 +60,18 @@ import Testing
     }
 
     @Test func completedJobKeepsItsResultUntilRetentionExpires() async throws {
-        try await TestRedis.with(finishedRetentionMs: 150) { redis in
+        try await TestRedis.with(finishedRetentionMs: 90_000) { redis in
             let new = job()
             _ = try await redis.store.enqueue(new)
             let leased = try #require(try await redis.store.lease(queue: q, count: 1, visibilityMs: 30_000, worker: "w").first)
+            let live = try await redis.client.command(["PTTL", redis.keys.queue(q).job(new.id)])
+            #expect(live.int == -1)
             _ = try await redis.store.complete(queue: q, [Completion(id: leased.id, token: leased.token, result: "42")])
             let done = try #require(try await redis.store.job(new.id))
             #expect(done.state == .completed)
             #expect(done.result == "42")
-            try await sleep(ms: 300)
-            #expect(try await redis.store.job(new.id) == nil)
+            let ttl = try #require(try await redis.client.command(["PTTL", redis.keys.queue(q).job(new.id)]).int)
+            #expect((1...90_000).contains(ttl))
         }
     }
 

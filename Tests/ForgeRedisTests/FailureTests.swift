@@ -11,19 +11,19 @@ import Testing
                 let leased = try #require(try await redis.store.lease(queue: q, count: 1, visibilityMs: 30_000, worker: "w").first)
                 #expect(leased.attempts == attempt)
                 let outcome = try await redis.store.fail(
-                    queue: q, LeaseRef(leased), error: "boom \(attempt)", retryable: true, retryDelayMs: 100
+                    queue: q, LeaseRef(leased), error: "boom \(attempt)", retryable: true, retryDelayMs: 3_600_000
                 )
                 if attempt < 3 {
                     guard case .retrying(let at) = outcome else {
                         Issue.record("attempt \(attempt): expected retrying, got \(outcome)")
                         return
                     }
-                    #expect(at - leased.leasedAtMs >= 100)
+                    #expect(at - leased.leasedAtMs >= 3_600_000)
                     #expect(try await redis.store.job(new.id)?.state == .retrying)
                     // Not due yet: the backoff delay holds it back.
                     #expect(try await redis.store.promoteDue(q).moved == 0)
                     #expect(try await redis.store.lease(queue: q, count: 1, visibilityMs: 1_000, worker: "w").isEmpty)
-                    try await sleep(ms: 150)
+                    try await redis.makeDue(new.id, in: \.retry)
                     #expect(try await redis.store.promoteDue(q).moved == 1)
                 } else {
                     #expect(outcome == .dead)

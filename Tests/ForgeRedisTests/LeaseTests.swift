@@ -40,14 +40,14 @@ import Testing
     @Test func delayedJobIsNotLeasedBeforeItsTime() async throws {
         try await TestRedis.with { redis in
             let later = job(delayMs: 3_600_000)
-            let soon = job(delayMs: 150)
+            let soon = job(delayMs: 3_600_000)
             let results = try await redis.store.enqueue([later, soon])
             #expect(results.map(\.state) == [.scheduled, .scheduled])
             #expect(try await redis.store.lease(queue: q, count: 10, visibilityMs: 1_000, worker: "w").isEmpty)
             let early = try await redis.store.promoteDue(q)
             #expect(early.moved == 0)
             #expect(early.nextDueMs != nil)
-            try await sleep(ms: 250)
+            try await redis.makeDue(soon.id, in: \.scheduled)
             let due = try await redis.store.promoteDue(q)
             #expect(due.moved == 1)
             let leased = try await redis.store.lease(queue: q, count: 10, visibilityMs: 1_000, worker: "w")
@@ -59,9 +59,9 @@ import Testing
         try await TestRedis.with { redis in
             let new = job()
             _ = try await redis.store.enqueue(new)
-            let first = try #require(try await redis.store.lease(queue: q, count: 1, visibilityMs: 100, worker: "a").first)
+            let first = try #require(try await redis.store.lease(queue: q, count: 1, visibilityMs: 60_000, worker: "a").first)
             #expect(try await redis.store.reclaimExpired(q).moved == 0)
-            try await sleep(ms: 200)
+            try await redis.makeDue(first.id, in: \.leased)
             let sweep = try await redis.store.reclaimExpired(q)
             #expect(sweep.moved == 1)
             let second = try #require(try await redis.store.lease(queue: q, count: 1, visibilityMs: 30_000, worker: "b").first)
@@ -80,8 +80,8 @@ import Testing
         try await TestRedis.with { redis in
             let new = job(maxAttempts: 1)
             _ = try await redis.store.enqueue(new)
-            _ = try await redis.store.lease(queue: q, count: 1, visibilityMs: 50, worker: "a")
-            try await sleep(ms: 120)
+            _ = try await redis.store.lease(queue: q, count: 1, visibilityMs: 60_000, worker: "a")
+            try await redis.makeDue(new.id, in: \.leased)
             let sweep = try await redis.store.reclaimExpired(q)
             #expect(sweep.died == 1)
             let dead = try #require(try await redis.store.job(new.id))
@@ -107,16 +107,15 @@ import Testing
     @Test func heartbeatExtendsTheDeadline() async throws {
         try await TestRedis.with { redis in
             _ = try await redis.store.enqueue(job())
-            let leased = try #require(try await redis.store.lease(queue: q, count: 1, visibilityMs: 150, worker: "w").first)
-            try await sleep(ms: 80)
-            let outcome = try await redis.store.extend(queue: q, [LeaseRef(leased)], visibilityMs: 10_000)
+            let leased = try #require(try await redis.store.lease(queue: q, count: 1, visibilityMs: 1_000, worker: "w").first)
+            let outcome = try await redis.store.extend(queue: q, [LeaseRef(leased)], visibilityMs: 600_000)
             guard case .extended(let deadline) = outcome.first else {
                 Issue.record("expected extended, got \(outcome)")
                 return
             }
-            #expect(deadline > leased.deadlineMs)
-            try await sleep(ms: 150)
-            #expect(try await redis.store.reclaimExpired(q).moved == 0)
+            #expect(deadline >= leased.deadlineMs + 599_000)
+            let score = try await redis.client.command(["ZSCORE", redis.keys.queue(q).leased, leased.id.rawValue])
+            #expect(score.int == deadline)
         }
     }
 
@@ -141,6 +140,23 @@ import Testing
             #expect(try await woke == q)
             #expect(try await listener.wait(for: [other], timeoutMs: 50) == nil)
             await listener.shutdown()
+        }
+    }
+}
+
+@Suite struct ReleaseTests {
+    @Test func releasedLeaseIsReadyAtOnceWithoutSpendingAnAttempt() async throws {
+        try await TestRedis.with { redis in
+            let new = job()
+            _ = try await redis.store.enqueue(new)
+            let first = try #require(try await redis.store.lease(queue: q, count: 1, visibilityMs: 60_000, worker: "a").first)
+            #expect(try await redis.store.release(queue: q, [LeaseRef(first)]) == 1)
+            // Fenced: releasing again with the old token does nothing.
+            #expect(try await redis.store.release(queue: q, [LeaseRef(first)]) == 0)
+            let second = try #require(try await redis.store.lease(queue: q, count: 1, visibilityMs: 60_000, worker: "b").first)
+            #expect(second.id == new.id)
+            #expect(second.attempts == 1)
+            #expect(try await redis.store.complete(queue: q, [Completion(id: first.id, token: first.token)]).completed == [false])
         }
     }
 }

@@ -51,3 +51,12 @@ func job(
 let q = try! QueueName("q")
 
 func sleep(ms: Int) async throws { try await Task.sleep(for: .milliseconds(ms)) }
+
+extension TestRedis {
+    /// Makes a job's time in one of the queue's ZSETs (scheduled, retry, leased) lie in the past,
+    /// as if the clock had moved on, so time-based tests need no sleeps.
+    func makeDue(_ id: JobID, in set: KeyPath<QueueKeys, String>, queue: QueueName = q) async throws {
+        let reply = try await client.command(["ZADD", keys.queue(queue)[keyPath: set], "XX", "CH", "1", id.rawValue])
+        precondition(reply.int == 1, "job \(id) is not in \(keys.queue(queue)[keyPath: set])")
+    }
+}

@@ -19,28 +19,32 @@ enum AckScript {
         local retention = ARGV[2]
         local n = tonumber(ARGV[3])
         local now = now_ms()
+        local now_s = int(now)
         local acks = {}
-        local done = 0
+        local zrem = {'ZREM', KEYS[1]}
         for i = 0, n - 1 do
           local id, token, result = ARGV[4 + i * 3], ARGV[5 + i * 3], ARGV[6 + i * 3]
           local jk = prefix .. 'job:' .. id
-          local cur = redis.call('HMGET', jk, 'token', 'state')
+          local cur = redis.call('HMGET', jk, 'token', 'state', 'seq')
           if cur[1] == token and cur[2] == 'active' then
-            redis.call('ZREM', KEYS[1], id)
-            redis.call('HSET', jk, 'state', 'completed', 'finished_at', now, 'result', result)
-            redis.call('HDEL', jk, 'token', 'deadline')
-            emit(KEYS[2], jk, id, 'completed', 'completed', now, {'r', result})
+            local seq = int(tonumber(cur[3]) + 1)
+            redis.call('HSET', jk, 'state', 'completed', 'finished_at', now_s, 'result', result, 'token', '', 'seq', seq)
             redis.call('PEXPIRE', jk, retention)
+            zrem[#zrem + 1] = id
+            event(KEYS[2], id, seq, 'completed', 'completed', now_s, {'r', result})
             acks[#acks + 1] = 1
-            done = done + 1
           else
             acks[#acks + 1] = 0
           end
         end
-        if done > 0 then redis.call('HINCRBY', KEYS[3], 'completed', done) end
+        if #zrem > 2 then
+          redis.call(unpack(zrem))
+          redis.call('HINCRBY', KEYS[3], 'completed', #zrem - 2)
+        end
         local b = 4 + n * 3
         local leased = lease_jobs(prefix, KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8],
           tonumber(ARGV[b]), tonumber(ARGV[b + 1]), ARGV[b + 2], now)
+        flush_events(KEYS[2])
         return {acks, leased}
         """#)
 

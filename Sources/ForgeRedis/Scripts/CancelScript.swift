@@ -28,6 +28,7 @@ enum CancelScript {
         redis.call('HSET', jk, 'state', 'canceled', 'finished_at', now)
         emit(KEYS[4], jk, id, 'canceled', 'canceled', now, {})
         redis.call('PEXPIRE', jk, ARGV[3])
+        flush_events(KEYS[4])
         return {'canceled', state}
         """#)
 

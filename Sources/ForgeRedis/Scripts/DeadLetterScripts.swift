@@ -18,6 +18,7 @@ enum ReviveScript {
         redis.call('HDEL', jk, 'finished_at')
         emit(KEYS[4], jk, id, 'revived', 'pending', now, {'a', 0})
         wake(KEYS[5], 1)
+        flush_events(KEYS[4])
         return 1
         """#)
 
@@ -44,6 +45,7 @@ enum RemoveDeadScript {
         local jk = prefix .. 'job:' .. id
         emit(KEYS[2], jk, id, 'removed', 'dead', now_ms(), {})
         redis.call('DEL', jk)
+        flush_events(KEYS[2])
         return 1
         """#)
 

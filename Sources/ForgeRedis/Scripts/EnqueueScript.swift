@@ -12,13 +12,18 @@ import ForgeCore
 /// scheduled, and its `enqueued` event are written together. Returns `{id, state, created}` per job.
 enum EnqueueScript {
     static let fieldsPerJob = 12
+    /// Jobs per script call; a bigger batch becomes several calls in one pipeline. Bounds the
+    /// argument lists Lua unpacks (ZADD of a whole batch) and the time Redis spends in one call.
+    static let maxJobsPerCall = 500
 
     static let script = LuaScript(named: "enqueue", body: #"""
         local prefix = ARGV[1]
         local n = tonumber(ARGV[2])
         local now = now_ms()
+        local now_s = int(now)
         local out = {}
-        local ready_count = 0
+        local ready = {}
+        local scheduled = {'ZADD', KEYS[3]}
         local created = 0
         for i = 0, n - 1 do
           local b = 2 + i * 12
@@ -38,26 +43,29 @@ enum EnqueueScript {
             local run_at = now
             if kind == 'at' then run_at = start elseif kind == 'after' then run_at = now + start end
             local state = 'pending'
-            if run_at > now then state = 'scheduled' else run_at = now end
-            local jk = prefix .. 'job:' .. id
-            redis.call('HSET', jk, 'id', id, 'type', ARGV[b + 2], 'payload', ARGV[b + 3],
-              'priority', ARGV[b + 4], 'state', state, 'attempts', 0, 'max_attempts', ARGV[b + 7],
+            if run_at > now then state = 'scheduled'; run_at = int(run_at) else run_at = now_s end
+            redis.call('HSET', prefix .. 'job:' .. id, 'id', id, 'type', ARGV[b + 2], 'payload', ARGV[b + 3],
+              'priority', ARGV[b + 4], 'state', state, 'attempts', '0', 'max_attempts', ARGV[b + 7],
               'timeout_ms', ARGV[b + 8], 'backoff_base', ARGV[b + 9], 'backoff_cap', ARGV[b + 10],
-              'created_at', now, 'run_at', run_at, 'unique_key', ukey, 'seq', 0)
+              'created_at', now_s, 'run_at', run_at, 'unique_key', ukey, 'seq', '1')
             if state == 'pending' then
-              make_ready(KEYS[1], KEYS[2], id, ARGV[b + 4])
-              ready_count = ready_count + 1
+              ready[#ready + 1] = ARGV[b + 4]
+              ready[#ready + 1] = id
             else
-              redis.call('ZADD', KEYS[3], run_at, id)
+              scheduled[#scheduled + 1] = run_at
+              scheduled[#scheduled + 1] = id
             end
-            emit(KEYS[4], jk, id, 'enqueued', state, now, {'ty', ARGV[b + 2], 'p', ARGV[b + 3],
-              'pr', ARGV[b + 4], 'ma', ARGV[b + 7], 'ra', run_at, 'u', ukey, 'c', now})
+            event(KEYS[4], id, '1', 'enqueued', state, now_s, {'ty', ARGV[b + 2], 'p', ARGV[b + 3],
+              'pr', ARGV[b + 4], 'ma', ARGV[b + 7], 'ra', run_at, 'u', ukey})
             created = created + 1
             out[#out + 1] = {id, state, 1}
           end
         end
-        if ready_count > 0 then wake(KEYS[5], ready_count) end
+        make_ready_batch(KEYS[1], KEYS[2], ready)
+        if #scheduled > 2 then redis.call(unpack(scheduled)) end
+        if #ready > 0 then wake(KEYS[5], #ready / 2) end
         if created > 0 then redis.call('HINCRBY', KEYS[6], 'enqueued', created) end
+        flush_events(KEYS[4])
         return out
         """#)
 

@@ -35,6 +35,7 @@ enum ExtendScript {
             out[#out + 1] = deadline
           end
         end
+        flush_events(KEYS[2])
         return out
         """#)
 

@@ -11,8 +11,10 @@ import ForgeCore
 /// Returns one array per job (see ``parseJobs(_:queue:)``).
 enum LeaseScript {
     static let script = LuaScript(named: "lease", body: #"""
-        return lease_jobs(ARGV[1], KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5],
+        local out = lease_jobs(ARGV[1], KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5],
           tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], now_ms())
+        flush_events(KEYS[4])
+        return out
         """#)
 
     static func call(_ keys: QueueKeys, count: Int, visibilityMs: Int64, worker: String) -> ScriptCall {

@@ -35,6 +35,7 @@ enum PromoteScript {
           end
         end
         if moved > 0 then wake(KEYS[6], moved) end
+        flush_events(KEYS[5])
         return {moved, next_due}
         """#)
 

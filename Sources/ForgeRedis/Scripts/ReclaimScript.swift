@@ -47,6 +47,7 @@ enum ReclaimScript {
         local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
         local next_deadline = -1
         if first[2] then next_deadline = tonumber(first[2]) end
+        flush_events(KEYS[5])
         return {requeued, died, next_deadline}
         """#)
 

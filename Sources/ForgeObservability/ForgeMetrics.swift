@@ -1,0 +1,129 @@
+import Prometheus
+
+/// Forge's metric families, named as DESIGN.md's contract says, each with HELP text.
+///
+/// Label values come from bounded sets (queue names, registered job types, route templates,
+/// status codes), never from job ids. One registry per process, rendered by `/metrics`.
+public final class ForgeMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+
+    /// Wait: from enqueue or run_at to start, 1 ms … 1 h.
+    public static let waitBuckets: [Double] = [
+        0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 1800, 3600,
+    ]
+    /// Run time of a handler, 1 ms … 10 min.
+    public static let runBuckets: [Double] = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600]
+    /// HTTP request latency, 0.5 ms … 10 s.
+    public static let httpBuckets: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+    }
+
+    public func jobsEnqueued(queue: String, type: String) -> Counter {
+        counter("forge_jobs_enqueued_total", "Jobs accepted into a queue.", [("queue", queue), ("type", type)])
+    }
+
+    public func jobsCompleted(queue: String, type: String) -> Counter {
+        counter("forge_jobs_completed_total", "Jobs whose handler succeeded.", [("queue", queue), ("type", type)])
+    }
+
+    /// `reason`: `error`, `timeout`, `no_handler`, `lease_lost`.
+    public func jobsFailed(queue: String, type: String, reason: String) -> Counter {
+        counter(
+            "forge_jobs_failed_total", "Failed job attempts by reason.",
+            [("queue", queue), ("type", type), ("reason", reason)]
+        )
+    }
+
+    public func jobsRetried(queue: String) -> Counter {
+        counter("forge_jobs_retried_total", "Failed attempts scheduled for another try.", [("queue", queue)])
+    }
+
+    public func jobsDead(queue: String) -> Counter {
+        counter("forge_jobs_dead_total", "Jobs moved to the dead-letter set.", [("queue", queue)])
+    }
+
+    public func jobRunSeconds(queue: String, type: String) -> ValueHistogram {
+        histogram(
+            "forge_job_run_seconds", "Handler run time in seconds.", [("queue", queue), ("type", type)], Self.runBuckets
+        )
+    }
+
+    public func jobWaitSeconds(queue: String) -> ValueHistogram {
+        histogram(
+            "forge_job_wait_seconds", "Time from enqueue (or run_at) to start, in seconds.", [("queue", queue)],
+            Self.waitBuckets
+        )
+    }
+
+    public func queueJobs(queue: String, state: String) -> Gauge {
+        gauge("forge_queue_jobs", "Jobs in a queue by state, sampled by the scheduler leader.", [("queue", queue), ("state", state)])
+    }
+
+    public func leasesExpired(queue: String) -> Counter {
+        counter("forge_leases_expired_total", "Leases that passed their deadline and were reclaimed.", [("queue", queue)])
+    }
+
+    public func workerBusy(worker: String) -> Gauge {
+        gauge("forge_worker_busy", "Jobs this worker process is running now.", [("worker", worker)])
+    }
+
+    public func workerConcurrency(worker: String) -> Gauge {
+        gauge("forge_worker_concurrency", "Jobs this worker process may run at once.", [("worker", worker)])
+    }
+
+    public var historyLagSeconds: Gauge {
+        gauge("forge_history_lag_seconds", "Age of the oldest job event not yet archived to Postgres.", [])
+    }
+
+    public var schedulerLeader: Gauge {
+        gauge("forge_scheduler_leader", "1 while this scheduler replica holds the leader lease.", [])
+    }
+
+    public func httpRequests(route: String, method: String, status: String) -> Counter {
+        counter(
+            "forge_http_requests_total", "HTTP requests served.",
+            [("route", route), ("method", method), ("status", status)]
+        )
+    }
+
+    public func httpRequestSeconds(route: String, method: String) -> ValueHistogram {
+        histogram(
+            "forge_http_request_seconds", "HTTP request latency in seconds.", [("route", route), ("method", method)],
+            Self.httpBuckets
+        )
+    }
+
+    public var redisErrors: Counter {
+        counter("forge_redis_errors_total", "Redis calls that failed.", [])
+    }
+
+    public var postgresErrors: Counter {
+        counter("forge_postgres_errors_total", "Postgres calls that failed.", [])
+    }
+
+    /// The exposition text for `/metrics`.
+    public func render() -> [UInt8] {
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(16_384)
+        registry.emit(into: &buffer)
+        return buffer
+    }
+
+    private func counter(_ name: String, _ help: String, _ labels: [(String, String)]) -> Counter {
+        registry.makeCounter(descriptor: Self.descriptor(name, help), labels: labels)
+    }
+
+    private func gauge(_ name: String, _ help: String, _ labels: [(String, String)]) -> Gauge {
+        registry.makeGauge(descriptor: Self.descriptor(name, help), labels: labels)
+    }
+
+    private func histogram(_ name: String, _ help: String, _ labels: [(String, String)], _ buckets: [Double]) -> ValueHistogram {
+        registry.makeValueHistogram(descriptor: Self.descriptor(name, help), labels: labels, buckets: buckets)
+    }
+
+    private static func descriptor(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+    }
+}

@@ -1,0 +1,37 @@
+import Hummingbird
+import Prometheus
+
+/// Counts and times every request as `forge_http_requests_total{route,method,status}` and
+/// `forge_http_request_seconds{route,method}`.
+///
+/// `route` is the matched route template (`/v1/jobs/{id}`), never the raw path, so job ids do
+/// not explode the label set; unmatched paths share `unmatched`.
+public struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
+    private let metrics: ForgeMetrics
+
+    public init(metrics: ForgeMetrics) { self.metrics = metrics }
+
+    public func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        let start = ContinuousClock.now
+        do {
+            let response = try await next(request, context)
+            record(request, context, status: response.status.code, since: start)
+            return response
+        } catch {
+            let status = (error as? any HTTPResponseError)?.status.code ?? 500
+            record(request, context, status: status, since: start)
+            throw error
+        }
+    }
+
+    private func record(_ request: Request, _ context: Context, status: Int, since start: ContinuousClock.Instant) {
+        let route = context.endpointPath ?? "unmatched"
+        let method = request.method.rawValue
+        metrics.httpRequests(route: route, method: method, status: String(status)).increment()
+        let elapsed = ContinuousClock.now - start
+        metrics.httpRequestSeconds(route: route, method: method)
+            .record(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    }
+}

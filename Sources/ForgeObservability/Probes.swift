@@ -1,0 +1,29 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// `/livez`, `/readyz` and `/metrics`, open (no token) so orchestrators and Prometheus reach them.
+public enum Probes {
+    public static func add<Context: RequestContext>(to router: Router<Context>, readiness: Readiness, metrics: ForgeMetrics) {
+        router.get("livez") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
+        }
+        router.get("readyz") { _, _ in
+            let (ready, results) = await readiness.evaluate()
+            let body: [String: Any] = ["status": ready ? "ready" : "unavailable", "checks": results]
+            let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
+            return Response(
+                status: ready ? .ok : .serviceUnavailable,
+                headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: data))
+            )
+        }
+        router.get("metrics") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: metrics.render()))
+            )
+        }
+    }
+}

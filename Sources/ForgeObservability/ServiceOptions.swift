@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import Logging
+
+/// Settings every Forge service shares; each flag defaults to its `FORGE_*` variable.
+public struct ServiceOptions: ParsableArguments {
+    @Option(help: "Redis URL, redis://[user:password@]host:port[/db] (env FORGE_REDIS_URL).")
+    public var redisURL = environment("FORGE_REDIS_URL", "redis://127.0.0.1:6379")
+
+    @Option(help: "Postgres URL (env FORGE_POSTGRES_URL).")
+    public var postgresURL = environment("FORGE_POSTGRES_URL", "postgres://forge@127.0.0.1:5432/forge")
+
+    @Option(help: "Address to listen on for the API, probes and /metrics (env FORGE_HTTP_HOST).")
+    public var httpHost = environment("FORGE_HTTP_HOST", "0.0.0.0")
+
+    @Option(help: "Port to listen on (env FORGE_HTTP_PORT; default per service).")
+    public var httpPort: Int?
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical (env FORGE_LOG_LEVEL).")
+    public var logLevel = environment("FORGE_LOG_LEVEL", "info")
+
+    @Option(help: "Redis key namespace, to run several installations on one Redis (env FORGE_NAMESPACE).")
+    public var namespace = environment("FORGE_NAMESPACE", "forge")
+
+    public init() {}
+
+    public func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level / FORGE_LOG_LEVEL: '\(logLevel)' is not one of trace, debug, info, notice, warning, error, critical")
+        }
+        if let text = environment("FORGE_HTTP_PORT", nil), Int(text) == nil {
+            throw ValidationError("FORGE_HTTP_PORT: '\(text)' is not a port number")
+        }
+        if let port = httpPort ?? environment("FORGE_HTTP_PORT", nil).flatMap({ Int($0) }), !(0...65535).contains(port) {
+            throw ValidationError("--http-port / FORGE_HTTP_PORT: \(port) is not a port number")
+        }
+        guard namespace.range(of: "^[A-Za-z0-9_.-]{1,64}$", options: .regularExpression) != nil else {
+            throw ValidationError("--namespace / FORGE_NAMESPACE: use 1-64 of A-Z a-z 0-9 _ . -")
+        }
+    }
+
+    /// The port from the flag, else `FORGE_HTTP_PORT`, else the service's own default.
+    public func port(default fallback: Int) -> Int {
+        httpPort ?? environment("FORGE_HTTP_PORT", nil).flatMap { Int($0) } ?? fallback
+    }
+
+    public var level: Logger.Level { Logger.Level(rawValue: logLevel) ?? .info }
+}
+
+/// The value of an environment variable, or `fallback` when unset or empty.
+public func environment(_ name: String, _ fallback: String) -> String {
+    environment(name, nil) ?? fallback
+}
+
+public func environment(_ name: String, _ fallback: String?) -> String? {
+    if let value = ProcessInfo.processInfo.environment[name], !value.isEmpty { return value }
+    return fallback
+}

@@ -1,0 +1,139 @@
+import ForgeCore
+import Foundation
+
+/// A batch of events coalesced by job, shaped as the JSON records the archiver's two statements
+/// read with `jsonb_to_record(set)`.
+///
+/// Coalescing happens here, in Swift, so a job enqueued, started and completed inside one batch
+/// costs one `jobs` row write. Per job the record takes the highest `seq`, that event's state, and
+/// for every other column the value of the latest event (by `seq`) that set it.
+struct HistoryBatch {
+    /// One `jobs` row as the upsert reads it; `nil` means "no event in this batch set it".
+    struct JobRow: Encodable {
+        var id: String
+        var queue: String
+        var type: String?
+        var state: String
+        var priority: Int?
+        /// JSON text; the statement casts it to `jsonb`.
+        var payload: String?
+        var attempts: Int?
+        var maxAttempts: Int?
+        var createdMs: Int64?
+        var runAtMs: Int64?
+        var startedMs: Int64?
+        var finishedMs: Int64?
+        var errors: [ErrorEntry]
+        var lastError: String?
+        /// JSON text; the statement casts it to `jsonb`.
+        var result: String?
+        var uniqueKey: String?
+        var seq: Int
+    }
+
+    /// One entry of `jobs.errors`; `seq` lets a replay skip entries the row already holds.
+    struct ErrorEntry: Codable {
+        var seq: Int
+        var attempt: Int?
+        /// Unix milliseconds.
+        var at: Int64
+        var error: String
+    }
+
+    /// One `job_events` row.
+    struct EventRow: Encodable {
+        var jobId: String
+        var seq: Int
+        var queue: String
+        var kind: String
+        var state: String
+        var atMs: Int64
+        var attempt: Int?
+        var error: String?
+    }
+
+    /// Keyed by job id: the upsert also looks records up by id (see ``HistoryStore/record(_:)``).
+    var jobs: [String: JobRow] = [:]
+    var events: [EventRow] = []
+
+    init(_ events: [JobEvent]) {
+        for event in events.sorted(by: { ($0.jobID, $0.seq) < ($1.jobID, $1.seq) }) {
+            let id = event.jobID.rawValue
+            // A stream re-delivery can repeat an event inside one batch; apply each seq once.
+            if let existing = jobs[id], event.seq <= existing.seq { continue }
+            var row = jobs[id] ?? JobRow(id: id, queue: event.queue.rawValue, state: event.state.rawValue, errors: [], seq: event.seq)
+            Self.apply(event, to: &row)
+            jobs[id] = row
+            if event.kind.isAudited {
+                self.events.append(
+                    EventRow(
+                        jobId: id, seq: event.seq, queue: event.queue.rawValue, kind: event.kind.rawValue,
+                        state: event.state.rawValue, atMs: event.atMs, attempt: event.attempts, error: event.error
+                    )
+                )
+            }
+        }
+        for (id, row) in jobs where !Self.isTerminal(row.state) {
+            // Only a finished job has a finish time; a revived job is running again.
+            jobs[id]?.finishedMs = nil
+        }
+    }
+
+    /// Folds one event (applied in `seq` order) into its job's record.
+    private static func apply(_ event: JobEvent, to row: inout JobRow) {
+        row.seq = event.seq
+        row.state = event.state.rawValue
+        row.queue = event.queue.rawValue
+        row.type = event.type ?? row.type
+        row.payload = event.payload.map(jsonText) ?? row.payload
+        row.priority = event.priority ?? row.priority
+        row.attempts = event.attempts ?? row.attempts
+        row.maxAttempts = event.maxAttempts ?? row.maxAttempts
+        row.runAtMs = event.runAtMs ?? row.runAtMs
+        row.lastError = event.error ?? row.lastError
+        row.result = event.result.map(jsonText) ?? row.result
+        row.uniqueKey = event.uniqueKey ?? row.uniqueKey
+        // A job whose enqueue event was lost still needs a creation time to be searchable; the
+        // upsert keeps an existing created_at, so this stand-in never overwrites the real one.
+        row.createdMs = row.createdMs ?? event.atMs
+        switch event.kind {
+        case .enqueued: row.createdMs = event.atMs
+        case .started: row.startedMs = event.atMs
+        case .completed, .died, .canceled: row.finishedMs = event.atMs
+        case .revived: row.finishedMs = nil
+        case .retried, .promoted, .leaseExpired, .removed, .released: break
+        }
+        if let error = event.error {
+            row.errors.append(ErrorEntry(seq: event.seq, attempt: event.attempts, at: event.atMs, error: error))
+        }
+    }
+
+    private static func isTerminal(_ state: String) -> Bool {
+        JobState(rawValue: state)?.isTerminal ?? false
+    }
+
+    /// `text` if it is valid JSON, else `text` as a JSON string: one bad payload must not make the
+    /// whole batch fail its `::jsonb` cast and block the archiver forever.
+    private static func jsonText(_ text: String) -> String {
+        let data = Data(text.utf8)
+        if (try? JSONSerialization.jsonObject(with: data, options: .fragmentsAllowed)) != nil { return text }
+        let quoted = (try? JSONEncoder().encode(text)).map { String(decoding: $0, as: UTF8.self) }
+        return quoted ?? "null"
+    }
+
+    /// The two statements' parameters: the job records as a JSON object keyed by id, the audited
+    /// events as a JSON array.
+    func encoded() throws(PostgresError) -> (jobs: String, events: String) {
+        let encoder = JSONEncoder()
+        // Also applied to the dictionary's keys, which is harmless: lower-case UUIDs have no
+        // capitals to convert.
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        do {
+            let jobs = try encoder.encode(jobs)
+            let events = try encoder.encode(events)
+            return (String(decoding: jobs, as: UTF8.self), String(decoding: events, as: UTF8.self))
+        } catch {
+            throw PostgresError(code: .unexpectedResult, message: "cannot encode history batch: \(error)")
+        }
+    }
+}

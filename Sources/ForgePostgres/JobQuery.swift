@@ -1,0 +1,49 @@
+import ForgeCore
+
+/// A history search: filters, a page size and where the previous page ended.
+///
+/// Built from caller input (the gateway's query string, the CLI's flags), so the initializer
+/// validates and throws a ``ValidationError`` naming the bad field.
+public struct JobQuery: Sendable, Hashable {
+    public static let limits = 1...1000
+    public static let defaultLimit = 50
+
+    public var queue: QueueName?
+    public var state: JobState?
+    public var type: JobType?
+    /// Only jobs created at or after this Unix millisecond.
+    public var createdAfterMs: Int64?
+    /// Only jobs created before this Unix millisecond.
+    public var createdBeforeMs: Int64?
+    public var limit: Int
+    /// Where the previous page ended; `nil` for the first page.
+    public var cursor: JobCursor?
+
+    public init(
+        queue: QueueName? = nil, state: JobState? = nil, type: JobType? = nil, createdAfterMs: Int64? = nil,
+        createdBeforeMs: Int64? = nil, limit: Int = JobQuery.defaultLimit, cursor: String? = nil
+    ) throws(ValidationError) {
+        guard Self.limits.contains(limit) else {
+            throw ValidationError(field: "limit", reason: "must be between \(Self.limits.lowerBound) and \(Self.limits.upperBound)")
+        }
+        self.queue = queue
+        self.state = state
+        self.type = type
+        self.createdAfterMs = createdAfterMs
+        self.createdBeforeMs = createdBeforeMs
+        self.limit = limit
+        self.cursor = try cursor.map { (text: String) throws(ValidationError) -> JobCursor in try JobCursor(text) }
+    }
+}
+
+/// One page of search results, newest first.
+public struct JobPage: Sendable, Hashable {
+    public var jobs: [JobRecord]
+    /// Pass as `cursor` to get the next page; `nil` on the last page.
+    public var nextCursor: String?
+
+    public init(jobs: [JobRecord], nextCursor: String?) {
+        self.jobs = jobs
+        self.nextCursor = nextCursor
+    }
+}

@@ -1,0 +1,164 @@
+internal import CLibPQ
+import ForgeIO
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One libpq connection. The only file that touches libpq.
+///
+/// `@unchecked Sendable` is honest here: the `PGconn` pointer is private and every use of it after
+/// `init` happens under the `broken` mutex, so two threads never touch the connection at once; the
+/// pool additionally hands a connection to one borrower at a time. Results are copied into
+/// ``PostgresRows`` and cleared before a call returns, so no libpq pointer escapes.
+public final class PostgresConnection: BlockingConnection, @unchecked Sendable {
+    /// `PGconn *`.
+    private let connection: OpaquePointer
+    /// Set once libpq reports the connection itself is gone; the mutex also serialises every use
+    /// of `connection`.
+    private let broken = Mutex(false)
+
+    /// True once the connection failed, and also while it is left inside a transaction: a
+    /// borrower that forgot COMMIT must not hand its open transaction to the next one.
+    public var isBroken: Bool {
+        broken.withLock { $0 || PQtransactionStatus(connection) != PQTRANS_IDLE }
+    }
+
+    public init(configuration: PostgresConfiguration) throws(PostgresError) {
+        // `dbname` with expand_dbname = 1 expands the URI; keywords listed before it are defaults
+        // the URI may override.
+        let keywords = ["connect_timeout", "fallback_application_name", "dbname"]
+        let values = [String(configuration.connectTimeoutSeconds), "forge", configuration.url]
+        let made = Self.withCStrings(keywords) { keys in
+            Self.withCStrings(values) { vals in PQconnectdbParams(keys, vals, 1) }
+        }
+        guard let made else {
+            throw PostgresError(code: .connectionFailed, message: "out of memory allocating a connection")
+        }
+        guard PQstatus(made) == CONNECTION_OK else {
+            let message = Self.errorMessage(made)
+            PQfinish(made)
+            throw PostgresError(code: .connectionFailed, message: "\(configuration.redactedURL): \(message)")
+        }
+        // The default notice processor prints to stderr (e.g. "schema already exists, skipping").
+        PQsetNoticeProcessor(made, { _, _ in }, nil)
+        connection = made
+        if let schema = configuration.schema {
+            let quoted = Self.quoteIdentifier(schema)
+            if configuration.createSchema {
+                do throws(PostgresError) {
+                    try execute("CREATE SCHEMA IF NOT EXISTS \(quoted)")
+                } catch where error.sqlState == "23505" || error.sqlState == "42P06" {
+                    // Another connection created it between our check and insert: IF NOT EXISTS races.
+                }
+            }
+            try execute("SET search_path TO \(quoted)")
+        }
+    }
+
+    deinit { PQfinish(connection) }
+
+    /// Runs one statement with text parameters `$1…$n` (`nil` is SQL NULL) and returns its rows.
+    @discardableResult
+    public func query(_ sql: String, _ params: [String?] = []) throws(PostgresError) -> PostgresRows {
+        try locked { connection throws(PostgresError) in
+            let result = Self.withCStrings(params) { values in
+                PQexecParams(connection, sql, Int32(params.count), nil, values, nil, nil, 0)
+            }
+            return try Self.check(result, on: connection)
+        }
+    }
+
+    /// Runs a script of one or more statements without parameters (simple query protocol), as
+    /// migrations need; returns the last statement's rows.
+    @discardableResult
+    public func execute(_ script: String) throws(PostgresError) -> PostgresRows {
+        try locked { connection throws(PostgresError) in try Self.check(PQexec(connection, script), on: connection) }
+    }
+
+    /// `name` as a quoted SQL identifier (`my"schema` → `"my""schema"`).
+    public static func quoteIdentifier(_ name: String) -> String {
+        "\"" + name.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
+    }
+
+    private func locked<T>(_ body: (OpaquePointer) throws(PostgresError) -> T) throws(PostgresError) -> T {
+        try broken.withLock { (isBroken: inout Bool) throws(PostgresError) -> T in
+            guard !isBroken else { throw PostgresError(code: .connectionBroken, message: "connection already failed") }
+            do throws(PostgresError) {
+                return try body(connection)
+            } catch {
+                if PQstatus(connection) != CONNECTION_OK { isBroken = true }
+                throw error
+            }
+        }
+    }
+
+    /// Funnels every libpq result status into a thrown error, as NIO's `System.swift` does for
+    /// syscalls, and copies a good result out before clearing it.
+    private static func check(_ result: OpaquePointer?, on connection: OpaquePointer) throws(PostgresError) -> PostgresRows {
+        guard let result else {
+            throw PostgresError(code: .connectionBroken, message: errorMessage(connection))
+        }
+        defer { PQclear(result) }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+            return copy(result)
+        case PGRES_FATAL_ERROR where PQstatus(connection) != CONNECTION_OK:
+            throw PostgresError(code: .connectionBroken, message: errorMessage(connection))
+        case PGRES_FATAL_ERROR, PGRES_NONFATAL_ERROR:
+            // PG_DIAG_SQLSTATE is the character 'C'.
+            let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+            throw PostgresError(code: .query, message: trimmed(PQresultErrorMessage(result)), sqlState: state)
+        default:
+            throw PostgresError.unexpectedResult("libpq result status \(String(cString: PQresStatus(PQresultStatus(result))))")
+        }
+    }
+
+    private static func copy(_ result: OpaquePointer) -> PostgresRows {
+        let rowCount = PQntuples(result)
+        let columnCount = PQnfields(result)
+        var rows = PostgresRows()
+        rows.columns = (0..<columnCount).map { PQfname(result, $0).map { String(cString: $0) } ?? "" }
+        rows.rows.reserveCapacity(Int(rowCount))
+        for row in 0..<rowCount {
+            var values: [String?] = []
+            values.reserveCapacity(Int(columnCount))
+            for column in 0..<columnCount {
+                if PQgetisnull(result, row, column) != 0 {
+                    values.append(nil)
+                } else {
+                    let length = Int(PQgetlength(result, row, column))
+                    let bytes = UnsafeRawBufferPointer(start: PQgetvalue(result, row, column), count: length)
+                    values.append(String(decoding: bytes, as: UTF8.self))
+                }
+            }
+            rows.rows.append(values)
+        }
+        rows.affectedRows = PQcmdTuples(result).flatMap { Int(String(cString: $0)) } ?? 0
+        return rows
+    }
+
+    private static func errorMessage(_ connection: OpaquePointer) -> String {
+        trimmed(PQerrorMessage(connection))
+    }
+
+    private static func trimmed(_ message: UnsafePointer<CChar>?) -> String {
+        guard let message else { return "unknown error" }
+        var text = String(cString: message)
+        while text.last?.isWhitespace == true { text.removeLast() }
+        return text.isEmpty ? "unknown error" : text
+    }
+
+    /// NUL-terminated copies of `strings` (`nil` stays a null pointer), valid inside `body`.
+    private static func withCStrings<R>(
+        _ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R
+    ) -> R {
+        let copies: [UnsafeMutablePointer<CChar>?] = strings.map { $0.flatMap { strdup($0) } }
+        defer { copies.forEach { free($0) } }
+        let pointers = copies.map { $0.map { UnsafePointer($0) } } + [nil]
+        return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+    }
+}

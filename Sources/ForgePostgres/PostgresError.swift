@@ -1,0 +1,51 @@
+/// Failures talking to Postgres, each with enough context to act on.
+public struct PostgresError: Error, Sendable, CustomStringConvertible {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Base: String, Hashable, Sendable {
+            case connectionFailed, connectionBroken, query, unexpectedResult, configuration, shutdown
+        }
+
+        private let base: Base
+        private init(_ base: Base) { self.base = base }
+
+        /// No connection could be made (server down, wrong address, refused auth).
+        public static let connectionFailed = Code(.connectionFailed)
+        /// An established connection failed mid-query (I/O error, server restart).
+        public static let connectionBroken = Code(.connectionBroken)
+        /// The server refused a statement; ``PostgresError/sqlState`` says why.
+        public static let query = Code(.query)
+        /// The server answered with a shape Forge does not expect: a bug or a foreign schema.
+        public static let unexpectedResult = Code(.unexpectedResult)
+        /// A setting is invalid; the message names it.
+        public static let configuration = Code(.configuration)
+        /// The client was shut down.
+        public static let shutdown = Code(.shutdown)
+
+        public var description: String { base.rawValue }
+    }
+
+    public var code: Code
+    public var message: String
+    /// The five-character SQLSTATE of a ``Code/query`` error (e.g. `23505` unique violation).
+    public var sqlState: String?
+
+    public init(code: Code, message: String, sqlState: String? = nil) {
+        self.code = code
+        self.message = message
+        self.sqlState = sqlState
+    }
+
+    /// Whether the error means Postgres is unreachable (as opposed to a refused statement).
+    public var isUnavailable: Bool {
+        code == .connectionFailed || code == .connectionBroken || code == .shutdown
+    }
+
+    public var description: String {
+        if let sqlState { return "postgres \(code) [\(sqlState)]: \(message)" }
+        return "postgres \(code): \(message)"
+    }
+
+    static func unexpectedResult(_ context: String) -> PostgresError {
+        PostgresError(code: .unexpectedResult, message: context)
+    }
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import ForgeCore
+import ForgePostgres
+import ForgeRedis
+import ForgeScheduler
+import Foundation
+
+/// Measures the raw engine: enqueue → lease → ack of no-op jobs through Redis from one process,
+/// optionally with the history archiver writing every event to Postgres at the same time.
+@main
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "forge-bench",
+        abstract: "Raw engine throughput: enqueue → lease → ack of no-op jobs, optionally archived to Postgres."
+    )
+
+    @Option(help: "Redis URL.") var redisURL = ProcessInfo.processInfo.environment["FORGE_REDIS_URL"] ?? "redis://127.0.0.1:6379"
+    @Option(help: "Postgres URL (used with --archive).")
+    var postgresURL = ProcessInfo.processInfo.environment["FORGE_POSTGRES_URL"] ?? "postgres://forge@127.0.0.1:5432/forge"
+    @Option(help: "Jobs to push through.") var jobs = 100_000
+    @Option(help: "Jobs per enqueue, lease and ack call.") var batch = 100
+    @Option(help: "Concurrent producer tasks.") var producers = 2
+    @Option(help: "Concurrent consumer tasks.") var consumers = 4
+    @Flag(help: "Archive every event to Postgres while running; the clock stops when history has caught up.")
+    var archive = false
+
+    func validate() throws {
+        guard jobs > 0 else { throw ValidationError("--jobs must be positive") }
+        guard (1...1000).contains(batch) else { throw ValidationError("--batch must be 1…1000") }
+        guard producers > 0, consumers > 0 else { throw ValidationError("--producers and --consumers must be positive") }
+    }
+
+    func run() async throws {
+        let redisConfig = try RedisConfiguration(url: redisURL, setting: "--redis-url", poolSize: producers + consumers + 1)
+        let redis = RedisClient(configuration: redisConfig)
+        let keys = KeySpace(namespace: "bench-\(UUID().uuidString.prefix(6).lowercased())")
+        let store = QueueStore(redis: redis, keys: keys, finishedRetentionMs: 60_000)
+        let queue = try QueueName("bench")
+        var archiver: HistoryArchiver?
+        var postgres: PostgresClient?
+        if archive {
+            let client = PostgresClient(configuration: try PostgresConfiguration(url: postgresURL, setting: "--postgres-url"))
+            _ = try await Migrator(client: client).migrate()
+            postgres = client
+            archiver = HistoryArchiver(queues: store, history: HistoryStore(client: client), batchSize: 50)
+        }
+        let run = EngineRun(store: store, queue: queue, jobs: jobs, batch: batch, producers: producers, consumers: consumers)
+        let report = try await run.execute(archiver: archiver)
+        print(report.summary(batch: batch, archive: archive))
+        _ = try? await redis.command(["DEL"] + Array(Set([queue].flatMap { q in
+            let k = keys.queue(q)
+            return [k.ready, k.readySeq, k.leased, k.leaseSeq, k.events, k.wake, k.stats, k.scheduled, k.retry, k.dead]
+        })) + [keys.queues])
+        await redis.shutdown()
+        await postgres?.shutdown()
+    }
+}

@@ -1,0 +1,64 @@
+import ForgeCore
+import ForgePostgres
+import ForgeRedis
+import ForgeScheduler
+import Foundation
+import Testing
+
+@Suite struct HistoryArchiverTests {
+    static var redisConfiguration: RedisConfiguration {
+        let url = ProcessInfo.processInfo.environment["FORGE_TEST_REDIS_URL"] ?? "redis://127.0.0.1:16379"
+        return try! RedisConfiguration(url: url, setting: "FORGE_TEST_REDIS_URL")
+    }
+
+    /// Runs a job through Redis, "crashes" the archiver after its Postgres write but before it
+    /// acknowledged the stream entries, and archives again: history is written exactly once.
+    @Test func eventsAreArchivedExactlyOnceWhenABatchIsReplayed() async throws {
+        try await TestDatabase.withSchema { postgres in
+            let redis = RedisClient(configuration: Self.redisConfiguration)
+            let keys = KeySpace(namespace: "t-\(UUID().uuidString.prefix(8).lowercased())")
+            let store = QueueStore(redis: redis, keys: keys)
+            let history = HistoryStore(client: postgres)
+            let queue = try QueueName("archive")
+
+            let ok = try NewJob(queue: "archive", type: "report.build", payload: #"{"month":"2026-10"}"#)
+            let flaky = try NewJob(queue: "archive", type: "webhook", maxAttempts: 2)
+            _ = try await store.enqueue([ok, flaky])
+            var leased = try await store.lease(queue: queue, count: 2, visibilityMs: 30_000, worker: "w")
+            let first = try #require(leased.first { $0.id == ok.id })
+            let second = try #require(leased.first { $0.id == flaky.id })
+            _ = try await store.complete(queue: queue, [Completion(id: first.id, token: first.token, result: #"{"rows":7}"#)])
+            _ = try await store.fail(queue: queue, LeaseRef(second), error: "HTTP 503", retryable: true, retryDelayMs: 0)
+            _ = try await store.promoteDue(queue)
+            leased = try await store.lease(queue: queue, count: 1, visibilityMs: 30_000, worker: "w")
+            _ = try await store.fail(queue: queue, LeaseRef(try #require(leased.first)), error: "HTTP 500", retryable: true, retryDelayMs: 0)
+
+            // The crash: written to Postgres, never acknowledged.
+            let batch = try await store.readEvents(queue, count: 100)
+            try await history.record(batch.events)
+            let before = try await postgres.query("SELECT id, state, seq, errors::text, attempts FROM jobs ORDER BY id")
+
+            let archiver = HistoryArchiver(queues: store, history: history, batchSize: 3)
+            let archived = try await archiver.drain([queue])
+            #expect(archived == batch.entryIDs.count)
+            #expect(try await store.eventBacklog(queue) == 0)
+
+            let after = try await postgres.query("SELECT id, state, seq, errors::text, attempts FROM jobs ORDER BY id")
+            #expect(after.rows == before.rows)
+            let done = try #require(try await history.job(ok.id))
+            #expect(done.state == .completed)
+            #expect(done.type == "report.build")
+            #expect(done.result?.contains("7") == true)
+            let dead = try #require(try await history.job(flaky.id))
+            #expect(dead.state == .dead)
+            #expect(dead.attempts == 2)
+            #expect(dead.errors.map(\.message) == ["HTTP 503", "HTTP 500"])
+            let audit = try await postgres.query("SELECT kind FROM job_events WHERE job_id = $1 ORDER BY seq", [flaky.id.rawValue])
+            #expect(audit.rows.map { $0[0] } == ["retried", "died"])
+
+            let names = (try await redis.command(["KEYS", "\(keys.namespace):*"]).array ?? []).compactMap(\.string)
+            if !names.isEmpty { _ = try await redis.command(["DEL"] + names) }
+            await redis.shutdown()
+        }
+    }
+}
