@@ -14,6 +14,11 @@ let package = Package(
         .library(name: "ForgeRedis", targets: ["ForgeRedis"]),
         .library(name: "ForgePostgres", targets: ["ForgePostgres"]),
         .library(name: "ForgeScheduler", targets: ["ForgeScheduler"]),
+        .library(name: "ForgeWorker", targets: ["ForgeWorker"]),
+        .library(name: "ForgeGateway", targets: ["ForgeGateway"]),
+        .executable(name: "forge-gateway", targets: ["forge-gateway"]),
+        .executable(name: "forge-scheduler", targets: ["forge-scheduler"]),
+        .executable(name: "forge-worker", targets: ["forge-worker"]),
         .executable(name: "forge", targets: ["forge"]),
         .executable(name: "forge-bench", targets: ["forge-bench"]),
     ],
@@ -77,7 +82,57 @@ let package = Package(
         ),
         .target(
             name: "ForgeScheduler",
-            dependencies: ["ForgeCore", "ForgeRedis", "ForgePostgres"],
+            dependencies: [
+                "ForgeCore", "ForgeRedis", "ForgePostgres", "ForgeObservability",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ForgeWorker",
+            dependencies: [
+                "ForgeCore", "ForgeRedis", "ForgeObservability",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ForgeGateway",
+            dependencies: [
+                "ForgeCore", "ForgeRedis", "ForgePostgres", "ForgeObservability",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "forge-gateway",
+            dependencies: [
+                "ForgeGateway", "ForgeObservability", "ForgeRedis", "ForgePostgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "forge-scheduler",
+            dependencies: [
+                "ForgeScheduler", "ForgeObservability", "ForgeRedis", "ForgePostgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "forge-worker",
+            dependencies: [
+                "ForgeWorker", "ForgeObservability", "ForgeRedis",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -97,6 +152,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ForgeCoreTests", dependencies: ["ForgeCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ForgeWorkerTests",
+            dependencies: ["ForgeCore", "ForgeRedis", "ForgeWorker", "ForgeObservability"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ForgeSchedulerTests",
+            dependencies: ["ForgeCore", "ForgeRedis", "ForgePostgres", "ForgeScheduler", "ForgeObservability"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ForgeGatewayTests",
+            dependencies: ["ForgeCore", "ForgeRedis", "ForgePostgres", "ForgeGateway", "ForgeObservability"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "ForgeEndToEndTests", dependencies: ["ForgeCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ForgeRedisTests",
             dependencies: ["ForgeCore", "ForgeRedis"],

@@ -1,0 +1,1 @@
+print("forge-gateway: not yet")

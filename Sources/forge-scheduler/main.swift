@@ -1,0 +1,1 @@
+print("forge-scheduler: not yet")

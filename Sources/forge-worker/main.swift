@@ -1,0 +1,1 @@
+print("forge-worker: not yet")
