@@ -30,7 +30,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
-        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         .systemLibrary(
@@ -84,6 +84,7 @@ let package = Package(
             name: "ForgeScheduler",
             dependencies: [
                 "ForgeCore", "ForgeRedis", "ForgePostgres", "ForgeObservability",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -93,9 +94,11 @@ let package = Package(
             name: "ForgeWorker",
             dependencies: [
                 "ForgeCore", "ForgeRedis", "ForgeObservability",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -103,6 +106,8 @@ let package = Package(
             dependencies: [
                 "ForgeCore", "ForgeRedis", "ForgePostgres", "ForgeObservability",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -114,6 +119,8 @@ let package = Package(
                 "ForgeGateway", "ForgeObservability", "ForgeRedis", "ForgePostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -123,6 +130,8 @@ let package = Package(
                 "ForgeScheduler", "ForgeObservability", "ForgeRedis", "ForgePostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -132,6 +141,8 @@ let package = Package(
                 "ForgeWorker", "ForgeObservability", "ForgeRedis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -154,7 +165,12 @@ let package = Package(
         .testTarget(name: "ForgeCoreTests", dependencies: ["ForgeCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ForgeWorkerTests",
-            dependencies: ["ForgeCore", "ForgeRedis", "ForgeWorker", "ForgeObservability"],
+            dependencies: [
+                "ForgeCore", "ForgeRedis", "ForgeWorker", "ForgeObservability",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -167,7 +183,11 @@ let package = Package(
             dependencies: ["ForgeCore", "ForgeRedis", "ForgePostgres", "ForgeGateway", "ForgeObservability"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "ForgeEndToEndTests", dependencies: ["ForgeCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ForgeEndToEndTests",
+            dependencies: ["ForgeCore", "ForgePostgres"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ForgeRedisTests",
             dependencies: ["ForgeCore", "ForgeRedis"],

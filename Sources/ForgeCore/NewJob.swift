@@ -60,7 +60,7 @@ public struct NewJob: Sendable, Hashable {
         }
         switch (runAtMs, delayMs) {
         case (.some, .some):
-            throw ValidationError(field: "run_at", reason: "give either run_at or delay_ms, not both")
+            throw ValidationError(field: "run_at", reason: "must not be given together with delay_ms")
         case (.some(let at), nil):
             guard at >= 0 else { throw ValidationError(field: "run_at", reason: "must be after 1970-01-01") }
             start = .at(milliseconds: at)
@@ -95,6 +95,9 @@ public struct NewJob: Sendable, Hashable {
         case (.some(let key), let window):
             guard (1...256).contains(key.utf8.count) else {
                 throw ValidationError(field: "unique_key", reason: "must be 1 to 256 bytes long")
+            }
+            guard !key.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else {
+                throw ValidationError(field: "unique_key", reason: "must not contain control characters")
             }
             let forMs = window ?? NewJob.defaultUniqueForMs
             guard limits.uniqueForMs.contains(forMs) else {

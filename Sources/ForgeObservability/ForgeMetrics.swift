@@ -18,6 +18,10 @@ public final class ForgeMetrics: Sendable {
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
+        // Families that only grow on failure exist at 0 from the start, so dashboards show 0
+        // rather than "no data" and increase() sees the first error.
+        _ = redisErrors
+        _ = postgresErrors
     }
 
     public func jobsEnqueued(queue: String, type: String) -> Counter {

@@ -18,8 +18,12 @@ public enum Probes {
                 body: .init(byteBuffer: ByteBuffer(bytes: data))
             )
         }
+        // One per router (and so per registry in practice): its CPU counter is cumulative.
+        let process = ProcessMetrics(registry: metrics.registry)
         router.get("metrics") { _, _ in
-            Response(
+            // Process metrics are read at scrape time so each scrape sees current CPU/RSS/fds.
+            process.refresh()
+            return Response(
                 status: .ok,
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: metrics.render()))

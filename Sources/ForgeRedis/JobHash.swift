@@ -10,16 +10,15 @@ enum JobHash {
         }
         guard let state = fields["state"].flatMap(JobState.init(rawValue:)) else { return nil }
         func int(_ key: String) -> Int64? { fields[key].flatMap { Int64($0) } }
-        let lastError = fields["last_error"]
+        let spec = fields["spec"].flatMap { JobSpec(packed: Substring($0)) }
         let result = fields["result"].flatMap { $0.isEmpty ? nil : $0 }
         return JobRecord(
-            id: id, queue: queue, type: fields["type"] ?? "", state: state, priority: Int(int("priority") ?? 5),
-            payload: fields["payload"] ?? "null", attempts: Int(int("attempts") ?? 0),
-            maxAttempts: Int(int("max_attempts") ?? 0), timeoutMs: int("timeout_ms"),
+            id: id, queue: queue, type: spec?.type ?? "", state: state, priority: Int(int("priority") ?? 5),
+            payload: spec?.payload ?? "null", attempts: Int(int("attempts") ?? 0),
+            maxAttempts: Int(int("max_attempts") ?? 0), timeoutMs: spec?.timeoutMs,
             createdAtMs: int("created_at") ?? 0, runAtMs: int("run_at"), startedAtMs: int("started_at"),
-            finishedAtMs: int("finished_at"), lastError: lastError, result: result,
-            uniqueKey: fields["unique_key"].flatMap { $0.isEmpty ? nil : $0 },
-            errors: []
+            finishedAtMs: int("finished_at"), lastError: fields["last_error"], result: result,
+            uniqueKey: spec?.uniqueKey, errors: []
         )
     }
 }

@@ -31,10 +31,12 @@ public struct QueueKeys: Sendable, Hashable {
         prefix = "\(namespace):{\(queue.rawValue)}:"
     }
 
-    /// ZSET of runnable job ids; score orders by priority (high first), then FIFO.
-    public var ready: String { prefix + "ready" }
-    /// Counter giving ready entries their FIFO position.
-    public var readySeq: String { prefix + "ready:seq" }
+    /// LIST of runnable job ids at one priority, FIFO (RPUSH, LPOP). Leasing drains the
+    /// highest priority first. Lists beat one scored ZSET here: O(1) push and pop, no score to
+    /// compute per job, and strict priority falls out of the order the lists are read in.
+    public func ready(_ priority: Int) -> String { prefix + "ready:\(priority)" }
+    /// All ten ready lists, highest priority first.
+    public var readyLists: [String] { (0...9).reversed().map(ready) }
     /// ZSET of leased job ids, score = lease deadline (ms).
     public var leased: String { prefix + "leased" }
     /// Counter handing out lease fencing tokens.

@@ -49,14 +49,18 @@ extension QueueStore {
     /// Depth by state and the paused flag, in one round trip.
     public func status(_ queue: QueueName) async throws(RedisError) -> QueueStatus {
         let k = keys.queue(queue)
-        let replies = try await redis.pipeline([
-            ["ZCARD", k.scheduled], ["ZCARD", k.ready], ["ZCARD", k.leased], ["ZCARD", k.retry], ["ZCARD", k.dead],
-            ["HGET", k.stats, "completed"], ["EXISTS", k.paused],
-        ])
+        let replies = try await redis.pipeline(
+            [
+                ["ZCARD", k.scheduled], ["ZCARD", k.leased], ["ZCARD", k.retry], ["ZCARD", k.dead],
+                ["HGET", k.stats, "completed"], ["EXISTS", k.paused],
+            ] + k.readyLists.map { ["LLEN", $0] }
+        )
         let n = replies.map { Int($0.int ?? 0) }
         return QueueStatus(
-            name: queue, paused: n[6] == 1,
-            counts: QueueCounts(scheduled: n[0], pending: n[1], active: n[2], retrying: n[3], dead: n[4], completed: n[5])
+            name: queue, paused: n[5] == 1,
+            counts: QueueCounts(
+                scheduled: n[0], pending: n[6...].reduce(0, +), active: n[1], retrying: n[2], dead: n[3], completed: n[4]
+            )
         )
     }
 

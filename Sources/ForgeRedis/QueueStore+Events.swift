@@ -63,35 +63,37 @@ extension QueueStore {
     }
 }
 
-/// The stream entry layout written by the prelude's `event`: one or more events per entry, each
-/// a run of field-value pairs starting with `j` (the job id).
+/// The stream entry layout written by the prelude's `event`: field `e` holds events separated by
+/// `\u{1E}`, each a positional record separated by `\u{1F}` (see ``LuaPrelude``).
 enum EventFields {
     static func parse(_ value: RedisValue, streamID: String, queue: QueueName) -> [JobEvent] {
-        guard let flat = value.array else { return [] }
-        var events: [JobEvent] = []
-        var fields: [String: String] = [:]
-        for index in stride(from: 0, to: flat.count - 1, by: 2) {
-            guard let key = flat[index].string else { continue }
-            if key == "j", !fields.isEmpty {
-                if let event = event(fields, streamID: streamID, queue: queue) { events.append(event) }
-                fields.removeAll(keepingCapacity: true)
-            }
-            fields[key] = flat[index + 1].string
+        guard let flat = value.array, flat.count >= 2, flat[0].string == "e", let text = flat[1].string else { return [] }
+        return text.split(separator: "\u{1E}", omittingEmptySubsequences: true).compactMap {
+            event($0, streamID: streamID, queue: queue)
         }
-        if let event = event(fields, streamID: streamID, queue: queue) { events.append(event) }
-        return events
     }
 
-    private static func event(_ f: [String: String], streamID: String, queue: QueueName) -> JobEvent? {
-        guard let id = f["j"].flatMap({ try? JobID($0) }), let seq = f["s"].flatMap({ Int($0) }),
-            let kind = f["k"].flatMap(JobEvent.Kind.init(rawValue:)), let state = f["st"].flatMap(JobState.init(rawValue:)),
-            let at = f["t"].flatMap({ Int64($0) })
+    private static func event(_ record: Substring, streamID: String, queue: QueueName) -> JobEvent? {
+        let f = record.split(separator: "\u{1F}", maxSplits: 11, omittingEmptySubsequences: false)
+        guard f.count >= 11, let id = try? JobID(String(f[0])), let seq = Int(f[1]),
+            let kind = JobEvent.Kind(rawValue: String(f[2])), let state = JobState(rawValue: String(f[3])),
+            let at = Int64(f[4])
         else { return nil }
+        func text(_ index: Int) -> String? { index < f.count && !f[index].isEmpty ? String(f[index]) : nil }
+        let spec = f.count == 12 && !f[11].isEmpty ? JobSpec(packed: f[11]) : nil
         return JobEvent(
             streamID: streamID, jobID: id, queue: queue, seq: seq, kind: kind, state: state, atMs: at,
-            attempts: f["a"].flatMap { Int($0) }, type: f["ty"], payload: f["p"], priority: f["pr"].flatMap { Int($0) },
-            maxAttempts: f["ma"].flatMap { Int($0) }, runAtMs: f["ra"].flatMap { Int64($0) }, error: f["e"],
-            result: f["r"].flatMap { $0.isEmpty ? nil : $0 }, uniqueKey: f["u"].flatMap { $0.isEmpty ? nil : $0 }
+            attempts: text(5).flatMap { Int($0) }, type: spec?.type, payload: spec?.payload,
+            priority: text(9).flatMap { Int($0) }, maxAttempts: text(10).flatMap { Int($0) },
+            runAtMs: text(6).flatMap { Int64($0) }, error: text(7), result: text(8), uniqueKey: spec?.uniqueKey
         )
+    }
+}
+
+/// Text that travels inside packed events must not contain their separators.
+enum EventText {
+    static func clean(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 == 0x1E || $0 == 0x1F }) else { return text }
+        return String(text.map { $0 == "\u{1E}" || $0 == "\u{1F}" ? " " : $0 })
     }
 }

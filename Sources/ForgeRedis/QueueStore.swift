@@ -65,7 +65,7 @@ public final class QueueStore: Sendable {
     ) async throws(RedisError) -> AckOutcome {
         let reply = try await redis.evaluate(
             AckScript.call(
-                keys.queue(queue), acks: completions, retentionMs: finishedRetentionMs, leaseNext: leaseNext,
+                keys.queue(queue), acks: completions.map { Completion(id: $0.id, token: $0.token, result: $0.result.map(EventText.clean)) }, retentionMs: finishedRetentionMs, leaseNext: leaseNext,
                 visibilityMs: visibilityMs, worker: worker
             )
         )
@@ -78,7 +78,7 @@ public final class QueueStore: Sendable {
     ) async throws(RedisError) -> FailOutcome {
         let reply = try await redis.evaluate(
             FailScript.call(
-                keys.queue(queue), id: lease.id, token: lease.token, error: error, retryable: retryable,
+                keys.queue(queue), id: lease.id, token: lease.token, error: EventText.clean(error), retryable: retryable,
                 delayMs: retryDelayMs
             )
         )

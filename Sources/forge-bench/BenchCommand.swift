@@ -23,6 +23,8 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Concurrent consumer tasks.") var consumers = 4
     @Flag(help: "Archive every event to Postgres while running; the clock stops when history has caught up.")
     var archive = false
+    @Flag(help: "Enqueue everything first, then drain: reports enqueue and lease→ack rates separately.")
+    var phases = false
 
     func validate() throws {
         guard jobs > 0 else { throw ValidationError("--jobs must be positive") }
@@ -45,11 +47,15 @@ struct BenchCommand: AsyncParsableCommand {
             archiver = HistoryArchiver(queues: store, history: HistoryStore(client: client), batchSize: 50)
         }
         let run = EngineRun(store: store, queue: queue, jobs: jobs, batch: batch, producers: producers, consumers: consumers)
-        let report = try await run.execute(archiver: archiver)
-        print(report.summary(batch: batch, archive: archive))
+        if phases {
+            print(try await run.executeInPhases())
+        } else {
+            let report = try await run.execute(archiver: archiver)
+            print(report.summary(batch: batch, archive: archive))
+        }
         _ = try? await redis.command(["DEL"] + Array(Set([queue].flatMap { q in
             let k = keys.queue(q)
-            return [k.ready, k.readySeq, k.leased, k.leaseSeq, k.events, k.wake, k.stats, k.scheduled, k.retry, k.dead]
+            return k.readyLists + [k.leased, k.leaseSeq, k.events, k.wake, k.stats, k.scheduled, k.retry, k.dead]
         })) + [keys.queues])
         await redis.shutdown()
         await postgres?.shutdown()

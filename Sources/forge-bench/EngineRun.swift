@@ -76,6 +76,33 @@ struct EngineRun: Sendable {
         return report
     }
 
+    /// Enqueue all jobs, then lease and ack them all: each side's rate on its own.
+    func executeInPhases() async throws -> String {
+        let completed = CompletionCount()
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for producer in 0..<producers {
+                group.addTask { try await produce(share: share(of: producer, among: producers)) }
+            }
+            try await group.waitForAll()
+        }
+        let enqueued = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for consumer in 0..<consumers {
+                group.addTask { try await consume(name: "c\(consumer)", completed: completed) }
+            }
+            try await group.waitForAll()
+        }
+        let drained = ContinuousClock.now
+        let enqueueSeconds = seconds(from: start, to: enqueued)
+        let drainSeconds = seconds(from: enqueued, to: drained)
+        return """
+            jobs: \(jobs), batch: \(batch), phases
+            enqueue: \(Int(Double(jobs) / enqueueSeconds)) jobs/s (\(enqueueSeconds) s)
+            lease→ack: \(Int(Double(jobs) / drainSeconds)) jobs/s (\(drainSeconds) s)
+            """
+    }
+
     private func share(of index: Int, among count: Int) -> Int {
         jobs / count + (index < jobs % count ? 1 : 0)
     }

@@ -6,6 +6,6 @@ struct Forge: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "forge",
         abstract: "Administer a Forge installation.",
-        subcommands: [Migrate.self]
+        subcommands: [Migrate.self, Enqueue.self, Status.self, Cancel.self, Queues.self, DeadLetters.self, Schedules.self]
     )
 }

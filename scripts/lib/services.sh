@@ -5,6 +5,7 @@ forge_need_packages() {
   local missing=()
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+  command -v curl >/dev/null 2>&1 || missing+=(curl)
   pkg-config --exists hiredis 2>/dev/null || missing+=(libhiredis-dev)
   pkg-config --exists libpq 2>/dev/null || missing+=(libpq-dev)
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)

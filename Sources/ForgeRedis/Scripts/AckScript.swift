@@ -2,17 +2,17 @@ import ForgeCore
 
 /// Completes a batch of leased jobs and, in the same call, may lease the next ones.
 ///
-/// KEYS: 1 leased, 2 events, 3 stats, then the lease keys: 4 ready, 5 leased, 6 paused, 7 events,
-///       8 lease:seq
+/// KEYS: 1 leased, 2 events, 3 stats, then the lease keys: 4 leased, 5 paused, 6 events, 7 lease:seq
 /// ARGV: 1 key prefix, 2 retention ms (TTL of a completed job's hash), 3 ack count n, then n
 ///       triples `id, token, result` (`result` is JSON text or `''`), then lease count, visibility
 ///       ms, worker id
 ///
-/// Guarantees: an ack counts only if its token is the job's current one and the job is active
-/// (fencing); a stale ack changes nothing. Acked jobs leave `leased`, become `completed` with a
-/// `completed` event and expire after the retention TTL. Returns `{acks, leased}` where `acks`
-/// holds 1 (done) or 0 (stale) per item and `leased` is as the lease script's.
-/// One round trip per batch at steady state: River's batched completions, BullMQ's fetch-next.
+/// Guarantees: an ack counts only if its token is the job's current one (fencing: every way out
+/// of `active` clears the token, so a current token also means the job is active); a stale ack
+/// changes nothing. Acked jobs leave `leased`, become `completed` with a `completed` event and
+/// expire after the retention TTL. Returns `{acks, leased}` where `acks` holds 1 (done) or 0
+/// (stale) per item and `leased` is as the lease script's. One round trip per batch at steady
+/// state: River's batched completions, BullMQ's fetch-next.
 enum AckScript {
     static let script = LuaScript(named: "ack", body: #"""
         local prefix = ARGV[1]
@@ -25,13 +25,17 @@ enum AckScript {
         for i = 0, n - 1 do
           local id, token, result = ARGV[4 + i * 3], ARGV[5 + i * 3], ARGV[6 + i * 3]
           local jk = prefix .. 'job:' .. id
-          local cur = redis.call('HMGET', jk, 'token', 'state', 'seq')
-          if cur[1] == token and cur[2] == 'active' then
-            local seq = int(tonumber(cur[3]) + 1)
-            redis.call('HSET', jk, 'state', 'completed', 'finished_at', now_s, 'result', result, 'token', '', 'seq', seq)
+          local cur = redis.call('HMGET', jk, 'token', 'seq')
+          if cur[1] == token then
+            local seq = int(tonumber(cur[2]) + 1)
+            if result == '' then
+              redis.call('HSET', jk, 'state', 'completed', 'finished_at', now_s, 'token', '', 'seq', seq)
+            else
+              redis.call('HSET', jk, 'state', 'completed', 'finished_at', now_s, 'token', '', 'seq', seq, 'result', result)
+            end
             redis.call('PEXPIRE', jk, retention)
             zrem[#zrem + 1] = id
-            event(KEYS[2], id, seq, 'completed', 'completed', now_s, {'r', result})
+            event(KEYS[2], id, seq, 'completed', 'completed', now_s, nil, nil, nil, result)
             acks[#acks + 1] = 1
           else
             acks[#acks + 1] = 0
@@ -42,7 +46,7 @@ enum AckScript {
           redis.call('HINCRBY', KEYS[3], 'completed', #zrem - 2)
         end
         local b = 4 + n * 3
-        local leased = lease_jobs(prefix, KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8],
+        local leased = lease_jobs(prefix, KEYS[4], KEYS[5], KEYS[6], KEYS[7],
           tonumber(ARGV[b]), tonumber(ARGV[b + 1]), ARGV[b + 2], now)
         flush_events(KEYS[2])
         return {acks, leased}

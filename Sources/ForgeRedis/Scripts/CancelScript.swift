@@ -2,7 +2,7 @@ import ForgeCore
 
 /// Cancels a job that has not finished.
 ///
-/// KEYS: 1 ready, 2 scheduled, 3 retry, 4 events
+/// KEYS: 1 scheduled, 2 retry, 3 events (ready lists derive from the prefix)
 /// ARGV: 1 key prefix, 2 id, 3 retention ms
 ///
 /// Guarantees: a waiting job (pending, scheduled, retrying) leaves its set and becomes `canceled`
@@ -13,11 +13,13 @@ enum CancelScript {
     static let script = LuaScript(named: "cancel", body: #"""
         local prefix, id = ARGV[1], ARGV[2]
         local jk = prefix .. 'job:' .. id
-        local state = redis.call('HGET', jk, 'state')
+        local cur = redis.call('HMGET', jk, 'state', 'priority')
+        local state = cur[1]
         if not state then return {'missing', ''} end
-        if state == 'pending' then redis.call('ZREM', KEYS[1], id)
-        elseif state == 'scheduled' then redis.call('ZREM', KEYS[2], id)
-        elseif state == 'retrying' then redis.call('ZREM', KEYS[3], id)
+        -- LREM is O(n) in the ready list; cancels are rare next to leases, which stay O(1).
+        if state == 'pending' then redis.call('LREM', prefix .. 'ready:' .. cur[2], 1, id)
+        elseif state == 'scheduled' then redis.call('ZREM', KEYS[1], id)
+        elseif state == 'retrying' then redis.call('ZREM', KEYS[2], id)
         elseif state == 'active' then
           redis.call('HSET', jk, 'cancel', '1')
           return {'cancel_requested', state}
@@ -26,16 +28,16 @@ enum CancelScript {
         end
         local now = now_ms()
         redis.call('HSET', jk, 'state', 'canceled', 'finished_at', now)
-        emit(KEYS[4], jk, id, 'canceled', 'canceled', now, {})
+        emit(KEYS[3], jk, id, 'canceled', 'canceled', now)
         redis.call('PEXPIRE', jk, ARGV[3])
-        flush_events(KEYS[4])
+        flush_events(KEYS[3])
         return {'canceled', state}
         """#)
 
     static func call(_ keys: QueueKeys, id: JobID, retentionMs: Int64) -> ScriptCall {
         ScriptCall(
             script,
-            keys: [keys.ready, keys.scheduled, keys.retry, keys.events],
+            keys: [keys.scheduled, keys.retry, keys.events],
             arguments: [keys.prefix, id.rawValue, String(retentionMs)]
         )
     }

@@ -2,7 +2,7 @@ import ForgeCore
 
 /// Puts a dead job back in line with a fresh set of attempts (a manual retry from the DLQ).
 ///
-/// KEYS: 1 dead, 2 ready, 3 ready:seq, 4 events, 5 wake
+/// KEYS: 1 dead, 2 events, 3 wake (ready lists derive from the prefix)
 /// ARGV: 1 key prefix, 2 id
 ///
 /// Guarantees: only a job in the dead set moves; its attempts reset to 0, it becomes `pending`
@@ -13,19 +13,19 @@ enum ReviveScript {
         if redis.call('ZREM', KEYS[1], id) == 0 then return 0 end
         local jk = prefix .. 'job:' .. id
         local now = now_ms()
-        make_ready(KEYS[2], KEYS[3], id, redis.call('HGET', jk, 'priority') or '5')
-        redis.call('HSET', jk, 'state', 'pending', 'attempts', 0)
+        push_ready(prefix, redis.call('HGET', jk, 'priority') or '5', {id})
+        redis.call('HSET', jk, 'state', 'pending', 'attempts', '0')
         redis.call('HDEL', jk, 'finished_at')
-        emit(KEYS[4], jk, id, 'revived', 'pending', now, {'a', 0})
-        wake(KEYS[5], 1)
-        flush_events(KEYS[4])
+        emit(KEYS[2], jk, id, 'revived', 'pending', now, '0')
+        wake(KEYS[3], 1)
+        flush_events(KEYS[2])
         return 1
         """#)
 
     static func call(_ keys: QueueKeys, id: JobID) -> ScriptCall {
         ScriptCall(
             script,
-            keys: [keys.dead, keys.ready, keys.readySeq, keys.events, keys.wake],
+            keys: [keys.dead, keys.events, keys.wake],
             arguments: [keys.prefix, id.rawValue]
         )
     }
@@ -43,7 +43,7 @@ enum RemoveDeadScript {
         local prefix, id = ARGV[1], ARGV[2]
         if redis.call('ZREM', KEYS[1], id) == 0 then return 0 end
         local jk = prefix .. 'job:' .. id
-        emit(KEYS[2], jk, id, 'removed', 'dead', now_ms(), {})
+        emit(KEYS[2], jk, id, 'removed', 'dead', now_ms())
         redis.call('DEL', jk)
         flush_events(KEYS[2])
         return 1

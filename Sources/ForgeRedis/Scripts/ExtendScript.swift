@@ -25,7 +25,7 @@ enum ExtendScript {
             redis.call('ZREM', KEYS[1], id)
             redis.call('HSET', jk, 'state', 'canceled', 'finished_at', now)
             redis.call('HDEL', jk, 'token', 'deadline')
-            emit(KEYS[2], jk, id, 'canceled', 'canceled', now, {})
+            emit(KEYS[2], jk, id, 'canceled', 'canceled', now)
             redis.call('PEXPIRE', jk, retention)
             out[#out + 1] = -1
           else

@@ -24,14 +24,14 @@ enum FailScript {
           local run_at = now + tonumber(ARGV[6])
           redis.call('HSET', jk, 'state', 'retrying', 'last_error', ARGV[4], 'run_at', run_at)
           redis.call('ZADD', KEYS[2], run_at, id)
-          emit(KEYS[4], jk, id, 'retried', 'retrying', now, {'a', attempts, 'e', ARGV[4], 'ra', run_at})
+          emit(KEYS[4], jk, id, 'retried', 'retrying', now, cur[3], int(run_at), ARGV[4])
           redis.call('HINCRBY', KEYS[5], 'retried', 1)
           flush_events(KEYS[4])
           return {'retrying', run_at}
         end
         redis.call('HSET', jk, 'state', 'dead', 'last_error', ARGV[4], 'finished_at', now)
         redis.call('ZADD', KEYS[3], now, id)
-        emit(KEYS[4], jk, id, 'died', 'dead', now, {'a', attempts, 'e', ARGV[4]})
+        emit(KEYS[4], jk, id, 'died', 'dead', now, cur[3], nil, ARGV[4])
         redis.call('HINCRBY', KEYS[5], 'dead', 1)
         flush_events(KEYS[4])
         return {'dead', now}

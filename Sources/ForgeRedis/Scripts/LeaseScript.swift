@@ -2,18 +2,19 @@ import ForgeCore
 
 /// Leases up to `count` ready jobs, highest priority first, FIFO within a priority.
 ///
-/// KEYS: 1 ready, 2 leased, 3 paused, 4 events, 5 lease:seq
+/// KEYS: 1 leased, 2 paused, 3 events, 4 lease:seq
 /// ARGV: 1 key prefix, 2 count, 3 visibility ms, 4 worker id
 ///
-/// Guarantees: nothing is leased from a paused queue; each leased job gets a fresh fencing token
-/// from the queue's counter, an attempt, a deadline `now + visibility` in `leased`, and a
-/// `started` event. A job is never handed to two leasers: ZPOPMIN removes it from ready atomically.
-/// Returns one array per job (see ``parseJobs(_:queue:)``).
+/// Guarantees: nothing is leased from a paused queue; the leased jobs share a fresh fencing token
+/// from the queue's counter (unique per lease call, hence per job lease), each gets an attempt, a
+/// deadline `now + visibility` in `leased` and a `started` event. A job is never handed to two
+/// leasers: LPOP removes it from its ready list atomically. Returns the flat array described at
+/// `lease_jobs`, decoded by ``parseJobs(_:queue:)``.
 enum LeaseScript {
     static let script = LuaScript(named: "lease", body: #"""
-        local out = lease_jobs(ARGV[1], KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5],
+        local out = lease_jobs(ARGV[1], KEYS[1], KEYS[2], KEYS[3], KEYS[4],
           tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], now_ms())
-        flush_events(KEYS[4])
+        flush_events(KEYS[3])
         return out
         """#)
 
@@ -27,26 +28,31 @@ enum LeaseScript {
 
     /// The keys `lease_jobs` needs, in its order; the ack script appends them to its own.
     static func leaseKeys(_ keys: QueueKeys) -> [String] {
-        [keys.ready, keys.leased, keys.paused, keys.events, keys.leaseSeq]
+        [keys.leased, keys.paused, keys.events, keys.leaseSeq]
     }
 
-    /// Decodes `lease_jobs` output: `{id, token, attempts, leased_at, deadline, type, payload,
-    /// priority, max_attempts, timeout_ms, backoff_base, backoff_cap, created_at, run_at}` per job.
+    /// Decodes `lease_jobs` output: `token, leased_at, deadline`, then per job `id, attempts,
+    /// spec, priority, max_attempts, created_at, run_at`.
     static func parseJobs(_ reply: RedisValue, queue: QueueName) throws(RedisError) -> [LeasedJob] {
+        let flat = try reply.expectArray("lease")
+        guard !flat.isEmpty else { return [] }
+        guard flat.count >= 3, (flat.count - 3) % 7 == 0, let token = flat[0].string, let leasedAt = flat[1].int,
+            let deadline = flat[2].int
+        else { throw RedisError.unexpectedReply("lease", reply) }
         var jobs: [LeasedJob] = []
-        for item in try reply.expectArray("lease") {
-            guard let f = item.array, f.count == 14, let id = f[0].string.flatMap({ try? JobID($0) }),
-                let token = f[1].string, let attempts = f[2].int, let leasedAt = f[3].int, let deadline = f[4].int,
-                let type = f[5].string, let payload = f[6].string, let priority = f[7].int,
-                let maxAttempts = f[8].int, let timeout = f[9].int, let base = f[10].int, let cap = f[11].int,
-                let createdAt = f[12].int, let runAt = f[13].int
-            else { throw RedisError.unexpectedReply("leased job", item) }
+        jobs.reserveCapacity((flat.count - 3) / 7)
+        for base in stride(from: 3, to: flat.count, by: 7) {
+            guard let id = flat[base].string.flatMap({ try? JobID($0) }), let attempts = flat[base + 1].int,
+                let spec = flat[base + 2].string.flatMap({ JobSpec(packed: Substring($0)) }),
+                let priority = flat[base + 3].int, let maxAttempts = flat[base + 4].int,
+                let createdAt = flat[base + 5].int, let runAt = flat[base + 6].int
+            else { throw RedisError.unexpectedReply("leased job", .array(Array(flat[base..<base + 7]))) }
             jobs.append(
                 LeasedJob(
-                    id: id, queue: queue, type: type, payload: payload, priority: Int(priority),
-                    attempts: Int(attempts), maxAttempts: Int(maxAttempts), timeoutMs: timeout,
-                    backoff: (try? Backoff(baseMs: base, capMs: cap)) ?? .standard, token: LeaseToken(token),
-                    createdAtMs: createdAt, readyAtMs: max(createdAt, runAt), leasedAtMs: leasedAt, deadlineMs: deadline
+                    id: id, queue: queue, type: spec.type, payload: spec.payload, priority: Int(priority),
+                    attempts: Int(attempts), maxAttempts: Int(maxAttempts), timeoutMs: spec.timeoutMs,
+                    backoff: spec.backoff, token: LeaseToken(token), createdAtMs: createdAt,
+                    readyAtMs: max(createdAt, runAt), leasedAtMs: leasedAt, deadlineMs: deadline
                 )
             )
         }

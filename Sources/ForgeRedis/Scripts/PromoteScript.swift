@@ -2,7 +2,7 @@ import ForgeCore
 
 /// Moves due jobs from `scheduled` and `retry` to ready.
 ///
-/// KEYS: 1 scheduled, 2 retry, 3 ready, 4 ready:seq, 5 events, 6 wake
+/// KEYS: 1 scheduled, 2 retry, 3 events, 4 wake (ready lists derive from the prefix)
 /// ARGV: 1 key prefix, 2 limit per set
 ///
 /// Guarantees: only jobs whose time (score) is at or before Redis `TIME` move; each becomes
@@ -22,9 +22,9 @@ enum PromoteScript {
             local jk = prefix .. 'job:' .. id
             local priority = redis.call('HGET', jk, 'priority')
             if priority then
-              make_ready(KEYS[3], KEYS[4], id, priority)
+              push_ready(prefix, priority, {id})
               redis.call('HSET', jk, 'state', 'pending')
-              emit(KEYS[5], jk, id, 'promoted', 'pending', now, {})
+              emit(KEYS[3], jk, id, 'promoted', 'pending', now)
               moved = moved + 1
             end
           end
@@ -34,15 +34,15 @@ enum PromoteScript {
             if next_due < 0 or due < next_due then next_due = due end
           end
         end
-        if moved > 0 then wake(KEYS[6], moved) end
-        flush_events(KEYS[5])
+        if moved > 0 then wake(KEYS[4], moved) end
+        flush_events(KEYS[3])
         return {moved, next_due}
         """#)
 
     static func call(_ keys: QueueKeys, limit: Int) -> ScriptCall {
         ScriptCall(
             script,
-            keys: [keys.scheduled, keys.retry, keys.ready, keys.readySeq, keys.events, keys.wake],
+            keys: [keys.scheduled, keys.retry, keys.events, keys.wake],
             arguments: [keys.prefix, String(limit)]
         )
     }

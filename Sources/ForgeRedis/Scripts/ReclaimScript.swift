@@ -2,7 +2,7 @@ import ForgeCore
 
 /// Takes back leases whose deadline has passed: the worker crashed, hung or lost its network.
 ///
-/// KEYS: 1 leased, 2 ready, 3 ready:seq, 4 dead, 5 events, 6 wake, 7 stats
+/// KEYS: 1 leased, 2 dead, 3 events, 4 wake, 5 stats (ready lists derive from the prefix)
 /// ARGV: 1 key prefix, 2 limit, 3 retention ms
 ///
 /// Guarantees: only leases past their deadline by Redis `TIME` are taken. The old token is
@@ -26,35 +26,35 @@ enum ReclaimScript {
             local attempts = tonumber(f[1])
             if f[4] == '1' then
               redis.call('HSET', jk, 'state', 'canceled', 'finished_at', now)
-              emit(KEYS[5], jk, id, 'canceled', 'canceled', now, {})
+              emit(KEYS[3], jk, id, 'canceled', 'canceled', now)
               redis.call('PEXPIRE', jk, retention)
             elseif attempts >= tonumber(f[2]) then
               redis.call('HSET', jk, 'state', 'dead', 'last_error', err, 'finished_at', now)
-              redis.call('ZADD', KEYS[4], now, id)
-              emit(KEYS[5], jk, id, 'died', 'dead', now, {'a', attempts, 'e', err})
-              redis.call('HINCRBY', KEYS[7], 'dead', 1)
+              redis.call('ZADD', KEYS[2], now, id)
+              emit(KEYS[3], jk, id, 'died', 'dead', now, f[1], nil, err)
+              redis.call('HINCRBY', KEYS[5], 'dead', 1)
               died = died + 1
             else
-              make_ready(KEYS[2], KEYS[3], id, f[3])
+              push_ready(prefix, f[3], {id})
               redis.call('HSET', jk, 'state', 'pending', 'last_error', err)
-              emit(KEYS[5], jk, id, 'lease_expired', 'pending', now, {'a', attempts, 'e', err})
+              emit(KEYS[3], jk, id, 'lease_expired', 'pending', now, f[1], nil, err)
               requeued = requeued + 1
             end
           end
         end
-        if requeued > 0 then wake(KEYS[6], requeued) end
-        if requeued + died > 0 then redis.call('HINCRBY', KEYS[7], 'expired', requeued + died) end
+        if requeued > 0 then wake(KEYS[4], requeued) end
+        if requeued + died > 0 then redis.call('HINCRBY', KEYS[5], 'expired', requeued + died) end
         local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
         local next_deadline = -1
         if first[2] then next_deadline = tonumber(first[2]) end
-        flush_events(KEYS[5])
+        flush_events(KEYS[3])
         return {requeued, died, next_deadline}
         """#)
 
     static func call(_ keys: QueueKeys, limit: Int, retentionMs: Int64) -> ScriptCall {
         ScriptCall(
             script,
-            keys: [keys.leased, keys.ready, keys.readySeq, keys.dead, keys.events, keys.wake, keys.stats],
+            keys: [keys.leased, keys.dead, keys.events, keys.wake, keys.stats],
             arguments: [keys.prefix, String(limit), String(retentionMs)]
         )
     }

@@ -3,7 +3,7 @@ import ForgeCore
 /// Hands unfinished leases back at once, e.g. when a worker drains on SIGTERM and its grace
 /// period runs out, so other workers need not wait for the visibility timeout.
 ///
-/// KEYS: 1 leased, 2 ready, 3 ready:seq, 4 events, 5 wake
+/// KEYS: 1 leased, 2 events, 3 wake (ready lists derive from the prefix)
 /// ARGV: 1 key prefix, 2 retention ms, 3 count n, then n pairs `id, token`
 ///
 /// Guarantees: only leases whose token is still current move (fencing). The attempt is given
@@ -24,19 +24,19 @@ enum ReleaseScript {
             redis.call('HDEL', jk, 'token', 'deadline')
             if cur[4] == '1' then
               redis.call('HSET', jk, 'state', 'canceled', 'finished_at', now)
-              emit(KEYS[4], jk, id, 'canceled', 'canceled', now, {})
+              emit(KEYS[2], jk, id, 'canceled', 'canceled', now)
               redis.call('PEXPIRE', jk, retention)
             else
               local attempts = redis.call('HINCRBY', jk, 'attempts', -1)
               redis.call('HSET', jk, 'state', 'pending')
-              make_ready(KEYS[2], KEYS[3], id, cur[3])
-              emit(KEYS[4], jk, id, 'released', 'pending', now, {'a', attempts})
+              push_ready(prefix, cur[3], {id})
+              emit(KEYS[2], jk, id, 'released', 'pending', now, int(attempts))
               released = released + 1
             end
           end
         end
-        if released > 0 then wake(KEYS[5], released) end
-        flush_events(KEYS[4])
+        if released > 0 then wake(KEYS[3], released) end
+        flush_events(KEYS[2])
         return released
         """#)
 
@@ -45,7 +45,7 @@ enum ReleaseScript {
         for lease in leases { arguments += [lease.id.rawValue, lease.token.rawValue] }
         return ScriptCall(
             script,
-            keys: [keys.leased, keys.ready, keys.readySeq, keys.events, keys.wake],
+            keys: [keys.leased, keys.events, keys.wake],
             arguments: arguments
         )
     }

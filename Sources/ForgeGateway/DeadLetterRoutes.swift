@@ -1,0 +1,55 @@
+import ForgeCore
+import ForgeRedis
+import Hummingbird
+
+/// `/v1/dlq`: list, retry and delete dead letters.
+struct DeadLetterRoutes<Context: RequestContext>: Sendable {
+    let configuration: GatewayConfiguration
+    let dependencies: GatewayDependencies
+
+    func register(on v1: RouterGroup<Context>) {
+        v1.get("dlq") { request, _ in try await list(request) }
+        v1.post("dlq/{id}/retry") { _, context in try await retry(context.parameters.require("id")) }
+        v1.delete("dlq/{id}") { _, context in try await remove(context.parameters.require("id")) }
+    }
+
+    /// `GET /v1/dlq?queue=&limit=`: `{"jobs": [job, …]}`, most recent death first.
+    func list(_ request: Request) async throws -> Response {
+        var query = QueryReader(request)
+        guard let queueText = query.string("queue") else {
+            throw ValidationError(field: "queue", reason: "is required")
+        }
+        let queue = try QueueName(queueText)
+        let limit = try query.int("limit", in: 1...configuration.maxListLimit, default: configuration.defaultListLimit)
+        try query.finish()
+        let jobs = try await dependencies.queues.deadLetters(queue, limit: limit)
+        return try JSONResponse.make(JobListView(jobs: jobs.map { JobView(record: $0) }, nextCursor: nil))
+    }
+
+    /// `POST /v1/dlq/{id}/retry`: back to pending with fresh attempts; 200 `{id, state}`.
+    func retry(_ idText: String) async throws -> Response {
+        let (id, queue) = try await locate(idText)
+        guard try await dependencies.queues.reviveDead(id, queue: queue) else {
+            throw Problem.conflict("job \(id) is not in the dead-letter queue")
+        }
+        return try JSONResponse.make(JobStateView(id: id.rawValue, state: JobState.pending.rawValue))
+    }
+
+    /// `DELETE /v1/dlq/{id}`: 204 once the dead letter is gone.
+    func remove(_ idText: String) async throws -> Response {
+        let (id, queue) = try await locate(idText)
+        guard try await dependencies.queues.removeDead(id, queue: queue) else {
+            throw Problem.conflict("job \(id) is not in the dead-letter queue")
+        }
+        return Response(status: .noContent)
+    }
+
+    /// The id and the queue whose dead set may hold it; 404 when Redis has no such job.
+    private func locate(_ idText: String) async throws -> (JobID, QueueName) {
+        let id = try JobID(idText)
+        guard let queue = try await dependencies.queues.locate(id) else {
+            throw Problem.notFound("no dead letter with id \(id)")
+        }
+        return (id, queue)
+    }
+}

@@ -1,0 +1,35 @@
+import ForgeObservability
+import Hummingbird
+import ServiceLifecycle
+
+/// The gateway's HTTP server as a `Service`: the API, probes, `/metrics` and `/openapi.yaml` on
+/// one port. On graceful shutdown it marks the process draining (so `/readyz` turns 503 while
+/// in-flight requests finish) and stops accepting connections.
+public struct GatewayApplication: Service {
+    private let application: Application<RouterResponder<BasicRequestContext>>
+    private let readiness: Readiness
+
+    /// - Parameters:
+    ///   - port: 0 picks a free port; `onServerRunning` receives the port actually bound.
+    public init(
+        configuration: GatewayConfiguration, dependencies: GatewayDependencies, host: String, port: Int,
+        onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
+    ) {
+        readiness = dependencies.readiness
+        application = Application(
+            router: buildGatewayRouter(configuration: configuration, dependencies: dependencies),
+            configuration: .init(address: .hostname(host, port: port), serverName: "forge-gateway"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
+            logger: dependencies.logger
+        )
+    }
+
+    public func run() async throws {
+        let readiness = readiness
+        try await withGracefulShutdownHandler {
+            try await application.run()
+        } onGracefulShutdown: {
+            readiness.markDraining()
+        }
+    }
+}

@@ -1,0 +1,40 @@
+import ForgeCore
+import Foundation
+
+/// Settings of the HTTP API, filled by `forge-gateway` from flags and `FORGE_*` variables.
+public struct GatewayConfiguration: Sendable, Hashable {
+    /// Bearer tokens accepted on `/v1/*`.
+    public var apiTokens: [String]
+    /// `false` only when explicitly configured (`--auth off`): every `/v1` request is accepted.
+    public var authEnabled: Bool
+    /// Largest request body accepted; larger bodies get a 413.
+    public var maxBodyBytes: Int
+    public var jobLimits: JobLimits
+    /// Page size of `GET /v1/jobs` and `GET /v1/dlq` when the request gives no `limit`.
+    public var defaultListLimit: Int
+    /// Largest `limit` a list request may ask for.
+    public var maxListLimit: Int
+    /// Most jobs one `POST /v1/jobs/batch` may hold.
+    public var maxBatchSize: Int
+
+    public static let defaultMaxBodyBytes = 2 << 20
+
+    public init(
+        apiTokens: [String] = [], authEnabled: Bool = true, maxBodyBytes: Int = GatewayConfiguration.defaultMaxBodyBytes,
+        jobLimits: JobLimits = .standard, defaultListLimit: Int = 50, maxListLimit: Int = 1000,
+        maxBatchSize: Int = 1000
+    ) {
+        self.apiTokens = apiTokens
+        self.authEnabled = authEnabled
+        self.maxBodyBytes = maxBodyBytes
+        self.jobLimits = jobLimits
+        self.defaultListLimit = defaultListLimit
+        self.maxListLimit = maxListLimit
+        self.maxBatchSize = maxBatchSize
+    }
+
+    /// Parses `FORGE_API_TOKENS`: comma-separated, blanks ignored.
+    public static func parseTokens(_ text: String?) -> [String] {
+        (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+}

@@ -1,0 +1,37 @@
+import ForgeObservability
+import Hummingbird
+import NIOCore
+
+/// The gateway's routes: probes and `/metrics` (open), `/openapi.yaml` (open), and the `/v1` API
+/// behind bearer-token auth (unless ``GatewayConfiguration/authEnabled`` is off).
+///
+/// Middleware order, outermost first: HTTP metrics (sees the final status of every request),
+/// problem mapping (turns every thrown error into a problem document), then auth on `/v1`.
+/// Other route groups (the remote-worker lease API) can be added to the returned router.
+public func buildGatewayRouter(
+    configuration: GatewayConfiguration, dependencies: GatewayDependencies
+) -> Router<BasicRequestContext> {
+    let router = Router()
+    router.add(middleware: HTTPMetricsMiddleware(metrics: dependencies.metrics))
+    router.add(
+        middleware: ProblemMiddleware(
+            metrics: dependencies.metrics, logger: dependencies.logger, maxBodyBytes: configuration.maxBodyBytes
+        )
+    )
+    Probes.add(to: router, readiness: dependencies.readiness, metrics: dependencies.metrics)
+    router.get("openapi.yaml") { _, _ in
+        Response(
+            status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml))
+        )
+    }
+    let v1 = router.group("v1")
+    if configuration.authEnabled {
+        v1.add(middleware: AuthMiddleware(tokens: configuration.apiTokens))
+    }
+    JobRoutes(configuration: configuration, dependencies: dependencies).register(on: v1)
+    QueueRoutes(dependencies: dependencies).register(on: v1)
+    DeadLetterRoutes(configuration: configuration, dependencies: dependencies).register(on: v1)
+    ScheduleRoutes(configuration: configuration, dependencies: dependencies).register(on: v1)
+    return router
+}

@@ -1,0 +1,170 @@
+import ForgeCore
+import ForgeObservability
+import ForgePostgres
+import ForgeRedis
+import HTTPTypes
+import Hummingbird
+import Prometheus
+
+/// `/v1/jobs`: enqueue (one and batch), read, search and cancel.
+struct JobRoutes<Context: RequestContext>: Sendable {
+    let configuration: GatewayConfiguration
+    let dependencies: GatewayDependencies
+
+    static var idempotencyKeyHeader: HTTPField.Name { HTTPField.Name("Idempotency-Key")! }
+
+    func register(on v1: RouterGroup<Context>) {
+        v1.post("jobs") { request, _ in try await enqueue(request) }
+        v1.post("jobs/batch") { request, _ in try await batch(request) }
+        v1.get("jobs") { request, _ in try await search(request) }
+        v1.get("jobs/{id}") { _, context in try await job(context.parameters.require("id")) }
+        v1.delete("jobs/{id}") { _, context in try await cancel(context.parameters.require("id")) }
+    }
+
+    /// `POST /v1/jobs`: 201 `{id, state}` for a new job; 200 with the existing job's `{id, state}`
+    /// when its unique key (or `Idempotency-Key` header) matched.
+    func enqueue(_ request: Request) async throws -> Response {
+        let key = try JobRequest.idempotencyKey(request.headers[Self.idempotencyKeyHeader])
+        let reader = try await RequestBody.object(request, limit: configuration.maxBodyBytes)
+        let job = try JobRequest.newJob(from: reader, limits: configuration.jobLimits, idempotencyKey: key)
+        let result = try await dependencies.queues.enqueue(job)
+        if result.created { countEnqueued(job) }
+        var response = try JSONResponse.make(
+            JobStateView(id: result.id.rawValue, state: result.state?.rawValue),
+            status: result.created ? .created : .ok
+        )
+        response.headers[.location] = "/v1/jobs/\(result.id.rawValue)"
+        return response
+    }
+
+    /// `POST /v1/jobs/batch`: every valid item is enqueued in one `QueueStore.enqueue` call (one
+    /// Redis round trip); refused items are skipped and reported in place. The status is 200
+    /// whether or not some items were refused; each result says what happened to its item.
+    func batch(_ request: Request) async throws -> Response {
+        var reader = try await RequestBody.object(request, limit: configuration.maxBodyBytes)
+        guard let items = try reader.array("jobs") else { throw ValidationError(field: "jobs", reason: "is required") }
+        try reader.finish()
+        guard (1...configuration.maxBatchSize).contains(items.count) else {
+            throw ValidationError(field: "jobs", reason: "must hold 1 to \(configuration.maxBatchSize) jobs")
+        }
+        var outcomes: [Result<NewJob, ValidationError>] = []
+        outcomes.reserveCapacity(items.count)
+        for (index, item) in items.enumerated() {
+            let path = "jobs[\(index)]"
+            guard case .object(let fields) = item else {
+                outcomes.append(.failure(ValidationError(field: path, reason: "must be an object")))
+                continue
+            }
+            do {
+                let reader = ObjectReader(fields, path: path)
+                outcomes.append(.success(try JobRequest.newJob(from: reader, limits: configuration.jobLimits)))
+            } catch {
+                outcomes.append(.failure(error))
+            }
+        }
+        let valid = outcomes.compactMap { try? $0.get() }
+        var enqueued = try await dependencies.queues.enqueue(valid).makeIterator()
+        var results: [BatchItemView] = []
+        results.reserveCapacity(outcomes.count)
+        for outcome in outcomes {
+            switch outcome {
+            case .success(let job):
+                guard let result = enqueued.next() else { throw Problem.internalError() }
+                if result.created { countEnqueued(job) }
+                results.append(.enqueued(result))
+            case .failure(let error):
+                results.append(.refused(.invalid(error)))
+            }
+        }
+        return try JSONResponse.make(BatchView(results: results))
+    }
+
+    /// `GET /v1/jobs/{id}`: from Redis while the job is live, from Postgres history after.
+    func job(_ idText: String) async throws -> Response {
+        let id = try JobID(idText)
+        if let record = try await dependencies.queues.job(id) { return try JSONResponse.make(JobView(record: record)) }
+        if let record = try await dependencies.history.job(id) { return try JSONResponse.make(JobView(record: record)) }
+        throw Problem.notFound("no job with id \(id)")
+    }
+
+    /// `GET /v1/jobs?queue=&state=&type=&created_after=&created_before=&limit=&cursor=`: history
+    /// search over Postgres, newest first, keyset pagination through `next_cursor`.
+    func search(_ request: Request) async throws -> Response {
+        var query = QueryReader(request)
+        let queue = try query.string("queue").map { (text: String) throws(ValidationError) in try QueueName(text) }
+        let state = try query.string("state").map { (text: String) throws(ValidationError) -> JobState in
+            guard let state = JobState(rawValue: text) else {
+                let names = JobState.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ValidationError(field: "state", reason: "must be one of \(names)")
+            }
+            return state
+        }
+        let type = try query.string("type").map { (text: String) throws(ValidationError) in try JobType(text) }
+        let after = try query.time("created_after")
+        let before = try query.time("created_before")
+        let limit = try query.int(
+            "limit", in: 1...min(configuration.maxListLimit, JobQuery.limits.upperBound),
+            default: configuration.defaultListLimit
+        )
+        let cursor = query.string("cursor")
+        try query.finish()
+        let page = try await dependencies.history.search(
+            JobQuery(
+                queue: queue, state: state, type: type, createdAfterMs: after, createdBeforeMs: before, limit: limit,
+                cursor: cursor
+            )
+        )
+        return try JSONResponse.make(JobListView(jobs: page.jobs.map { JobView(record: $0) }, nextCursor: page.nextCursor))
+    }
+
+    /// `DELETE /v1/jobs/{id}`: 200 canceled; 202 when the job is running (its worker stops it at
+    /// the next heartbeat); 409 when it already finished; 404 when unknown.
+    func cancel(_ idText: String) async throws -> Response {
+        let id = try JobID(idText)
+        switch try await dependencies.queues.cancel(id) {
+        case .canceled:
+            return try JSONResponse.make(JobStateView(id: id.rawValue, state: JobState.canceled.rawValue))
+        case .cancelRequested:
+            return try JSONResponse.make(
+                JobStateView(id: id.rawValue, state: JobState.active.rawValue, cancelRequested: true), status: .accepted
+            )
+        case .alreadyFinished(let state):
+            throw Problem.conflict("job \(id) is already \(state.rawValue)")
+        case .notFound:
+            // Finished jobs leave Redis after a while; history still knows them.
+            if let record = try await dependencies.history.job(id) {
+                throw Problem.conflict("job \(id) is already \(record.state.rawValue)")
+            }
+            throw Problem.notFound("no job with id \(id)")
+        }
+    }
+
+    private func countEnqueued(_ job: NewJob) {
+        dependencies.metrics.jobsEnqueued(queue: job.queue.rawValue, type: job.type.rawValue).increment()
+    }
+}
+
+/// `{"results": [...]}` of a batch enqueue, in request order.
+struct BatchView: Encodable {
+    var results: [BatchItemView]
+}
+
+/// One batch result: `{id, state, created}` or `{error: problem}`.
+enum BatchItemView: Encodable {
+    case enqueued(EnqueueResult)
+    case refused(Problem)
+
+    enum CodingKeys: String, CodingKey { case id, state, created, error }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .enqueued(let result):
+            try c.encode(result.id.rawValue, forKey: .id)
+            try c.encodeOrNull(result.state?.rawValue, forKey: .state)
+            try c.encode(result.created, forKey: .created)
+        case .refused(let problem):
+            try c.encode(problem, forKey: .error)
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import ForgeCore
+import Hummingbird
+
+/// Reads query parameters by name, refusing unknown ones and naming the parameter in every error,
+/// like ``ObjectReader`` does for bodies.
+struct QueryReader {
+    private var values: [String: String] = [:]
+    private var read: Set<String> = []
+
+    init(_ request: Request) {
+        for (key, value) in request.uri.queryParameters { values[String(key)] = String(value) }
+    }
+
+    /// The value; an empty value counts as absent (`?queue=` is "any queue").
+    mutating func string(_ key: String) -> String? {
+        read.insert(key)
+        guard let value = values[key], !value.isEmpty else { return nil }
+        return value
+    }
+
+    /// An integer within `range`, else `fallback` when absent.
+    mutating func int(_ key: String, in range: ClosedRange<Int>, default fallback: Int) throws(ValidationError) -> Int {
+        guard let text = string(key) else { return fallback }
+        guard let value = Int(text), range.contains(value) else {
+            throw ValidationError(field: key, reason: "must be an integer from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
+    }
+
+    /// An RFC 3339 time as Unix milliseconds.
+    mutating func time(_ key: String) throws(ValidationError) -> Int64? {
+        guard let text = string(key) else { return nil }
+        guard let ms = RFC3339.parse(text) else {
+            throw ValidationError(field: key, reason: "must be an RFC 3339 time such as 2030-01-01T12:00:00Z")
+        }
+        return ms
+    }
+
+    func finish() throws(ValidationError) {
+        if let unknown = values.keys.filter({ !read.contains($0) }).sorted().first {
+            throw ValidationError(field: unknown, reason: "is not a known query parameter")
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import ForgeCore
+
+/// A job's immutable fields, packed by the client into the one `spec` field of the job hash and
+/// copied into its `enqueued` event: `type \31 timeout_ms \31 backoff_base \31 backoff_cap \31
+/// unique_key \31 payload`. Scripts never look inside; one field instead of six is what makes
+/// enqueue and lease cheap (see ``LuaPrelude``). The payload comes last, so nothing in it needs
+/// escaping; the other parts cannot contain the separator (validated names and numbers, and
+/// unique keys refuse control characters).
+struct JobSpec: Sendable, Hashable {
+    var type: String
+    var timeoutMs: Int64
+    var backoff: Backoff
+    var uniqueKey: String?
+    var payload: String
+
+    static let separator: Character = "\u{1F}"
+
+    init(type: String, timeoutMs: Int64, backoff: Backoff, uniqueKey: String?, payload: String) {
+        self.type = type
+        self.timeoutMs = timeoutMs
+        self.backoff = backoff
+        self.uniqueKey = uniqueKey
+        self.payload = payload
+    }
+
+    init(_ job: NewJob) {
+        self.init(
+            type: job.type.rawValue, timeoutMs: job.timeoutMs, backoff: job.backoff, uniqueKey: job.uniqueness?.key,
+            payload: job.payload
+        )
+    }
+
+    var packed: String {
+        let sep = String(Self.separator)
+        return type + sep + String(timeoutMs) + sep + String(backoff.baseMs) + sep + String(backoff.capMs) + sep
+            + (uniqueKey ?? "") + sep + payload
+    }
+
+    init?(packed: Substring) {
+        let parts = packed.split(separator: Self.separator, maxSplits: 5, omittingEmptySubsequences: false)
+        guard parts.count == 6, let timeout = Int64(parts[1]), let base = Int64(parts[2]), let cap = Int64(parts[3]) else {
+            return nil
+        }
+        self.init(
+            type: String(parts[0]), timeoutMs: timeout, backoff: (try? Backoff(baseMs: base, capMs: cap)) ?? .standard,
+            uniqueKey: parts[4].isEmpty ? nil : String(parts[4]), payload: String(parts[5])
+        )
+    }
+}

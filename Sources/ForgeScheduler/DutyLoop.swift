@@ -1,0 +1,43 @@
+/// The loop every scheduler duty runs: a pass, then a pause, until the task is cancelled.
+///
+/// A pass that reports more waiting work runs again at once (a backlog drains at full speed); a
+/// failed pass is reported and retried after an exponential backoff capped at five seconds (or
+/// the duty's own interval, if longer), so a Redis or Postgres outage neither crashes the
+/// scheduler nor floods it with retries.
+struct DutyLoop: Sendable {
+    var name: String
+    var interval: Duration
+    var reporter: FailureReporter
+
+    static let maxBackoff: Duration = .seconds(5)
+
+    /// Runs `pass` until cancelled; `pass` returns `true` when more work is waiting.
+    func run(_ pass: @Sendable () async throws -> Bool) async {
+        var failures = 0
+        while !Task.isCancelled {
+            let pause: Duration
+            do {
+                let busy = try await pass()
+                failures = 0
+                pause = busy ? .zero : interval
+            } catch {
+                if Task.isCancelled { return }
+                failures += 1
+                reporter.report(error, duty: name)
+                pause = backoff(afterFailures: failures)
+            }
+            if pause > .zero {
+                do { try await Task.sleep(for: pause) } catch { return }
+            } else {
+                await Task.yield()
+            }
+        }
+    }
+
+    func backoff(afterFailures failures: Int) -> Duration {
+        let base = max(interval, .milliseconds(100))
+        let factor = 1 << min(failures - 1, 10)
+        // A slow duty (retention, every minute) never retries faster than it normally runs.
+        return min(base * factor, max(Self.maxBackoff, interval))
+    }
+}

@@ -1,0 +1,65 @@
+import ForgeCore
+import ForgeObservability
+import ForgeRedis
+import Prometheus
+import Synchronization
+
+/// Samples every queue's depth into `forge_queue_jobs{queue,state}`.
+///
+/// Only the leader samples; when it stops (step-down or shutdown) it removes its series, so a
+/// former leader does not keep exporting stale depths that a `sum()` would double-count.
+public final class QueueDepthSampler: Sendable {
+    private let queues: QueueStore
+    private let metrics: ForgeMetrics
+    private let loop: DutyLoop
+    private let exported = Mutex<[String: Gauge]>([:])
+
+    /// The `state` label values with their counts (completed jobs expire from Redis; their
+    /// rate is `forge_jobs_completed_total`).
+    static func states(_ counts: QueueCounts) -> [(String, Int)] {
+        [
+            ("scheduled", counts.scheduled), ("pending", counts.pending), ("active", counts.active),
+            ("retrying", counts.retrying), ("dead", counts.dead),
+        ]
+    }
+
+    public init(queues: QueueStore, metrics: ForgeMetrics, interval: Duration = .seconds(2), reporter: FailureReporter) {
+        self.queues = queues
+        self.metrics = metrics
+        loop = DutyLoop(name: "queue-depth", interval: interval, reporter: reporter)
+    }
+
+    /// Reads every queue's status and sets the gauges; returns the statuses read.
+    @discardableResult
+    public func sampleOnce() async throws -> [QueueStatus] {
+        var statuses: [QueueStatus] = []
+        for queue in try await queues.queueNames() { statuses.append(try await queues.status(queue)) }
+        var gauges: [String: Gauge] = [:]
+        for status in statuses {
+            for (state, count) in Self.states(status.counts) {
+                let gauge = metrics.queueJobs(queue: status.name.rawValue, state: state)
+                gauge.set(to: Double(count))
+                gauges["\(status.name.rawValue)/\(state)"] = gauge
+            }
+        }
+        exported.withLock { $0.merge(gauges) { $1 } }
+        return statuses
+    }
+
+    /// Removes every series this sampler exported.
+    public func clear() {
+        let gauges = exported.withLock { exported in
+            defer { exported = [:] }
+            return Array(exported.values)
+        }
+        for gauge in gauges { metrics.registry.unregisterGauge(gauge) }
+    }
+
+    public func run() async {
+        await loop.run { [self] in
+            _ = try await sampleOnce()
+            return false
+        }
+        clear()
+    }
+}

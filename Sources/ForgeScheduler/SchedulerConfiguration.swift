@@ -1,0 +1,49 @@
+import ForgeCore
+
+/// How often each scheduler duty runs and how the leader lease behaves.
+///
+/// The defaults are DESIGN.md's: a 5 s lease (takeover within a few seconds), promotion every
+/// 200 ms and reclaiming every 250 ms (an expired lease is back within about a second). Tests
+/// shrink the intervals and inject ``now`` so nothing waits for real minutes.
+public struct SchedulerConfiguration: Sendable {
+    /// This replica's identity in the leader lock (`hostname-pid` by default in the executable).
+    public var id: String
+    /// Leader lock TTL; the leader renews and followers retry every third of it.
+    public var leaderTTLMs: Int64
+    public var promoteInterval: Duration
+    public var reclaimInterval: Duration
+    /// How often the cron firer looks for due ticks (well under a second, for 6-field schedules).
+    public var cronInterval: Duration
+    /// How long the archiver waits when the event streams were empty.
+    public var archiveIdleInterval: Duration
+    public var retentionInterval: Duration
+    /// Finished jobs older than this many days leave Postgres.
+    public var retentionDays: Int
+    public var depthSampleInterval: Duration
+    /// Wall clock (Unix ms) for cron ticks and retention cut-offs; injectable for tests.
+    public var now: @Sendable () -> Int64
+
+    public init(
+        id: String,
+        leaderTTLMs: Int64 = 5000,
+        promoteInterval: Duration = .milliseconds(200),
+        reclaimInterval: Duration = .milliseconds(250),
+        cronInterval: Duration = .milliseconds(200),
+        archiveIdleInterval: Duration = .milliseconds(75),
+        retentionInterval: Duration = .seconds(60),
+        retentionDays: Int = 14,
+        depthSampleInterval: Duration = .seconds(2),
+        now: @escaping @Sendable () -> Int64 = { WallClock.nowMilliseconds() }
+    ) {
+        self.id = id
+        self.leaderTTLMs = leaderTTLMs
+        self.promoteInterval = promoteInterval
+        self.reclaimInterval = reclaimInterval
+        self.cronInterval = cronInterval
+        self.archiveIdleInterval = archiveIdleInterval
+        self.retentionInterval = retentionInterval
+        self.retentionDays = retentionDays
+        self.depthSampleInterval = depthSampleInterval
+        self.now = now
+    }
+}

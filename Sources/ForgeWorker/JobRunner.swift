@@ -1,0 +1,137 @@
+import ForgeCore
+import ForgeRedis
+import Logging
+
+/// Runs one leased job: the handler in a child task, raced against the job's deadline and an
+/// outside stop (cancel, lost lease, end of grace); then reports the outcome.
+struct JobRunner: Sendable {
+    let parts: WorkerParts
+
+    private enum Outcome: Sendable {
+        case returned(String?)
+        case threw(any Error)
+        case timedOut
+        case stopped(StopReason)
+        /// A helper child ended because the group was cancelled; not a result.
+        case none
+    }
+
+    func run(_ assignment: Assignment) async {
+        let job = assignment.job
+        let state = parts.state
+        var logger = parts.logger
+        logger[metadataKey: "job_id"] = "\(job.id)"
+        logger[metadataKey: "queue"] = "\(job.queue)"
+        logger[metadataKey: "type"] = "\(job.type)"
+        logger[metadataKey: "attempt"] = "\(job.attempts)"
+
+        guard let handler = parts.handlers.handler(for: job.type) else {
+            if state.handlerEnded(job.id) {
+                parts.metrics.failed(job, .noHandler)
+                // Retryable: another worker version may know the type.
+                await fail(job, message: "no handler for type \(job.type)", retryable: true, logger: logger)
+            }
+            state.remove(job.id)
+            return
+        }
+
+        let start = ContinuousClock.now
+        let context = JobContext(
+            id: job.id, queue: job.queue, type: job.type, payload: job.payload, attempt: job.attempts,
+            maxAttempts: job.maxAttempts, deadline: start + .milliseconds(job.timeoutMs), logger: logger
+        )
+        let outcome = await withTaskGroup(of: Outcome.self) { group -> Outcome in
+            group.addTask {
+                do { return .returned(try await handler.handle(context)) } catch { return .threw(error) }
+            }
+            group.addTask {
+                do {
+                    try await Task.sleep(until: context.deadline)
+                    return .timedOut
+                } catch {
+                    return .none
+                }
+            }
+            group.addTask {
+                for await reason in assignment.stop { return .stopped(reason) }
+                return .none
+            }
+            var first = Outcome.none
+            while let next = await group.next() {
+                if case .none = next { continue }
+                first = next
+                break
+            }
+            // Cancels the handler at the deadline or on a stop; the group then waits for it to end.
+            group.cancelAll()
+            return first
+        }
+        let elapsed = ContinuousClock.now - start
+
+        switch outcome {
+        case .returned(let result):
+            parts.metrics.ran(job, for: elapsed)
+            let completion = Completion(id: job.id, token: job.token, result: result)
+            // The entry stays until the ack flusher has reported it, unless it was stopped meanwhile.
+            if state.handlerEnded(job.id, completion: completion) { return }
+        case .threw(let error) where Task.isCancelled:
+            // The whole service was cancelled (not drained): hand the job back at once.
+            logger.debug("handler cancelled with the worker", metadata: ["error": "\(error)"])
+            state.handlerEnded(job.id)
+            await parts.release([job])
+        case .none:
+            state.handlerEnded(job.id)
+            await parts.release([job])
+        case .threw(let error):
+            parts.metrics.ran(job, for: elapsed)
+            if state.handlerEnded(job.id) {
+                parts.metrics.failed(job, .error)
+                let failure = error as? JobFailure
+                await fail(
+                    job, message: failure?.message ?? String(describing: error), retryable: failure?.retryable ?? true,
+                    logger: logger
+                )
+            }
+        case .timedOut:
+            if state.handlerEnded(job.id) {
+                parts.metrics.failed(job, .timeout)
+                await fail(job, message: "timeout after \(job.timeoutMs) ms", retryable: true, logger: logger)
+            }
+        case .stopped(let reason):
+            state.handlerEnded(job.id)
+            logger.info("handler stopped", metadata: ["reason": "\(reason)"])
+        }
+        state.remove(job.id)
+    }
+
+    /// Records a failed attempt, retrying through a Redis outage for as long as the lease could
+    /// still be ours (after that the reclaimer has taken the job back anyway).
+    private func fail(_ job: LeasedJob, message: String, retryable: Bool, logger: Logger) async {
+        let giveUp = ContinuousClock.now + .milliseconds(parts.configuration.visibilityMs)
+        var delay = RetryDelay()
+        while true {
+            do {
+                let outcome = try await parts.store.fail(
+                    queue: job.queue, LeaseRef(job), error: message, retryable: retryable,
+                    retryDelayMs: job.backoff.delayMs(afterAttempt: job.attempts)
+                )
+                switch outcome {
+                case .retrying(let atMs):
+                    parts.metrics.retried(job)
+                    logger.info("job failed, will retry", metadata: ["error": "\(message)", "retry_at_ms": "\(atMs)"])
+                case .dead:
+                    parts.metrics.dead(job)
+                    logger.warning("job failed, moved to dead letters", metadata: ["error": "\(message)"])
+                case .stale:
+                    logger.warning("job failed after its lease was lost", metadata: ["error": "\(message)"])
+                }
+                return
+            } catch {
+                parts.metrics.redisError()
+                logger.error("could not record failure", metadata: ["error": "\(error)"])
+                guard ContinuousClock.now < giveUp, !Task.isCancelled else { return }
+                await delay.wait()
+            }
+        }
+    }
+}

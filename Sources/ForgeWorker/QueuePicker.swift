@@ -1,0 +1,49 @@
+import ForgeCore
+import Foundation
+import Synchronization
+
+/// Chooses which queue to lease from, by weight.
+///
+/// With `*` the list is replaced as the registry grows; every queue then weighs 1.
+final class QueuePicker: Sendable {
+    private let queues: Mutex<[QueueSelection.WeightedQueue]>
+
+    init(_ queues: [QueueSelection.WeightedQueue]) {
+        self.queues = Mutex(queues)
+    }
+
+    var names: [QueueName] { queues.withLock { $0.map(\.name) } }
+
+    func replace(with names: [QueueName]) {
+        queues.withLock { $0 = names.map { QueueSelection.WeightedQueue(name: $0) } }
+    }
+
+    /// All queues in a weighted random order (Efraimidis–Spirakis: sort by `u^(1/w)`), so the
+    /// first queue is picked with probability `w / Σw` and empty queues are skipped by moving on
+    /// to the next.
+    func order(preferring preferred: QueueName? = nil) -> [QueueName] {
+        let list = queues.withLock { $0 }
+        var keyed = list.map { ($0.name, pow(Double.random(in: Double.ulpOfOne..<1), 1 / Double($0.weight))) }
+        keyed.sort { $0.1 > $1.1 }
+        var names = keyed.map(\.0)
+        if let preferred, let index = names.firstIndex(of: preferred) {
+            names.remove(at: index)
+            names.insert(preferred, at: 0)
+        }
+        return names
+    }
+
+    /// One queue, picked with probability proportional to its weight.
+    func pick() -> QueueName? {
+        let list = queues.withLock { $0 }
+        if list.count == 1 { return list[0].name }
+        let total = list.reduce(0) { $0 + $1.weight }
+        guard total > 0 else { return nil }
+        var ticket = Int.random(in: 0..<total)
+        for queue in list {
+            if ticket < queue.weight { return queue.name }
+            ticket -= queue.weight
+        }
+        return nil
+    }
+}

@@ -1,0 +1,74 @@
+import ForgeCore
+import Foundation
+
+/// How a ``WorkerService`` runs; `forge-worker` fills it from flags and `FORGE_*` variables.
+public struct WorkerConfiguration: Sendable {
+    public var queues: QueueSelection
+    /// Handlers running at once, at most.
+    public var concurrency: Int
+    /// Jobs asked for per lease call, at most (never more than the free slots).
+    public var leaseBatch: Int
+    /// How long a lease lasts without a heartbeat; heartbeats run every third of it.
+    public var visibilityMs: Int64
+    /// How long a graceful shutdown waits for running handlers before it cancels them and hands
+    /// their jobs back.
+    public var gracePeriod: Duration
+    /// Recorded on each lease (job hash `worker`) and used as the `worker` metric label.
+    public var workerName: String
+    /// How often `*` re-reads the queue registry.
+    public var queueRefreshInterval: Duration
+    /// How long one idle wait for a wake-up lasts before the worker looks again.
+    public var idleWaitMs: Int
+
+    public init(
+        queues: QueueSelection = .weighted([.init(name: .default)]),
+        concurrency: Int = WorkerConfiguration.defaultConcurrency,
+        leaseBatch: Int = 16,
+        visibilityMs: Int64 = 30_000,
+        gracePeriod: Duration = .seconds(25),
+        workerName: String = WorkerConfiguration.defaultWorkerName,
+        queueRefreshInterval: Duration = .seconds(2),
+        idleWaitMs: Int = 1_000
+    ) {
+        self.queues = queues
+        self.concurrency = concurrency
+        self.leaseBatch = leaseBatch
+        self.visibilityMs = visibilityMs
+        self.gracePeriod = gracePeriod
+        self.workerName = workerName
+        self.queueRefreshInterval = queueRefreshInterval
+        self.idleWaitMs = idleWaitMs
+    }
+
+    /// Two jobs per core: handlers mostly wait on I/O.
+    public static var defaultConcurrency: Int { 2 * ProcessInfo.processInfo.activeProcessorCount }
+
+    /// `hostname-pid`, unique enough to tell workers apart in job hashes and metrics.
+    public static var defaultWorkerName: String {
+        "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
+    }
+
+    /// Refuses settings the worker cannot run with, naming the field.
+    public func validate() throws(ForgeCore.ValidationError) {
+        guard (1...100_000).contains(concurrency) else {
+            throw ValidationError(field: "concurrency", reason: "must be between 1 and 100000")
+        }
+        guard (1...1000).contains(leaseBatch) else {
+            throw ValidationError(field: "batch", reason: "must be between 1 and 1000")
+        }
+        guard (300...86_400_000).contains(visibilityMs) else {
+            throw ValidationError(field: "visibility_ms", reason: "must be between 300 and 86400000")
+        }
+        guard gracePeriod >= .zero else {
+            throw ValidationError(field: "grace", reason: "must not be negative")
+        }
+        guard !workerName.isEmpty, workerName.utf8.count <= 200 else {
+            throw ValidationError(field: "name", reason: "must be 1 to 200 bytes long")
+        }
+        if case .weighted(let list) = queues, list.isEmpty {
+            throw ValidationError(field: "queues", reason: "name at least one queue, or '*'")
+        }
+    }
+
+    var heartbeatInterval: Duration { .milliseconds(visibilityMs / 3) }
+}

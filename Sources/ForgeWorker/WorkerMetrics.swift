@@ -1,0 +1,47 @@
+import ForgeCore
+import ForgeObservability
+import Prometheus
+
+/// The worker's view of ``ForgeMetrics``: every label value it uses comes from a bounded set
+/// (configured queue names, registered handler types, a fixed list of reasons).
+struct WorkerMetrics: Sendable {
+    enum FailureReason: String {
+        case error, timeout
+        case noHandler = "no_handler"
+        case leaseLost = "lease_lost"
+    }
+
+    let metrics: ForgeMetrics
+    let handlers: HandlerRegistry
+    let worker: String
+
+    func type(_ job: LeasedJob) -> String { handlers.metricLabel(for: job.type) }
+
+    func started(_ job: LeasedJob) {
+        let waitMs = max(0, job.leasedAtMs - job.readyAtMs)
+        metrics.jobWaitSeconds(queue: job.queue.rawValue).record(Double(waitMs) / 1000)
+    }
+
+    func ran(_ job: LeasedJob, for duration: Duration) {
+        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        metrics.jobRunSeconds(queue: job.queue.rawValue, type: type(job)).record(seconds)
+    }
+
+    func completed(_ job: LeasedJob) {
+        metrics.jobsCompleted(queue: job.queue.rawValue, type: type(job)).increment()
+    }
+
+    func failed(_ job: LeasedJob, _ reason: FailureReason) {
+        metrics.jobsFailed(queue: job.queue.rawValue, type: type(job), reason: reason.rawValue).increment()
+    }
+
+    func retried(_ job: LeasedJob) { metrics.jobsRetried(queue: job.queue.rawValue).increment() }
+
+    func dead(_ job: LeasedJob) { metrics.jobsDead(queue: job.queue.rawValue).increment() }
+
+    func busy(_ running: Int) { metrics.workerBusy(worker: worker).set(Int64(running)) }
+
+    func concurrency(_ limit: Int) { metrics.workerConcurrency(worker: worker).set(Int64(limit)) }
+
+    func redisError() { metrics.redisErrors.increment() }
+}

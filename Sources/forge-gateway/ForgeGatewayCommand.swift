@@ -1,0 +1,89 @@
+import ArgumentParser
+import ForgeGateway
+import ForgeObservability
+import ForgePostgres
+import ForgeRedis
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `forge-gateway`: the HTTP API. Parses flags (each defaulting to its `FORGE_*` variable), builds
+/// the Redis and Postgres clients and runs the HTTP server until SIGTERM/SIGINT, then drains.
+@main
+struct ForgeGatewayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "forge-gateway",
+        abstract: "Forge's HTTP API: enqueue, inspect, cancel, queues, dead letters and schedules."
+    )
+
+    @OptionGroup var service: ServiceOptions
+
+    @Option(help: "Comma-separated bearer tokens accepted on /v1 (env FORGE_API_TOKENS).")
+    var apiTokens = environment("FORGE_API_TOKENS", "")
+
+    @Option(help: "on or off; off accepts /v1 requests without a token (env FORGE_AUTH).")
+    var auth = environment("FORGE_AUTH", "on")
+
+    @Option(help: "Largest request body in bytes (env FORGE_MAX_BODY_BYTES).")
+    var maxBodyBytes = Int(environment("FORGE_MAX_BODY_BYTES", "")) ?? GatewayConfiguration.defaultMaxBodyBytes
+
+    func validate() throws {
+        if let text = environment("FORGE_MAX_BODY_BYTES", nil), Int(text) == nil {
+            throw ValidationError("FORGE_MAX_BODY_BYTES: '\(text)' is not a number of bytes")
+        }
+        guard (1024...(64 << 20)).contains(maxBodyBytes) else {
+            throw ValidationError("--max-body-bytes / FORGE_MAX_BODY_BYTES: must be between 1024 and 67108864")
+        }
+        guard ["on", "off"].contains(auth) else {
+            throw ValidationError("--auth / FORGE_AUTH: '\(auth)' must be on or off")
+        }
+        if auth == "on" && GatewayConfiguration.parseTokens(apiTokens).isEmpty {
+            throw ValidationError(
+                "--api-tokens / FORGE_API_TOKENS: no token is set; set at least one, or FORGE_AUTH=off to run without auth"
+            )
+        }
+    }
+
+    func run() async throws {
+        LogSetup.bootstrap(service: "forge-gateway", level: service.level)
+        let logger = Logger(label: "forge.gateway")
+        let redis = RedisClient(
+            configuration: try RedisConfiguration(url: service.redisURL, setting: "--redis-url / FORGE_REDIS_URL", poolSize: 8)
+        )
+        let postgres = PostgresClient(
+            configuration: try PostgresConfiguration(
+                url: service.postgresURL, poolSize: 4, connectTimeoutSeconds: 2, setting: "--postgres-url / FORGE_POSTGRES_URL"
+            )
+        )
+        let keys = KeySpace(namespace: service.namespace)
+        let readiness = Readiness(checks: [
+            (name: "redis", check: { await redis.ping() }),
+            (name: "postgres", check: { await postgres.ping() }),
+        ])
+        let dependencies = GatewayDependencies(
+            queues: QueueStore(redis: redis, keys: keys), schedules: ScheduleStore(redis: redis, keys: keys),
+            history: HistoryStore(client: postgres), readiness: readiness, metrics: ForgeMetrics(), logger: logger
+        )
+        let tokens = GatewayConfiguration.parseTokens(apiTokens)
+        let configuration = GatewayConfiguration(apiTokens: tokens, authEnabled: auth == "on", maxBodyBytes: maxBodyBytes)
+        if !configuration.authEnabled { logger.warning("auth is off: /v1 accepts requests without a token") }
+        let host = service.httpHost
+        let port = service.port(default: 8080)
+        let application = GatewayApplication(
+            configuration: configuration, dependencies: dependencies, host: host, port: port,
+            onServerRunning: { bound in logger.info("listening", metadata: ["host": "\(host)", "port": "\(bound)"]) }
+        )
+        let group = ServiceGroup(
+            configuration: .init(services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
+        do {
+            try await group.run()
+        } catch {
+            await redis.shutdown()
+            await postgres.shutdown()
+            throw error
+        }
+        await redis.shutdown()
+        await postgres.shutdown()
+    }
+}

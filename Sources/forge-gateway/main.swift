@@ -1,1 +1,0 @@
-print("forge-gateway: not yet")

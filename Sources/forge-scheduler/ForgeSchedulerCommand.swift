@@ -1,0 +1,92 @@
+import ArgumentParser
+import ForgeObservability
+import ForgePostgres
+import ForgeRedis
+import ForgeScheduler
+import Foundation
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `forge-scheduler`: promotes due jobs, reclaims expired leases, fires cron schedules, archives
+/// history and applies retention while it holds the leader lease; a hot standby otherwise.
+/// Runs the probe server (8081) and the scheduler until SIGTERM/SIGINT, then drains.
+@main
+struct ForgeSchedulerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "forge-scheduler",
+        abstract: "Forge's scheduler: one leader at a time promotes, reclaims, fires cron, archives and prunes history."
+    )
+
+    @OptionGroup var service: ServiceOptions
+
+    @Option(name: .customLong("leader-ttl-ms"), help: "Leader lock TTL in ms; renewed every third (env FORGE_LEADER_TTL_MS).")
+    var leaderTTLMs = Int64(environment("FORGE_LEADER_TTL_MS", "")) ?? 5000
+
+    @Option(help: "Days finished jobs stay in Postgres history (env FORGE_RETENTION_DAYS).")
+    var retentionDays = Int(environment("FORGE_RETENTION_DAYS", "")) ?? 14
+
+    @Option(help: "This replica's id in the leader lock (env FORGE_SCHEDULER_ID; default hostname-pid).")
+    var id: String?
+
+    /// `--id`, else `FORGE_SCHEDULER_ID`, else `hostname-pid`: unique per process, readable in
+    /// the lock and in logs.
+    var replicaID: String {
+        id ?? environment("FORGE_SCHEDULER_ID", nil)
+            ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
+    }
+
+    func validate() throws {
+        if let text = environment("FORGE_LEADER_TTL_MS", nil), Int64(text) == nil {
+            throw ValidationError("FORGE_LEADER_TTL_MS: '\(text)' is not a number of milliseconds")
+        }
+        if let text = environment("FORGE_RETENTION_DAYS", nil), Int(text) == nil {
+            throw ValidationError("FORGE_RETENTION_DAYS: '\(text)' is not a number of days")
+        }
+        guard (300...600_000).contains(leaderTTLMs) else {
+            throw ValidationError("--leader-ttl-ms / FORGE_LEADER_TTL_MS: must be between 300 and 600000, got \(leaderTTLMs)")
+        }
+        guard (1...36_500).contains(retentionDays) else {
+            throw ValidationError("--retention-days / FORGE_RETENTION_DAYS: must be between 1 and 36500, got \(retentionDays)")
+        }
+        if replicaID.isEmpty || replicaID.utf8.count > 200 {
+            throw ValidationError("--id / FORGE_SCHEDULER_ID: must be 1 to 200 bytes long")
+        }
+    }
+
+    func run() async throws {
+        LogSetup.bootstrap(service: "forge-scheduler", level: service.level)
+        let logger = Logger(label: "forge.scheduler")
+        let redis = RedisClient(
+            configuration: try RedisConfiguration(url: service.redisURL, setting: "--redis-url / FORGE_REDIS_URL", poolSize: 4)
+        )
+        let postgres = PostgresClient(
+            configuration: try PostgresConfiguration(
+                url: service.postgresURL, poolSize: 2, connectTimeoutSeconds: 2, setting: "--postgres-url / FORGE_POSTGRES_URL"
+            )
+        )
+        let keys = KeySpace(namespace: service.namespace)
+        let metrics = ForgeMetrics()
+        let readiness = Readiness(checks: [
+            (name: "redis", check: { await redis.ping() }),
+            (name: "postgres", check: { await postgres.ping() }),
+        ])
+        let scheduler = SchedulerService(
+            configuration: SchedulerConfiguration(id: replicaID, leaderTTLMs: leaderTTLMs, retentionDays: retentionDays),
+            queues: QueueStore(redis: redis, keys: keys), schedules: ScheduleStore(redis: redis, keys: keys),
+            history: HistoryStore(client: postgres), metrics: metrics, readiness: readiness, logger: logger
+        )
+        let probes = ProbeServer.make(
+            host: service.httpHost, port: service.port(default: 8081), readiness: readiness, metrics: metrics, logger: logger
+        )
+        // The probe server comes first so it stops last: /readyz reports draining meanwhile.
+        let group = ServiceGroup(
+            configuration: .init(services: [probes, scheduler], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
+        let result: Result<Void, any Error>
+        do { try await group.run(); result = .success(()) } catch { result = .failure(error) }
+        await redis.shutdown()
+        await postgres.shutdown()
+        try result.get()
+    }
+}

@@ -1,1 +1,0 @@
-print("forge-scheduler: not yet")

@@ -1,1 +1,0 @@
-print("forge-worker: not yet")

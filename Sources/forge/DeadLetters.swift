@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+
+/// `forge dlq list|retry|delete`.
+struct DeadLetters: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dlq",
+        abstract: "Inspect, retry or delete dead letters.",
+        subcommands: [List.self, Retry.self, Delete.self],
+        defaultSubcommand: List.self
+    )
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Dead jobs of a queue, most recent first.")
+        @OptionGroup var gateway: GatewayOptions
+        @Option(help: "Queue name.") var queue = "default"
+        @Option(help: "At most this many.") var limit = 100
+
+        func run() async throws {
+            try await reportingErrors {
+                let response = try await gateway.client.send("GET", "/v1/dlq?queue=\(queue)&limit=\(limit)")
+                if gateway.json { return Output.json(response.body) }
+                let jobs = (response.object["jobs"] as? [[String: Any]]) ?? (response.json as? [[String: Any]]) ?? []
+                Output.table(
+                    ["id", "type", "attempts", "finished_at", "last_error"],
+                    jobs.map { job in ["id", "type", "attempts", "finished_at", "last_error"].map { Output.cell(job[$0]) } }
+                )
+            }
+        }
+    }
+
+    struct Retry: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Put a dead job back in line with fresh attempts.")
+        @OptionGroup var gateway: GatewayOptions
+        @Argument(help: "Job id.") var id: String
+
+        func run() async throws {
+            try await reportingErrors {
+                let response = try await gateway.client.send("POST", "/v1/dlq/\(id)/retry")
+                gateway.json ? Output.json(response.body) : print("\(id)  pending")
+            }
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete a dead job from Redis (history keeps it).")
+        @OptionGroup var gateway: GatewayOptions
+        @Argument(help: "Job id.") var id: String
+
+        func run() async throws {
+            try await reportingErrors {
+                let response = try await gateway.client.send("DELETE", "/v1/dlq/\(id)")
+                gateway.json ? Output.json(response.body) : print("\(id)  deleted")
+            }
+        }
+    }
+}

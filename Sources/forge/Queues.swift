@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+
+/// `forge queues [list|show|pause|resume]`.
+struct Queues: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List queues with their depth by state; pause or resume one.",
+        subcommands: [List.self, Show.self, Pause.self, Resume.self],
+        defaultSubcommand: List.self
+    )
+
+    static let header = ["queue", "paused", "scheduled", "pending", "active", "retrying", "dead", "completed"]
+
+    static func row(_ queue: [String: Any]) -> [String] {
+        let counts = queue["counts"] as? [String: Any] ?? [:]
+        return [Output.cell(queue["name"]), Output.cell(queue["paused"])]
+            + ["scheduled", "pending", "active", "retrying", "dead", "completed"].map { Output.cell(counts[$0]) }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Every queue with its counts.")
+        @OptionGroup var gateway: GatewayOptions
+
+        func run() async throws {
+            try await reportingErrors {
+                let response = try await gateway.client.send("GET", "/v1/queues")
+                if gateway.json { return Output.json(response.body) }
+                let queues = (response.json as? [[String: Any]]) ?? (response.object["queues"] as? [[String: Any]]) ?? []
+                Output.table(Queues.header, queues.map(Queues.row))
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "One queue with its counts.")
+        @OptionGroup var gateway: GatewayOptions
+        @Argument(help: "Queue name.") var name: String
+
+        func run() async throws {
+            try await reportingErrors {
+                let response = try await gateway.client.send("GET", "/v1/queues/\(name)")
+                if gateway.json { return Output.json(response.body) }
+                Output.table(Queues.header, [Queues.row(response.object)])
+            }
+        }
+    }
+
+    struct Pause: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Stop leasing from a queue (enqueue goes on).")
+        @OptionGroup var gateway: GatewayOptions
+        @Argument(help: "Queue name.") var name: String
+
+        func run() async throws {
+            try await reportingErrors {
+                let response = try await gateway.client.send("POST", "/v1/queues/\(name)/pause")
+                gateway.json ? Output.json(response.body) : print("\(name)  paused")
+            }
+        }
+    }
+
+    struct Resume: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Start leasing from a paused queue again.")
+        @OptionGroup var gateway: GatewayOptions
+        @Argument(help: "Queue name.") var name: String
+
+        func run() async throws {
+            try await reportingErrors {
+                let response = try await gateway.client.send("POST", "/v1/queues/\(name)/resume")
+                gateway.json ? Output.json(response.body) : print("\(name)  resumed")
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import ForgeCore
+import ForgePostgres
+import ForgeRedis
+import Foundation
+import Testing
+
+@Suite struct HistoryTests {
+    /// Runs every job of `queue` to completion and archives its events to Postgres, the way the
+    /// scheduler's archiver does.
+    private func completeAndArchive(_ gateway: TestGateway, _ queue: QueueName, count: Int) async throws {
+        let leased = try await gateway.queues.lease(queue: queue, count: count, visibilityMs: 30_000, worker: "w")
+        #expect(leased.count == count)
+        _ = try await gateway.queues.complete(
+            queue: queue, leased.map { Completion(id: $0.id, token: $0.token, result: #"{"ok":true}"#) }
+        )
+        while true {
+            let batch = try await gateway.queues.readEvents(queue, count: 100)
+            if batch.isEmpty { break }
+            try await gateway.history.record(batch.events)
+            try await gateway.queues.acknowledgeEvents(batch)
+        }
+    }
+
+    @Test func searchPagesThroughHistory() async throws {
+        try await TestGateway.with { gateway in
+            let queue = try QueueName("hist")
+            let reply = try await gateway.http.post(
+                "/v1/jobs/batch", json: ["jobs": (0..<3).map { ["type": "h", "queue": "hist", "payload": ["n": $0]] }]
+            )
+            #expect(reply.status == 200)
+            try await completeAndArchive(gateway, queue, count: 3)
+
+            let first = try await gateway.http.get("/v1/jobs?queue=hist&state=completed&limit=2")
+            #expect(first.status == 200, "\(first.text)")
+            let page = try #require(first.json["jobs"] as? [[String: Any]])
+            #expect(page.count == 2)
+            #expect(page.allSatisfy { $0["state"] as? String == "completed" })
+            #expect((page.first?["result"] as? [String: Any])?["ok"] as? Bool == true)
+            let cursor = try #require(first.json["next_cursor"] as? String)
+
+            let second = try await gateway.http.get("/v1/jobs?queue=hist&state=completed&limit=2&cursor=\(cursor)")
+            let rest = try #require(second.json["jobs"] as? [[String: Any]])
+            #expect(rest.count == 1)
+            #expect(second.json["next_cursor"] is NSNull)
+            let ids = Set((page + rest).compactMap { $0["id"] as? String })
+            #expect(ids.count == 3)
+
+            let none = try await gateway.http.get("/v1/jobs?queue=hist&state=dead")
+            #expect((none.json["jobs"] as? [Any])?.isEmpty == true)
+        }
+    }
+
+    @Test func jobIsReadFromPostgresOnceRedisForgotIt() async throws {
+        try await TestGateway.with { gateway in
+            let queue = try QueueName("gone")
+            let id = try #require(try await gateway.http.post("/v1/jobs", json: ["type": "g", "queue": "gone"]).json["id"] as? String)
+            try await completeAndArchive(gateway, queue, count: 1)
+            _ = try await gateway.redis.command(["DEL", gateway.keys.queue(queue).job(try JobID(id))])
+
+            let reply = try await gateway.http.get("/v1/jobs/\(id)")
+            #expect(reply.status == 200, "\(reply.text)")
+            #expect(reply.json["state"] as? String == "completed")
+            #expect(reply.json["finished_at"] is String)
+            #expect(reply.json["errors"] as? [Any] != nil)
+
+            // History knows it finished, so a cancel is a conflict, not "unknown".
+            #expect(try await gateway.http.send("DELETE", "/v1/jobs/\(id)").status == 409)
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import ForgeCore
+import ForgeGateway
+import ForgeObservability
+import ForgePostgres
+import ForgeRedis
+import Foundation
+import Logging
+import Testing
+
+/// A gateway running in-process on a free loopback port, over a private Redis namespace and a
+/// private, migrated Postgres schema, torn down after the test.
+struct TestGateway {
+    static let token = "test-token-1"
+
+    let http: HTTPClient
+    let queues: QueueStore
+    let history: HistoryStore
+    let redis: RedisClient
+    let keys: KeySpace
+
+    static var redisURL: String {
+        ProcessInfo.processInfo.environment["FORGE_TEST_REDIS_URL"] ?? "redis://127.0.0.1:16379"
+    }
+
+    static var postgresURL: String {
+        ProcessInfo.processInfo.environment["FORGE_TEST_POSTGRES_URL"] ?? "postgres://forge@127.0.0.1:15432/forge"
+    }
+
+    /// - Parameter redisURL: overrides the test Redis, e.g. with a closed port to simulate an outage.
+    static func with(
+        redisURL: String? = nil, configure: (inout GatewayConfiguration) -> Void = { _ in },
+        _ body: (TestGateway) async throws -> Void
+    ) async throws {
+        let redis = RedisClient(
+            configuration: try RedisConfiguration(url: redisURL ?? Self.redisURL, setting: "test", poolSize: 4)
+        )
+        let keys = KeySpace(namespace: "t-\(UUID().uuidString.prefix(8).lowercased())")
+        let schema = "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+        let postgres = PostgresClient(
+            configuration: try PostgresConfiguration(url: postgresURL, poolSize: 2, schema: schema, createSchema: true)
+        )
+        let result: Result<Void, any Error>
+        do {
+            try await Migrator(client: postgres).migrate()
+            try await run(redis: redis, keys: keys, postgres: postgres, configure: configure, body)
+            result = .success(())
+        } catch {
+            result = .failure(error)
+        }
+        _ = try? await postgres.query("DROP SCHEMA \(PostgresConnection.quoteIdentifier(schema)) CASCADE")
+        await postgres.shutdown()
+        let found = (try? await redis.command(["KEYS", "\(keys.namespace):*"]))?.array ?? []
+        let names = found.compactMap(\.string)
+        if !names.isEmpty { _ = try? await redis.command(["DEL"] + names) }
+        await redis.shutdown()
+        try result.get()
+    }
+
+    private static func run(
+        redis: RedisClient, keys: KeySpace, postgres: PostgresClient, configure: (inout GatewayConfiguration) -> Void,
+        _ body: (TestGateway) async throws -> Void
+    ) async throws {
+        let queues = QueueStore(redis: redis, keys: keys)
+        let history = HistoryStore(client: postgres)
+        let dependencies = GatewayDependencies(
+            queues: queues, schedules: ScheduleStore(redis: redis, keys: keys), history: history,
+            readiness: Readiness(checks: [
+                (name: "redis", check: { await redis.ping() }),
+                (name: "postgres", check: { await postgres.ping() }),
+            ]),
+            metrics: ForgeMetrics(), logger: Logger(label: "test.gateway")
+        )
+        var configuration = GatewayConfiguration(apiTokens: [token, "other-token"])
+        configure(&configuration)
+
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let application = GatewayApplication(
+            configuration: configuration, dependencies: dependencies, host: "127.0.0.1", port: 0,
+            onServerRunning: { port in continuation.yield(port) }
+        )
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await application.run() }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw CancellationError() }
+            let gateway = TestGateway(
+                http: HTTPClient(base: "http://127.0.0.1:\(port)", token: token), queues: queues, history: history,
+                redis: redis, keys: keys
+            )
+            do {
+                try await body(gateway)
+            } catch {
+                group.cancelAll()
+                throw error
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// The queue's depth by state, straight from Redis.
+    func counts(_ queue: String) async throws -> QueueCounts {
+        try await queues.status(try QueueName(queue)).counts
+    }
+}
+
+/// Polls `condition` every 10 ms for up to `seconds`; fails the test if it never holds.
+func eventually(
+    _ what: String, seconds: Double = 5, _ condition: () async throws -> Bool,
+    sourceLocation: SourceLocation = #_sourceLocation
+) async throws {
+    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+    Issue.record("timed out waiting for \(what)", sourceLocation: sourceLocation)
+}

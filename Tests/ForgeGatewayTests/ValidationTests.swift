@@ -1,0 +1,103 @@
+import ForgeCore
+import ForgeGateway
+import ForgeRedis
+import Foundation
+import Testing
+
+@Suite struct ValidationTests {
+    /// Each bad request, the status it must get and the field its problem must name (nil: none).
+    static let cases: [(name: String, path: String, body: String, status: Int, field: String?)] = [
+        ("malformed JSON", "/v1/jobs", #"{"type": "a", "#, 400, nil),
+        ("unknown field", "/v1/jobs", #"{"type": "a", "queue": "v", "colour": "red"}"#, 400, "colour"),
+        ("wrong type", "/v1/jobs", #"{"type": "a", "queue": "v", "priority": "high"}"#, 400, "priority"),
+        ("priority out of range", "/v1/jobs", #"{"type": "a", "queue": "v", "priority": 10}"#, 400, "priority"),
+        ("bad queue name", "/v1/jobs", #"{"type": "a", "queue": "Bad Queue!"}"#, 400, "queue"),
+        ("missing type", "/v1/jobs", #"{"queue": "v"}"#, 400, "type"),
+        ("bad run_at", "/v1/jobs", #"{"type": "a", "queue": "v", "run_at": "tomorrow"}"#, 400, "run_at"),
+        ("nested backoff", "/v1/jobs", #"{"type": "a", "queue": "v", "backoff": {"base_ms": 0, "cap_ms": 5}}"#, 400, "backoff.base_ms"),
+        ("non-object body", "/v1/jobs", #"[{"type": "a", "queue": "v"}]"#, 400, nil),
+        ("batch unknown field", "/v1/jobs/batch", #"{"jobs": [{"type": "a", "queue": "v"}], "extra": 1}"#, 400, "extra"),
+        ("batch not an array", "/v1/jobs/batch", #"{"jobs": {"type": "a"}}"#, 400, "jobs"),
+        ("batch empty", "/v1/jobs/batch", #"{"jobs": []}"#, 400, "jobs"),
+    ]
+
+    @Test func badInputIsAProblemNamingTheFieldAndChangesNothing() async throws {
+        try await TestGateway.with { gateway in
+            for bad in Self.cases {
+                let reply = try await gateway.http.send("POST", bad.path, body: bad.body)
+                #expect(reply.status == bad.status, "\(bad.name): \(reply.text)")
+                #expect(reply.header("Content-Type") == "application/problem+json", "\(bad.name)")
+                let problem = reply.json
+                #expect(problem["status"] as? Int == bad.status, "\(bad.name)")
+                #expect(problem["title"] is String && problem["detail"] is String && problem["type"] is String)
+                #expect(problem["field"] as? String == bad.field, "\(bad.name): \(reply.text)")
+            }
+            #expect(try await gateway.counts("v") == .init())
+            #expect(try await gateway.queues.queueNames().isEmpty)
+        }
+    }
+
+    @Test func unknownFieldOfABatchItemIsNamedWithItsIndex() async throws {
+        try await TestGateway.with { gateway in
+            let reply = try await gateway.http.send(
+                "POST", "/v1/jobs/batch",
+                body: #"{"jobs": [{"type": "a", "queue": "v"}, {"type": "a"}, {"type": "a"}, {"type": "a", "colour": 1}]}"#
+            )
+            #expect(reply.status == 200)
+            let results = try #require(reply.json["results"] as? [[String: Any]])
+            #expect((results[3]["error"] as? [String: Any])?["field"] as? String == "jobs[3].colour")
+        }
+    }
+
+    @Test func oversizedBodyIs413AndChangesNothing() async throws {
+        try await TestGateway.with(configure: { $0.maxBodyBytes = 64 * 1024 }) { gateway in
+            let filler = String(repeating: "x", count: 100 * 1024)
+            let reply = try await gateway.http.send(
+                "POST", "/v1/jobs", body: #"{"type": "a", "queue": "v", "payload": "\#(filler)"}"#
+            )
+            #expect(reply.status == 413)
+            #expect(reply.header("Content-Type") == "application/problem+json")
+            #expect(reply.json["status"] as? Int == 413)
+            #expect(try await gateway.counts("v") == .init())
+        }
+    }
+
+    @Test func payloadOverTheJobLimitNamesPayload() async throws {
+        try await TestGateway.with(configure: { $0.jobLimits.maxPayloadBytes = 1024 }) { gateway in
+            let filler = String(repeating: "x", count: 2048)
+            let reply = try await gateway.http.send(
+                "POST", "/v1/jobs", body: #"{"type": "a", "queue": "v", "payload": "\#(filler)"}"#
+            )
+            #expect(reply.status == 400)
+            #expect(reply.json["field"] as? String == "payload")
+            #expect(try await gateway.counts("v") == .init())
+        }
+    }
+
+    @Test func badQueryParametersAndIdsAreNamed() async throws {
+        try await TestGateway.with { gateway in
+            let cases: [(String, String)] = [
+                ("/v1/jobs?state=sleeping", "state"),
+                ("/v1/jobs?limit=0", "limit"),
+                ("/v1/jobs?colour=red", "colour"),
+                ("/v1/jobs?cursor=nonsense", "cursor"),
+                ("/v1/jobs/not-a-uuid", "id"),
+                ("/v1/dlq", "queue"),
+                ("/v1/queues/Bad!", "queue"),
+            ]
+            for (path, field) in cases {
+                let reply = try await gateway.http.get(path)
+                #expect(reply.status == 400, "\(path): \(reply.text)")
+                #expect(reply.json["field"] as? String == field, "\(path): \(reply.text)")
+            }
+        }
+    }
+
+    @Test func unknownJobIs404Problem() async throws {
+        try await TestGateway.with { gateway in
+            let reply = try await gateway.http.get("/v1/jobs/\(JobID.generate())")
+            #expect(reply.status == 404)
+            #expect(reply.header("Content-Type") == "application/problem+json")
+        }
+    }
+}

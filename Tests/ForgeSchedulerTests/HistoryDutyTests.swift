@@ -1,0 +1,73 @@
+import ForgeCore
+import ForgeObservability
+import ForgePostgres
+import ForgeRedis
+import ForgeScheduler
+import Testing
+
+@Suite struct HistoryDutyTests {
+    @Test func archiverServiceMovesEventsToPostgres() async throws {
+        try await TestRedis.with { redis in
+            try await TestDatabase.withSchema { client in
+                let metrics = ForgeMetrics()
+                let history = HistoryStore(client: client)
+                let service = ArchiverService(
+                    archiver: HistoryArchiver(queues: redis.queues, history: history), metrics: metrics,
+                    idleInterval: .milliseconds(20), reporter: reporter(metrics)
+                )
+                let results = try await redis.queues.enqueue((0..<3).map { _ in newJob(queue: "archive") })
+                let running = Task { await service.run() }
+                defer { running.cancel() }
+                // Rows land first, then the stream entries are acknowledged and the lag published.
+                let archived = try await eventually {
+                    for result in results where try await history.job(result.id) == nil { return false }
+                    let backlog = try await redis.queues.eventBacklog(try QueueName("archive"))
+                    return backlog == 0 && metricValue(metrics, "forge_history_lag_seconds") != nil
+                }
+                #expect(archived)
+                let record = try await history.job(results[0].id)
+                #expect(record?.state == .pending)
+            }
+        }
+    }
+
+    @Test func retentionDeletesOnlyOldFinishedJobs() async throws {
+        try await TestDatabase.withSchema { client in
+            let history = HistoryStore(client: client)
+            let day: Int64 = 86_400_000
+            let t0: Int64 = 1_700_000_000_000
+            let oldDone = JobID.generate()
+            let oldActive = JobID.generate()
+            let recentDone = JobID.generate()
+            try await history.record(try lifecycle(oldDone, at: t0, finished: true))
+            try await history.record(try lifecycle(oldActive, at: t0, finished: false))
+            try await history.record(try lifecycle(recentDone, at: t0 + 10 * day, finished: true))
+
+            let metrics = ForgeMetrics()
+            let retention = Retention(
+                history: history, days: 14, batch: 1, now: { t0 + 15 * day }, reporter: reporter(metrics), logger: testLogger
+            )
+            #expect(try await retention.purgeOnce() == 1)
+            #expect(try await history.job(oldDone) == nil)
+            #expect(try await history.job(oldActive)?.state == .active)
+            #expect(try await history.job(recentDone)?.state == .completed)
+            #expect(try await retention.purgeOnce() == 0)
+        }
+    }
+
+    /// Enqueued and started at `at`; completed 20 ms later when `finished`.
+    func lifecycle(_ id: JobID, at: Int64, finished: Bool) throws -> [JobEvent] {
+        let queue = try QueueName("archive")
+        var events = [
+            JobEvent(
+                streamID: "\(at)-1", jobID: id, queue: queue, seq: 1, kind: .enqueued, state: .pending, atMs: at,
+                attempts: 0, type: "noop", payload: "{}", priority: 5, maxAttempts: 3
+            ),
+            JobEvent(streamID: "\(at)-2", jobID: id, queue: queue, seq: 2, kind: .started, state: .active, atMs: at + 10, attempts: 1),
+        ]
+        if finished {
+            events.append(JobEvent(streamID: "\(at)-3", jobID: id, queue: queue, seq: 3, kind: .completed, state: .completed, atMs: at + 20))
+        }
+        return events
+    }
+}
