@@ -1,15 +1,15 @@
 import ForgeCore
 import Foundation
 
-/// A batch of events coalesced by job, shaped as the JSON records the archiver's two statements
-/// read with `jsonb_to_record(set)`.
+/// A batch of events coalesced by job, shaped as the column arrays the archiver's two statements
+/// read with `unnest`.
 ///
 /// Coalescing happens here, in Swift, so a job enqueued, started and completed inside one batch
 /// costs one `jobs` row write. Per job the record takes the highest `seq`, that event's state, and
 /// for every other column the value of the latest event (by `seq`) that set it.
 struct HistoryBatch {
     /// One `jobs` row as the upsert reads it; `nil` means "no event in this batch set it".
-    struct JobRow: Encodable {
+    struct JobRow {
         var id: String
         var queue: String
         var type: String?
@@ -41,7 +41,7 @@ struct HistoryBatch {
     }
 
     /// One `job_events` row.
-    struct EventRow: Encodable {
+    struct EventRow {
         var jobId: String
         var seq: Int
         var queue: String
@@ -52,7 +52,6 @@ struct HistoryBatch {
         var error: String?
     }
 
-    /// Keyed by job id: the upsert also looks records up by id (see ``HistoryStore/record(_:)``).
     var jobs: [String: JobRow] = [:]
     var events: [EventRow] = []
 
@@ -121,19 +120,45 @@ struct HistoryBatch {
         return quoted ?? "null"
     }
 
-    /// The two statements' parameters: the job records as a JSON object keyed by id, the audited
-    /// events as a JSON array.
-    func encoded() throws(PostgresError) -> (jobs: String, events: String) {
-        let encoder = JSONEncoder()
-        // Also applied to the dictionary's keys, which is harmless: lower-case UUIDs have no
-        // capitals to convert.
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        do {
-            let jobs = try encoder.encode(jobs)
-            let events = try encoder.encode(events)
-            return (String(decoding: jobs, as: UTF8.self), String(decoding: events, as: UTF8.self))
-        } catch {
-            throw PostgresError(code: .unexpectedResult, message: "cannot encode history batch: \(error)")
+    /// The two statements' parameters: one array literal per column, in the order of
+    /// ``HistoryStore/upsertJobs`` and ``HistoryStore/insertEvents``.
+    func encoded() throws(PostgresError) -> (jobs: [String?], events: [String?]) {
+        var columns = [PostgresArray](repeating: PostgresArray(), count: 17)
+        let errorEncoder = JSONEncoder()
+        for row in jobs.values {
+            columns[0].append(row.id)
+            columns[1].append(row.queue)
+            columns[2].append(row.type)
+            columns[3].append(row.state)
+            columns[4].append(row.priority)
+            columns[5].append(row.payload)
+            columns[6].append(row.attempts)
+            columns[7].append(row.maxAttempts)
+            columns[8].append(row.createdMs)
+            columns[9].append(row.runAtMs)
+            columns[10].append(row.startedMs)
+            columns[11].append(row.finishedMs)
+            do {
+                columns[12].append(row.errors.isEmpty ? "[]" : String(decoding: try errorEncoder.encode(row.errors), as: UTF8.self))
+            } catch {
+                throw PostgresError(code: .unexpectedResult, message: "cannot encode history errors: \(error)")
+            }
+            columns[13].append(row.lastError)
+            columns[14].append(row.result)
+            columns[15].append(row.uniqueKey)
+            columns[16].append(row.seq)
         }
+        var eventColumns = [PostgresArray](repeating: PostgresArray(), count: 8)
+        for event in events {
+            eventColumns[0].append(event.jobId)
+            eventColumns[1].append(event.seq)
+            eventColumns[2].append(event.queue)
+            eventColumns[3].append(event.kind)
+            eventColumns[4].append(event.state)
+            eventColumns[5].append(event.atMs)
+            eventColumns[6].append(event.attempt)
+            eventColumns[7].append(event.error)
+        }
+        return (columns.map(\.literal), eventColumns.map(\.literal))
     }
 }

@@ -15,7 +15,9 @@ public struct WorkerConfiguration: Sendable {
     public var gracePeriod: Duration
     /// Recorded on each lease (job hash `worker`) and used as the `worker` metric label.
     public var workerName: String
-    /// How often `*` re-reads the queue registry.
+    /// How often `*` re-reads the queue registry, which bounds how late the first job of a brand
+    /// new queue is picked up (its wake-ups go to a list the idle wait does not cover yet). One
+    /// SMEMBERS per idle worker every 250 ms is cheap; a broadcast would need pub/sub next to BLPOP.
     public var queueRefreshInterval: Duration
     /// How long one idle wait for a wake-up lasts before the worker looks again.
     public var idleWaitMs: Int
@@ -27,7 +29,7 @@ public struct WorkerConfiguration: Sendable {
         visibilityMs: Int64 = 30_000,
         gracePeriod: Duration = .seconds(25),
         workerName: String = WorkerConfiguration.defaultWorkerName,
-        queueRefreshInterval: Duration = .seconds(2),
+        queueRefreshInterval: Duration = .milliseconds(250),
         idleWaitMs: Int = 1_000
     ) {
         self.queues = queues

@@ -4,7 +4,8 @@ extension Migration {
     /// `jobs.seq` is the last applied per-job event sequence number; the archiver's upsert only
     /// moves a row forward in `seq`, which makes replays idempotent. The indexes serve the history
     /// search, all ordered `(created_at desc, id desc)` for keyset pagination, and retention
-    /// (`finished_at`).
+    /// (`finished_at`). A type-only search walks `jobs_created_idx`: every index costs the
+    /// archiver a write per row, and filtering by type alone is rare.
     static let initial = Migration(
         version: 1,
         name: "initial",
@@ -32,7 +33,6 @@ extension Migration {
             CREATE INDEX jobs_queue_state_created_idx ON jobs (queue, state, created_at DESC, id DESC);
             CREATE INDEX jobs_queue_created_idx ON jobs (queue, created_at DESC, id DESC);
             CREATE INDEX jobs_state_created_idx ON jobs (state, created_at DESC, id DESC);
-            CREATE INDEX jobs_type_created_idx ON jobs (type, created_at DESC, id DESC);
             CREATE INDEX jobs_created_idx ON jobs (created_at DESC, id DESC);
             CREATE INDEX jobs_finished_idx ON jobs (finished_at);
 
