@@ -114,6 +114,8 @@ struct HistoryBatch {
     /// `text` if it is valid JSON, else `text` as a JSON string: one bad payload must not make the
     /// whole batch fail its `::jsonb` cast and block the archiver forever.
     private static func jsonText(_ text: String) -> String {
+        // The archiver sees every payload: skip the parser for the commonest literals.
+        if text == "null" || text == "{}" || text == "[]" || text == "true" || text == "false" { return text }
         let data = Data(text.utf8)
         if (try? JSONSerialization.jsonObject(with: data, options: .fragmentsAllowed)) != nil { return text }
         let quoted = (try? JSONEncoder().encode(text)).map { String(decoding: $0, as: UTF8.self) }

@@ -14,6 +14,12 @@ struct PostgresArray {
             return
         }
         text.append("\"")
+        // Most values (ids, names, numbers, JSON without quotes) need no escaping.
+        guard value.utf8.contains(where: { $0 == 0x22 || $0 == 0x5C || $0 == 0 }) else {
+            text.append(value)
+            text.append("\"")
+            return
+        }
         for character in value.unicodeScalars {
             switch character {
             case "\"": text.append("\\\"")

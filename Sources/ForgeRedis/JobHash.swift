@@ -10,7 +10,7 @@ enum JobHash {
         }
         guard let state = fields["state"].flatMap(JobState.init(rawValue:)) else { return nil }
         func int(_ key: String) -> Int64? { fields[key].flatMap { Int64($0) } }
-        let spec = fields["spec"].flatMap { JobSpec(packed: Substring($0)) }
+        let spec = fields["spec"].flatMap { JobSpec(packed: $0) }
         let result = fields["result"].flatMap { $0.isEmpty ? nil : $0 }
         return JobRecord(
             id: id, queue: queue, type: spec?.type ?? "", state: state, priority: Int(int("priority") ?? 5),

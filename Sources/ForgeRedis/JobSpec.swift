@@ -36,14 +36,20 @@ struct JobSpec: Sendable, Hashable {
             + (uniqueKey ?? "") + sep + payload
     }
 
-    init?(packed: Substring) {
-        let parts = packed.split(separator: Self.separator, maxSplits: 5, omittingEmptySubsequences: false)
-        guard parts.count == 6, let timeout = Int64(parts[1]), let base = Int64(parts[2]), let cap = Int64(parts[3]) else {
+    init?(packed: String) {
+        var text = packed
+        guard let spec = text.withUTF8({ JobSpec(packed: $0) }) else { return nil }
+        self = spec
+    }
+
+    init?(packed bytes: UnsafeBufferPointer<UInt8>) {
+        let parts = PackedFields(bytes, separator: 0x1F, maxFields: 6)
+        guard parts.count == 6, let timeout = parts.int(1), let base = parts.int(2), let cap = parts.int(3) else {
             return nil
         }
         self.init(
-            type: String(parts[0]), timeoutMs: timeout, backoff: (try? Backoff(baseMs: base, capMs: cap)) ?? .standard,
-            uniqueKey: parts[4].isEmpty ? nil : String(parts[4]), payload: String(parts[5])
+            type: parts.string(0), timeoutMs: timeout, backoff: (try? Backoff(baseMs: base, capMs: cap)) ?? .standard,
+            uniqueKey: parts.optionalString(4), payload: parts.string(5)
         )
     }
 }

@@ -65,28 +65,79 @@ extension QueueStore {
 
 /// The stream entry layout written by the prelude's `event`: field `e` holds events separated by
 /// `\u{1E}`, each a positional record separated by `\u{1F}` (see ``LuaPrelude``).
+///
+/// Parsed on UTF-8 bytes: the archiver reads tens of thousands of events a second, and splitting
+/// `String`s by `Character` (grapheme-aware) cost more than the Redis round trip.
 enum EventFields {
     static func parse(_ value: RedisValue, streamID: String, queue: QueueName) -> [JobEvent] {
         guard let flat = value.array, flat.count >= 2, flat[0].string == "e", let text = flat[1].string else { return [] }
-        return text.split(separator: "\u{1E}", omittingEmptySubsequences: true).compactMap {
-            event($0, streamID: streamID, queue: queue)
+        var events: [JobEvent] = []
+        var utf8Text = text
+        utf8Text.withUTF8 { bytes in
+            var start = 0
+            for index in 0...bytes.count where index == bytes.count || bytes[index] == 0x1E {
+                if index > start, let event = event(UnsafeBufferPointer(rebasing: bytes[start..<index]), streamID, queue) {
+                    events.append(event)
+                }
+                start = index + 1
+            }
         }
+        return events
     }
 
-    private static func event(_ record: Substring, streamID: String, queue: QueueName) -> JobEvent? {
-        let f = record.split(separator: "\u{1F}", maxSplits: 11, omittingEmptySubsequences: false)
-        guard f.count >= 11, let id = try? JobID(String(f[0])), let seq = Int(f[1]),
-            let kind = JobEvent.Kind(rawValue: String(f[2])), let state = JobState(rawValue: String(f[3])),
-            let at = Int64(f[4])
+    private static func event(_ record: UnsafeBufferPointer<UInt8>, _ streamID: String, _ queue: QueueName) -> JobEvent? {
+        let f = PackedFields(record, separator: 0x1F, maxFields: 12)
+        guard f.count >= 11, let id = try? JobID(f.string(0)), let seq = f.int(1),
+            let kind = JobEvent.Kind(rawValue: f.string(2)), let state = JobState(rawValue: f.string(3)), let at = f.int(4)
         else { return nil }
-        func text(_ index: Int) -> String? { index < f.count && !f[index].isEmpty ? String(f[index]) : nil }
-        let spec = f.count == 12 && !f[11].isEmpty ? JobSpec(packed: f[11]) : nil
+        let spec = f.count == 12 && !f.isEmpty(11) ? JobSpec(packed: f.slice(11)) : nil
         return JobEvent(
-            streamID: streamID, jobID: id, queue: queue, seq: seq, kind: kind, state: state, atMs: at,
-            attempts: text(5).flatMap { Int($0) }, type: spec?.type, payload: spec?.payload,
-            priority: text(9).flatMap { Int($0) }, maxAttempts: text(10).flatMap { Int($0) },
-            runAtMs: text(6).flatMap { Int64($0) }, error: text(7), result: text(8), uniqueKey: spec?.uniqueKey
+            streamID: streamID, jobID: id, queue: queue, seq: Int(seq), kind: kind, state: state, atMs: at,
+            attempts: f.int(5).map { Int($0) }, type: spec?.type, payload: spec?.payload, priority: f.int(9).map { Int($0) },
+            maxAttempts: f.int(10).map { Int($0) }, runAtMs: f.int(6), error: f.optionalString(7),
+            result: f.optionalString(8), uniqueKey: spec?.uniqueKey
         )
+    }
+}
+
+/// Field boundaries within one separator-delimited byte record; the last field keeps any further
+/// separators (it is the payload-bearing one).
+struct PackedFields {
+    private let bytes: UnsafeBufferPointer<UInt8>
+    private var bounds: [(Int, Int)] = []
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>, separator: UInt8, maxFields: Int) {
+        self.bytes = bytes
+        var start = 0
+        for index in 0..<bytes.count where bytes[index] == separator && bounds.count < maxFields - 1 {
+            bounds.append((start, index))
+            start = index + 1
+        }
+        bounds.append((start, bytes.count))
+    }
+
+    var count: Int { bounds.count }
+    func isEmpty(_ field: Int) -> Bool { field >= count || bounds[field].0 == bounds[field].1 }
+
+    func slice(_ field: Int) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: bytes[bounds[field].0..<bounds[field].1])
+    }
+
+    func string(_ field: Int) -> String {
+        field < count ? String(decoding: slice(field), as: UTF8.self) : ""
+    }
+
+    func optionalString(_ field: Int) -> String? { isEmpty(field) ? nil : string(field) }
+
+    /// A non-negative decimal, or nil when empty or not a number.
+    func int(_ field: Int) -> Int64? {
+        guard !isEmpty(field) else { return nil }
+        var value: Int64 = 0
+        for byte in slice(field) {
+            guard (0x30...0x39).contains(byte) else { return nil }
+            value = value &* 10 &+ Int64(byte - 0x30)
+        }
+        return value
     }
 }
 

@@ -23,6 +23,8 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Concurrent consumer tasks.") var consumers = 4
     @Flag(help: "Archive every event to Postgres while running; the clock stops when history has caught up.")
     var archive = false
+    @Option(help: "Total enqueue rate in jobs/s, spread over the producers (open loop); 0 = as fast as possible.")
+    var rate = 0
     @Flag(help: "Enqueue everything first, then drain: reports enqueue and lease→ack rates separately.")
     var phases = false
 
@@ -44,9 +46,11 @@ struct BenchCommand: AsyncParsableCommand {
             let client = PostgresClient(configuration: try PostgresConfiguration(url: postgresURL, setting: "--postgres-url"))
             _ = try await Migrator(client: client).migrate()
             postgres = client
-            archiver = HistoryArchiver(queues: store, history: HistoryStore(client: client), batchSize: 50)
+            archiver = HistoryArchiver(queues: store, history: HistoryStore(client: client), batchSize: 200)
         }
-        let run = EngineRun(store: store, queue: queue, jobs: jobs, batch: batch, producers: producers, consumers: consumers)
+        let run = EngineRun(
+            store: store, queue: queue, jobs: jobs, batch: batch, producers: producers, consumers: consumers, rate: rate
+        )
         if phases {
             print(try await run.executeInPhases())
         } else {

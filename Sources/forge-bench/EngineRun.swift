@@ -12,6 +12,8 @@ struct EngineRun: Sendable {
     let batch: Int
     let producers: Int
     let consumers: Int
+    /// Jobs per second over all producers; 0 = unpaced.
+    let rate: Int
 
     struct Report {
         var jobs: Int
@@ -109,11 +111,19 @@ struct EngineRun: Sendable {
 
     private func produce(share: Int) async throws -> Int {
         var left = share
+        let start = ContinuousClock.now
+        var sent = 0
         while left > 0 {
+            if rate > 0 {
+                // Open loop: batch n is due at n·batch/(rate/producers) seconds, whatever the last one took.
+                let due = start + .seconds(Double(sent) * Double(producers) / Double(rate))
+                if due > .now { try await Task.sleep(until: due) }
+            }
             let size = min(batch, left)
             let newJobs = try (0..<size).map { _ in try NewJob(queue: queue.rawValue, type: "noop") }
             _ = try await store.enqueue(newJobs)
             left -= size
+            sent += size
         }
         return 0
     }

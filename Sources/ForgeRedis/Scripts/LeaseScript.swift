@@ -43,7 +43,7 @@ enum LeaseScript {
         jobs.reserveCapacity((flat.count - 3) / 7)
         for base in stride(from: 3, to: flat.count, by: 7) {
             guard let id = flat[base].string.flatMap({ try? JobID($0) }), let attempts = flat[base + 1].int,
-                let spec = flat[base + 2].string.flatMap({ JobSpec(packed: Substring($0)) }),
+                let spec = flat[base + 2].string.flatMap({ JobSpec(packed: $0) }),
                 let priority = flat[base + 3].int, let maxAttempts = flat[base + 4].int,
                 let createdAt = flat[base + 5].int, let runAt = flat[base + 6].int
             else { throw RedisError.unexpectedReply("leased job", .array(Array(flat[base..<base + 7]))) }
