@@ -11,23 +11,41 @@ public struct EventBatch: Sendable {
     public var isEmpty: Bool { entryIDs.isEmpty }
 }
 
+/// Which entries of the archiver's consumer group a read returns.
+public enum EventRead: Sendable {
+    /// Entries delivered earlier but never acknowledged, then new ones (one round trip).
+    case pendingThenNew
+    /// Only entries delivered earlier but never acknowledged.
+    case pendingOnly
+    /// Only entries never delivered: safe to read while an earlier batch is still being written.
+    case newOnly
+}
+
 extension QueueStore {
     public static let archiverGroup = "archiver"
 
     /// Reads up to `count` unarchived events of `queue` through the archiver's consumer group.
     ///
-    /// Entries delivered earlier but never acknowledged (the previous leader died between writing
-    /// and acknowledging) come first, then new ones, in one round trip. Replaying them is safe
-    /// because the history store ignores anything at or below a job's stored `seq`.
-    public func readEvents(_ queue: QueueName, count: Int, consumer: String = "archiver") async throws(RedisError) -> EventBatch {
+    /// Pending entries were delivered but never acknowledged (the previous leader died between
+    /// writing and acknowledging, or a write failed). Replaying them is safe because the history
+    /// store ignores anything at or below a job's stored `seq`.
+    public func readEvents(
+        _ queue: QueueName, count: Int, consumer: String = "archiver", _ which: EventRead = .pendingThenNew
+    ) async throws(RedisError) -> EventBatch {
         let stream = keys.queue(queue).events
         func read(_ from: String) -> [String] {
             ["XREADGROUP", "GROUP", Self.archiverGroup, consumer, "COUNT", String(count), "STREAMS", stream, from]
         }
-        var replies = try await redis.pipeline([read("0"), read(">")])
+        let commands: [[String]] =
+            switch which {
+            case .pendingThenNew: [read("0"), read(">")]
+            case .pendingOnly: [read("0")]
+            case .newOnly: [read(">")]
+            }
+        var replies = try await redis.pipeline(commands)
         if case .error(let message) = replies[0], message.hasPrefix("NOGROUP") {
             _ = try await redis.command(["XGROUP", "CREATE", stream, Self.archiverGroup, "0", "MKSTREAM"])
-            replies = try await redis.pipeline([read("0"), read(">")])
+            replies = try await redis.pipeline(commands)
         }
         var batch = EventBatch(queue: queue, events: [], entryIDs: [])
         var seen = Set<String>()

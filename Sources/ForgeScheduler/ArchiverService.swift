@@ -24,7 +24,14 @@ public struct ArchiverService: Sendable {
     }
 
     public func run() async {
-        await loop.run { [self] in try await archiveOnce().archived > 0 }
+        // Pipelined passes until the streams are empty; then the loop's idle pause.
+        await loop.run { [self] in
+            let archived = try await archiver.drain { pass in
+                metrics.historyLagSeconds.set(to: Double(pass.lagMs) / 1000)
+            }
+            if archived == 0 { metrics.historyLagSeconds.set(to: 0) }
+            return archived > 0
+        }
         // A follower archives nothing; its gauge must not keep a stale lag for max() to pick up.
         metrics.historyLagSeconds.set(to: 0)
     }

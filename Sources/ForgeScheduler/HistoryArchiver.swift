@@ -31,13 +31,52 @@ public final class HistoryArchiver: Sendable {
 
     /// Archives up to one batch from each of `names` (all known queues when `nil`).
     public func archiveOnce(_ names: [QueueName]? = nil) async throws -> Pass {
-        let targets: [QueueName]
-        if let names { targets = names } else { targets = try await queues.queueNames() }
+        let targets = try await resolve(names)
+        return try await write(try await read(targets, .pendingThenNew))
+    }
+
+    /// Archives until the streams of `names` are empty. First the entries an earlier failure left
+    /// unacknowledged, one batch after the other; then new entries, reading each next batch from
+    /// Redis while Postgres writes the current one (the read was about 40 % of a pass). A failed
+    /// write throws, and the next call replays what it left. Returns the entries archived.
+    @discardableResult
+    public func drain(_ names: [QueueName]? = nil, onPass: (Pass) -> Void = { _ in }) async throws -> Int {
+        let targets = try await resolve(names)
+        var total = 0
+        while true {
+            let pending = try await read(targets, .pendingOnly)
+            if pending.isEmpty { break }
+            let pass = try await write(pending)
+            onPass(pass)
+            total += pass.archived
+        }
+        var batches = try await read(targets, .newOnly)
+        while !batches.isEmpty {
+            async let next = read(targets, .newOnly)
+            let pass = try await write(batches)
+            onPass(pass)
+            total += pass.archived
+            batches = try await next
+        }
+        return total
+    }
+
+    private func resolve(_ names: [QueueName]?) async throws -> [QueueName] {
+        if let names { return names }
+        return try await queues.queueNames()
+    }
+
+    private func read(_ targets: [QueueName], _ which: EventRead) async throws -> [EventBatch] {
         var batches: [EventBatch] = []
         for queue in targets {
-            let batch = try await queues.readEvents(queue, count: batchSize)
+            let batch = try await queues.readEvents(queue, count: batchSize, which)
             if !batch.isEmpty { batches.append(batch) }
         }
+        return batches
+    }
+
+    /// Writes the batches to Postgres, then acknowledges them: never the other way round.
+    private func write(_ batches: [EventBatch]) async throws -> Pass {
         guard !batches.isEmpty else { return Pass(archived: 0, lagMs: 0) }
         let events = batches.flatMap(\.events)
         let oldest = events.map(\.atMs).min() ?? WallClock.nowMilliseconds()
@@ -47,16 +86,5 @@ public final class HistoryArchiver: Sendable {
             archived: batches.reduce(0) { $0 + $1.entryIDs.count },
             lagMs: max(0, WallClock.nowMilliseconds() - oldest)
         )
-    }
-
-    /// Archives until the streams of `names` are empty; returns the entries archived.
-    @discardableResult
-    public func drain(_ names: [QueueName]? = nil) async throws -> Int {
-        var total = 0
-        while true {
-            let pass = try await archiveOnce(names)
-            total += pass.archived
-            if pass.archived == 0 { return total }
-        }
     }
 }

@@ -58,9 +58,9 @@ struct EngineRun: Sendable {
                 group.addTask {
                     var total = 0
                     while completed.value < jobs {
-                        let pass = try await archiver.archiveOnce([queue])
-                        total += pass.archived
-                        if pass.archived == 0 { try await Task.sleep(for: .milliseconds(5)) }
+                        let archived = try await archiver.drain([queue])
+                        total += archived
+                        if archived == 0 { try await Task.sleep(for: .milliseconds(5)) }
                     }
                     return total
                 }
