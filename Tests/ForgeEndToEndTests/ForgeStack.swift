@@ -15,6 +15,8 @@ final class ForgeStack: @unchecked Sendable {
     let token = UUID().uuidString
     let gatewayPort: Int
     let logs: URL
+    /// The Redis every process of this stack uses (the shared test Redis unless a test brings its own).
+    let redisURL: String
     private var processes: [String: Process] = [:]
     private let lock = NSLock()
 
@@ -37,15 +39,18 @@ final class ForgeStack: @unchecked Sendable {
     /// The schema's URL: libpq applies `options` to every connection of every process.
     var postgresURL: String { "\(Self.postgresURL)?options=-csearch_path%3D\(schema)" }
 
-    init() throws {
+    init(redisURL: String = ForgeStack.redisURL) throws {
+        self.redisURL = redisURL
         gatewayPort = try Self.freePort()
         logs = FileManager.default.temporaryDirectory.appendingPathComponent(namespace)
         try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
     }
 
     /// Creates the schema, runs `forge migrate`, starts the gateway and waits until it is ready.
-    static func start(schedulers: [[String]] = [[]], workers: [[String]] = [[]]) async throws -> ForgeStack {
-        let stack = try ForgeStack()
+    static func start(
+        schedulers: [[String]] = [[]], workers: [[String]] = [[]], redisURL: String = ForgeStack.redisURL
+    ) async throws -> ForgeStack {
+        let stack = try ForgeStack(redisURL: redisURL)
         let client = PostgresClient(
             configuration: try PostgresConfiguration(url: Self.postgresURL, poolSize: 1, schema: stack.schema, createSchema: true)
         )
@@ -186,7 +191,7 @@ final class ForgeStack: @unchecked Sendable {
         process.executableURL = Self.binDirectory.appendingPathComponent(binary)
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
-        environment["FORGE_REDIS_URL"] = Self.redisURL
+        environment["FORGE_REDIS_URL"] = redisURL
         environment["FORGE_POSTGRES_URL"] = postgresURL
         environment["FORGE_NAMESPACE"] = namespace
         environment["FORGE_API_TOKENS"] = token
@@ -233,9 +238,10 @@ struct StackError: Error, CustomStringConvertible {
 
 /// Runs `body` with a started stack and always shuts it down.
 func withStack(
-    schedulers: [[String]] = [[]], workers: [[String]] = [[]], _ body: (ForgeStack) async throws -> Void
+    schedulers: [[String]] = [[]], workers: [[String]] = [[]], redisURL: String = ForgeStack.redisURL,
+    _ body: (ForgeStack) async throws -> Void
 ) async throws {
-    let stack = try await ForgeStack.start(schedulers: schedulers, workers: workers)
+    let stack = try await ForgeStack.start(schedulers: schedulers, workers: workers, redisURL: redisURL)
     do {
         try await body(stack)
     } catch {

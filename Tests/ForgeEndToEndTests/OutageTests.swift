@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A redis-server of the test's own, so the test can take it away and bring it back.
+final class PrivateRedis: @unchecked Sendable {
+    let port: Int
+    private var process: Process?
+    private let directory: URL
+
+    init() throws {
+        port = try ForgeStack.freePort()
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("redis-\(port)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    var url: String { "redis://127.0.0.1:\(port)" }
+
+    func start() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--dir", directory.path]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+    }
+
+    func stop() {
+        guard let process else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        self.process = nil
+    }
+}
+
+extension EndToEndTests {
+    /// Redis goes away under a running gateway and worker: requests fail fast with 503 and
+    /// /readyz reports it; when Redis returns, both recover without a restart.
+    @Test func servicesRecoverWhenRedisComesBack() async throws {
+        let redis = try PrivateRedis()
+        try redis.start()
+        defer { redis.stop() }
+        try await withStack(schedulers: [], workers: [[]], redisURL: redis.url) { stack in
+            try await stack.waitUntil("redis up", timeout: 10) {
+                (try? await stack.request("GET", "/readyz").status) == 200
+            }
+            _ = try await stack.waitForState(try await stack.enqueue(["type": "noop"]), "completed")
+
+            redis.stop()
+            let started = Date()
+            let refused = try await stack.request("POST", "/v1/jobs", json: ["type": "noop"])
+            #expect(refused.status == 503)
+            #expect(refused.headers["content-type"]?.contains("application/problem+json") == true)
+            #expect(Date().timeIntervalSince(started) < 5)
+            #expect(try await stack.request("GET", "/readyz").status == 503)
+            #expect(try await stack.request("GET", "/livez").status == 200)
+
+            try redis.start()
+            try await stack.waitUntil("gateway ready again", timeout: 20) {
+                (try? await stack.request("GET", "/readyz").status) == 200
+            }
+            let id = try await stack.enqueue(["type": "noop"])
+            // The worker reconnects on its own too.
+            _ = try await stack.waitForState(id, "completed", timeout: 20)
+        }
+    }
+}
