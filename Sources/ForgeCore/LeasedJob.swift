@@ -49,7 +49,4 @@ public struct LeasedJob: Sendable, Hashable {
         self.leasedAtMs = leasedAtMs
         self.deadlineMs = deadlineMs
     }
-
-    /// Whether a failure of this attempt leaves room for another one.
-    public var hasAttemptsLeft: Bool { attempts < maxAttempts }
 }

@@ -57,4 +57,9 @@ public struct QueueKeys: Sendable, Hashable {
     public var stats: String { prefix + "stats" }
 
     public func job(_ id: JobID) -> String { prefix + "job:" + id.rawValue }
+
+    /// Every per-queue structure (not the per-job hashes and unique keys, which expire).
+    public var structures: [String] {
+        readyLists + [leased, leaseSeq, scheduled, retry, dead, paused, events, wake, stats]
+    }
 }

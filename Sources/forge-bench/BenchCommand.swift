@@ -57,10 +57,7 @@ struct BenchCommand: AsyncParsableCommand {
             let report = try await run.execute(archiver: archiver)
             print(report.summary(batch: batch, archive: archive))
         }
-        _ = try? await redis.command(["DEL"] + Array(Set([queue].flatMap { q in
-            let k = keys.queue(q)
-            return k.readyLists + [k.leased, k.leaseSeq, k.events, k.wake, k.stats, k.scheduled, k.retry, k.dead]
-        })) + [keys.queues])
+        _ = try? await redis.command(["DEL"] + keys.queue(queue).structures + [keys.queues])
         await redis.shutdown()
         await postgres?.shutdown()
     }
