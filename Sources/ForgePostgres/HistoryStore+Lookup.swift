@@ -11,7 +11,7 @@ extension HistoryStore {
 
     /// The columns ``record(_:)`` reads, with timestamps as Unix milliseconds.
     static let recordColumns = """
-        id::text AS id, queue, type, state, priority, payload::text AS payload, attempts, max_attempts,
+        id::text AS id, queue, type, state, priority, payload::text AS payload, coalesce(attempts, 0) AS attempts, max_attempts,
         (extract(epoch FROM created_at) * 1000)::bigint AS created_ms,
         (extract(epoch FROM run_at) * 1000)::bigint AS run_at_ms,
         (extract(epoch FROM started_at) * 1000)::bigint AS started_ms,

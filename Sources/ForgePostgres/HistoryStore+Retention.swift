@@ -4,16 +4,18 @@ extension HistoryStore {
     ///
     /// Bounded so retention runs as many short transactions instead of one long one that would
     /// hold locks and bloat WAL; call it until it returns less than `limit`. Rows another deleter
-    /// holds are skipped, not waited for.
+    /// holds are skipped, not waited for. The `created_at` bound is implied by `finished_at` and
+    /// lets the walk use `jobs_created_idx` (migration 2 dropped the `finished_at` index).
     public func deleteFinished(olderThan cutoffMs: Int64, limit: Int) async throws(PostgresError) -> Int {
         guard limit > 0 else { return 0 }
         let rows = try await client.query(
             """
             WITH doomed AS (
                 SELECT id FROM jobs
-                WHERE state IN ('completed', 'dead', 'canceled')
+                WHERE created_at < 'epoch'::timestamptz + $1::bigint * interval '1 millisecond'
                     AND finished_at < 'epoch'::timestamptz + $1::bigint * interval '1 millisecond'
-                ORDER BY finished_at
+                    AND state IN ('completed', 'dead', 'canceled')
+                ORDER BY created_at
                 LIMIT $2
                 FOR UPDATE SKIP LOCKED
             ), events AS (

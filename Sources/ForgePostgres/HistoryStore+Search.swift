@@ -5,7 +5,8 @@ extension HistoryStore {
     ///
     /// Keyset pagination: the next page starts strictly after the previous page's last
     /// `(created_at, id)`, so pages stay stable while new jobs arrive and deep pages cost the same
-    /// as the first. Every filter combination is served by one of migration 1's indexes.
+    /// as the first. Every filter combination walks an index in this order (migration 2): by queue,
+    /// by state for the rarer states, or by creation time, filtering the rest.
     public func search(_ query: JobQuery) async throws(PostgresError) -> JobPage {
         var conditions: [String] = []
         var params: [String?] = []

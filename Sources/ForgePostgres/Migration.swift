@@ -15,6 +15,7 @@ public struct Migration: Sendable, Hashable {
 
     /// Every migration Forge ships, in version order.
     public static let all: [Migration] = [
-        .initial
+        .initial,
+        .leanIndexes,
     ]
 }
