@@ -70,23 +70,25 @@ public struct JobID: Hashable, Sendable, Comparable, CustomStringConvertible, Co
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Validates on the UTF-8 view without copying; only an id with upper-case digits is rebuilt.
+    /// The archiver checks every id it reads back from Redis, so the common case allocates nothing.
     private static func normalise(_ string: String) -> String? {
-        let utf8 = Array(string.utf8)
-        guard utf8.count == 36 else { return nil }
-        var out = [UInt8]()
-        out.reserveCapacity(36)
-        for (index, char) in utf8.enumerated() {
-            if index == 8 || index == 13 || index == 18 || index == 23 {
+        var count = 0
+        var hasUpper = false
+        for char in string.utf8 {
+            if count == 8 || count == 13 || count == 18 || count == 23 {
                 guard char == UInt8(ascii: "-") else { return nil }
-                out.append(char)
             } else {
                 switch char {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"): out.append(char)
-                case UInt8(ascii: "A")...UInt8(ascii: "F"): out.append(char + 32)
+                case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"): break
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): hasUpper = true
                 default: return nil
                 }
             }
+            count += 1
+            if count > 36 { return nil }
         }
-        return String(decoding: out, as: UTF8.self)
+        guard count == 36 else { return nil }
+        return hasUpper ? string.lowercased() : string
     }
 }

@@ -31,8 +31,11 @@ struct PostgresArray {
         text.append("\"")
     }
 
+    /// Numbers go in unquoted: nothing in them needs escaping.
     mutating func append<Number: BinaryInteger>(_ value: Number?) {
-        append(value.map { String($0) })
+        if !empty { text.append(",") }
+        empty = false
+        if let value { text.append(String(value)) } else { text.append("NULL") }
     }
 
     var literal: String { text + "}" }
