@@ -24,14 +24,13 @@ enum ExtendScript {
           elseif cur[3] == '1' then
             redis.call('ZREM', KEYS[1], id)
             redis.call('HSET', jk, 'state', 'canceled', 'finished_at', now)
-            redis.call('HDEL', jk, 'token', 'deadline')
+            redis.call('HDEL', jk, 'token')
             emit(KEYS[2], jk, id, 'canceled', 'canceled', now)
             redis.call('PEXPIRE', jk, retention)
             out[#out + 1] = -1
           else
             local deadline = now + vis
             redis.call('ZADD', KEYS[1], 'XX', deadline, id)
-            redis.call('HSET', jk, 'deadline', deadline)
             out[#out + 1] = deadline
           end
         end

@@ -19,7 +19,7 @@ enum FailScript {
         local now = now_ms()
         local attempts = tonumber(cur[3])
         redis.call('ZREM', KEYS[1], id)
-        redis.call('HDEL', jk, 'token', 'deadline')
+        redis.call('HDEL', jk, 'token')
         if ARGV[5] == '1' and attempts < tonumber(cur[4]) then
           local run_at = now + tonumber(ARGV[6])
           redis.call('HSET', jk, 'state', 'retrying', 'last_error', ARGV[4], 'run_at', run_at)

@@ -96,8 +96,10 @@ enum LuaPrelude {
             if f[1] then
               local attempts = int(tonumber(f[6]) + 1)
               local seq = int(tonumber(f[7]) + 1)
+              -- The deadline lives only in `leased` (its score): keeping a copy in the hash cost
+              -- every lease and heartbeat a field write that nothing read.
               redis.call('HSET', jk, 'state', 'active', 'token', token, 'started_at', now_s,
-                'deadline', deadline_s, 'attempts', attempts, 'seq', seq, 'worker', worker)
+                'attempts', attempts, 'seq', seq, 'worker', worker)
               zadd[#zadd + 1] = deadline_s
               zadd[#zadd + 1] = id
               event(events, id, seq, 'started', 'active', now_s, attempts)

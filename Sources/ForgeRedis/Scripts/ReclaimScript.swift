@@ -22,7 +22,7 @@ enum ReclaimScript {
           local jk = prefix .. 'job:' .. id
           local f = redis.call('HMGET', jk, 'attempts', 'max_attempts', 'priority', 'cancel')
           if f[1] then
-            redis.call('HDEL', jk, 'token', 'deadline')
+            redis.call('HDEL', jk, 'token')
             local attempts = tonumber(f[1])
             if f[4] == '1' then
               redis.call('HSET', jk, 'state', 'canceled', 'finished_at', now)

@@ -21,7 +21,7 @@ enum ReleaseScript {
           local cur = redis.call('HMGET', jk, 'token', 'state', 'priority', 'cancel')
           if cur[1] == token and cur[2] == 'active' then
             redis.call('ZREM', KEYS[1], id)
-            redis.call('HDEL', jk, 'token', 'deadline')
+            redis.call('HDEL', jk, 'token')
             if cur[4] == '1' then
               redis.call('HSET', jk, 'state', 'canceled', 'finished_at', now)
               emit(KEYS[2], jk, id, 'canceled', 'canceled', now)
