@@ -76,13 +76,21 @@ enum LuaPrelude {
         -- id, attempts, spec, priority, max_attempts, created_at, run_at.
         local function lease_jobs(prefix, leased, paused, events, leaseseq, count, vis, worker, now)
           if count <= 0 or redis.call('EXISTS', paused) == 1 then return {} end
+          -- LMPOP (Redis 7) pops from the first non-empty list of 9 … 0 in one command; the
+          -- loop only goes on when a batch spans priorities. Ten LPOPs per call were most of
+          -- a small lease's cost.
           local ids = {}
-          for p = 9, 0, -1 do
-            local got = redis.call('LPOP', prefix .. 'ready:' .. p, count - #ids)
-            if got then
-              for i = 1, #got do ids[#ids + 1] = got[i] end
-              if #ids >= count then break end
-            end
+          local pop = {'LMPOP', '10'}
+          for p = 9, 0, -1 do pop[#pop + 1] = prefix .. 'ready:' .. p end
+          pop[#pop + 1] = 'LEFT'
+          pop[#pop + 1] = 'COUNT'
+          local want = #pop + 1
+          while #ids < count do
+            pop[want] = count - #ids
+            local got = redis.call(unpack(pop))
+            if not got then break end
+            local list = got[2]
+            for i = 1, #list do ids[#ids + 1] = list[i] end
           end
           if #ids == 0 then return {} end
           local token = int(redis.call('INCR', leaseseq))
