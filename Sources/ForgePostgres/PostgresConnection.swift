@@ -11,22 +11,25 @@ import Darwin
 /// One libpq connection. The only file that touches libpq.
 ///
 /// `@unchecked Sendable` is honest here: the `PGconn` pointer is private and every use of it after
-/// `init` happens under the `broken` mutex, so two threads never touch the connection at once; the
+/// `init` happens under the `state` mutex, so two threads never touch the connection at once; the
 /// pool additionally hands a connection to one borrower at a time. Results are copied into
 /// ``PostgresRows`` and cleared before a call returns, so no libpq pointer escapes.
 public final class PostgresConnection: BlockingConnection, @unchecked Sendable {
     /// `PGconn *`.
     private let connection: OpaquePointer
-    /// Set once libpq reports the connection itself is gone; the mutex also serialises every use
-    /// of `connection`.
-    private let broken = Mutex(false)
-    /// Names of the statements prepared on this connection; only touched under `broken`'s lock.
-    private nonisolated(unsafe) var prepared: Set<String> = []
+    /// What the connection knows about itself; the mutex also serialises every use of `connection`.
+    private struct State {
+        /// Set once libpq reports the connection itself is gone.
+        var broken = false
+        /// Names of the statements prepared on this connection.
+        var prepared: Set<String> = []
+    }
+    private let state = Mutex(State())
 
     /// True once the connection failed, and also while it is left inside a transaction: a
     /// borrower that forgot COMMIT must not hand its open transaction to the next one.
     public var isBroken: Bool {
-        broken.withLock { $0 || PQtransactionStatus(connection) != PQTRANS_IDLE }
+        state.withLock { $0.broken || PQtransactionStatus(connection) != PQTRANS_IDLE }
     }
 
     public init(configuration: PostgresConfiguration) throws(PostgresError) {
@@ -80,7 +83,7 @@ public final class PostgresConnection: BlockingConnection, @unchecked Sendable {
     /// call, as much as writing a few hundred rows. `name` must always stand for the same `sql`.
     @discardableResult
     public func query(prepared name: String, _ sql: String, _ params: [String?]) throws(PostgresError) -> PostgresRows {
-        try locked { connection throws(PostgresError) in
+        try locked { connection, prepared throws(PostgresError) in
             if !prepared.contains(name) {
                 try Self.check(PQprepare(connection, name, sql, Int32(params.count), nil), on: connection)
                 prepared.insert(name)
@@ -104,16 +107,22 @@ public final class PostgresConnection: BlockingConnection, @unchecked Sendable {
         "\"" + name.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
     }
 
-    private func locked<T>(_ body: (OpaquePointer) throws(PostgresError) -> T) throws(PostgresError) -> T {
-        try broken.withLock { (isBroken: inout Bool) throws(PostgresError) -> T in
-            guard !isBroken else { throw PostgresError(code: .connectionBroken, message: "connection already failed") }
+    private func locked<T>(
+        _ body: (OpaquePointer, inout Set<String>) throws(PostgresError) -> T
+    ) throws(PostgresError) -> T {
+        try state.withLock { (state: inout State) throws(PostgresError) -> T in
+            guard !state.broken else { throw PostgresError(code: .connectionBroken, message: "connection already failed") }
             do throws(PostgresError) {
-                return try body(connection)
+                return try body(connection, &state.prepared)
             } catch {
-                if PQstatus(connection) != CONNECTION_OK { isBroken = true }
+                if PQstatus(connection) != CONNECTION_OK { state.broken = true }
                 throw error
             }
         }
+    }
+
+    private func locked<T>(_ body: (OpaquePointer) throws(PostgresError) -> T) throws(PostgresError) -> T {
+        try locked { connection, _ throws(PostgresError) in try body(connection) }
     }
 
     /// Funnels every libpq result status into a thrown error, as NIO's `System.swift` does for

@@ -72,6 +72,21 @@ import Testing
         }
     }
 
+    @Test func laterBatchThatDoesNotSetAttemptsKeepsTheStoredOnes() async throws {
+        try await TestDatabase.withSchema { client in
+            let store = HistoryStore(client: client)
+            let id = JobID.generate()
+            try await store.record([
+                try event(id, 1, .enqueued, .pending, at: t0, attempts: 0, type: "x", payload: "{}"),
+                try event(id, 2, .started, .active, at: t0 + 1, attempts: 1),
+            ])
+            try await store.record([try event(id, 3, .completed, .completed, at: t0 + 2)])
+
+            let job = try #require(try await store.job(id))
+            #expect(job.state == .completed && job.attempts == 1 && job.type == "x" && job.startedAtMs == t0 + 1)
+        }
+    }
+
     @Test func eventRepeatedInsideOneBatchCountsOnce() async throws {
         try await TestDatabase.withSchema { client in
             let store = HistoryStore(client: client)
