@@ -110,13 +110,18 @@ public struct NewJob: Sendable, Hashable {
         }
     }
 
-    /// Checks that `text` is one JSON value no larger than `limit` bytes.
-    public static func checkPayload(_ text: String, limit: Int) throws(ValidationError) -> String {
+    /// Checks that `text` is one JSON value no larger than `limit` bytes that history can store.
+    public static func checkPayload(_ text: String, limit: Int, field: String = "payload") throws(ValidationError) -> String {
         guard text.utf8.count <= limit else {
-            throw ValidationError(field: "payload", reason: "is larger than \(limit) bytes")
+            throw ValidationError(field: field, reason: "is larger than \(limit) bytes")
         }
         let valid = (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])) != nil
-        guard valid else { throw ValidationError(field: "payload", reason: "is not valid JSON") }
+        guard valid else { throw ValidationError(field: field, reason: "is not valid JSON") }
+        guard !JSONText.containsNullCharacter(text) else {
+            throw ValidationError(
+                field: field, reason: "must not contain the character U+0000 (\\u0000): Postgres history cannot store it"
+            )
+        }
         return text
     }
 }

@@ -1,4 +1,5 @@
 import ForgeCore
+import ForgeRedis
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -85,6 +86,16 @@ public struct Problem: Error, Sendable, Hashable, Encodable {
             type: "urn:forge:problem:unavailable"
         )
         problem.headers = [("Retry-After", "1")]
+        return problem
+    }
+
+    /// The queue refuses enqueues until its history is archived (Postgres down or slow).
+    static func backpressure(_ error: QueueError) -> Problem {
+        var problem = Problem(
+            status: 503, title: "Service unavailable", detail: error.description,
+            type: "urn:forge:problem:backpressure"
+        )
+        problem.headers = [("Retry-After", "5")]
         return problem
     }
 

@@ -15,6 +15,7 @@ import NIOCore
 /// - Redis / Postgres unreachable: 503 with `Retry-After: 1` (the clients reconnect lazily, so the
 ///   next request after the outage succeeds); any other Redis / Postgres failure: 500 without the
 ///   internal message, which goes to the log instead.
+/// - ``QueueError`` (a queue refusing enqueues under back-pressure): 503 with `Retry-After: 5`.
 /// - Hummingbird's own errors (unknown route, too large a body): their status.
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: ForgeMetrics
@@ -37,6 +38,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return problem
         case let validation as ValidationError:
             return .invalid(validation)
+        case let refused as QueueError:
+            return .backpressure(refused)
         case let redis as RedisError:
             metrics.redisErrors.increment()
             log(error, request)

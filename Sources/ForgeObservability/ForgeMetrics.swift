@@ -81,6 +81,34 @@ public final class ForgeMetrics: Sendable {
         gauge("forge_history_lag_seconds", "Age of the oldest job event not yet archived to Postgres.", [])
     }
 
+    public var historyBacklogEntries: Gauge {
+        gauge("forge_history_backlog_entries", "Event stream entries not yet archived to Postgres, over all queues.", [])
+    }
+
+    public var historyBacklogBytes: Gauge {
+        gauge("forge_history_backlog_bytes", "Redis memory held by event streams not yet archived, over all queues.", [])
+    }
+
+    /// 0 when no limit is set.
+    public var historyBacklogLimitBytes: Gauge {
+        gauge(
+            "forge_history_backlog_limit_bytes",
+            "Per-queue unarchived history above which enqueue is refused (back-pressure); 0 = no limit.", []
+        )
+    }
+
+    /// Queues whose enqueues are refused right now because their unarchived history is over the limit.
+    public var historyBackpressureQueues: Gauge {
+        gauge("forge_history_backpressure_queues", "Queues refusing enqueues until their history is archived.", [])
+    }
+
+    public func historyQuarantined(queue: String) -> Counter {
+        counter(
+            "forge_history_quarantined_total", "Jobs whose events Postgres refused, moved to history_quarantine.",
+            [("queue", queue)]
+        )
+    }
+
     public var schedulerLeader: Gauge {
         gauge("forge_scheduler_leader", "1 while this scheduler replica holds the leader lease.", [])
     }

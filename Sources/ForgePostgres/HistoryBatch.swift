@@ -94,7 +94,7 @@ struct HistoryBatch {
                 self.events.append(
                     EventRow(
                         jobId: id, seq: event.seq, queue: event.queue.rawValue, kind: event.kind.rawValue,
-                        state: event.state.rawValue, atMs: event.atMs, attempt: event.attempts, error: event.error
+                        state: event.state.rawValue, atMs: event.atMs, attempt: event.attempts, error: event.error.map(Self.withoutNUL)
                     )
                 )
             }
@@ -117,7 +117,8 @@ struct HistoryBatch {
         row.attempts = event.attempts ?? row.attempts
         row.maxAttempts = event.maxAttempts ?? row.maxAttempts
         row.runAtMs = event.runAtMs ?? row.runAtMs
-        row.lastError = event.error ?? row.lastError
+        let error = event.error.map(withoutNUL)
+        row.lastError = error ?? row.lastError
         row.result = event.result.map(jsonText) ?? row.result
         row.uniqueKey = event.uniqueKey ?? row.uniqueKey
         // A job whose enqueue event was lost still needs a creation time to be searchable; the
@@ -130,7 +131,7 @@ struct HistoryBatch {
         case .revived: row.finishedMs = nil
         case .retried, .promoted, .leaseExpired, .removed, .released: break
         }
-        if let error = event.error {
+        if let error {
             row.errors.append(ErrorEntry(seq: event.seq, attempt: event.attempts, at: event.atMs, error: error))
         }
     }
@@ -139,15 +140,29 @@ struct HistoryBatch {
         JobState(rawValue: state)?.isTerminal ?? false
     }
 
-    /// `text` if it is valid JSON, else `text` as a JSON string: one bad payload must not make the
-    /// whole batch fail its `::jsonb` cast and block the archiver forever.
+    /// `text` if `jsonb` can hold it, else `text` itself as a JSON string (the original stays
+    /// readable, byte for byte, as that string's value): one bad payload or result must not make
+    /// the whole batch fail its `::jsonb` cast. Refused by `jsonb` are invalid JSON and valid JSON
+    /// holding U+0000.
     private static func jsonText(_ text: String) -> String {
         // The archiver sees every payload: skip the parser for the commonest literals.
         if text == "null" || text == "{}" || text == "[]" || text == "true" || text == "false" { return text }
         let data = Data(text.utf8)
-        if (try? JSONSerialization.jsonObject(with: data, options: .fragmentsAllowed)) != nil { return text }
-        let quoted = (try? JSONEncoder().encode(text)).map { String(decoding: $0, as: UTF8.self) }
+        if (try? JSONSerialization.jsonObject(with: data, options: .fragmentsAllowed)) != nil,
+            !JSONText.containsNullCharacter(text)
+        {
+            return text
+        }
+        // Escaped, `\u0000` is a backslash and "u0000", which jsonb accepts; a raw NUL (only in
+        // text that was not JSON anyway) cannot be kept and becomes U+FFFD.
+        let quoted = (try? JSONEncoder().encode(withoutNUL(text))).map { String(decoding: $0, as: UTF8.self) }
         return quoted ?? "null"
+    }
+
+    /// `text` with every NUL replaced by U+FFFD: Postgres text and `jsonb` cannot hold NUL.
+    static func withoutNUL(_ text: String) -> String {
+        guard text.utf8.contains(0) else { return text }
+        return String(String.UnicodeScalarView(text.unicodeScalars.map { $0 == "\u{0}" ? "\u{FFFD}" : $0 }))
     }
 
     /// The two statements' parameters: one array literal per column, in the order of

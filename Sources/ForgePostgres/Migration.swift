@@ -17,5 +17,6 @@ public struct Migration: Sendable, Hashable {
     public static let all: [Migration] = [
         .initial,
         .leanIndexes,
+        .quarantine,
     ]
 }

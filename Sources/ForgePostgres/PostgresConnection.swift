@@ -85,7 +85,7 @@ public final class PostgresConnection: BlockingConnection, @unchecked Sendable {
     public func query(prepared name: String, _ sql: String, _ params: [String?]) throws(PostgresError) -> PostgresRows {
         try locked { connection, prepared throws(PostgresError) in
             if !prepared.contains(name) {
-                try Self.check(PQprepare(connection, name, sql, Int32(params.count), nil), on: connection)
+                _ = try Self.check(PQprepare(connection, name, sql, Int32(params.count), nil), on: connection)
                 prepared.insert(name)
             }
             let result = Self.withCStrings(params) { values in

@@ -40,6 +40,14 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         code == .connectionFailed || code == .connectionBroken || code == .shutdown
     }
 
+    /// Whether the server refused the statement for the data it carried (SQLSTATE class 22, data
+    /// exception, or 23, integrity violation), so sending the same data again fails again. Any
+    /// other failure (connection, lock, timeout, missing table) may pass on a retry.
+    public var refusesData: Bool {
+        guard code == .query, let sqlState else { return false }
+        return sqlState.hasPrefix("22") || sqlState.hasPrefix("23")
+    }
+
     public var description: String {
         if let sqlState { return "postgres \(code) [\(sqlState)]: \(message)" }
         return "postgres \(code): \(message)"

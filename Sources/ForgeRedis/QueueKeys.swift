@@ -49,6 +49,9 @@ public struct QueueKeys: Sendable, Hashable {
     public var dead: String { prefix + "dead" }
     /// Exists while the queue is paused.
     public var paused: String { prefix + "paused" }
+    /// Exists while the queue's unarchived history is over its limit: enqueue is refused
+    /// (back-pressure) until the archiver catches up. Set and cleared by the scheduler leader.
+    public var backpressure: String { prefix + "backpressure" }
     /// STREAM of job events for the history archiver.
     public var events: String { prefix + "events" }
     /// LIST idle workers block on; scripts push a token when work becomes ready.
@@ -60,6 +63,6 @@ public struct QueueKeys: Sendable, Hashable {
 
     /// Every per-queue structure (not the per-job hashes and unique keys, which expire).
     public var structures: [String] {
-        readyLists + [leased, leaseSeq, scheduled, retry, dead, paused, events, wake, stats]
+        readyLists + [leased, leaseSeq, scheduled, retry, dead, paused, backpressure, events, wake, stats]
     }
 }

@@ -7,6 +7,8 @@ public struct EventBatch: Sendable {
     public var queue: QueueName
     public var events: [JobEvent]
     public var entryIDs: [String]
+    /// Size of the entries read, in bytes of packed event text (what the archiver bounds a pass by).
+    public var bytes = 0
 
     public var isEmpty: Bool { entryIDs.isEmpty }
 }
@@ -57,6 +59,7 @@ extension QueueStore {
                     guard let pair = entry.array, pair.count == 2, let id = pair[0].string, seen.insert(id).inserted
                     else { continue }
                     batch.entryIDs.append(id)
+                    batch.bytes += EventFields.size(pair[1])
                     batch.events += EventFields.parse(pair[1], streamID: id, queue: queue)
                 }
             }
@@ -87,6 +90,11 @@ extension QueueStore {
 /// Parsed on UTF-8 bytes: the archiver reads tens of thousands of events a second, and splitting
 /// `String`s by `Character` (grapheme-aware) cost more than the Redis round trip.
 enum EventFields {
+    /// Bytes of the packed text in one entry's fields.
+    static func size(_ value: RedisValue) -> Int {
+        (value.array ?? []).reduce(0) { $0 + ($1.string?.utf8.count ?? 0) }
+    }
+
     static func parse(_ value: RedisValue, streamID: String, queue: QueueName) -> [JobEvent] {
         guard let flat = value.array, flat.count >= 2, flat[0].string == "e", let text = flat[1].string else { return [] }
         var events: [JobEvent] = []
@@ -159,10 +167,20 @@ struct PackedFields {
     }
 }
 
-/// Text that travels inside packed events must not contain their separators.
+/// Text that travels inside packed events must not contain their separators, nor NUL, which no
+/// Postgres text or `jsonb` value can hold (an error message carrying one used to make every
+/// archive pass fail); NUL becomes U+FFFD, the replacement character.
 enum EventText {
     static func clean(_ text: String) -> String {
-        guard text.utf8.contains(where: { $0 == 0x1E || $0 == 0x1F }) else { return text }
-        return String(text.map { $0 == "\u{1E}" || $0 == "\u{1F}" ? " " : $0 })
+        guard text.utf8.contains(where: { $0 == 0x1E || $0 == 0x1F || $0 == 0 }) else { return text }
+        var cleaned = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\u{1E}", "\u{1F}": cleaned.append(" ")
+            case "\u{0}": cleaned.append("\u{FFFD}")
+            default: cleaned.append(scalar)
+            }
+        }
+        return String(cleaned)
     }
 }

@@ -15,7 +15,9 @@ public final class QueueStore: Sendable {
 
     /// Enqueues jobs in one round trip: one script call per queue, pipelined, plus the queue
     /// registry update. Results come back in the order of `jobs`.
-    public func enqueue(_ jobs: [NewJob]) async throws(RedisError) -> [EnqueueResult] {
+    ///
+    /// Throws ``QueueError`` (code `historyBacklogFull`) when a queue is under back-pressure.
+    public func enqueue(_ jobs: [NewJob]) async throws -> [EnqueueResult] {
         guard !jobs.isEmpty else { return [] }
         // Group by queue (one script call per queue and chunk), remembering request positions.
         var groups: [(queue: QueueName, indices: [Int])] = []
@@ -36,7 +38,10 @@ public final class QueueStore: Sendable {
         let replies = try await redis.evaluate(calls + [registry])
         var results = [EnqueueResult?](repeating: nil, count: jobs.count)
         for (group, reply) in zip(groups, replies) {
-            if case .error(let message) = reply { throw RedisError.server(message) }
+            if case .error(let message) = reply {
+                if message.hasPrefix("BACKPRESSURE") { throw QueueError.backpressure(group.queue) }
+                throw RedisError.server(message)
+            }
             for (index, result) in zip(group.indices, try EnqueueScript.parse(reply, queue: group.queue)) {
                 results[index] = result
             }
@@ -44,7 +49,7 @@ public final class QueueStore: Sendable {
         return results.map { $0! }
     }
 
-    public func enqueue(_ job: NewJob) async throws(RedisError) -> EnqueueResult {
+    public func enqueue(_ job: NewJob) async throws -> EnqueueResult {
         try await enqueue([job])[0]
     }
 

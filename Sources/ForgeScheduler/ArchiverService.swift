@@ -1,38 +1,63 @@
+import ForgeCore
 import ForgeObservability
 import Logging
 import Prometheus
 
 /// Runs ``HistoryArchiver`` continuously: back-to-back passes while events are waiting, a short
-/// pause when the streams are empty; publishes `forge_history_lag_seconds`.
+/// pause when the streams are empty or a queue failed. Counts and logs every quarantined job
+/// (`forge_history_quarantined_total{queue}`) and every queue whose batch failed. The lag and
+/// backlog gauges are ``HistoryBacklogSampler``'s: they must move while this loop cannot.
 public struct ArchiverService: Sendable {
     private let archiver: HistoryArchiver
     private let metrics: ForgeMetrics
+    private let reporter: FailureReporter
+    private let logger: Logger
     private let loop: DutyLoop
 
-    public init(archiver: HistoryArchiver, metrics: ForgeMetrics, idleInterval: Duration = .milliseconds(75), reporter: FailureReporter) {
+    public init(
+        archiver: HistoryArchiver, metrics: ForgeMetrics, idleInterval: Duration = .milliseconds(75),
+        reporter: FailureReporter, logger: Logger
+    ) {
         self.archiver = archiver
         self.metrics = metrics
+        self.reporter = reporter
+        self.logger = logger
         loop = DutyLoop(name: "archiver", interval: idleInterval, reporter: reporter)
     }
 
-    /// One archiver pass that also updates the lag gauge.
+    /// One archiver pass, reported like the loop's passes.
     @discardableResult
     public func archiveOnce() async throws -> HistoryArchiver.Pass {
         let pass = try await archiver.archiveOnce()
-        metrics.historyLagSeconds.set(to: Double(pass.lagMs) / 1000)
+        report(pass)
         return pass
     }
 
     public func run() async {
         // Pipelined passes until the streams are empty; then the loop's idle pause.
         await loop.run { [self] in
+            var failed = false
             let archived = try await archiver.drain { pass in
-                metrics.historyLagSeconds.set(to: Double(pass.lagMs) / 1000)
+                report(pass)
+                failed = failed || !pass.failures.isEmpty
             }
-            if archived == 0 { metrics.historyLagSeconds.set(to: 0) }
-            return archived > 0
+            return archived > 0 && !failed
         }
-        // A follower archives nothing; its gauge must not keep a stale lag for max() to pick up.
-        metrics.historyLagSeconds.set(to: 0)
+    }
+
+    private func report(_ pass: HistoryArchiver.Pass) {
+        for job in pass.quarantined {
+            metrics.historyQuarantined(queue: job.queue.rawValue).increment()
+            logger.error(
+                "postgres refused a job's history; its events are in history_quarantine",
+                metadata: [
+                    "job_id": "\(job.jobID)", "queue": "\(job.queue)", "events": "\(job.events)",
+                    "sql_state": "\(job.sqlState ?? "")", "reason": "\(job.reason)", "row_written": "\(job.rowWritten)",
+                ]
+            )
+        }
+        for failure in pass.failures {
+            reporter.report(failure.error, duty: "archiver/\(failure.queue)")
+        }
     }
 }

@@ -20,6 +20,15 @@ public struct SchedulerConfiguration: Sendable {
     /// Finished jobs older than this many days leave Postgres.
     public var retentionDays: Int
     public var depthSampleInterval: Duration
+    /// How often the history lag and backlog are measured (and back-pressure decided).
+    public var backlogSampleInterval: Duration
+    /// Unarchived history per queue (bytes of Redis memory) above which enqueue is refused until
+    /// the archiver catches up; 0 for no limit. Bounds Redis memory while Postgres is down.
+    public var historyBacklogLimitBytes: Int
+
+    /// 256 MiB per queue: at ~150 bytes per small event, over a million jobs' worth of history,
+    /// or about ten minutes of a 2 000 jobs/s queue with Postgres down.
+    public static let defaultHistoryBacklogLimitBytes = 256 << 20
     /// Wall clock (Unix ms) for cron ticks and retention cut-offs; injectable for tests.
     public var now: @Sendable () -> Int64
 
@@ -33,6 +42,8 @@ public struct SchedulerConfiguration: Sendable {
         retentionInterval: Duration = .seconds(60),
         retentionDays: Int = 14,
         depthSampleInterval: Duration = .seconds(2),
+        backlogSampleInterval: Duration = .seconds(1),
+        historyBacklogLimitBytes: Int = SchedulerConfiguration.defaultHistoryBacklogLimitBytes,
         now: @escaping @Sendable () -> Int64 = { WallClock.nowMilliseconds() }
     ) {
         self.id = id
@@ -44,6 +55,8 @@ public struct SchedulerConfiguration: Sendable {
         self.retentionInterval = retentionInterval
         self.retentionDays = retentionDays
         self.depthSampleInterval = depthSampleInterval
+        self.backlogSampleInterval = backlogSampleInterval
+        self.historyBacklogLimitBytes = historyBacklogLimitBytes
         self.now = now
     }
 }

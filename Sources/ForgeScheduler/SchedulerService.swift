@@ -5,7 +5,8 @@ import Logging
 import ServiceLifecycle
 
 /// The scheduler replica: competes for the leader lease and, only while it leads, runs the duties
-/// (promoter, reclaimer, cron firer, archiver, retention, queue-depth sampler), each in its own
+/// (promoter, reclaimer, cron firer, archiver, retention, queue-depth and history-backlog samplers),
+/// each in its own
 /// task with its own loop.
 ///
 /// Losing the lease cancels the duties at once; winning it starts them afresh. On graceful
@@ -35,7 +36,11 @@ public struct SchedulerService: Service {
         )
         let archiver = ArchiverService(
             archiver: HistoryArchiver(queues: queues, history: history), metrics: metrics,
-            idleInterval: configuration.archiveIdleInterval, reporter: reporter
+            idleInterval: configuration.archiveIdleInterval, reporter: reporter, logger: logger
+        )
+        let backlog = HistoryBacklogSampler(
+            queues: queues, metrics: metrics, limitBytes: configuration.historyBacklogLimitBytes,
+            interval: configuration.backlogSampleInterval, reporter: reporter, logger: logger
         )
         let retention = Retention(
             history: history, days: configuration.retentionDays, interval: configuration.retentionInterval,
@@ -46,7 +51,7 @@ public struct SchedulerService: Service {
         )
         duties = [
             { await promoter.run() }, { await reclaimer.run() }, { await cron.run() }, { await archiver.run() },
-            { await retention.run() }, { await sampler.run() },
+            { await retention.run() }, { await sampler.run() }, { await backlog.run() },
         ]
         self.readiness = readiness
         self.logger = logger

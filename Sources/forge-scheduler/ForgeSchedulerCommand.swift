@@ -26,6 +26,12 @@ struct ForgeSchedulerCommand: AsyncParsableCommand {
     @Option(help: "Days finished jobs stay in Postgres history (env FORGE_RETENTION_DAYS).")
     var retentionDays = Int(environment("FORGE_RETENTION_DAYS", "")) ?? 14
 
+    @Option(
+        name: .customLong("history-backlog-limit-mb"),
+        help: "Unarchived history per queue (MiB of Redis memory) above which enqueue is refused until Postgres catches up; 0 = no limit (env FORGE_HISTORY_BACKLOG_LIMIT_MB)."
+    )
+    var historyBacklogLimitMB = Int(environment("FORGE_HISTORY_BACKLOG_LIMIT_MB", "")) ?? 256
+
     @Option(help: "This replica's id in the leader lock (env FORGE_SCHEDULER_ID; default hostname-pid).")
     var id: String?
 
@@ -48,6 +54,14 @@ struct ForgeSchedulerCommand: AsyncParsableCommand {
         }
         guard (1...36_500).contains(retentionDays) else {
             throw ValidationError("--retention-days / FORGE_RETENTION_DAYS: must be between 1 and 36500, got \(retentionDays)")
+        }
+        if let text = environment("FORGE_HISTORY_BACKLOG_LIMIT_MB", nil), Int(text) == nil {
+            throw ValidationError("FORGE_HISTORY_BACKLOG_LIMIT_MB: '\(text)' is not a number of MiB")
+        }
+        guard (0...1_048_576).contains(historyBacklogLimitMB) else {
+            throw ValidationError(
+                "--history-backlog-limit-mb / FORGE_HISTORY_BACKLOG_LIMIT_MB: must be between 0 and 1048576, got \(historyBacklogLimitMB)"
+            )
         }
         if replicaID.isEmpty || replicaID.utf8.count > 200 {
             throw ValidationError("--id / FORGE_SCHEDULER_ID: must be 1 to 200 bytes long")
@@ -72,7 +86,10 @@ struct ForgeSchedulerCommand: AsyncParsableCommand {
             (name: "postgres", check: { await postgres.ping() }),
         ])
         let scheduler = SchedulerService(
-            configuration: SchedulerConfiguration(id: replicaID, leaderTTLMs: leaderTTLMs, retentionDays: retentionDays),
+            configuration: SchedulerConfiguration(
+                id: replicaID, leaderTTLMs: leaderTTLMs, retentionDays: retentionDays,
+                historyBacklogLimitBytes: historyBacklogLimitMB << 20
+            ),
             queues: QueueStore(redis: redis, keys: keys), schedules: ScheduleStore(redis: redis, keys: keys),
             history: HistoryStore(client: postgres), metrics: metrics, readiness: readiness, logger: logger
         )

@@ -74,6 +74,18 @@ import Testing
         #expect(field { try NewJob(type: "t", payload: "\"" + String(repeating: "x", count: 100) + "\"", limits: JobLimits(maxPayloadBytes: 50)) } == "payload")
     }
 
+    /// Postgres `jsonb` refuses U+0000, so a payload holding it is refused at the door, escaped or
+    /// raw; an escaped backslash followed by `u0000` is ordinary text and stays allowed.
+    @Test func payloadWithUPlus0000IsRefused() throws {
+        for payload in [#"{"a":"x\u0000"}"#, #"["\u0000"]"#, #"{"\u0000":1}"#] {
+            #expect(throws: ValidationError.self) { try NewJob(type: "t", payload: payload) }
+        }
+        #expect(JSONText.containsNullCharacter("a\u{0}b"))
+        for payload in [#"{"a":"\\u0000"}"#, #"{"a":"\u0001"}"#, #""\\\\u0000""#] {
+            #expect(try NewJob(type: "t", payload: payload).payload == payload)
+        }
+    }
+
     @Test func startTimes() throws {
         #expect(try NewJob(type: "t", delayMs: 0).start == .now)
         #expect(try NewJob(type: "t", delayMs: 500).start == .after(milliseconds: 500))

@@ -19,6 +19,8 @@ import Testing
         ("batch unknown field", "/v1/jobs/batch", #"{"jobs": [{"type": "a", "queue": "v"}], "extra": 1}"#, 400, "extra"),
         ("batch not an array", "/v1/jobs/batch", #"{"jobs": {"type": "a"}}"#, 400, "jobs"),
         ("batch empty", "/v1/jobs/batch", #"{"jobs": []}"#, 400, "jobs"),
+        // Valid JSON, but Postgres history cannot store U+0000 (it used to stall the archiver).
+        ("payload with U+0000", "/v1/jobs", #"{"type": "a", "queue": "v", "payload": {"k": "a\u0000b"}}"#, 400, "payload"),
     ]
 
     @Test func badInputIsAProblemNamingTheFieldAndChangesNothing() async throws {
@@ -46,6 +48,36 @@ import Testing
             #expect(reply.status == 200)
             let results = try #require(reply.json["results"] as? [[String: Any]])
             #expect((results[3]["error"] as? [String: Any])?["field"] as? String == "jobs[3].colour")
+        }
+    }
+
+    @Test func batchItemWithUPlus0000IsRefusedAndTheOthersEnqueued() async throws {
+        try await TestGateway.with { gateway in
+            let reply = try await gateway.http.send(
+                "POST", "/v1/jobs/batch",
+                body: #"{"jobs": [{"type": "a", "queue": "v", "payload": "\\u0000 is fine escaped"}, {"type": "a", "queue": "v", "payload": ["\u0000"]}]}"#
+            )
+            #expect(reply.status == 200)
+            let results = try #require(reply.json["results"] as? [[String: Any]])
+            #expect(results[0]["state"] as? String == "pending")
+            #expect((results[1]["error"] as? [String: Any])?["field"] as? String == "jobs[1].payload")
+            #expect(try await gateway.counts("v").pending == 1)
+        }
+    }
+
+    /// A queue whose unarchived history is over its limit refuses enqueues with a 503 the
+    /// client can retry, and writes nothing.
+    @Test func enqueueUnderHistoryBackPressureIs503WithRetryAfter() async throws {
+        try await TestGateway.with { gateway in
+            try await gateway.queues.setBackpressure(try QueueName("v"), true)
+            let reply = try await gateway.http.send("POST", "/v1/jobs", body: #"{"type": "a", "queue": "v"}"#)
+            #expect(reply.status == 503)
+            #expect(reply.header("Retry-After") == "5")
+            #expect(reply.json["type"] as? String == "urn:forge:problem:backpressure")
+            #expect(try await gateway.counts("v") == .init())
+            try await gateway.queues.setBackpressure(try QueueName("v"), false)
+            let accepted = try await gateway.http.send("POST", "/v1/jobs", body: #"{"type": "a", "queue": "v"}"#)
+            #expect(accepted.status == 201)
         }
     }
 

@@ -13,20 +13,79 @@ import Testing
                 let history = HistoryStore(client: client)
                 let service = ArchiverService(
                     archiver: HistoryArchiver(queues: redis.queues, history: history), metrics: metrics,
-                    idleInterval: .milliseconds(20), reporter: reporter(metrics)
+                    idleInterval: .milliseconds(20), reporter: reporter(metrics), logger: testLogger
                 )
                 let results = try await redis.queues.enqueue((0..<3).map { _ in newJob(queue: "archive") })
                 let running = Task { await service.run() }
                 defer { running.cancel() }
-                // Rows land first, then the stream entries are acknowledged and the lag published.
+                // Rows land first, then the stream entries are acknowledged.
                 let archived = try await eventually {
                     for result in results where try await history.job(result.id) == nil { return false }
-                    let backlog = try await redis.queues.eventBacklog(try QueueName("archive"))
-                    return backlog == 0 && metricValue(metrics, "forge_history_lag_seconds") != nil
+                    return try await redis.queues.eventBacklog(try QueueName("archive")) == 0
                 }
                 #expect(archived)
                 let record = try await history.job(results[0].id)
                 #expect(record?.state == .pending)
+            }
+        }
+    }
+
+    /// The lag used to move only after a successful archive pass, so it read 0 (or stayed
+    /// frozen) for the whole of a Postgres outage. It is measured from Redis now.
+    @Test func historyLagAndBacklogGrowWhilePostgresIsDown() async throws {
+        try await TestRedis.with { redis in
+            let metrics = ForgeMetrics()
+            let unreachable = PostgresClient(
+                configuration: try PostgresConfiguration(url: "postgres://forge@127.0.0.1:1/forge", connectTimeoutSeconds: 1)
+            )
+            defer { Task { await unreachable.shutdown() } }
+            let archiver = ArchiverService(
+                archiver: HistoryArchiver(queues: redis.queues, history: HistoryStore(client: unreachable)),
+                metrics: metrics, idleInterval: .milliseconds(20), reporter: reporter(metrics), logger: testLogger
+            )
+            let sampler = HistoryBacklogSampler(
+                queues: redis.queues, metrics: metrics, limitBytes: 0, interval: .milliseconds(50),
+                reporter: reporter(metrics), logger: testLogger
+            )
+            _ = try await redis.queues.enqueue((0..<5).map { _ in newJob(queue: "outage") })
+            let running = Task {
+                await withDiscardingTaskGroup { group in
+                    group.addTask { await archiver.run() }
+                    group.addTask { await sampler.run() }
+                }
+            }
+            defer { running.cancel() }
+            let lagging = await eventually {
+                (metricValue(metrics, "forge_history_lag_seconds") ?? 0) >= 0.3
+                    && (metricValue(metrics, "forge_history_backlog_entries") ?? 0) >= 1
+                    && (metricValue(metrics, "forge_history_backlog_bytes") ?? 0) > 0
+                    && (metricValue(metrics, "forge_postgres_errors_total") ?? 0) >= 1
+            }
+            #expect(lagging)
+        }
+    }
+
+    /// While a queue's unarchived history is over the limit its enqueues are refused, so Redis
+    /// memory stays bounded through a Postgres outage; they are accepted again once it is archived.
+    @Test func enqueueIsRefusedWhileTheHistoryBacklogIsOverItsLimit() async throws {
+        try await TestRedis.with { redis in
+            try await TestDatabase.withSchema { client in
+                let metrics = ForgeMetrics()
+                let queue = try QueueName("bounded")
+                let sampler = HistoryBacklogSampler(
+                    queues: redis.queues, metrics: metrics, limitBytes: 1, reporter: reporter(metrics), logger: testLogger
+                )
+                _ = try await redis.queues.enqueue(newJob(queue: "bounded"))
+                #expect(try await sampler.sampleOnce().backpressured == [queue])
+                await #expect(throws: QueueError.self) { try await redis.queues.enqueue(newJob(queue: "bounded")) }
+                #expect(try await redis.queues.status(queue).counts.pending == 1)
+                #expect(metricValue(metrics, "forge_history_backpressure_queues") == 1)
+
+                let archiver = HistoryArchiver(queues: redis.queues, history: HistoryStore(client: client))
+                try await archiver.drain()
+                #expect(try await sampler.sampleOnce().backpressured == [])
+                _ = try await redis.queues.enqueue(newJob(queue: "bounded"))
+                #expect(try await redis.queues.status(queue).counts.pending == 2)
             }
         }
     }

@@ -2,7 +2,7 @@ import ForgeCore
 
 /// Enqueues a batch of jobs into one queue atomically.
 ///
-/// KEYS: 1 scheduled, 2 events, 3 wake, 4 stats
+/// KEYS: 1 scheduled, 2 events, 3 wake, 4 stats, 5 backpressure
 /// ARGV: 1 key prefix, 2 job count, then 8 values per job: id, spec (see ``JobSpec``), priority,
 ///   max_attempts, start kind (`now` | `at` | `after`), start ms, unique key (`''` for none),
 ///   unique window ms
@@ -10,7 +10,9 @@ import ForgeCore
 /// Guarantees: a job with a unique key whose key is still held returns the holder's id and state
 /// instead of being created (also within one batch); otherwise the job hash, its place in its
 /// priority's ready list (or in scheduled) and its `enqueued` event are written together.
-/// Returns `{id, state, created}` per job.
+/// Returns `{id, state, created}` per job. While the queue's `backpressure` flag is set (its
+/// unarchived history is over the limit) nothing is written and the reply is the error
+/// `BACKPRESSURE …`.
 enum EnqueueScript {
     static let fieldsPerJob = 8
     /// Jobs per script call; a bigger batch becomes several calls in one pipeline. Bounds the
@@ -18,6 +20,9 @@ enum EnqueueScript {
     static let maxJobsPerCall = 500
 
     static let script = LuaScript(named: "enqueue", body: #"""
+        if redis.call('EXISTS', KEYS[5]) == 1 then
+          return redis.error_reply('BACKPRESSURE unarchived history of this queue is over its limit')
+        end
         local prefix = ARGV[1]
         local n = tonumber(ARGV[2])
         local now = now_ms()
@@ -94,7 +99,9 @@ enum EnqueueScript {
                 String(startMs), job.uniqueness?.key ?? "", String(job.uniqueness?.forMs ?? 0),
             ]
         }
-        return ScriptCall(script, keys: [keys.scheduled, keys.events, keys.wake, keys.stats], arguments: arguments)
+        return ScriptCall(
+            script, keys: [keys.scheduled, keys.events, keys.wake, keys.stats, keys.backpressure], arguments: arguments
+        )
     }
 
     static func parse(_ reply: RedisValue, queue: QueueName) throws(RedisError) -> [EnqueueResult] {

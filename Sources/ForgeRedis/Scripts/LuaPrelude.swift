@@ -8,7 +8,8 @@
 ///
 /// - `now_ms()`: the time from Redis `TIME`, never the caller's clock.
 /// - `event(...)` / `emit(...)` / `flush_events(stream)`: a script buffers its transitions and
-///   appends them as one stream entry `e = event \30 event \30 …` when it ends; an event is
+///   appends them as one stream entry `e = event \30 event \30 …` when it ends (or every 500
+///   events or 1 MiB); an event is
 ///   `id \31 seq \31 kind \31 state \31 at \31 attempts \31 run_at \31 error \31 result \31
 ///   priority \31 max_attempts \31 spec` (absent values empty). `emit` also bumps the job's `seq`.
 /// - `push_ready(...)`: appends job ids to the ready LIST of their priority (one per 0–9);
@@ -38,17 +39,22 @@ enum LuaPrelude {
         end
 
         local pending_events = {}
+        local pending_bytes = 0
         local function flush_events(stream)
           if #pending_events > 0 then
             redis.call('XADD', stream, '*', 'e', table.concat(pending_events, RS))
             pending_events = {}
+            pending_bytes = 0
           end
         end
+        -- An entry holds at most 500 events or about 1 MiB, so the archiver can bound a pass by bytes.
         local function event(stream, id, seq, kind, state, now, attempts, run_at, err, result, priority, max_attempts, spec)
-          pending_events[#pending_events + 1] = id .. US .. seq .. US .. kind .. US .. state .. US .. now .. US ..
+          local record = id .. US .. seq .. US .. kind .. US .. state .. US .. now .. US ..
             (attempts or '') .. US .. (run_at or '') .. US .. (err or '') .. US .. (result or '') .. US ..
             (priority or '') .. US .. (max_attempts or '') .. US .. (spec or '')
-          if #pending_events >= 500 then flush_events(stream) end
+          pending_events[#pending_events + 1] = record
+          pending_bytes = pending_bytes + #record
+          if #pending_events >= 500 or pending_bytes >= 1048576 then flush_events(stream) end
         end
         local function emit(stream, jk, id, kind, state, now, attempts, run_at, err)
           event(stream, id, int(redis.call('HINCRBY', jk, 'seq', 1)), kind, state, int(now), attempts, run_at, err)

@@ -1,0 +1,39 @@
+import ForgeCore
+
+/// A request the queues refuse although Redis answered: the caller may retry later.
+public struct QueueError: Error, Sendable, CustomStringConvertible {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Base: String, Hashable, Sendable {
+            case historyBacklogFull
+        }
+
+        private let base: Base
+        private init(_ base: Base) { self.base = base }
+
+        /// The queue's history not yet archived to Postgres is over its limit (Postgres down or
+        /// slow): enqueue is refused until the archiver catches up, so Redis memory stays bounded.
+        public static let historyBacklogFull = Code(.historyBacklogFull)
+
+        public var description: String { base.rawValue }
+    }
+
+    public var code: Code
+    public var queue: QueueName
+    public var message: String
+
+    public init(code: Code, queue: QueueName, message: String) {
+        self.code = code
+        self.queue = queue
+        self.message = message
+    }
+
+    public var description: String { "queue \(queue): \(message)" }
+
+    /// The error an enqueue script's `BACKPRESSURE` reply stands for.
+    static func backpressure(_ queue: QueueName) -> QueueError {
+        QueueError(
+            code: .historyBacklogFull, queue: queue,
+            message: "enqueue refused: history not yet archived to Postgres is over its limit; retry later"
+        )
+    }
+}
