@@ -4,6 +4,7 @@ import ForgePostgres
 import ForgeRedis
 import HTTPTypes
 import Hummingbird
+import Logging
 import Prometheus
 
 /// `/v1/jobs`: enqueue (one and batch), read, search and cancel.
@@ -63,15 +64,29 @@ struct JobRoutes<Context: RequestContext>: Sendable {
             }
         }
         let valid = outcomes.compactMap { try? $0.get() }
-        var enqueued = try await dependencies.queues.enqueue(valid).makeIterator()
+        let written = try await dependencies.queues.enqueueEach(valid)
+        // Nothing was written (e.g. every queue refuses under back-pressure): the request failed.
+        if !written.isEmpty, written.allSatisfy({ if case .failure = $0 { true } else { false } }),
+            case .failure(let error) = written[0]
+        {
+            throw error
+        }
+        var enqueued = written.makeIterator()
         var results: [BatchItemView] = []
         results.reserveCapacity(outcomes.count)
         for outcome in outcomes {
             switch outcome {
             case .success(let job):
-                guard let result = enqueued.next() else { throw Problem.internalError() }
-                if result.created { countEnqueued(job) }
-                results.append(.enqueued(result))
+                switch enqueued.next() {
+                case .success(let result):
+                    if result.created { countEnqueued(job) }
+                    results.append(.enqueued(result))
+                case .failure(let error):
+                    // Another queue's chunk of the same batch may have been written: per item.
+                    results.append(.refused(problem(for: error)))
+                case nil:
+                    throw Problem.internalError()
+                }
             case .failure(let error):
                 results.append(.refused(.invalid(error)))
             }
@@ -137,6 +152,13 @@ struct JobRoutes<Context: RequestContext>: Sendable {
             }
             throw Problem.notFound("no job with id \(id)")
         }
+    }
+
+    /// The problem for one batch item whose queue refused it.
+    private func problem(for error: any Error) -> Problem {
+        if let refused = error as? QueueError { return .backpressure(refused) }
+        dependencies.logger.error("batch item not enqueued", metadata: ["error": "\(error)"])
+        return .internalError()
     }
 
     private func countEnqueued(_ job: NewJob) {

@@ -46,6 +46,8 @@ public struct AckOutcome: Sendable, Hashable {
 public enum FailOutcome: Sendable, Hashable {
     case retrying(atMs: Int64)
     case dead
+    /// The job was canceled while it ran: it is not retried.
+    case canceled
     /// The lease was no longer this worker's; nothing changed.
     case stale
 }

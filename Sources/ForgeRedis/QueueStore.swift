@@ -1,6 +1,11 @@
 import ForgeCore
 
 /// The typed API over Forge's Redis layout: every state change is one script call.
+///
+/// Every call is safe to repeat after a lost reply (the scripts recognise a repeated enqueue by
+/// job id, a repeated lease by request id, a repeated ack or fail by the token that ended the
+/// job), so when a connection breaks mid-call, not knowing whether the call ran, the store sends
+/// it once more on a fresh connection before it reports the failure.
 public final class QueueStore: Sendable {
     public let redis: RedisClient
     public let keys: KeySpace
@@ -13,11 +18,14 @@ public final class QueueStore: Sendable {
         self.finishedRetentionMs = finishedRetentionMs
     }
 
-    /// Enqueues jobs in one round trip: one script call per queue, pipelined, plus the queue
-    /// registry update. Results come back in the order of `jobs`.
+    /// Enqueues jobs in one round trip and returns a result per job, in the order of `jobs`.
     ///
-    /// Throws ``QueueError`` (code `historyBacklogFull`) when a queue is under back-pressure.
-    public func enqueue(_ jobs: [NewJob]) async throws -> [EnqueueResult] {
+    /// One script call per queue (and per ``EnqueueScript/maxJobsPerCall`` jobs), pipelined, plus
+    /// the queue registry update. Each call succeeds or fails on its own: a queue under
+    /// back-pressure (``QueueError``) or a refused call fails only its own jobs, and those of the
+    /// other calls are enqueued. Throws only when Redis could not be reached, in which case the
+    /// whole call may be repeated with the same jobs without creating any twice.
+    public func enqueueEach(_ jobs: [NewJob]) async throws(RedisError) -> [Result<EnqueueResult, any Error>] {
         guard !jobs.isEmpty else { return [] }
         // Group by queue (one script call per queue and chunk), remembering request positions.
         var groups: [(queue: QueueName, indices: [Int])] = []
@@ -35,80 +43,55 @@ public final class QueueStore: Sendable {
         }
         let names = Set(groups.map(\.queue.rawValue)).sorted()
         let registry = ScriptCall(Self.registerQueues, keys: [keys.queues], arguments: names)
-        let replies = try await redis.evaluate(calls + [registry])
-        var results = [EnqueueResult?](repeating: nil, count: jobs.count)
+        let replies = try await evaluateRepeatable(calls + [registry])
+        var results = [Result<EnqueueResult, any Error>?](repeating: nil, count: jobs.count)
         for (group, reply) in zip(groups, replies) {
+            let parsed: Result<[EnqueueResult], any Error>
             if case .error(let message) = reply {
-                if message.hasPrefix("BACKPRESSURE") { throw QueueError.backpressure(group.queue) }
-                throw RedisError.server(message)
+                let error: any Error =
+                    message.hasPrefix("BACKPRESSURE") ? QueueError.backpressure(group.queue) : RedisError.server(message)
+                parsed = .failure(error)
+            } else {
+                parsed = Result { () throws(RedisError) in try EnqueueScript.parse(reply, queue: group.queue) }
+                    .mapError { $0 as any Error }
             }
-            for (index, result) in zip(group.indices, try EnqueueScript.parse(reply, queue: group.queue)) {
-                results[index] = result
+            switch parsed {
+            case .success(let items):
+                for (index, result) in zip(group.indices, items) { results[index] = .success(result) }
+            case .failure(let error):
+                for index in group.indices { results[index] = .failure(error) }
             }
         }
-        return results.map { $0! }
+        return results.map { $0 ?? .failure(RedisError.unexpectedReply("enqueue", .null)) }
+    }
+
+    /// Enqueues jobs in one round trip; results in the order of `jobs`. Throws the first failure
+    /// (``QueueError`` when a queue is under back-pressure), though the jobs of other queues
+    /// may have been enqueued: use ``enqueueEach(_:)`` to know which.
+    public func enqueue(_ jobs: [NewJob]) async throws -> [EnqueueResult] {
+        try await enqueueEach(jobs).map { try $0.get() }
     }
 
     public func enqueue(_ job: NewJob) async throws -> EnqueueResult {
         try await enqueue([job])[0]
     }
 
-    /// Leases up to `count` jobs from `queue`.
-    public func lease(
-        queue: QueueName, count: Int, visibilityMs: Int64, worker: String
-    ) async throws(RedisError) -> [LeasedJob] {
-        let reply = try await redis.evaluate(
-            LeaseScript.call(keys.queue(queue), count: count, visibilityMs: visibilityMs, worker: worker)
-        )
-        return try LeaseScript.parseJobs(reply, queue: queue)
+    /// Runs script calls in one round trip; when the connection breaks mid-call (a timeout, a
+    /// dropped socket) the outcome is unknown, so the same calls go once more on a fresh
+    /// connection. Only for calls that are safe to repeat (see the type's documentation).
+    func evaluateRepeatable(_ calls: [ScriptCall]) async throws(RedisError) -> [RedisValue] {
+        do {
+            return try await redis.evaluate(calls)
+        } catch where error.code == .connectionBroken {
+            return try await redis.evaluate(calls)
+        }
     }
 
-    /// Completes jobs of one queue and leases up to `leaseNext` more in the same round trip.
-    public func complete(
-        queue: QueueName, _ completions: [Completion], leaseNext: Int = 0, visibilityMs: Int64 = 30_000,
-        worker: String = ""
-    ) async throws(RedisError) -> AckOutcome {
-        let reply = try await redis.evaluate(
-            AckScript.call(
-                keys.queue(queue), acks: completions.map { Completion(id: $0.id, token: $0.token, result: $0.result.map(EventText.clean)) }, retentionMs: finishedRetentionMs, leaseNext: leaseNext,
-                visibilityMs: visibilityMs, worker: worker
-            )
-        )
-        return try AckScript.parse(reply, queue: queue)
-    }
-
-    /// Records a failed attempt; retries after `retryDelayMs` if `retryable` and attempts remain.
-    public func fail(
-        queue: QueueName, _ lease: LeaseRef, error: String, retryable: Bool, retryDelayMs: Int64
-    ) async throws(RedisError) -> FailOutcome {
-        let reply = try await redis.evaluate(
-            FailScript.call(
-                keys.queue(queue), id: lease.id, token: lease.token, error: EventText.clean(error), retryable: retryable,
-                delayMs: retryDelayMs
-            )
-        )
-        return try FailScript.parse(reply)
-    }
-
-    /// Heartbeat for leases of one queue.
-    public func extend(
-        queue: QueueName, _ leases: [LeaseRef], visibilityMs: Int64
-    ) async throws(RedisError) -> [ExtendOutcome] {
-        guard !leases.isEmpty else { return [] }
-        let reply = try await redis.evaluate(
-            ExtendScript.call(
-                keys.queue(queue), leases: leases, visibilityMs: visibilityMs, retentionMs: finishedRetentionMs
-            )
-        )
-        return try ExtendScript.parse(reply)
-    }
-
-    /// Gives unfinished leases back to the queue at once (graceful drain); returns how many moved.
-    @discardableResult
-    public func release(queue: QueueName, _ leases: [LeaseRef]) async throws(RedisError) -> Int {
-        guard !leases.isEmpty else { return 0 }
-        let call = ReleaseScript.call(keys.queue(queue), leases: leases, retentionMs: finishedRetentionMs)
-        return Int(try await redis.evaluate(call).int ?? 0)
+    /// One repeatable call; an error reply is thrown.
+    func evaluateRepeatable(_ call: ScriptCall) async throws(RedisError) -> RedisValue {
+        let reply = try await evaluateRepeatable([call])[0]
+        if case .error(let message) = reply { throw RedisError.server(message) }
+        return reply
     }
 
     /// Adds queue names to the registry; idempotent.

@@ -122,6 +122,8 @@ struct JobRunner: Sendable {
                 case .dead:
                     parts.metrics.dead(job)
                     logger.warning("job failed, moved to dead letters", metadata: ["error": "\(message)"])
+                case .canceled:
+                    logger.info("job failed after it was canceled; not retried", metadata: ["error": "\(message)"])
                 case .stale:
                     logger.warning("job failed after its lease was lost", metadata: ["error": "\(message)"])
                 }

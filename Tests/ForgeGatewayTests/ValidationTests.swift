@@ -81,6 +81,25 @@ import Testing
         }
     }
 
+    /// One queue of a batch refusing (back-pressure) fails only its own items; the other
+    /// queue's items are enqueued and reported as such.
+    @Test func batchReportsAQueueRefusingPerItemAndEnqueuesTheRest() async throws {
+        try await TestGateway.with { gateway in
+            try await gateway.queues.setBackpressure(try QueueName("full"), true)
+            let reply = try await gateway.http.send(
+                "POST", "/v1/jobs/batch",
+                body: #"{"jobs": [{"type": "a", "queue": "full"}, {"type": "a", "queue": "v"}, {"type": "a", "queue": "full"}]}"#
+            )
+            #expect(reply.status == 200)
+            let results = try #require(reply.json["results"] as? [[String: Any]])
+            #expect((results[0]["error"] as? [String: Any])?["status"] as? Int == 503)
+            #expect(results[1]["state"] as? String == "pending")
+            #expect((results[2]["error"] as? [String: Any])?["type"] as? String == "urn:forge:problem:backpressure")
+            #expect(try await gateway.counts("v").pending == 1)
+            #expect(try await gateway.counts("full") == .init())
+        }
+    }
+
     @Test func oversizedBodyIs413AndChangesNothing() async throws {
         try await TestGateway.with(configure: { $0.maxBodyBytes = 64 * 1024 }) { gateway in
             let filler = String(repeating: "x", count: 100 * 1024)

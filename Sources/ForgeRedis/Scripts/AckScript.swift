@@ -5,15 +5,20 @@ import ForgeCore
 /// KEYS: 1 leased, 2 events, 3 stats, then the lease keys: 4 leased, 5 paused, 6 events, 7 lease:seq
 /// ARGV: 1 key prefix, 2 retention ms (TTL of a completed job's hash), 3 ack count n, then n
 ///       triples `id, token, result` (`result` is JSON text or `''`), then lease count, visibility
-///       ms, worker id
+///       ms, worker id, request id of the lease part (`''`: none)
 ///
-/// Guarantees: an ack counts only if its token is the job's current one (fencing: every way out
-/// of `active` clears the token, so a current token also means the job is active); a stale ack
-/// changes nothing. Acked jobs leave `leased`, become `completed` with a `completed` event and
-/// expire after the retention TTL. Returns `{acks, leased}` where `acks` holds 1 (done) or 0
-/// (stale) per item and `leased` is as the lease script's. One round trip per batch at steady
-/// state: River's batched completions, BullMQ's fetch-next.
+/// Guarantees: an ack counts only if its token is the job's current one and the job is `active`
+/// (fencing); a stale ack changes nothing. Acked jobs leave `leased`, become `completed` with a
+/// `completed` event and expire after the retention TTL. An ack repeated with the token that
+/// completed the job (its first reply was lost) answers 1 again and changes nothing. Returns
+/// `{acks, leased}` where `acks` holds 1 (done) or 0 (stale) per item and `leased` is as the
+/// lease script's. One round trip per batch at steady state: River's batched completions,
+/// BullMQ's fetch-next. Callers send at most ``maxAcksPerCall`` acks per call.
 enum AckScript {
+    /// Bounds the argument list and the time Redis spends in one call; bigger flushes become
+    /// several calls in one pipeline.
+    static let maxAcksPerCall = 500
+
     static let script = LuaScript(named: "ack", body: #"""
         local prefix = ARGV[1]
         local retention = ARGV[2]
@@ -21,44 +26,47 @@ enum AckScript {
         local now = now_ms()
         local now_s = int(now)
         local acks = {}
-        local zrem = {'ZREM', KEYS[1]}
+        local done = {}
         for i = 0, n - 1 do
           local id, token, result = ARGV[4 + i * 3], ARGV[5 + i * 3], ARGV[6 + i * 3]
           local jk = prefix .. 'job:' .. id
-          local cur = redis.call('HMGET', jk, 'token', 'seq')
-          if cur[1] == token then
+          local cur = redis.call('HMGET', jk, 'token', 'seq', 'state')
+          if cur[1] == token and cur[3] == 'active' then
             local seq = int(tonumber(cur[2]) + 1)
             if result == '' then
-              redis.call('HSET', jk, 'state', 'completed', 'finished_at', now_s, 'token', '', 'seq', seq)
+              redis.call('HSET', jk, 'state', 'completed', 'finished_at', now_s, 'seq', seq)
             else
-              redis.call('HSET', jk, 'state', 'completed', 'finished_at', now_s, 'token', '', 'seq', seq, 'result', result)
+              redis.call('HSET', jk, 'state', 'completed', 'finished_at', now_s, 'seq', seq, 'result', result)
             end
             redis.call('PEXPIRE', jk, retention)
-            zrem[#zrem + 1] = id
+            done[#done + 1] = id
             event(KEYS[2], id, seq, 'completed', 'completed', now_s, nil, nil, nil, result)
+            acks[#acks + 1] = 1
+          elseif cur[1] == token and cur[3] == 'completed' then
             acks[#acks + 1] = 1
           else
             acks[#acks + 1] = 0
           end
         end
-        if #zrem > 2 then
-          redis.call(unpack(zrem))
-          redis.call('HINCRBY', KEYS[3], 'completed', #zrem - 2)
+        if #done > 0 then
+          chunked({'ZREM', KEYS[1]}, done)
+          redis.call('HINCRBY', KEYS[3], 'completed', #done)
         end
         local b = 4 + n * 3
         local leased = lease_jobs(prefix, KEYS[4], KEYS[5], KEYS[6], KEYS[7],
-          tonumber(ARGV[b]), tonumber(ARGV[b + 1]), ARGV[b + 2], now)
+          tonumber(ARGV[b]), tonumber(ARGV[b + 1]), ARGV[b + 2], now, ARGV[b + 3], retention)
         flush_events(KEYS[2])
         return {acks, leased}
         """#)
 
     static func call(
-        _ keys: QueueKeys, acks: [Completion], retentionMs: Int64, leaseNext: Int, visibilityMs: Int64, worker: String
+        _ keys: QueueKeys, acks: ArraySlice<Completion>, retentionMs: Int64, leaseNext: Int, visibilityMs: Int64,
+        worker: String, requestID: String
     ) -> ScriptCall {
         var arguments = [keys.prefix, String(retentionMs), String(acks.count)]
-        arguments.reserveCapacity(6 + acks.count * 3)
+        arguments.reserveCapacity(7 + acks.count * 3)
         for ack in acks { arguments += [ack.id.rawValue, ack.token.rawValue, ack.result ?? ""] }
-        arguments += [String(leaseNext), String(visibilityMs), worker]
+        arguments += [String(leaseNext), String(visibilityMs), worker, requestID]
         return ScriptCall(
             script,
             keys: [keys.leased, keys.events, keys.stats] + LeaseScript.leaseKeys(keys),

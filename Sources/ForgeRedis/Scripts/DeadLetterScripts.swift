@@ -5,8 +5,9 @@ import ForgeCore
 /// KEYS: 1 dead, 2 events, 3 wake (ready lists derive from the prefix)
 /// ARGV: 1 key prefix, 2 id
 ///
-/// Guarantees: only a job in the dead set moves; its attempts reset to 0, it becomes `pending`
-/// with a `revived` event. Returns 1, or 0 when the job is not a dead letter of this queue.
+/// Guarantees: only a job in the dead set moves; its attempts reset to 0 and any old cancel
+/// request is forgotten (it was meant for the run that died), it becomes `pending` with a
+/// `revived` event. Returns 1, or 0 when the job is not a dead letter of this queue.
 enum ReviveScript {
     static let script = LuaScript(named: "revive", body: #"""
         local prefix, id = ARGV[1], ARGV[2]
@@ -15,7 +16,8 @@ enum ReviveScript {
         local now = now_ms()
         push_ready(prefix, redis.call('HGET', jk, 'priority') or '5', {id})
         redis.call('HSET', jk, 'state', 'pending', 'attempts', '0')
-        redis.call('HDEL', jk, 'finished_at')
+        redis.call('HDEL', jk, 'finished_at', 'cancel')
+        redis.call('PERSIST', jk)
         emit(KEYS[2], jk, id, 'revived', 'pending', now, '0')
         wake(KEYS[3], 1)
         flush_events(KEYS[2])

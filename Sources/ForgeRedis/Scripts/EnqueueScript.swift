@@ -8,8 +8,10 @@ import ForgeCore
 ///   unique window ms
 ///
 /// Guarantees: a job with a unique key whose key is still held returns the holder's id and state
-/// instead of being created (also within one batch); otherwise the job hash, its place in its
-/// priority's ready list (or in scheduled) and its `enqueued` event are written together.
+/// instead of being created (also within one batch); a job whose id already exists (the same
+/// call repeated after a lost reply) returns that job, so retrying an enqueue never duplicates;
+/// otherwise the job hash, its place in its priority's ready list (or in scheduled) and its
+/// `enqueued` event are written together.
 /// Returns `{id, state, created}` per job. While the queue's `backpressure` flag is set (its
 /// unarchived history is over the limit) nothing is written and the reply is the error
 /// `BACKPRESSURE …`.
@@ -36,7 +38,11 @@ enum EnqueueScript {
           local id, spec, priority, max_attempts = ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4]
           local ukey = ARGV[b + 7]
           local holder = nil
-          if ukey ~= '' then
+          local known = redis.call('HGET', prefix .. 'job:' .. id, 'state')
+          if known then
+            -- The same job sent again (a retry after a lost reply): never a second copy.
+            holder = id
+          elseif ukey ~= '' then
             local uk = prefix .. 'unique:' .. ukey
             if not redis.call('SET', uk, id, 'NX', 'PX', ARGV[b + 8]) then
               holder = redis.call('GET', uk)

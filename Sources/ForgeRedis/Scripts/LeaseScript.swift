@@ -3,26 +3,31 @@ import ForgeCore
 /// Leases up to `count` ready jobs, highest priority first, FIFO within a priority.
 ///
 /// KEYS: 1 leased, 2 paused, 3 events, 4 lease:seq
-/// ARGV: 1 key prefix, 2 count, 3 visibility ms, 4 worker id
+/// ARGV: 1 key prefix, 2 count, 3 visibility ms, 4 worker id, 5 request id (`''`: none),
+///       6 retention ms (TTL of a job canceled instead of leased)
 ///
 /// Guarantees: nothing is leased from a paused queue; the leased jobs share a fresh fencing token
 /// from the queue's counter (unique per lease call, hence per job lease), each gets an attempt, a
 /// deadline `now + visibility` in `leased` and a `started` event. A job is never handed to two
-/// leasers: LPOP removes it from its ready list atomically. Returns the flat array described at
+/// leasers: LMPOP removes it from its ready list atomically. Only `pending` jobs are leased; one
+/// whose cancellation is pending is canceled instead. The same request id repeated returns the
+/// jobs the first call leased (see `lease_jobs`). Returns the flat array described at
 /// `lease_jobs`, decoded by ``parseJobs(_:queue:)``.
 enum LeaseScript {
     static let script = LuaScript(named: "lease", body: #"""
         local out = lease_jobs(ARGV[1], KEYS[1], KEYS[2], KEYS[3], KEYS[4],
-          tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], now_ms())
+          tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], now_ms(), ARGV[5], ARGV[6])
         flush_events(KEYS[3])
         return out
         """#)
 
-    static func call(_ keys: QueueKeys, count: Int, visibilityMs: Int64, worker: String) -> ScriptCall {
+    static func call(
+        _ keys: QueueKeys, count: Int, visibilityMs: Int64, worker: String, requestID: String, retentionMs: Int64
+    ) -> ScriptCall {
         ScriptCall(
             script,
             keys: leaseKeys(keys),
-            arguments: [keys.prefix, String(count), String(visibilityMs), worker]
+            arguments: [keys.prefix, String(count), String(visibilityMs), worker, requestID, String(retentionMs)]
         )
     }
 

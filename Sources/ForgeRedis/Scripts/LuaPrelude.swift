@@ -12,12 +12,20 @@
 ///   events or 1 MiB); an event is
 ///   `id \31 seq \31 kind \31 state \31 at \31 attempts \31 run_at \31 error \31 result \31
 ///   priority \31 max_attempts \31 spec` (absent values empty). `emit` also bumps the job's `seq`.
+/// - `chunked(head, items)`: one command with a long argument list, sent in chunks (Lua's
+///   `unpack` stops at about 8 000 values, and a command failing mid-script half-applies it).
 /// - `push_ready(...)`: appends job ids to the ready LIST of their priority (one per 0–9);
 ///   leasing reads the lists from 9 down, so priority is strict and each list is FIFO.
 /// - `wake(...)`: pushes up to `n` tokens (at most 64 in the list) for idle workers blocked on it.
 /// - `lease_jobs(...)`: pops up to `count` ready jobs and leases them under one fresh fencing
 ///   token (a per-queue counter, unique per lease call, so unique per job lease); shared by the
-///   lease script and the ack-and-lease-next path.
+///   lease script and the ack-and-lease-next path. Given a request id, it remembers what it
+///   leased (for the lease's visibility, at most a minute) and a repeated call with the same id
+///   returns those jobs again instead of leasing more: retrying after a lost reply is safe.
+///
+/// Tokens stay in the job hash after a job leaves `active`; every script that acts on a lease
+/// checks the state as well as the token, and a repeated ack or fail with the token that
+/// finished the job answers as the first one did without changing anything.
 enum LuaPrelude {
     static let source = #"""
         local US, RS = '\31', '\30'
@@ -60,8 +68,24 @@ enum LuaPrelude {
           event(stream, id, int(redis.call('HINCRBY', jk, 'seq', 1)), kind, state, int(now), attempts, run_at, err)
         end
 
+        -- Lua's unpack refuses more than about 8 000 values, and a command that fails half-way
+        -- through a script leaves the writes before it in place: long argument lists go out in
+        -- chunks of 1 000 (even, so ZADD score/member pairs stay whole).
+        local function chunked(head, items)
+          local n = #items
+          local i = 1
+          while i <= n do
+            local args = {}
+            for k = 1, #head do args[k] = head[k] end
+            local last = math.min(n, i + 999)
+            for k = i, last do args[#args + 1] = items[k] end
+            redis.call(unpack(args))
+            i = last + 1
+          end
+        end
+
         local function push_ready(prefix, priority, ids)
-          if #ids > 0 then redis.call('RPUSH', prefix .. 'ready:' .. priority, unpack(ids)) end
+          if #ids > 0 then chunked({'RPUSH', prefix .. 'ready:' .. priority}, ids) end
         end
         local function ready_count(prefix)
           local n = 0
@@ -78,47 +102,23 @@ enum LuaPrelude {
           redis.call(unpack(args))
         end
 
-        -- Returns a flat array: token, leased_at, deadline, then per job
-        -- id, attempts, spec, priority, max_attempts, created_at, run_at.
-        local function lease_jobs(prefix, leased, paused, events, leaseseq, count, vis, worker, now)
-          if count <= 0 or redis.call('EXISTS', paused) == 1 then return {} end
-          -- LMPOP (Redis 7) pops from the first non-empty list of 9 … 0 in one command; the
-          -- loop only goes on when a batch spans priorities. Ten LPOPs per call were most of
-          -- a small lease's cost.
-          local ids = {}
-          local pop = {'LMPOP', '10'}
-          for p = 9, 0, -1 do pop[#pop + 1] = prefix .. 'ready:' .. p end
-          pop[#pop + 1] = 'LEFT'
-          pop[#pop + 1] = 'COUNT'
-          local want = #pop + 1
-          while #ids < count do
-            pop[want] = count - #ids
-            local got = redis.call(unpack(pop))
-            if not got then break end
-            local list = got[2]
-            for i = 1, #list do ids[#ids + 1] = list[i] end
-          end
-          if #ids == 0 then return {} end
-          local token = int(redis.call('INCR', leaseseq))
-          local now_s, deadline_s = int(now), int(now + vis)
-          local out = {token, now_s, deadline_s}
-          local zadd = {'ZADD', leased}
-          for i = 1, #ids do
-            local id = ids[i]
-            local jk = prefix .. 'job:' .. id
-            local f = redis.call('HMGET', jk, 'spec', 'priority', 'max_attempts', 'created_at', 'run_at', 'attempts', 'seq')
-            if f[1] then
-              local attempts = int(tonumber(f[6]) + 1)
-              local seq = int(tonumber(f[7]) + 1)
-              -- The deadline lives only in `leased` (its score): keeping a copy in the hash cost
-              -- every lease and heartbeat a field write that nothing read.
-              redis.call('HSET', jk, 'state', 'active', 'token', token, 'started_at', now_s,
-                'attempts', attempts, 'seq', seq, 'worker', worker)
-              zadd[#zadd + 1] = deadline_s
-              zadd[#zadd + 1] = id
-              event(events, id, seq, 'started', 'active', now_s, attempts)
+        local lease_fields = {'spec', 'priority', 'max_attempts', 'created_at', 'run_at', 'attempts', 'seq', 'state',
+          'cancel', 'token'}
+
+        -- A lease call whose reply was lost (client timeout) is repeated with the same request id:
+        -- it gets the jobs the first call leased, as long as they are still active under its token,
+        -- instead of leasing more while the first ones wait out their visibility timeout.
+        local function replay_lease(prefix, record)
+          local parts = {}
+          for part in string.gmatch(record, '[^,]+') do parts[#parts + 1] = part end
+          local token = parts[1]
+          local out = {token, parts[2], parts[3]}
+          for i = 4, #parts do
+            local id = parts[i]
+            local f = redis.call('HMGET', prefix .. 'job:' .. id, unpack(lease_fields))
+            if f[10] == token and f[8] == 'active' then
               out[#out + 1] = id
-              out[#out + 1] = attempts
+              out[#out + 1] = f[6]
               out[#out + 1] = f[1]
               out[#out + 1] = f[2]
               out[#out + 1] = f[3]
@@ -126,7 +126,78 @@ enum LuaPrelude {
               out[#out + 1] = f[5]
             end
           end
-          if #zadd > 2 then redis.call(unpack(zadd)) end
+          return out
+        end
+
+        -- Returns a flat array: token, leased_at, deadline, then per job
+        -- id, attempts, spec, priority, max_attempts, created_at, run_at.
+        -- Only `pending` jobs are leased: an id whose job finished or vanished meanwhile is
+        -- dropped, and a job whose cancellation is pending is canceled here instead of run.
+        local function lease_jobs(prefix, leased, paused, events, leaseseq, count, vis, worker, now, rid, retention)
+          local rk = nil
+          if rid ~= '' then
+            rk = prefix .. 'req:' .. rid
+            local prior = redis.call('GET', rk)
+            if prior then return replay_lease(prefix, prior) end
+          end
+          if count <= 0 or redis.call('EXISTS', paused) == 1 then return {} end
+          -- LMPOP (Redis 7) pops from the first non-empty list of 9 … 0 in one command; the
+          -- loop only goes on when a batch spans priorities. Ten LPOPs per call were most of
+          -- a small lease's cost.
+          local pop = {'LMPOP', '10'}
+          for p = 9, 0, -1 do pop[#pop + 1] = prefix .. 'ready:' .. p end
+          pop[#pop + 1] = 'LEFT'
+          pop[#pop + 1] = 'COUNT'
+          local want = #pop + 1
+          local token = nil
+          local now_s, deadline_s = int(now), int(now + vis)
+          local out = {}
+          local zadd = {}
+          local taken = {}
+          while #taken < count do
+            pop[want] = count - #taken
+            local got = redis.call(unpack(pop))
+            if not got then break end
+            local list = got[2]
+            for i = 1, #list do
+              local id = list[i]
+              local jk = prefix .. 'job:' .. id
+              local f = redis.call('HMGET', jk, unpack(lease_fields))
+              if f[8] == 'pending' and f[9] == '1' then
+                redis.call('HSET', jk, 'state', 'canceled', 'finished_at', now_s)
+                emit(events, jk, id, 'canceled', 'canceled', now)
+                redis.call('PEXPIRE', jk, retention)
+              elseif f[8] == 'pending' then
+                if not token then
+                  token = int(redis.call('INCR', leaseseq))
+                  out = {token, now_s, deadline_s}
+                end
+                local attempts = int(tonumber(f[6]) + 1)
+                local seq = int(tonumber(f[7]) + 1)
+                -- The deadline lives only in `leased` (its score): keeping a copy in the hash cost
+                -- every lease and heartbeat a field write that nothing read.
+                redis.call('HSET', jk, 'state', 'active', 'token', token, 'started_at', now_s,
+                  'attempts', attempts, 'seq', seq, 'worker', worker)
+                zadd[#zadd + 1] = deadline_s
+                zadd[#zadd + 1] = id
+                taken[#taken + 1] = id
+                event(events, id, seq, 'started', 'active', now_s, attempts)
+                out[#out + 1] = id
+                out[#out + 1] = attempts
+                out[#out + 1] = f[1]
+                out[#out + 1] = f[2]
+                out[#out + 1] = f[3]
+                out[#out + 1] = f[4]
+                out[#out + 1] = f[5]
+              end
+            end
+          end
+          if #zadd > 0 then chunked({'ZADD', leased}, zadd) end
+          if rk and token then
+            local ttl = vis
+            if ttl > 60000 then ttl = 60000 end
+            redis.call('SET', rk, token .. ',' .. now_s .. ',' .. deadline_s .. ',' .. table.concat(taken, ','), 'PX', int(ttl))
+          end
           return out
         end
 

@@ -5,7 +5,8 @@ import ForgeCore
 /// KEYS: 1 scheduled, 2 retry, 3 events, 4 wake (ready lists derive from the prefix)
 /// ARGV: 1 key prefix, 2 limit per set
 ///
-/// Guarantees: only jobs whose time (score) is at or before Redis `TIME` move; each becomes
+/// Guarantees: only jobs whose time (score) is at or before Redis `TIME` and that are still
+/// `scheduled` or `retrying` move (anything else only leaves the set); each becomes
 /// `pending` with a `promoted` event and wakes an idle worker. Returns `{moved, next_due_ms}`
 /// where `next_due_ms` is the earliest remaining due time (or -1), so the promoter can sleep
 /// exactly until then instead of polling.
@@ -20,8 +21,9 @@ enum PromoteScript {
           for _, id in ipairs(ids) do
             redis.call('ZREM', KEYS[k], id)
             local jk = prefix .. 'job:' .. id
-            local priority = redis.call('HGET', jk, 'priority')
-            if priority then
+            local f = redis.call('HMGET', jk, 'priority', 'state')
+            local priority = f[1]
+            if f[2] == 'scheduled' or f[2] == 'retrying' then
               push_ready(prefix, priority, {id})
               redis.call('HSET', jk, 'state', 'pending')
               emit(KEYS[3], jk, id, 'promoted', 'pending', now)

@@ -9,7 +9,9 @@ import ForgeCore
 /// deleted, so the previous owner can no longer ack, fail or extend (fencing). The expired
 /// attempt counts: a job with attempts left goes back to ready with a `lease_expired` event and a
 /// `lease expired` error; one without goes to the dead set. A job whose cancellation was pending
-/// becomes `canceled`. Returns `{requeued, died, next_deadline_ms}` (-1 when nothing is leased).
+/// becomes `canceled`. An id whose job is no longer `active` (finished meanwhile, or a leftover
+/// of a half-applied call) only leaves `leased`; a job it requeues loses any expiry, so it cannot
+/// vanish before it runs. Returns `{requeued, died, next_deadline_ms}` (-1 when nothing is leased).
 enum ReclaimScript {
     static let script = LuaScript(named: "reclaim", body: #"""
         local prefix, limit, retention = ARGV[1], tonumber(ARGV[2]), ARGV[3]
@@ -20,8 +22,8 @@ enum ReclaimScript {
         for _, id in ipairs(ids) do
           redis.call('ZREM', KEYS[1], id)
           local jk = prefix .. 'job:' .. id
-          local f = redis.call('HMGET', jk, 'attempts', 'max_attempts', 'priority', 'cancel')
-          if f[1] then
+          local f = redis.call('HMGET', jk, 'attempts', 'max_attempts', 'priority', 'cancel', 'state')
+          if f[5] == 'active' then
             redis.call('HDEL', jk, 'token')
             local attempts = tonumber(f[1])
             if f[4] == '1' then
@@ -29,6 +31,7 @@ enum ReclaimScript {
               emit(KEYS[3], jk, id, 'canceled', 'canceled', now)
               redis.call('PEXPIRE', jk, retention)
             elseif attempts >= tonumber(f[2]) then
+              redis.call('PERSIST', jk)
               redis.call('HSET', jk, 'state', 'dead', 'last_error', err, 'finished_at', now)
               redis.call('ZADD', KEYS[2], now, id)
               emit(KEYS[3], jk, id, 'died', 'dead', now, f[1], nil, err)
@@ -36,6 +39,7 @@ enum ReclaimScript {
               died = died + 1
             else
               push_ready(prefix, f[3], {id})
+              redis.call('PERSIST', jk)
               redis.call('HSET', jk, 'state', 'pending', 'last_error', err)
               emit(KEYS[3], jk, id, 'lease_expired', 'pending', now, f[1], nil, err)
               requeued = requeued + 1
