@@ -162,11 +162,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(name: "ForgeTestSupport", path: "Tests/ForgeTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "ForgeCoreTests", dependencies: ["ForgeCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ForgeWorkerTests",
             dependencies: [
-                "ForgeCore", "ForgeRedis", "ForgeWorker", "ForgeObservability",
+                "ForgeCore", "ForgeRedis", "ForgeWorker", "ForgeObservability", "ForgeTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -185,7 +186,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ForgeEndToEndTests",
-            dependencies: ["ForgeCore", "ForgePostgres"],
+            dependencies: ["ForgeCore", "ForgePostgres", "ForgeTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -17,6 +17,7 @@ struct AckFlusher: Sendable {
             for (queue, completions) in state.takePending() {
                 let next = leasesNext(from: queue) ? state.reserveForAck(limit: configuration.leaseBatch) : 0
                 do {
+                    let sent = ContinuousClock.now
                     let outcome = try await parts.store.complete(
                         queue: queue, completions, leaseNext: next, visibilityMs: configuration.visibilityMs,
                         worker: configuration.workerName
@@ -30,7 +31,7 @@ struct AckFlusher: Sendable {
                             metadata: ["job_id": "\(job.id)", "queue": "\(job.queue)"]
                         )
                     }
-                    await parts.release(state.admit(outcome.leased, reserved: next))
+                    await parts.release(state.admit(outcome.leased, reserved: next, sentAt: sent))
                 } catch {
                     state.unreserve(next)
                     failed.append((queue, completions))

@@ -30,12 +30,13 @@ struct Fetcher: Sendable {
             var remaining = slots
             do {
                 for queue in parts.picker.order(preferring: preferred) where remaining > 0 {
+                    let sent = ContinuousClock.now
                     let jobs = try await parts.store.lease(
                         queue: queue, count: remaining, visibilityMs: configuration.visibilityMs,
                         worker: configuration.workerName
                     )
                     remaining -= jobs.count
-                    await parts.release(state.admit(jobs, reserved: jobs.count))
+                    await parts.release(state.admit(jobs, reserved: jobs.count, sentAt: sent))
                 }
                 state.unreserve(remaining)
                 delay.reset()

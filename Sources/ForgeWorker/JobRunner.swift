@@ -18,6 +18,7 @@ struct JobRunner: Sendable {
 
     func run(_ assignment: Assignment) async {
         let job = assignment.job
+        let lease = LeaseRef(job)
         let state = parts.state
         var logger = parts.logger
         logger[metadataKey: "job_id"] = "\(job.id)"
@@ -26,12 +27,12 @@ struct JobRunner: Sendable {
         logger[metadataKey: "attempt"] = "\(job.attempts)"
 
         guard let handler = parts.handlers.handler(for: job.type) else {
-            if state.handlerEnded(job.id) {
+            if state.handlerEnded(lease) {
                 parts.metrics.failed(job, .noHandler)
                 // Retryable: another worker version may know the type.
                 await fail(job, message: "no handler for type \(job.type)", retryable: true, logger: logger)
             }
-            state.remove(job.id)
+            state.remove(lease)
             return
         }
 
@@ -73,18 +74,18 @@ struct JobRunner: Sendable {
             parts.metrics.ran(job, for: elapsed)
             let completion = Completion(id: job.id, token: job.token, result: result)
             // The entry stays until the ack flusher has reported it, unless it was stopped meanwhile.
-            if state.handlerEnded(job.id, completion: completion) { return }
+            if state.handlerEnded(lease, completion: completion) { return }
         case .threw(let error) where Task.isCancelled:
             // The whole service was cancelled (not drained): hand the job back at once.
             logger.debug("handler cancelled with the worker", metadata: ["error": "\(error)"])
-            state.handlerEnded(job.id)
+            state.handlerEnded(lease)
             await parts.release([job])
         case .none:
-            state.handlerEnded(job.id)
+            state.handlerEnded(lease)
             await parts.release([job])
         case .threw(let error):
             parts.metrics.ran(job, for: elapsed)
-            if state.handlerEnded(job.id) {
+            if state.handlerEnded(lease) {
                 parts.metrics.failed(job, .error)
                 let failure = error as? JobFailure
                 await fail(
@@ -93,15 +94,15 @@ struct JobRunner: Sendable {
                 )
             }
         case .timedOut:
-            if state.handlerEnded(job.id) {
+            if state.handlerEnded(lease) {
                 parts.metrics.failed(job, .timeout)
                 await fail(job, message: "timeout after \(job.timeoutMs) ms", retryable: true, logger: logger)
             }
         case .stopped(let reason):
-            state.handlerEnded(job.id)
+            state.handlerEnded(lease)
             logger.info("handler stopped", metadata: ["reason": "\(reason)"])
         }
-        state.remove(job.id)
+        state.remove(lease)
     }
 
     /// Records a failed attempt, retrying through a Redis outage for as long as the lease could

@@ -13,6 +13,10 @@ public struct WorkerConfiguration: Sendable {
     /// How long a graceful shutdown waits for running handlers before it cancels them and hands
     /// their jobs back.
     public var gracePeriod: Duration
+    /// After the grace period, how long the worker waits for the handlers it told to stop to end
+    /// before it stops waiting; only the leases of ended handlers are handed back at once (the
+    /// others expire), so a job never runs here and on its next owner at the same time.
+    public var stopTimeout: Duration
     /// Recorded on each lease (job hash `worker`) and used as the `worker` metric label.
     public var workerName: String
     /// How often `*` re-reads the queue registry, which bounds how late the first job of a brand
@@ -28,6 +32,7 @@ public struct WorkerConfiguration: Sendable {
         leaseBatch: Int = 16,
         visibilityMs: Int64 = 30_000,
         gracePeriod: Duration = .seconds(25),
+        stopTimeout: Duration = .seconds(5),
         workerName: String = WorkerConfiguration.defaultWorkerName,
         queueRefreshInterval: Duration = .milliseconds(250),
         idleWaitMs: Int = 1_000
@@ -37,6 +42,7 @@ public struct WorkerConfiguration: Sendable {
         self.leaseBatch = leaseBatch
         self.visibilityMs = visibilityMs
         self.gracePeriod = gracePeriod
+        self.stopTimeout = stopTimeout
         self.workerName = workerName
         self.queueRefreshInterval = queueRefreshInterval
         self.idleWaitMs = idleWaitMs
@@ -63,6 +69,9 @@ public struct WorkerConfiguration: Sendable {
         }
         guard gracePeriod >= .zero else {
             throw ValidationError(field: "grace", reason: "must not be negative")
+        }
+        guard stopTimeout >= .zero else {
+            throw ValidationError(field: "stop_timeout", reason: "must not be negative")
         }
         guard !workerName.isEmpty, workerName.utf8.count <= 200 else {
             throw ValidationError(field: "name", reason: "must be 1 to 200 bytes long")

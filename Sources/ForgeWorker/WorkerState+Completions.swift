@@ -25,7 +25,9 @@ extension WorkerState {
             var completed: [LeasedJob] = []
             var lost: [LeasedJob] = []
             for (completion, ok) in zip(completions, flags) {
-                guard let entry = s.entries.removeValue(forKey: completion.id) else { continue }
+                let lease = LeaseRef(id: completion.id, token: completion.token)
+                guard let entry = s.entries[lease] else { continue }
+                WorkerState.forget(&s, lease)
                 if ok { completed.append(entry.job) } else if !entry.abandoned { lost.append(entry.job) }
             }
             return (completed, lost)
@@ -41,8 +43,9 @@ extension WorkerState {
                 // Jobs stopped meanwhile would only see their acks refused: forget them.
                 var live: [Completion] = []
                 for completion in completions {
-                    guard let entry = s.entries[completion.id] else { continue }
-                    if entry.abandoned { s.entries[completion.id] = nil } else { live.append(completion) }
+                    let lease = LeaseRef(id: completion.id, token: completion.token)
+                    guard let entry = s.entries[lease] else { continue }
+                    if entry.abandoned { WorkerState.forget(&s, lease) } else { live.append(completion) }
                 }
                 s.pending[queue, default: []].insert(contentsOf: live, at: 0)
                 s.pendingCount += live.count

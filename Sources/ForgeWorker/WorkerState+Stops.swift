@@ -15,29 +15,52 @@ extension WorkerState {
         }
     }
 
+    /// Records a successful heartbeat of `leases`, sent at `sentAt`.
+    func confirm(_ leases: [LeaseRef], sentAt: ContinuousClock.Instant) {
+        state.withLock { s in
+            for lease in leases where s.entries[lease] != nil { s.entries[lease]?.confirmedAt = sentAt }
+        }
+    }
+
     /// Stops a job from outside (canceled, lease lost). Returns the job if its handler was still
     /// running, i.e. the stop took something away from it.
     @discardableResult
-    func stop(_ id: JobID, token: LeaseToken, reason: StopReason) -> LeasedJob? {
-        let (stopped, removed) = state.withLock { s -> (LeasedJob?, Bool) in
-            guard var entry = s.entries[id], entry.job.token == token, !entry.abandoned else { return (nil, false) }
-            entry.abandoned = true
-            entry.stop.yield(reason)
-            if !entry.running, var queued = s.pending[entry.job.queue],
-                let index = queued.firstIndex(where: { $0.id == id })
-            {
-                // Done but not yet acked: the ack would be refused, so drop it here.
-                queued.remove(at: index)
-                s.pending[entry.job.queue] = queued
-                s.pendingCount -= 1
-                s.entries[id] = nil
-                return (nil, true)
-            }
-            s.entries[id] = entry
-            return (entry.running ? entry.job : nil, false)
-        }
-        if removed { changeBell.ring() }
+    func stop(_ lease: LeaseRef, reason: StopReason) -> LeasedJob? {
+        let stopped = state.withLock { Self.abandon(&$0, lease, reason) }
+        changeBell.ring()
         return stopped
+    }
+
+    /// Stops every running handler whose lease has not been confirmed for `visibility`: its
+    /// lease has expired in Redis by now (heartbeats kept failing), so the job may already run
+    /// elsewhere. Returns the jobs stopped. Finished jobs awaiting their ack are left alone:
+    /// Redis decides whether that ack still counts.
+    func stopOverdue(visibility: Duration, now: ContinuousClock.Instant = .now) -> [LeasedJob] {
+        let stopped = state.withLock { s -> [LeasedJob] in
+            let overdue = s.entries.filter { !$0.value.abandoned && $0.value.running && now - $0.value.confirmedAt >= visibility }
+            return overdue.keys.compactMap { Self.abandon(&s, $0, .leaseLost) }
+        }
+        if !stopped.isEmpty { changeBell.ring() }
+        return stopped
+    }
+
+    /// Marks a lease abandoned and tells its handler why; a finished job's queued completion is
+    /// dropped (its ack would be refused). Returns the job if its handler was still running.
+    static func abandon(_ s: inout State, _ lease: LeaseRef, _ reason: StopReason) -> LeasedJob? {
+        guard var entry = s.entries[lease], !entry.abandoned else { return nil }
+        entry.abandoned = true
+        entry.stop.yield(reason)
+        if !entry.running, var queued = s.pending[entry.job.queue],
+            let index = queued.firstIndex(where: { $0.id == lease.id && $0.token == lease.token })
+        {
+            queued.remove(at: index)
+            s.pending[entry.job.queue] = queued
+            s.pendingCount -= 1
+            forget(&s, lease)
+            return nil
+        }
+        s.entries[lease] = entry
+        return entry.running ? entry.job : nil
     }
 
     /// Stops leasing; returns false if draining had already begun.
@@ -54,17 +77,20 @@ extension WorkerState {
         return first
     }
 
-    /// Grace is over: stops every running handler and returns their leases to hand back.
-    func stopAllRunning() -> [QueueName: [LeaseRef]] {
+    /// Grace is over: tells every running handler to stop and returns their leases, to hand back
+    /// once the handlers have ended.
+    func stopAllRunning() -> [LeaseRef: LeasedJob] {
         state.withLock { s in
-            var out: [QueueName: [LeaseRef]] = [:]
-            for (id, var entry) in s.entries where entry.running && !entry.abandoned {
-                entry.abandoned = true
-                entry.stop.yield(.shutdown)
-                s.entries[id] = entry
-                out[entry.job.queue, default: []].append(LeaseRef(entry.job))
+            var out: [LeaseRef: LeasedJob] = [:]
+            for (lease, entry) in s.entries where entry.running && !entry.abandoned {
+                if let job = Self.abandon(&s, lease, .shutdown) { out[lease] = job }
             }
             return out
         }
+    }
+
+    /// Which of `leases` still have a handler running.
+    func running(_ leases: some Sequence<LeaseRef>) -> Set<LeaseRef> {
+        state.withLock { s in Set(leases.filter { s.entries[$0]?.running == true }) }
     }
 }

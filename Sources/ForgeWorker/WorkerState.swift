@@ -31,13 +31,20 @@ final class WorkerState: Sendable {
         var running: Bool
         /// Canceled, lost or released: the worker must not ack or fail it any more.
         var abandoned: Bool
+        /// When the lease was last known good: the lease or the last successful heartbeat was
+        /// *sent* then, so Redis' deadline is at least this plus the visibility timeout.
+        var confirmedAt: ContinuousClock.Instant
     }
 
     struct State {
         /// Slots reserved for lease calls in flight plus slots of running handlers.
         var held = 0
         var running = 0
-        var entries: [JobID: Entry] = [:]
+        /// Keyed by lease, not job: after a lease expires the same job may be leased again, by
+        /// this worker too, while the first run is still being stopped.
+        var entries: [LeaseRef: Entry] = [:]
+        /// The newest lease of each job in `entries`, to find an older run of a re-leased job.
+        var newest: [JobID: LeaseToken] = [:]
         var pending: [QueueName: [Completion]] = [:]
         var pendingCount = 0
         var flushing = false
@@ -104,15 +111,26 @@ final class WorkerState: Sendable {
     }
 
     /// Turns reservations into running jobs and hands them to the dispatcher. Once draining,
-    /// nothing new starts: the jobs come back for the caller to release at once.
-    func admit(_ jobs: [LeasedJob], reserved: Int) -> [LeasedJob] {
+    /// nothing new starts: the jobs come back for the caller to release at once. A job leased
+    /// again while an older run of it is still here (its lease expired meanwhile) stops that run
+    /// as a lost lease. `sentAt` is when the lease call was sent.
+    func admit(_ jobs: [LeasedJob], reserved: Int, sentAt: ContinuousClock.Instant) -> [LeasedJob] {
         var started: [Assignment] = []
+        var superseded: [LeasedJob] = []
         let refused: [LeasedJob] = state.withLock { s in
             s.held -= reserved
             if s.draining { return jobs }
             for job in jobs {
+                if let old = s.newest[job.id], old != job.token,
+                    let stopped = Self.abandon(&s, LeaseRef(id: job.id, token: old), .leaseLost)
+                {
+                    superseded.append(stopped)
+                }
                 let (stream, continuation) = AsyncStream.makeStream(of: StopReason.self, bufferingPolicy: .bufferingNewest(1))
-                s.entries[job.id] = Entry(job: job, stop: continuation, running: true, abandoned: false)
+                s.entries[LeaseRef(job)] = Entry(
+                    job: job, stop: continuation, running: true, abandoned: false, confirmedAt: sentAt
+                )
+                s.newest[job.id] = job.token
                 started.append(Assignment(job: job, stop: stream))
             }
             s.held += jobs.count
@@ -120,6 +138,7 @@ final class WorkerState: Sendable {
             metrics.busy(s.running)
             return []
         }
+        for job in superseded { metrics.failed(job, .leaseLost) }
         if refused.isEmpty && reserved > jobs.count { fetchBell.ring() }
         for assignment in started {
             metrics.started(assignment.job)
@@ -128,13 +147,13 @@ final class WorkerState: Sendable {
         return refused
     }
 
-    /// The handler of `id` has returned (or was stopped and ended): its slot is free. Queues
+    /// The handler of `lease` has returned (or was stopped and ended): its slot is free. Queues
     /// `completion` for the ack flusher unless the job was abandoned meanwhile. Returns whether
     /// the job may still be reported (not abandoned).
     @discardableResult
-    func handlerEnded(_ id: JobID, completion: Completion? = nil) -> Bool {
+    func handlerEnded(_ lease: LeaseRef, completion: Completion? = nil) -> Bool {
         let reportable = state.withLock { s -> Bool in
-            guard var entry = s.entries[id] else { return false }
+            guard var entry = s.entries[lease] else { return false }
             if entry.running {
                 entry.running = false
                 s.running -= 1
@@ -145,7 +164,7 @@ final class WorkerState: Sendable {
                 s.pending[entry.job.queue, default: []].append(completion)
                 s.pendingCount += 1
             }
-            s.entries[id] = entry
+            s.entries[lease] = entry
             return !entry.abandoned
         }
         if completion != nil && reportable { flushBell.ring() }
@@ -155,9 +174,15 @@ final class WorkerState: Sendable {
     }
 
     /// Forgets a job that is fully dealt with (failed, stopped).
-    func remove(_ id: JobID) {
-        state.withLock { _ = $0.entries.removeValue(forKey: id) }
+    func remove(_ lease: LeaseRef) {
+        state.withLock { Self.forget(&$0, lease) }
         changeBell.ring()
+    }
+
+    /// Drops an entry and, if it was the job's newest lease, the job's index entry.
+    static func forget(_ s: inout State, _ lease: LeaseRef) {
+        s.entries[lease] = nil
+        if s.newest[lease.id] == lease.token { s.newest[lease.id] = nil }
     }
 
     /// Nothing running, nothing waiting to be reported.

@@ -1,4 +1,5 @@
 import ForgePostgres
+import ForgeTestSupport
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -209,26 +210,8 @@ final class ForgeStack: @unchecked Sendable {
         return process
     }
 
-    /// A port nobody listens on now: bind port 0, read what the kernel chose, close.
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw StackError("socket failed") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-        }
-        guard bound == 0 else { throw StackError("bind failed") }
-        let named = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        guard named == 0 else { throw StackError("getsockname failed") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
+    /// A loopback port nobody listens on now.
+    static func freePort() throws -> Int { try freeLoopbackPort() }
 }
 
 struct StackError: Error, CustomStringConvertible {

@@ -1,40 +1,9 @@
+import ForgeTestSupport
 import Foundation
 import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// A redis-server of the test's own, so the test can take it away and bring it back.
-final class PrivateRedis: @unchecked Sendable {
-    let port: Int
-    private var process: Process?
-    private let directory: URL
-
-    init() throws {
-        port = try ForgeStack.freePort()
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("redis-\(port)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
-
-    var url: String { "redis://127.0.0.1:\(port)" }
-
-    func start() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--dir", directory.path]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        self.process = process
-    }
-
-    func stop() {
-        guard let process else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        self.process = nil
-    }
-}
 
 extension EndToEndTests {
     /// Redis goes away under a running gateway and worker: requests fail fast with 503 and

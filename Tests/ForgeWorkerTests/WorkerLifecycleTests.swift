@@ -152,7 +152,8 @@ import Testing
                 return nil
             }
             let id = try await redis.enqueue("long")
-            try await withWorker(redis, handlers: handlers, configuration: testConfiguration(visibilityMs: 600)) { _ in
+            // Heartbeats every 500 ms; a loaded test machine must not stall them past the lease.
+            try await withWorker(redis, handlers: handlers, configuration: testConfiguration(visibilityMs: 1_500)) { _ in
                 #expect(try await eventually { started.isSet })
                 #expect(try await redis.store.cancel(id) == .cancelRequested)
                 #expect(try await eventually(timeout: .seconds(5)) { stopped.isSet })
