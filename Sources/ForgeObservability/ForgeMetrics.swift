@@ -48,6 +48,13 @@ public final class ForgeMetrics: Sendable {
         counter("forge_jobs_dead_total", "Jobs moved to the dead-letter set.", [("queue", queue)])
     }
 
+    public func deadLettersTrimmed(queue: String) -> Counter {
+        counter(
+            "forge_dead_letters_trimmed_total", "Dead letters removed from Redis for exceeding the cap or age.",
+            [("queue", queue)]
+        )
+    }
+
     public func jobRunSeconds(queue: String, type: String) -> ValueHistogram {
         histogram(
             "forge_job_run_seconds", "Handler run time in seconds.", [("queue", queue), ("type", type)], Self.runBuckets

@@ -62,7 +62,10 @@ public struct Migrator: Sendable {
         return versions
     }
 
+    /// Takes the migration lock for this transaction, and lifts the statement timeout for it: a
+    /// migration on a large history may rightly take longer than any query.
     private static func lock(_ connection: PostgresConnection) throws(PostgresError) {
+        try connection.execute("SET LOCAL statement_timeout = 0")
         try connection.query("SELECT pg_advisory_xact_lock(hashtext('forge_schema_migrations:' || current_schema()))")
     }
 }

@@ -20,11 +20,16 @@ public struct PostgresConfiguration: Sendable, Hashable, Codable {
     public var createSchema: Bool
     /// Seconds libpq waits for a connection unless the URL sets `connect_timeout`.
     public var connectTimeoutSeconds: Int
+    /// Longest a statement may run before the server cancels it (`statement_timeout`), unless the
+    /// URL's `options` set one; 0 for none. One slow query then fails instead of holding a pool
+    /// connection (and its thread) indefinitely.
+    public var statementTimeoutMs: Int
 
     /// Validates the settings; `setting` names the flag or variable the URL came from in errors.
     public init(
         url: String = PostgresConfiguration.defaultURL, poolSize: Int = 4, schema: String? = nil,
-        createSchema: Bool = false, connectTimeoutSeconds: Int = 5, setting: String = "FORGE_POSTGRES_URL"
+        createSchema: Bool = false, connectTimeoutSeconds: Int = 5, statementTimeoutMs: Int = 60_000,
+        setting: String = "FORGE_POSTGRES_URL"
     ) throws(PostgresError) {
         guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
             throw PostgresError(
@@ -43,6 +48,7 @@ public struct PostgresConfiguration: Sendable, Hashable, Codable {
         self.schema = schema
         self.createSchema = createSchema
         self.connectTimeoutSeconds = max(1, connectTimeoutSeconds)
+        self.statementTimeoutMs = max(0, statementTimeoutMs)
     }
 
     /// The configuration from `FORGE_POSTGRES_URL`, or the default URL when it is unset.
@@ -50,6 +56,18 @@ public struct PostgresConfiguration: Sendable, Hashable, Codable {
         _ environment: [String: String] = ProcessInfo.processInfo.environment, poolSize: Int = 4
     ) throws(PostgresError) -> PostgresConfiguration {
         try PostgresConfiguration(url: environment["FORGE_POSTGRES_URL"] ?? defaultURL, poolSize: poolSize)
+    }
+
+    /// libpq connection settings Forge uses unless the URL says otherwise: TCP keepalives and a
+    /// user timeout, so a connection whose peer vanished (a half-open socket after a host or
+    /// network failure) fails within seconds instead of blocking a pool thread for the ~15
+    /// minutes of TCP retransmission.
+    public var connectionDefaults: [(keyword: String, value: String)] {
+        [
+            ("connect_timeout", String(connectTimeoutSeconds)), ("fallback_application_name", "forge"),
+            ("keepalives", "1"), ("keepalives_idle", "10"), ("keepalives_interval", "5"), ("keepalives_count", "3"),
+            ("tcp_user_timeout", "15000"),
+        ]
     }
 
     /// The URL with any password replaced by `***`, safe for logs and error messages.

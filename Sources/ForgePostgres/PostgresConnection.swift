@@ -35,8 +35,9 @@ public final class PostgresConnection: BlockingConnection, @unchecked Sendable {
     public init(configuration: PostgresConfiguration) throws(PostgresError) {
         // `dbname` with expand_dbname = 1 expands the URI; keywords listed before it are defaults
         // the URI may override.
-        let keywords = ["connect_timeout", "fallback_application_name", "dbname"]
-        let values = [String(configuration.connectTimeoutSeconds), "forge", configuration.url]
+        let defaults = configuration.connectionDefaults
+        let keywords = defaults.map(\.keyword) + ["dbname"]
+        let values = defaults.map(\.value) + [configuration.url]
         let made = Self.withCStrings(keywords) { keys in
             Self.withCStrings(values) { vals in PQconnectdbParams(keys, vals, 1) }
         }
@@ -61,6 +62,27 @@ public final class PostgresConnection: BlockingConnection, @unchecked Sendable {
                 }
             }
             try execute("SET search_path TO \(quoted)")
+        }
+        if configuration.statementTimeoutMs > 0 {
+            // Only where the URL's `options` did not choose a timeout of its own.
+            try execute(
+                "SELECT set_config('statement_timeout', '\(configuration.statementTimeoutMs)', false) "
+                    + "WHERE current_setting('statement_timeout') = '0'"
+            )
+        }
+    }
+
+    /// The value libpq uses for a connection keyword (e.g. `keepalives_idle`), for diagnostics.
+    public func setting(_ keyword: String) -> String? {
+        state.withLock { _ in
+            guard let options = PQconninfo(connection) else { return nil }
+            defer { PQconninfoFree(options) }
+            var index = 0
+            while let name = options[index].keyword {
+                if String(cString: name) == keyword { return options[index].val.map { String(cString: $0) } }
+                index += 1
+            }
+            return nil
         }
     }
 

@@ -4,7 +4,7 @@ import ForgeCore
 public struct QueueError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
-            case historyBacklogFull
+            case historyBacklogFull, fenced
         }
 
         private let base: Base
@@ -13,6 +13,9 @@ public struct QueueError: Error, Sendable, CustomStringConvertible {
         /// The queue's history not yet archived to Postgres is over its limit (Postgres down or
         /// slow): enqueue is refused until the archiver catches up, so Redis memory stays bounded.
         public static let historyBacklogFull = Code(.historyBacklogFull)
+        /// A scheduler duty ran with an older leader epoch than one that already acted on the
+        /// queue: this replica lost the leader lock and must stop.
+        public static let fenced = Code(.fenced)
 
         public var description: String { base.rawValue }
     }
@@ -28,6 +31,10 @@ public struct QueueError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "queue \(queue): \(message)" }
+
+    static func fenced(_ queue: QueueName, _ message: String) -> QueueError {
+        QueueError(code: .fenced, queue: queue, message: "refused: \(message) (another scheduler leads now)")
+    }
 
     /// The error an enqueue script's `BACKPRESSURE` reply stands for.
     static func backpressure(_ queue: QueueName) -> QueueError {

@@ -52,6 +52,8 @@ public struct QueueKeys: Sendable, Hashable {
     /// Exists while the queue's unarchived history is over its limit: enqueue is refused
     /// (back-pressure) until the archiver catches up. Set and cleared by the scheduler leader.
     public var backpressure: String { prefix + "backpressure" }
+    /// The newest scheduler leader epoch that ran a duty on this queue (fencing).
+    public var fence: String { prefix + "fence" }
     /// STREAM of job events for the history archiver.
     public var events: String { prefix + "events" }
     /// LIST idle workers block on; scripts push a token when work becomes ready.
@@ -63,6 +65,6 @@ public struct QueueKeys: Sendable, Hashable {
 
     /// Every per-queue structure (not the per-job hashes and unique keys, which expire).
     public var structures: [String] {
-        readyLists + [leased, leaseSeq, scheduled, retry, dead, paused, backpressure, events, wake, stats]
+        readyLists + [leased, leaseSeq, scheduled, retry, dead, paused, backpressure, fence, events, wake, stats]
     }
 }

@@ -19,15 +19,46 @@ extension QueueStore {
         _ = try await redis.evaluate(PauseScript.call(keys.queue(queue), paused: false))
     }
 
-    /// Moves due scheduled and retrying jobs of `queue` to ready.
-    public func promoteDue(_ queue: QueueName, limit: Int = 1000) async throws(RedisError) -> SweepOutcome {
-        try PromoteScript.parse(try await redis.evaluate(PromoteScript.call(keys.queue(queue), limit: limit)))
+    /// Moves due scheduled and retrying jobs of `queue` to ready. `epoch` is the scheduler
+    /// leader's fencing token (``QueueError`` `fenced` when a newer leader acted on the queue).
+    public func promoteDue(_ queue: QueueName, limit: Int = 1000, epoch: Int64? = nil) async throws -> SweepOutcome {
+        let call = PromoteScript.call(keys.queue(queue), limit: limit, epoch: epoch)
+        return try PromoteScript.parse(try fenced(queue, try await evaluateRepeatable([call])[0]))
     }
 
     /// Returns expired leases of `queue` to ready (or the dead set when out of attempts).
-    public func reclaimExpired(_ queue: QueueName, limit: Int = 1000) async throws(RedisError) -> SweepOutcome {
-        let call = ReclaimScript.call(keys.queue(queue), limit: limit, retentionMs: finishedRetentionMs)
-        return try ReclaimScript.parse(try await redis.evaluate(call))
+    public func reclaimExpired(_ queue: QueueName, limit: Int = 1000, epoch: Int64? = nil) async throws -> SweepOutcome {
+        let call = ReclaimScript.call(keys.queue(queue), limit: limit, retentionMs: finishedRetentionMs, epoch: epoch)
+        return try ReclaimScript.parse(try fenced(queue, try await evaluateRepeatable([call])[0]))
+    }
+
+    /// Drops the oldest dead letters of `queue` beyond `cap` or older than `maxAgeMs` (0: no
+    /// bound), at most `limit` per call; returns how many left and whether more are due.
+    public func trimDeadLetters(
+        _ queue: QueueName, cap: Int, maxAgeMs: Int64, limit: Int = 1000, epoch: Int64? = nil
+    ) async throws -> (removed: Int, more: Bool) {
+        let call = TrimDeadScript.call(keys.queue(queue), cap: cap, maxAgeMs: maxAgeMs, limit: limit, epoch: epoch)
+        let reply = try fenced(queue, try await evaluateRepeatable([call])[0])
+        guard let parts = reply.array, parts.count == 2, let removed = parts[0].int else {
+            throw RedisError.unexpectedReply("trim-dead", reply)
+        }
+        return (Int(removed), parts[1].int == 1)
+    }
+
+    /// Redis' clock (`TIME`) in Unix milliseconds: the one clock every Forge process agrees on.
+    public func serverTime() async throws(RedisError) -> Int64 {
+        let reply = try await redis.command(["TIME"])
+        guard let parts = reply.array, parts.count == 2, let seconds = parts[0].int, let micros = parts[1].int else {
+            throw RedisError.unexpectedReply("TIME", reply)
+        }
+        return seconds * 1000 + micros / 1000
+    }
+
+    /// A duty script's reply, with `FENCED` and other error replies thrown.
+    private func fenced(_ queue: QueueName, _ reply: RedisValue) throws -> RedisValue {
+        guard case .error(let message) = reply else { return reply }
+        if message.hasPrefix("FENCED") { throw QueueError.fenced(queue, message) }
+        throw RedisError.server(message)
     }
 
     /// Retries a dead letter with fresh attempts; `false` if it is not in the queue's DLQ.

@@ -25,7 +25,7 @@ public struct CronFirer: Sendable {
 
     private let schedules: ScheduleStore
     private let queues: QueueStore
-    private let now: @Sendable () -> Int64
+    private let now: @Sendable () async throws -> Int64
     private let logger: Logger
     private let loop: DutyLoop
     /// Broken schedules already logged, so one bad schedule does not log five times a second.
@@ -33,7 +33,7 @@ public struct CronFirer: Sendable {
 
     public init(
         schedules: ScheduleStore, queues: QueueStore, interval: Duration = .milliseconds(200),
-        now: @escaping @Sendable () -> Int64, reporter: FailureReporter, logger: Logger
+        now: @escaping @Sendable () async throws -> Int64, reporter: FailureReporter, logger: Logger
     ) {
         self.schedules = schedules
         self.queues = queues
@@ -45,7 +45,7 @@ public struct CronFirer: Sendable {
     /// Fires every due tick once; returns what it enqueued.
     @discardableResult
     public func fireOnce() async throws -> [Fired] {
-        let now = self.now()
+        let now = try await self.now()
         let all = try await schedules.all()
         guard !all.isEmpty else { return [] }
         let fired = try await schedules.lastFired()

@@ -36,6 +36,13 @@ public final class QueueDepthSampler: Sendable {
         for queue in try await queues.queueNames() { statuses.append(try await queues.status(queue)) }
         var gauges: [String: Gauge] = [:]
         for status in statuses {
+            // Failure counters of every known queue exist at 0 (registering creates them), so
+            // alerts and `increase()` see the first failure.
+            let queue = status.name.rawValue
+            _ = metrics.leasesExpired(queue: queue)
+            _ = metrics.jobsDead(queue: queue)
+            _ = metrics.historyQuarantined(queue: queue)
+            _ = metrics.deadLettersTrimmed(queue: queue)
             for (state, count) in Self.states(status.counts) {
                 let gauge = metrics.queueJobs(queue: status.name.rawValue, state: state)
                 gauge.set(to: Double(count))

@@ -13,14 +13,17 @@ public struct Reclaimer: Sendable {
     private let metrics: ForgeMetrics
     private let loop: DutyLoop
     private let batch: Int
+    private let epoch: @Sendable () -> Int64?
 
+    /// - Parameter epoch: the leader's fencing token (`nil`: not fenced).
     public init(
         queues: QueueStore, metrics: ForgeMetrics, interval: Duration = .milliseconds(250), batch: Int = 1000,
-        reporter: FailureReporter
+        epoch: @escaping @Sendable () -> Int64? = { nil }, reporter: FailureReporter
     ) {
         self.queues = queues
         self.metrics = metrics
         self.batch = batch
+        self.epoch = epoch
         loop = DutyLoop(name: "reclaimer", interval: interval, reporter: reporter)
     }
 
@@ -29,7 +32,7 @@ public struct Reclaimer: Sendable {
     public func reclaimOnce() async throws -> Int {
         var total = 0
         for queue in try await queues.queueNames() {
-            let outcome = try await queues.reclaimExpired(queue, limit: batch)
+            let outcome = try await queues.reclaimExpired(queue, limit: batch, epoch: epoch())
             let expired = outcome.moved + outcome.died
             guard expired > 0 else { continue }
             metrics.leasesExpired(queue: queue.rawValue).increment(by: Int64(expired))

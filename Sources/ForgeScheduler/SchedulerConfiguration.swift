@@ -29,8 +29,15 @@ public struct SchedulerConfiguration: Sendable {
     /// 256 MiB per queue: at ~150 bytes per small event, over a million jobs' worth of history,
     /// or about ten minutes of a 2 000 jobs/s queue with Postgres down.
     public static let defaultHistoryBacklogLimitBytes = 256 << 20
-    /// Wall clock (Unix ms) for cron ticks and retention cut-offs; injectable for tests.
-    public var now: @Sendable () -> Int64
+    /// Dead letters kept per queue in Redis (oldest leave first); 0 for no cap.
+    public var deadLetterMax: Int
+    /// How long a dead letter stays in Redis; 0 for no limit. Postgres keeps it after.
+    public var deadLetterMaxAgeMs: Int64
+    public var deadLetterInterval: Duration
+    /// The clock (Unix ms) for cron ticks and retention cut-offs; `nil` is Redis `TIME`, the one
+    /// clock all replicas share, so a replica with a skewed clock neither fires early nor late.
+    /// Tests inject their own.
+    public var now: (@Sendable () async throws -> Int64)?
 
     public init(
         id: String,
@@ -44,7 +51,10 @@ public struct SchedulerConfiguration: Sendable {
         depthSampleInterval: Duration = .seconds(2),
         backlogSampleInterval: Duration = .seconds(1),
         historyBacklogLimitBytes: Int = SchedulerConfiguration.defaultHistoryBacklogLimitBytes,
-        now: @escaping @Sendable () -> Int64 = { WallClock.nowMilliseconds() }
+        deadLetterMax: Int = 10_000,
+        deadLetterMaxAgeMs: Int64 = 180 * 86_400_000,
+        deadLetterInterval: Duration = .seconds(60),
+        now: (@Sendable () async throws -> Int64)? = nil
     ) {
         self.id = id
         self.leaderTTLMs = leaderTTLMs
@@ -57,6 +67,9 @@ public struct SchedulerConfiguration: Sendable {
         self.depthSampleInterval = depthSampleInterval
         self.backlogSampleInterval = backlogSampleInterval
         self.historyBacklogLimitBytes = historyBacklogLimitBytes
+        self.deadLetterMax = deadLetterMax
+        self.deadLetterMaxAgeMs = deadLetterMaxAgeMs
+        self.deadLetterInterval = deadLetterInterval
         self.now = now
     }
 }

@@ -5,7 +5,8 @@ import Logging
 import ServiceLifecycle
 
 /// The scheduler replica: competes for the leader lease and, only while it leads, runs the duties
-/// (promoter, reclaimer, cron firer, archiver, retention, queue-depth and history-backlog samplers),
+/// (promoter, reclaimer, cron firer, archiver, retention, dead-letter janitor, queue-depth and
+/// history-backlog samplers),
 /// each in its own
 /// task with its own loop.
 ///
@@ -28,11 +29,22 @@ public struct SchedulerService: Service {
             redis: queues.redis, keys: queues.keys, id: configuration.id, ttlMs: configuration.leaderTTLMs,
             metrics: metrics, logger: logger
         )
-        let promoter = Promoter(queues: queues, interval: configuration.promoteInterval, reporter: reporter)
-        let reclaimer = Reclaimer(queues: queues, metrics: metrics, interval: configuration.reclaimInterval, reporter: reporter)
+        let lease = lease
+        let epoch: @Sendable () -> Int64? = { lease.epoch }
+        let now = configuration.now ?? { try await queues.serverTime() }
+        let promoter = Promoter(
+            queues: queues, interval: configuration.promoteInterval, epoch: epoch, reporter: reporter
+        )
+        let reclaimer = Reclaimer(
+            queues: queues, metrics: metrics, interval: configuration.reclaimInterval, epoch: epoch, reporter: reporter
+        )
         let cron = CronFirer(
-            schedules: schedules, queues: queues, interval: configuration.cronInterval, now: configuration.now,
+            schedules: schedules, queues: queues, interval: configuration.cronInterval, now: now,
             reporter: reporter, logger: logger
+        )
+        let janitor = DeadLetterJanitor(
+            queues: queues, metrics: metrics, cap: configuration.deadLetterMax, maxAgeMs: configuration.deadLetterMaxAgeMs,
+            interval: configuration.deadLetterInterval, epoch: epoch, reporter: reporter, logger: logger
         )
         let archiver = ArchiverService(
             archiver: HistoryArchiver(queues: queues, history: history), metrics: metrics,
@@ -44,14 +56,14 @@ public struct SchedulerService: Service {
         )
         let retention = Retention(
             history: history, days: configuration.retentionDays, interval: configuration.retentionInterval,
-            now: configuration.now, reporter: reporter, logger: logger
+            now: now, reporter: reporter, logger: logger
         )
         let sampler = QueueDepthSampler(
             queues: queues, metrics: metrics, interval: configuration.depthSampleInterval, reporter: reporter
         )
         duties = [
             { await promoter.run() }, { await reclaimer.run() }, { await cron.run() }, { await archiver.run() },
-            { await retention.run() }, { await sampler.run() }, { await backlog.run() },
+            { await retention.run() }, { await sampler.run() }, { await backlog.run() }, { await janitor.run() },
         ]
         self.readiness = readiness
         self.logger = logger

@@ -83,6 +83,7 @@ struct Fetcher: Sendable {
             if names != parts.picker.names {
                 parts.logger.info("serving queues", metadata: ["queues": "\(names.map(\.rawValue))"])
                 parts.picker.replace(with: names)
+                parts.metrics.prepare(names)
             }
         } catch {
             parts.metrics.redisError()

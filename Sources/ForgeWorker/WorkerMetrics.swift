@@ -17,6 +17,21 @@ struct WorkerMetrics: Sendable {
 
     func type(_ job: LeasedJob) -> String { handlers.metricLabel(for: job.type) }
 
+    /// Creates (registering is all it takes) every per-queue series at 0 for `queues` and the registered types, so alerts and
+    /// dashboards see a series (and `increase()` the first failure) before anything happens.
+    func prepare(_ queues: [QueueName]) {
+        for queue in queues.map(\.rawValue) {
+            _ = metrics.jobsRetried(queue: queue)
+            _ = metrics.jobsDead(queue: queue)
+            for type in handlers.types.map({ handlers.metricLabel(for: $0) }) {
+                _ = metrics.jobsCompleted(queue: queue, type: type)
+                for reason in [FailureReason.error, .timeout, .noHandler, .leaseLost] {
+                    _ = metrics.jobsFailed(queue: queue, type: type, reason: reason.rawValue)
+                }
+            }
+        }
+    }
+
     func started(_ job: LeasedJob) {
         let waitMs = max(0, job.leasedAtMs - job.readyAtMs)
         metrics.jobWaitSeconds(queue: job.queue.rawValue).record(Double(waitMs) / 1000)

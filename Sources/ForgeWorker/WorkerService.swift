@@ -52,6 +52,7 @@ public struct WorkerService: Service {
             interrupt: try QueueName("worker.\(JobID.generate().rawValue)")
         )
         let wake = WakeListener(configuration: store.redis.configuration, keys: store.keys)
+        workerMetrics.prepare(initial.map(\.name))
         workerMetrics.concurrency(configuration.concurrency)
         workerMetrics.busy(0)
         logger.info(

@@ -32,6 +32,12 @@ struct ForgeSchedulerCommand: AsyncParsableCommand {
     )
     var historyBacklogLimitMB = Int(environment("FORGE_HISTORY_BACKLOG_LIMIT_MB", "")) ?? 256
 
+    @Option(help: "Dead letters kept in Redis per queue, oldest removed first; 0 = no cap (env FORGE_DEAD_LETTER_MAX).")
+    var deadLetterMax = Int(environment("FORGE_DEAD_LETTER_MAX", "")) ?? 10_000
+
+    @Option(help: "Days a dead letter stays in Redis (Postgres keeps its history); 0 = no limit (env FORGE_DEAD_LETTER_MAX_AGE_DAYS).")
+    var deadLetterMaxAgeDays = Int(environment("FORGE_DEAD_LETTER_MAX_AGE_DAYS", "")) ?? 180
+
     @Option(help: "This replica's id in the leader lock (env FORGE_SCHEDULER_ID; default hostname-pid).")
     var id: String?
 
@@ -63,6 +69,17 @@ struct ForgeSchedulerCommand: AsyncParsableCommand {
                 "--history-backlog-limit-mb / FORGE_HISTORY_BACKLOG_LIMIT_MB: must be between 0 and 1048576, got \(historyBacklogLimitMB)"
             )
         }
+        for (variable, flag, value) in [
+            ("FORGE_DEAD_LETTER_MAX", "--dead-letter-max", deadLetterMax),
+            ("FORGE_DEAD_LETTER_MAX_AGE_DAYS", "--dead-letter-max-age-days", deadLetterMaxAgeDays),
+        ] {
+            if let text = environment(variable, nil), Int(text) == nil {
+                throw ValidationError("\(variable): '\(text)' is not a whole number")
+            }
+            guard (0...100_000_000).contains(value) else {
+                throw ValidationError("\(flag) / \(variable): must be between 0 and 100000000, got \(value)")
+            }
+        }
         if replicaID.isEmpty || replicaID.utf8.count > 200 {
             throw ValidationError("--id / FORGE_SCHEDULER_ID: must be 1 to 200 bytes long")
         }
@@ -88,7 +105,8 @@ struct ForgeSchedulerCommand: AsyncParsableCommand {
         let scheduler = SchedulerService(
             configuration: SchedulerConfiguration(
                 id: replicaID, leaderTTLMs: leaderTTLMs, retentionDays: retentionDays,
-                historyBacklogLimitBytes: historyBacklogLimitMB << 20
+                historyBacklogLimitBytes: historyBacklogLimitMB << 20, deadLetterMax: deadLetterMax,
+                deadLetterMaxAgeMs: Int64(deadLetterMaxAgeDays) * 86_400_000
             ),
             queues: QueueStore(redis: redis, keys: keys), schedules: ScheduleStore(redis: redis, keys: keys),
             history: HistoryStore(client: postgres), metrics: metrics, readiness: readiness, logger: logger

@@ -106,11 +106,41 @@ import Testing
             let retention = Retention(
                 history: history, days: 14, batch: 1, now: { t0 + 15 * day }, reporter: reporter(metrics), logger: testLogger
             )
-            #expect(try await retention.purgeOnce() == 1)
+            #expect(try await retention.purgeOnce().deleted == 1)
             #expect(try await history.job(oldDone) == nil)
             #expect(try await history.job(oldActive)?.state == .active)
             #expect(try await history.job(recentDone)?.state == .completed)
-            #expect(try await retention.purgeOnce() == 0)
+            #expect(try await retention.purgeOnce().deleted == 0)
+        }
+    }
+
+    /// Old jobs that are not finished used to be read again by every retention step and pass;
+    /// now a sweep looks at each once and later passes start where it stopped.
+    @Test func retentionLooksAtOldUnfinishedJobsOncePerSweep() async throws {
+        try await TestDatabase.withSchema { client in
+            let history = HistoryStore(client: client)
+            let day: Int64 = 86_400_000
+            let t0: Int64 = 1_700_000_000_000
+            var events: [JobEvent] = []
+            for index in 0..<250 { events += try lifecycle(JobID.generate(), at: t0 + Int64(index), finished: false) }
+            let done = (0..<5).map { _ in JobID.generate() }
+            for (index, id) in done.enumerated() { events += try lifecycle(id, at: t0 + 1_000 + Int64(index), finished: true) }
+            try await history.record(events)
+
+            let metrics = ForgeMetrics()
+            let clock = TestClock(t0 + 15 * day)
+            let retention = Retention(
+                history: history, days: 14, batch: 100, now: clock.closure, reporter: reporter(metrics), logger: testLogger
+            )
+            let first = try await retention.purgeOnce()
+            #expect(first.deleted == 5 && first.scanned == 255)
+            // Nothing new became old: the next pass looks at nothing.
+            #expect(try await retention.purgeOnce().scanned == 0)
+            let late = JobID.generate()
+            try await history.record(try lifecycle(late, at: t0 + 2 * day, finished: true))
+            clock.now = t0 + 17 * day
+            let next = try await retention.purgeOnce()
+            #expect(next.deleted == 1 && next.scanned == 1)
         }
     }
 

@@ -162,4 +162,23 @@ import Testing
             }
         }
     }
+
+    /// Failure series used to appear only after the first failure; alerts on `increase()` missed it.
+    @Test func failureSeriesOfServedQueuesExistAtZeroFromTheStart() async throws {
+        try await TestRedis.with { redis in
+            let metrics = ForgeMetrics()
+            try await withWorker(redis, handlers: .builtins, configuration: testConfiguration(), metrics: metrics) { _ in
+                let up = try await eventually { String(decoding: metrics.render(), as: UTF8.self).contains("forge_worker_busy") }
+                #expect(up)
+                let text = String(decoding: metrics.render(), as: UTF8.self)
+                for series in [
+                    #"forge_jobs_failed_total{queue="q",type="noop",reason="error"} 0"#,
+                    #"forge_jobs_failed_total{queue="q",type="http",reason="timeout"} 0"#,
+                    #"forge_jobs_dead_total{queue="q"} 0"#, #"forge_jobs_retried_total{queue="q"} 0"#,
+                ] {
+                    #expect(text.contains(series), "\(series)")
+                }
+            }
+        }
+    }
 }

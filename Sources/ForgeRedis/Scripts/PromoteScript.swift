@@ -2,16 +2,18 @@ import ForgeCore
 
 /// Moves due jobs from `scheduled` and `retry` to ready.
 ///
-/// KEYS: 1 scheduled, 2 retry, 3 events, 4 wake (ready lists derive from the prefix)
-/// ARGV: 1 key prefix, 2 limit per set
+/// KEYS: 1 scheduled, 2 retry, 3 events, 4 wake, 5 fence (ready lists derive from the prefix)
+/// ARGV: 1 key prefix, 2 limit per set, 3 leader epoch (`''`: not fenced)
 ///
 /// Guarantees: only jobs whose time (score) is at or before Redis `TIME` and that are still
 /// `scheduled` or `retrying` move (anything else only leaves the set); each becomes
 /// `pending` with a `promoted` event and wakes an idle worker. Returns `{moved, next_due_ms}`
 /// where `next_due_ms` is the earliest remaining due time (or -1), so the promoter can sleep
-/// exactly until then instead of polling.
+/// exactly until then instead of polling. Refuses with `FENCED` when a newer scheduler leader has
+/// already acted on the queue.
 enum PromoteScript {
     static let script = LuaScript(named: "promote", body: #"""
+        fence(KEYS[5], ARGV[3])
         local prefix, limit = ARGV[1], tonumber(ARGV[2])
         local now = now_ms()
         local moved = 0
@@ -41,11 +43,11 @@ enum PromoteScript {
         return {moved, next_due}
         """#)
 
-    static func call(_ keys: QueueKeys, limit: Int) -> ScriptCall {
+    static func call(_ keys: QueueKeys, limit: Int, epoch: Int64?) -> ScriptCall {
         ScriptCall(
             script,
-            keys: [keys.scheduled, keys.retry, keys.events, keys.wake],
-            arguments: [keys.prefix, String(limit)]
+            keys: [keys.scheduled, keys.retry, keys.events, keys.wake, keys.fence],
+            arguments: [keys.prefix, String(limit), epoch.map(String.init) ?? ""]
         )
     }
 

@@ -2,18 +2,20 @@ import ForgeCore
 
 /// Takes back leases whose deadline has passed: the worker crashed, hung or lost its network.
 ///
-/// KEYS: 1 leased, 2 dead, 3 events, 4 wake, 5 stats (ready lists derive from the prefix)
-/// ARGV: 1 key prefix, 2 limit, 3 retention ms
+/// KEYS: 1 leased, 2 dead, 3 events, 4 wake, 5 stats, 6 fence (ready lists derive from the prefix)
+/// ARGV: 1 key prefix, 2 limit, 3 retention ms, 4 leader epoch (`''`: not fenced)
 ///
 /// Guarantees: only leases past their deadline by Redis `TIME` are taken. The old token is
 /// deleted, so the previous owner can no longer ack, fail or extend (fencing). The expired
 /// attempt counts: a job with attempts left goes back to ready with a `lease_expired` event and a
 /// `lease expired` error; one without goes to the dead set. A job whose cancellation was pending
-/// becomes `canceled`. An id whose job is no longer `active` (finished meanwhile, or a leftover
+/// becomes `canceled`. Refuses with `FENCED` when a newer scheduler leader has already acted on
+/// the queue. An id whose job is no longer `active` (finished meanwhile, or a leftover
 /// of a half-applied call) only leaves `leased`; a job it requeues loses any expiry, so it cannot
 /// vanish before it runs. Returns `{requeued, died, next_deadline_ms}` (-1 when nothing is leased).
 enum ReclaimScript {
     static let script = LuaScript(named: "reclaim", body: #"""
+        fence(KEYS[6], ARGV[4])
         local prefix, limit, retention = ARGV[1], tonumber(ARGV[2]), ARGV[3]
         local now = now_ms()
         local requeued, died = 0, 0
@@ -55,11 +57,11 @@ enum ReclaimScript {
         return {requeued, died, next_deadline}
         """#)
 
-    static func call(_ keys: QueueKeys, limit: Int, retentionMs: Int64) -> ScriptCall {
+    static func call(_ keys: QueueKeys, limit: Int, retentionMs: Int64, epoch: Int64?) -> ScriptCall {
         ScriptCall(
             script,
-            keys: [keys.leased, keys.dead, keys.events, keys.wake, keys.stats],
-            arguments: [keys.prefix, String(limit), String(retentionMs)]
+            keys: [keys.leased, keys.dead, keys.events, keys.wake, keys.stats, keys.fence],
+            arguments: [keys.prefix, String(limit), String(retentionMs), epoch.map(String.init) ?? ""]
         )
     }
 
