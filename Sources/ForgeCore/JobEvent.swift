@@ -12,11 +12,12 @@ public struct JobEvent: Sendable, Hashable {
         /// A worker gave the lease back unfinished (graceful drain); the attempt does not count.
         case released
 
-        /// Transitions worth an audit row in `job_events`; the rest only update `jobs`.
+        /// Transitions worth an audit row in `job_events`; the rest only update `jobs`. A release
+        /// is audited because, like a lease expiry, it can explain why a job ran more than once.
         public var isAudited: Bool {
             switch self {
-            case .retried, .died, .canceled, .leaseExpired, .revived, .removed: true
-            case .enqueued, .started, .completed, .promoted, .released: false
+            case .retried, .died, .canceled, .leaseExpired, .revived, .removed, .released: true
+            case .enqueued, .started, .completed, .promoted: false
             }
         }
     }

@@ -17,6 +17,7 @@ struct ForgeGatewayCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var service: ServiceOptions
+    @OptionGroup var finished: FinishedJobOptions
 
     @Option(help: "Comma-separated bearer tokens accepted on /v1 (env FORGE_API_TOKENS).")
     var apiTokens = environment("FORGE_API_TOKENS", "")
@@ -61,7 +62,7 @@ struct ForgeGatewayCommand: AsyncParsableCommand {
             (name: "postgres", check: { await postgres.ping() }),
         ])
         let dependencies = GatewayDependencies(
-            queues: QueueStore(redis: redis, keys: keys), schedules: ScheduleStore(redis: redis, keys: keys),
+            queues: QueueStore(redis: redis, keys: keys, finishedRetentionMs: finished.finishedTTLMs), schedules: ScheduleStore(redis: redis, keys: keys),
             history: HistoryStore(client: postgres), readiness: readiness, metrics: ForgeMetrics(), logger: logger
         )
         let tokens = GatewayConfiguration.parseTokens(apiTokens)

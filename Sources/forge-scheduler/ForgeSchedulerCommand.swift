@@ -19,6 +19,7 @@ struct ForgeSchedulerCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var service: ServiceOptions
+    @OptionGroup var finished: FinishedJobOptions
 
     @Option(name: .customLong("leader-ttl-ms"), help: "Leader lock TTL in ms; renewed every third (env FORGE_LEADER_TTL_MS).")
     var leaderTTLMs = Int64(environment("FORGE_LEADER_TTL_MS", "")) ?? 5000
@@ -108,7 +109,7 @@ struct ForgeSchedulerCommand: AsyncParsableCommand {
                 historyBacklogLimitBytes: historyBacklogLimitMB << 20, deadLetterMax: deadLetterMax,
                 deadLetterMaxAgeMs: Int64(deadLetterMaxAgeDays) * 86_400_000
             ),
-            queues: QueueStore(redis: redis, keys: keys), schedules: ScheduleStore(redis: redis, keys: keys),
+            queues: QueueStore(redis: redis, keys: keys, finishedRetentionMs: finished.finishedTTLMs), schedules: ScheduleStore(redis: redis, keys: keys),
             history: HistoryStore(client: postgres), metrics: metrics, readiness: readiness, logger: logger
         )
         let probes = ProbeServer.make(

@@ -21,6 +21,7 @@ struct ForgeWorkerCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var service: ServiceOptions
+    @OptionGroup var finished: FinishedJobOptions
 
     @Option(help: "Queues to serve, name[:weight],… or * for every queue (env FORGE_QUEUES).")
     var queues = environment("FORGE_QUEUES", "default")
@@ -99,7 +100,9 @@ struct ForgeWorkerCommand: AsyncParsableCommand {
         let metrics = ForgeMetrics()
         let readiness = Readiness(checks: [(name: "redis", check: { await redis.ping() })])
         let worker = WorkerService(
-            store: QueueStore(redis: redis, keys: KeySpace(namespace: service.namespace)), handlers: .builtins,
+            store: QueueStore(
+                redis: redis, keys: KeySpace(namespace: service.namespace), finishedRetentionMs: finished.finishedTTLMs
+            ), handlers: .builtins,
             configuration: configuration, metrics: metrics, readiness: readiness, logger: logger
         )
         let probes = ProbeServer.make(

@@ -1,0 +1,607 @@
+#!/usr/bin/env python3
+"""Forge fault-injection suite: the local stack under a steady mixed load, one fault at a time.
+
+Starts a private redis-server (AOF on) and Postgres, `forge migrate`, one gateway, two schedulers
+and three workers from the built binaries, all on loopback. Jobs are `http` jobs posting to a sink
+in this process, which counts every execution per job and plays the job's part: answer at once
+(`ok`), after 50 ms (`sleep`), fail the first two times (`flaky`, retried), always fail (`doomed`,
+dead after two attempts); some are delayed. Each scenario runs the load while it injects its fault,
+then waits for every accepted job to finish and checks:
+
+- every accepted job reached exactly one terminal state (completed or dead), none is missing;
+- it ran more often than planned only where a lease expiry or release explains it;
+- Postgres history agrees with Redis for every job Redis still holds;
+- (at the end) Redis memory is back near where it started.
+
+Prints per scenario: accepted / completed / dead / ran twice (explained) / unexplained / lost.
+Exit status 1 when anything is lost, unexplained or mismatched.
+
+  loadtest/chaos/run [--bounded] [--scenario NAME ...] [--bin-dir DIR] [--rate N]
+"""
+import argparse
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+QUEUE = "chaos"
+TERMINAL = {"completed", "dead"}
+# Planned executions per mode: flaky fails twice then succeeds; doomed fails both attempts.
+PLANNED = {"ok": 1, "sleep": 1, "delayed": 1, "flaky": 3, "doomed": 2}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def log(message):
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+class Redis:
+    """A minimal RESP client: enough for HMGET, XLEN, INFO and pipelines."""
+
+    def __init__(self, port):
+        self.port = port
+        self.sock = None
+
+    def _connect(self):
+        self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=10)
+        self.file = self.sock.makefile("rb")
+
+    def close(self):
+        if self.sock:
+            self.sock.close()
+        self.sock = None
+
+    def pipeline(self, commands):
+        for attempt in range(2):
+            try:
+                if self.sock is None:
+                    self._connect()
+                payload = b"".join(self._encode(c) for c in commands)
+                self.sock.sendall(payload)
+                return [self._read() for _ in commands]
+            except (OSError, ConnectionError):
+                self.close()
+                if attempt == 1:
+                    raise
+        return []
+
+    def command(self, *args):
+        return self.pipeline([args])[0]
+
+    @staticmethod
+    def _encode(args):
+        parts = [b"*%d\r\n" % len(args)]
+        for arg in args:
+            data = arg if isinstance(arg, bytes) else str(arg).encode()
+            parts.append(b"$%d\r\n%s\r\n" % (len(data), data))
+        return b"".join(parts)
+
+    def _read(self):
+        line = self.file.readline()
+        if not line:
+            raise ConnectionError("redis closed the connection")
+        kind, rest = line[:1], line[1:-2]
+        if kind == b"+":
+            return rest.decode()
+        if kind == b"-":
+            return RuntimeError(rest.decode())
+        if kind == b":":
+            return int(rest)
+        if kind == b"$":
+            n = int(rest)
+            if n < 0:
+                return None
+            data = self.file.read(n + 2)[:-2]
+            return data.decode(errors="replace")
+        if kind == b"*":
+            n = int(rest)
+            return None if n < 0 else [self._read() for _ in range(n)]
+        raise ConnectionError(f"bad reply {line!r}")
+
+
+class Sink:
+    """The other end of every `http` job: counts executions per job key and plays the job's part."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.executions = {}
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length", "0"))
+                body = json.loads(self.rfile.read(length) or b"{}")
+                key, mode = body.get("key", ""), body.get("mode", "ok")
+                with sink.lock:
+                    count = sink.executions.get(key, 0) + 1
+                    sink.executions[key] = count
+                if mode == "sleep":
+                    time.sleep(0.05)
+                status = 200
+                if mode == "doomed" or (mode == "flaky" and count <= 2):
+                    status = 500
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/run"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def count(self, key):
+        with self.lock:
+            return self.executions.get(key, 0)
+
+
+class Stack:
+    """The private servers and Forge processes, each of which a scenario may kill and restart."""
+
+    def __init__(self, bin_dir, work):
+        self.bin = bin_dir
+        self.work = work
+        self.redis_port = free_port()
+        self.pg_port = free_port()
+        self.gateway_port = free_port()
+        self.token = uuid.uuid4().hex
+        self.procs = {}
+        self.ports = {}
+        self.exits = []
+        os.makedirs(f"{work}/logs", exist_ok=True)
+
+    def shell(self, script):
+        subprocess.run(["bash", "-c", f"source '{ROOT}/scripts/lib/services.sh'; {script}"], check=True,
+                       stdout=subprocess.DEVNULL)
+
+    def start_redis(self):
+        self.shell(f"forge_start_redis '{self.work}/redis' {self.redis_port} --appendonly yes --appendfsync everysec")
+
+    def stop_redis(self):
+        """SHUTDOWN: Redis writes the AOF out and exits, as on a clean restart."""
+        try:
+            Redis(self.redis_port).command("SHUTDOWN")
+        except Exception:
+            pass
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", self.redis_port), timeout=0.2).close()
+                time.sleep(0.1)
+            except OSError:
+                return
+
+    def start_postgres(self):
+        self.shell(f"forge_start_postgres '{self.work}/pg' {self.pg_port}")
+
+    def stop_postgres(self):
+        self.shell(f"forge_stop_postgres '{self.work}/pg'")
+
+    def env(self, port):
+        env = dict(os.environ)
+        env.update({
+            "FORGE_REDIS_URL": f"redis://127.0.0.1:{self.redis_port}",
+            "FORGE_POSTGRES_URL": f"postgres://forge@127.0.0.1:{self.pg_port}/forge",
+            "FORGE_API_TOKENS": self.token, "FORGE_HTTP_HOST": "127.0.0.1", "FORGE_HTTP_PORT": str(port),
+            "FORGE_LOG_LEVEL": "notice", "FORGE_FINISHED_TTL_MS": "30000",
+        })
+        return env
+
+    def start(self, name, binary, args=(), port=None):
+        port = port or self.ports.get(name) or free_port()
+        self.ports[name] = port
+        out = open(f"{self.work}/logs/{name}.log", "a")
+        self.procs[name] = subprocess.Popen([f"{self.bin}/{binary}", *args], env=self.env(port), stdout=out,
+                                            stderr=subprocess.STDOUT)
+        return port
+
+    def start_gateway(self):
+        self.start("gateway", "forge-gateway", port=self.gateway_port)
+        self.wait_http(f"http://127.0.0.1:{self.gateway_port}/readyz", 60)
+
+    def start_scheduler(self, name):
+        self.start(name, "forge-scheduler", ["--id", name, "--leader-ttl-ms", "1500"])
+
+    def start_worker(self, name):
+        self.start(name, "forge-worker", ["--name", name, "--queues", QUEUE, "--concurrency", "8",
+                                          "--visibility-ms", "2000", "--grace", "2"])
+
+    def signal(self, name, sig, wait=True):
+        proc = self.procs.get(name)
+        if not proc or proc.poll() is not None:
+            return None
+        proc.send_signal(sig)
+        if not wait:
+            return None
+        try:
+            code = proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            code = proc.wait()
+        self.exits.append((name, sig, code))
+        return code
+
+    def up(self):
+        self.start_redis()
+        self.start_postgres()
+        subprocess.run([f"{self.bin}/forge", "migrate"], env=self.env(0), check=True, stdout=subprocess.DEVNULL)
+        self.start_gateway()
+        for name in ("scheduler-1", "scheduler-2"):
+            self.start_scheduler(name)
+        for index in range(1, 4):
+            self.start_worker(f"worker-{index}")
+
+    def down(self):
+        for name in list(self.procs):
+            self.signal(name, signal.SIGKILL)
+        self.stop_redis()
+        self.stop_postgres()
+
+    @staticmethod
+    def wait_http(url, seconds):
+        end = time.time() + seconds
+        while time.time() < end:
+            try:
+                with urllib.request.urlopen(url, timeout=1) as reply:
+                    if reply.status == 200:
+                        return
+            except Exception:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"{url} not ready after {seconds} s")
+
+    def leader(self):
+        for name in ("scheduler-1", "scheduler-2"):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.ports[name]}/metrics", timeout=2) as reply:
+                    if "forge_scheduler_leader 1" in reply.read().decode():
+                        return name
+            except Exception:
+                pass
+        return None
+
+    def api(self, method, path, body=None, headers=None, timeout=10):
+        request = urllib.request.Request(f"http://127.0.0.1:{self.gateway_port}{path}", method=method,
+                                         data=None if body is None else json.dumps(body).encode())
+        request.add_header("Authorization", f"Bearer {self.token}")
+        request.add_header("Content-Type", "application/json")
+        for key, value in (headers or {}).items():
+            request.add_header(key, value)
+        with urllib.request.urlopen(request, timeout=timeout) as reply:
+            return reply.status, json.loads(reply.read() or b"{}")
+
+
+class Load:
+    """Enqueues a steady mix of jobs from a few threads; remembers every accepted job."""
+
+    def __init__(self, stack, sink, scenario, rate):
+        self.stack, self.sink, self.scenario, self.rate = stack, sink, scenario, rate
+        self.accepted = {}  # key -> (job id, mode)
+        self.refused = 0
+        self.lock = threading.Lock()
+        self.stop_flag = threading.Event()
+        self.threads = []
+        self.timeout_client = scenario == "client-timeout"
+
+    def job(self, key, mode):
+        delayed = mode == "delayed"
+        body = {"type": "http", "queue": QUEUE,
+                "payload": {"url": self.sink.url, "body": {"key": key, "mode": "ok" if delayed else mode}, "timeout_ms": 5000}}
+        if delayed:
+            body["delay_ms"] = random.randint(300, 2500)
+        if mode == "flaky":
+            body.update(max_attempts=6, backoff={"base_ms": 100, "cap_ms": 300})
+        if mode == "doomed":
+            body.update(max_attempts=2, backoff={"base_ms": 100, "cap_ms": 200})
+        return body
+
+    def send(self, key, mode):
+        body = self.job(key, mode)
+        headers = {}
+        if self.timeout_client:
+            # Gives up long before the gateway answers, then repeats with the same key: the job
+            # must exist once, whatever happened to the first request.
+            headers["Idempotency-Key"] = key
+            body["unique_for_ms"] = 20000
+            try:
+                self.stack.api("POST", "/v1/jobs", body, headers, timeout=0.002)
+            except Exception:
+                pass
+        for attempt in range(3 if self.timeout_client else 1):
+            try:
+                status, reply = self.stack.api("POST", "/v1/jobs", body, headers)
+                if status in (200, 201):
+                    with self.lock:
+                        self.accepted[key] = (reply["id"], mode)
+                    return
+            except Exception:
+                time.sleep(0.05)
+        with self.lock:
+            self.refused += 1
+
+    def run(self, threads=4):
+        modes = ["ok"] * 40 + ["sleep"] * 30 + ["flaky"] * 15 + ["doomed"] * 5 + ["delayed"] * 10
+        interval = threads / self.rate
+
+        def loop():
+            next_at = time.time()
+            while not self.stop_flag.is_set():
+                self.send(f"{self.scenario}-{uuid.uuid4().hex}", random.choice(modes))
+                next_at += interval
+                time.sleep(max(0, next_at - time.time()))
+
+        self.threads = [threading.Thread(target=loop, daemon=True) for _ in range(threads)]
+        for thread in self.threads:
+            thread.start()
+
+    def stop(self):
+        self.stop_flag.set()
+        for thread in self.threads:
+            thread.join()
+
+
+def psql(stack, sql):
+    out = subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(stack.pg_port), "-U", "forge", "-d", "forge", "-AtF", "\t",
+                          "-c", sql], check=True, capture_output=True, text=True).stdout
+    return [line.split("\t") for line in out.splitlines() if line]
+
+
+def redis_states(redis, ids):
+    rows = {}
+    ids = list(ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        replies = redis.pipeline([("HMGET", f"forge:{{{QUEUE}}}:job:{i}", "state", "attempts") for i in chunk])
+        for job_id, reply in zip(chunk, replies):
+            if isinstance(reply, list) and reply[0] is not None:
+                rows[job_id] = (reply[0], int(reply[1] or 0))
+    return rows
+
+
+def history_rows(stack, ids):
+    rows = {}
+    ids = list(ids)
+    for start in range(0, len(ids), 2000):
+        chunk = ids[start:start + 2000]
+        literal = "'{" + ",".join(chunk) + "}'::uuid[]"
+        for job_id, state, attempts in psql(stack, f"SELECT id, state, coalesce(attempts, 0) FROM jobs WHERE id = ANY({literal})"):
+            rows[job_id] = (state, int(attempts))
+        explained = psql(stack, "SELECT job_id, count(*) FROM job_events WHERE kind IN ('lease_expired', 'released') "
+                                f"AND job_id = ANY({literal}) GROUP BY job_id")
+        for job_id, count in explained:
+            rows.setdefault(f"explained:{job_id}", int(count))
+    return rows
+
+
+def quiesce(stack, redis, accepted, seconds):
+    """Waits until every accepted job is terminal in Redis or history and history has caught up."""
+    ids = [job_id for job_id, _ in accepted.values()]
+    end = time.time() + seconds
+    while time.time() < end:
+        states = redis_states(redis, ids)
+        open_jobs = [i for i in ids if states.get(i, ("gone",))[0] not in TERMINAL | {"gone"}]
+        backlog = redis.command("XLEN", f"forge:{{{QUEUE}}}:events")
+        if not open_jobs and backlog == 0:
+            history = history_rows(stack, ids)
+            if all(history.get(i, ("missing",))[0] in TERMINAL for i in ids):
+                return True
+        time.sleep(0.5)
+    return False
+
+
+def check(stack, redis, sink, load, name, notes):
+    accepted = dict(load.accepted)
+    settled = quiesce(stack, redis, accepted, 120)
+    ids = [job_id for job_id, _ in accepted.values()]
+    live = redis_states(redis, ids)
+    history = history_rows(stack, ids)
+    result = {"scenario": name, "accepted": len(accepted), "refused": load.refused, "completed": 0, "dead": 0,
+              "ran_twice": 0, "unexplained": 0, "lost": 0, "mismatch": 0, "settled": settled, "notes": notes}
+    problems = []
+    for key, (job_id, mode) in accepted.items():
+        state = history.get(job_id, (None, 0))[0]
+        if state not in TERMINAL:
+            result["lost"] += 1
+            problems.append(f"{job_id} ({mode}) not finished: history {state}, redis {live.get(job_id)}")
+            continue
+        result[state] += 1
+        if job_id in live and live[job_id][0] != state:
+            result["mismatch"] += 1
+            problems.append(f"{job_id}: redis says {live[job_id][0]}, history {state}")
+        runs = sink.count(key)
+        extra = runs - PLANNED[mode]
+        explained = history.get(f"explained:{job_id}", 0)
+        if extra > 0:
+            result["ran_twice"] += 1
+            if extra > explained:
+                result["unexplained"] += 1
+                problems.append(f"{job_id} ({mode}) ran {runs} times, {explained} lease expiries/releases")
+        if load.timeout_client:
+            count = psql(stack, f"SELECT count(*) FROM jobs WHERE unique_key = '{key}'")[0][0]
+            if count != "1":
+                result["unexplained"] += 1
+                problems.append(f"key {key}: {count} jobs")
+    for problem in problems[:10]:
+        log(f"  problem: {problem}")
+    return result
+
+
+def scenario_kill_workers(stack, duration):
+    end, kills = time.time() + duration, 0
+    while time.time() < end:
+        time.sleep(2.5)
+        name = random.choice(["worker-1", "worker-2", "worker-3"])
+        stack.signal(name, signal.SIGKILL)
+        kills += 1
+        time.sleep(0.5)
+        stack.start_worker(name)
+    return f"{kills} workers killed with SIGKILL"
+
+
+def scenario_term_workers(stack, duration):
+    end, codes = time.time() + duration, []
+    while time.time() < end:
+        time.sleep(3)
+        name = random.choice(["worker-1", "worker-2", "worker-3"])
+        codes.append(stack.signal(name, signal.SIGTERM))
+        stack.start_worker(name)
+    bad = [c for c in codes if c != 0]
+    return f"{len(codes)} workers stopped with SIGTERM, exit codes {sorted(set(codes))}" + (" (NOT ALL 0)" if bad else "")
+
+
+def scenario_kill_leader(stack, duration):
+    end, kills = time.time() + duration, 0
+    while time.time() < end:
+        time.sleep(4)
+        leader = stack.leader()
+        if leader:
+            stack.signal(leader, signal.SIGKILL)
+            kills += 1
+            time.sleep(2)
+            stack.start_scheduler(leader)
+    return f"{kills} scheduler leaders killed with SIGKILL"
+
+
+def scenario_redis_restart(stack, duration):
+    time.sleep(duration / 3)
+    stack.stop_redis()
+    time.sleep(1)
+    stack.start_redis()
+    time.sleep(duration / 3)
+    return "redis restarted once (SHUTDOWN, AOF reloaded)"
+
+
+def scenario_postgres_down(stack, duration, down=30):
+    time.sleep(3)
+    stack.stop_postgres()
+    time.sleep(down)
+    stack.start_postgres()
+    return f"postgres stopped for {down} s"
+
+
+def scenario_gateway_restart(stack, duration):
+    time.sleep(duration / 3)
+    code = stack.signal("gateway", signal.SIGTERM)
+    stack.start_gateway()
+    time.sleep(duration / 3)
+    return f"gateway restarted (exit {code})"
+
+
+def scenario_client_timeout(stack, duration):
+    time.sleep(duration)
+    return "every client gave up after 2 ms and repeated with its Idempotency-Key"
+
+
+SCENARIOS = {
+    "kill-workers": scenario_kill_workers,
+    "term-workers": scenario_term_workers,
+    "kill-leader": scenario_kill_leader,
+    "redis-restart": scenario_redis_restart,
+    "postgres-down": scenario_postgres_down,
+    "gateway-restart": scenario_gateway_restart,
+    "client-timeout": scenario_client_timeout,
+}
+
+
+def data_bytes(redis):
+    """What the keys hold: the sum of `MEMORY USAGE` over every key. (Redis' own `used_memory`
+    also moves with clients, cached scripts and allocator state, not only with data.)"""
+    keys = redis.command("KEYS", "*") or []
+    sizes = redis.pipeline([("MEMORY", "USAGE", key) for key in keys]) if keys else []
+    return sum(size for size in sizes if isinstance(size, int)), len(keys)
+
+
+def memory_check(stack, redis, baseline):
+    # Dead letters stay in Redis by design (capped): delete them, as an operator would.
+    status, reply = stack.api("GET", f"/v1/dlq?queue={QUEUE}&limit=1000")
+    while reply.get("jobs"):
+        for job in reply["jobs"]:
+            stack.api("DELETE", f"/v1/dlq/{job['id']}")
+        status, reply = stack.api("GET", f"/v1/dlq?queue={QUEUE}&limit=1000")
+    # Finished jobs expire after 30 s, lease replays after 2 s, idempotency keys after 20 s.
+    end = time.time() + 60
+    used, keys = baseline
+    while time.time() < end:
+        used, keys = data_bytes(redis)
+        if used <= baseline[0] + (64 << 10):
+            return True, (used, keys)
+        time.sleep(2)
+    found = redis.command("KEYS", "*") or []
+    log(f"  keys left: {sorted(found)[:10]}")
+    return False, (used, keys)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--bounded", action="store_true", help="shorter scenarios (CI): about 5 minutes in all")
+    parser.add_argument("--scenario", action="append", choices=list(SCENARIOS), help="run only these (repeatable)")
+    parser.add_argument("--bin-dir", default=os.environ.get("FORGE_BIN_DIR", f"{ROOT}/.build/debug"))
+    parser.add_argument("--rate", type=float, default=None, help="jobs per second offered (default 40, bounded 30)")
+    parser.add_argument("--json", help="write the results here")
+    args = parser.parse_args()
+    duration = 12 if args.bounded else 40
+    rate = args.rate or (30 if args.bounded else 60)
+    work = tempfile.mkdtemp(prefix="forge-chaos-")
+    os.chmod(work, 0o755)
+    stack, sink = Stack(args.bin_dir, work), Sink()
+    results = []
+    ok = True
+    try:
+        stack.up()
+        redis = Redis(stack.redis_port)
+        time.sleep(1)
+        baseline = data_bytes(redis)
+        for name in args.scenario or list(SCENARIOS):
+            log(f"scenario {name}: {rate:g} jobs/s for about {duration} s")
+            load = Load(stack, sink, name, rate)
+            load.run()
+            started = time.time()
+            notes = SCENARIOS[name](stack, duration)
+            time.sleep(max(0, duration - (time.time() - started)))
+            load.stop()
+            result = check(stack, redis, sink, load, name, notes)
+            results.append(result)
+            log(f"  {result['accepted']} accepted, {result['completed']} completed, {result['dead']} dead, "
+                f"{result['ran_twice']} ran twice ({result['unexplained']} unexplained), {result['lost']} lost, "
+                f"{result['mismatch']} history mismatches; {notes}")
+            if result["lost"] or result["unexplained"] or result["mismatch"] or not result["settled"] or "NOT ALL 0" in notes:
+                ok = False
+        memory_ok, used = memory_check(stack, redis, baseline)
+        log(f"redis data: {baseline[0]} bytes in {baseline[1]} keys at start, {used[0]} bytes in {used[1]} keys at the end"
+            + ("" if memory_ok else " (NOT BACK)"))
+        ok = ok and memory_ok
+    finally:
+        stack.down()
+    print()
+    print(f"{'scenario':<17}{'accepted':>9}{'completed':>10}{'dead':>6}{'ran twice':>10}{'unexpl.':>8}{'lost':>6}  notes")
+    for r in results:
+        print(f"{r['scenario']:<17}{r['accepted']:>9}{r['completed']:>10}{r['dead']:>6}{r['ran_twice']:>10}"
+              f"{r['unexplained']:>8}{r['lost']:>6}  {r['notes']}")
+    if args.json:
+        with open(args.json, "w") as out:
+            json.dump({"results": results, "ok": ok}, out, indent=2)
+    print("chaos: " + ("passed" if ok else f"FAILED (logs in {work}/logs)"))
+    if ok:
+        subprocess.run(["rm", "-rf", work])
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
