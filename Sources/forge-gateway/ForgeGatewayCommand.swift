@@ -71,9 +71,12 @@ struct ForgeGatewayCommand: AsyncParsableCommand {
             )
         )
         let keys = KeySpace(namespace: service.namespace)
+        // "schema": not ready until `forge migrate` has run, so the service waits for it.
+        let schema = SchemaCheck(client: postgres)
         let readiness = Readiness(checks: [
             (name: "redis", check: { await redis.ping() }),
             (name: "postgres", check: { await postgres.ping() }),
+            (name: "schema", check: { await schema.isCurrent() }),
         ])
         let dependencies = GatewayDependencies(
             queues: QueueStore(redis: redis, keys: keys), schedules: ScheduleStore(redis: redis, keys: keys),

@@ -69,9 +69,12 @@ struct ForgeSchedulerCommand: AsyncParsableCommand {
         )
         let keys = KeySpace(namespace: service.namespace)
         let metrics = ForgeMetrics()
+        // "schema": not ready until `forge migrate` has run, so the service waits for it.
+        let schema = SchemaCheck(client: postgres)
         let readiness = Readiness(checks: [
             (name: "redis", check: { await redis.ping() }),
             (name: "postgres", check: { await postgres.ping() }),
+            (name: "schema", check: { await schema.isCurrent() }),
         ])
         let scheduler = SchedulerService(
             configuration: SchedulerConfiguration(id: replicaID, leaderTTLMs: leaderTTLMs, retentionDays: retentionDays),
