@@ -149,7 +149,7 @@ let package = Package(
         .executableTarget(
             name: "forge",
             dependencies: [
-                "ForgeCore", "ForgePostgres",
+                "ForgeCore", "ForgePostgres", "ForgeObservability",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -3,12 +3,27 @@ import Foundation
 import Logging
 
 /// Settings every Forge service shares; each flag defaults to its `FORGE_*` variable.
+///
+/// The URLs may carry passwords, so they have no ArgumentParser default (which `--help` would
+/// print): ``redisURL()`` and ``postgresURL()`` resolve flag, file and environment in code.
 public struct ServiceOptions: ParsableArguments {
-    @Option(help: "Redis URL, redis://[user:password@]host:port[/db] (env FORGE_REDIS_URL).")
-    public var redisURL = environment("FORGE_REDIS_URL", "redis://127.0.0.1:6379")
+    public static let defaultRedisURL = "redis://127.0.0.1:6379"
+    public static let defaultPostgresURL = "postgres://forge@127.0.0.1:5432/forge"
 
-    @Option(help: "Postgres URL (env FORGE_POSTGRES_URL).")
-    public var postgresURL = environment("FORGE_POSTGRES_URL", "postgres://forge@127.0.0.1:5432/forge")
+    @Option(
+        name: .customLong("redis-url"),
+        help: "Redis URL, redis://[user:password@]host:port[/db] (env FORGE_REDIS_URL; default \(defaultRedisURL))."
+    )
+    public var redisURLFlag: String?
+
+    @Option(name: .customLong("redis-url-file"), help: "File holding the Redis URL, e.g. a mounted secret (env FORGE_REDIS_URL_FILE).")
+    public var redisURLFile: String?
+
+    @Option(name: .customLong("postgres-url"), help: "Postgres URL (env FORGE_POSTGRES_URL; default \(defaultPostgresURL)).")
+    public var postgresURLFlag: String?
+
+    @Option(name: .customLong("postgres-url-file"), help: "File holding the Postgres URL (env FORGE_POSTGRES_URL_FILE).")
+    public var postgresURLFile: String?
 
     @Option(help: "Address to listen on for the API, probes and /metrics (env FORGE_HTTP_HOST).")
     public var httpHost = environment("FORGE_HTTP_HOST", "0.0.0.0")
@@ -24,6 +39,8 @@ public struct ServiceOptions: ParsableArguments {
 
     public init() {}
 
+    /// Checks the settings every service uses; each command resolves the URLs it needs itself
+    /// (a worker never reads the Postgres URL, so a Postgres secret it lacks is no error).
     public func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level / FORGE_LOG_LEVEL: '\(logLevel)' is not one of trace, debug, info, notice, warning, error, critical")
@@ -45,6 +62,16 @@ public struct ServiceOptions: ParsableArguments {
     }
 
     public var level: Logger.Level { Logger.Level(rawValue: logLevel) ?? .info }
+
+    /// The Redis URL from `--redis-url[-file]` or `FORGE_REDIS_URL[_FILE]`, else the default.
+    public func redisURL() throws -> String {
+        try SecretSetting.redisURL.value(flag: redisURLFlag, file: redisURLFile) ?? Self.defaultRedisURL
+    }
+
+    /// The Postgres URL from `--postgres-url[-file]` or `FORGE_POSTGRES_URL[_FILE]`, else the default.
+    public func postgresURL() throws -> String {
+        try SecretSetting.postgresURL.value(flag: postgresURLFlag, file: postgresURLFile) ?? Self.defaultPostgresURL
+    }
 }
 
 /// The value of an environment variable, or `fallback` when unset or empty.

@@ -14,9 +14,10 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Raw engine throughput: enqueue → lease → ack of no-op jobs, optionally archived to Postgres."
     )
 
-    @Option(help: "Redis URL.") var redisURL = ProcessInfo.processInfo.environment["FORGE_REDIS_URL"] ?? "redis://127.0.0.1:6379"
-    @Option(help: "Postgres URL (used with --archive).")
-    var postgresURL = ProcessInfo.processInfo.environment["FORGE_POSTGRES_URL"] ?? "postgres://forge@127.0.0.1:5432/forge"
+    // URLs may hold passwords: no ArgumentParser default from the environment, which --help would print.
+    @Option(help: "Redis URL (env FORGE_REDIS_URL; default redis://127.0.0.1:6379).") var redisURL: String?
+    @Option(help: "Postgres URL, used with --archive (env FORGE_POSTGRES_URL; default postgres://forge@127.0.0.1:5432/forge).")
+    var postgresURL: String?
     @Option(help: "Jobs to push through.") var jobs = 100_000
     @Option(help: "Jobs per enqueue, lease and ack call.") var batch = 100
     @Option(help: "Concurrent producer tasks.") var producers = 2
@@ -35,6 +36,9 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let redisURL = redisURL ?? environment["FORGE_REDIS_URL"] ?? "redis://127.0.0.1:6379"
+        let postgresURL = postgresURL ?? environment["FORGE_POSTGRES_URL"] ?? "postgres://forge@127.0.0.1:5432/forge"
         let redisConfig = try RedisConfiguration(url: redisURL, setting: "--redis-url", poolSize: producers + consumers + 1)
         let redis = RedisClient(configuration: redisConfig)
         let keys = KeySpace(namespace: "bench-\(UUID().uuidString.prefix(6).lowercased())")

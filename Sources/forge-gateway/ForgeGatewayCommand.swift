@@ -19,8 +19,21 @@ struct ForgeGatewayCommand: AsyncParsableCommand {
     @OptionGroup var service: ServiceOptions
     @OptionGroup var finished: FinishedJobOptions
 
-    @Option(help: "Comma-separated bearer tokens accepted on /v1 (env FORGE_API_TOKENS).")
-    var apiTokens = environment("FORGE_API_TOKENS", "")
+    // No ArgumentParser default: `--help` would print the tokens (see SecretSetting).
+    @Option(name: .customLong("api-tokens"), help: "Comma-separated bearer tokens accepted on /v1 (env FORGE_API_TOKENS).")
+    var apiTokensFlag: String?
+
+    @Option(
+        name: .customLong("api-tokens-file"),
+        help: "File holding the tokens, comma- or line-separated, e.g. a mounted secret (env FORGE_API_TOKENS_FILE)."
+    )
+    var apiTokensFile: String?
+
+    /// The accepted tokens; a file may hold one per line, so line breaks separate tokens too.
+    func apiTokens() throws -> [String] {
+        let text = try SecretSetting.apiTokens.value(flag: apiTokensFlag, file: apiTokensFile) ?? ""
+        return GatewayConfiguration.parseTokens(text.split(whereSeparator: \.isNewline).joined(separator: ","))
+    }
 
     @Option(help: "on or off; off accepts /v1 requests without a token (env FORGE_AUTH).")
     var auth = environment("FORGE_AUTH", "on")
@@ -38,9 +51,11 @@ struct ForgeGatewayCommand: AsyncParsableCommand {
         guard ["on", "off"].contains(auth) else {
             throw ValidationError("--auth / FORGE_AUTH: '\(auth)' must be on or off")
         }
-        if auth == "on" && GatewayConfiguration.parseTokens(apiTokens).isEmpty {
+        _ = try service.redisURL()
+        _ = try service.postgresURL()
+        if auth == "on", try apiTokens().isEmpty {
             throw ValidationError(
-                "--api-tokens / FORGE_API_TOKENS: no token is set; set at least one, or FORGE_AUTH=off to run without auth"
+                "--api-tokens / FORGE_API_TOKENS (or FORGE_API_TOKENS_FILE): no token is set; set at least one, or FORGE_AUTH=off to run without auth"
             )
         }
     }
@@ -49,23 +64,26 @@ struct ForgeGatewayCommand: AsyncParsableCommand {
         LogSetup.bootstrap(service: "forge-gateway", level: service.level)
         let logger = Logger(label: "forge.gateway")
         let redis = RedisClient(
-            configuration: try RedisConfiguration(url: service.redisURL, setting: "--redis-url / FORGE_REDIS_URL", poolSize: 8)
+            configuration: try RedisConfiguration(url: try service.redisURL(), setting: "--redis-url / FORGE_REDIS_URL", poolSize: 8)
         )
         let postgres = PostgresClient(
             configuration: try PostgresConfiguration(
-                url: service.postgresURL, poolSize: 4, connectTimeoutSeconds: 2, setting: "--postgres-url / FORGE_POSTGRES_URL"
+                url: try service.postgresURL(), poolSize: 4, connectTimeoutSeconds: 2, setting: "--postgres-url / FORGE_POSTGRES_URL"
             )
         )
         let keys = KeySpace(namespace: service.namespace)
+        // "schema": not ready until `forge migrate` has run, so the service waits for it.
+        let schema = SchemaCheck(client: postgres)
         let readiness = Readiness(checks: [
             (name: "redis", check: { await redis.ping() }),
             (name: "postgres", check: { await postgres.ping() }),
+            (name: "schema", check: { await schema.isCurrent() }),
         ])
         let dependencies = GatewayDependencies(
             queues: QueueStore(redis: redis, keys: keys, finishedRetentionMs: finished.finishedTTLMs), schedules: ScheduleStore(redis: redis, keys: keys),
             history: HistoryStore(client: postgres), readiness: readiness, metrics: ForgeMetrics(), logger: logger
         )
-        let tokens = GatewayConfiguration.parseTokens(apiTokens)
+        let tokens = try apiTokens()
         let configuration = GatewayConfiguration(apiTokens: tokens, authEnabled: auth == "on", maxBodyBytes: maxBodyBytes)
         if !configuration.authEnabled { logger.warning("auth is off: /v1 accepts requests without a token") }
         let host = service.httpHost

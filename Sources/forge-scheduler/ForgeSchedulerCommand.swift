@@ -50,6 +50,8 @@ struct ForgeSchedulerCommand: AsyncParsableCommand {
     }
 
     func validate() throws {
+        _ = try service.redisURL()
+        _ = try service.postgresURL()
         if let text = environment("FORGE_LEADER_TTL_MS", nil), Int64(text) == nil {
             throw ValidationError("FORGE_LEADER_TTL_MS: '\(text)' is not a number of milliseconds")
         }
@@ -90,18 +92,21 @@ struct ForgeSchedulerCommand: AsyncParsableCommand {
         LogSetup.bootstrap(service: "forge-scheduler", level: service.level)
         let logger = Logger(label: "forge.scheduler")
         let redis = RedisClient(
-            configuration: try RedisConfiguration(url: service.redisURL, setting: "--redis-url / FORGE_REDIS_URL", poolSize: 4)
+            configuration: try RedisConfiguration(url: try service.redisURL(), setting: "--redis-url / FORGE_REDIS_URL", poolSize: 4)
         )
         let postgres = PostgresClient(
             configuration: try PostgresConfiguration(
-                url: service.postgresURL, poolSize: 2, connectTimeoutSeconds: 2, setting: "--postgres-url / FORGE_POSTGRES_URL"
+                url: try service.postgresURL(), poolSize: 2, connectTimeoutSeconds: 2, setting: "--postgres-url / FORGE_POSTGRES_URL"
             )
         )
         let keys = KeySpace(namespace: service.namespace)
         let metrics = ForgeMetrics()
+        // "schema": not ready until `forge migrate` has run, so the service waits for it.
+        let schema = SchemaCheck(client: postgres)
         let readiness = Readiness(checks: [
             (name: "redis", check: { await redis.ping() }),
             (name: "postgres", check: { await postgres.ping() }),
+            (name: "schema", check: { await schema.isCurrent() }),
         ])
         let scheduler = SchedulerService(
             configuration: SchedulerConfiguration(

@@ -42,6 +42,7 @@ struct ForgeWorkerCommand: AsyncParsableCommand {
     var name = environment("FORGE_WORKER_NAME", WorkerConfiguration.defaultWorkerName)
 
     func validate() throws {
+        _ = try service.redisURL()
         for (variable, flag, parses) in [
             ("FORGE_CONCURRENCY", "--concurrency", { (text: String) in Int(text) != nil }),
             ("FORGE_LEASE_BATCH", "--batch", { Int($0) != nil }),
@@ -95,7 +96,7 @@ struct ForgeWorkerCommand: AsyncParsableCommand {
         // The fetcher, the ack flusher, the heartbeater and failing jobs each need a connection
         // now and then; a handful covers them (the wake-up listener has its own).
         let redis = RedisClient(
-            configuration: try RedisConfiguration(url: service.redisURL, setting: "--redis-url / FORGE_REDIS_URL", poolSize: 6)
+            configuration: try RedisConfiguration(url: try service.redisURL(), setting: "--redis-url / FORGE_REDIS_URL", poolSize: 6)
         )
         let metrics = ForgeMetrics()
         let readiness = Readiness(checks: [(name: "redis", check: { await redis.ping() })])

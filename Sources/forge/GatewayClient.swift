@@ -1,4 +1,5 @@
 import ArgumentParser
+import ForgeObservability
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -9,15 +10,23 @@ struct GatewayOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Gateway base URL (env FORGE_GATEWAY_URL).", valueName: "url"))
     var gatewayURL = ProcessInfo.processInfo.environment["FORGE_GATEWAY_URL"] ?? "http://127.0.0.1:8080"
 
-    @Option(help: ArgumentHelp("Bearer token (env FORGE_API_TOKEN, else the first of FORGE_API_TOKENS).", valueName: "token"))
+    @Option(
+        help: ArgumentHelp(
+            "Bearer token (env FORGE_API_TOKEN, else the first of FORGE_API_TOKENS or of the file FORGE_API_TOKENS_FILE).",
+            valueName: "token"
+        )
+    )
     var token: String?
 
-    /// The flag, else `FORGE_API_TOKEN`, else the first of `FORGE_API_TOKENS` (what forge-up exports).
+    /// The flag, else `FORGE_API_TOKEN`, else the first gateway token (`FORGE_API_TOKENS`, what
+    /// forge-up exports, or `FORGE_API_TOKENS_FILE`, so `forge` works inside the gateway's container).
     var resolvedToken: String? {
         if let token { return token }
         let env = ProcessInfo.processInfo.environment
         if let token = env["FORGE_API_TOKEN"], !token.isEmpty { return token }
-        return env["FORGE_API_TOKENS"]?.split(separator: ",").first.map { String($0).trimmingCharacters(in: .whitespaces) }
+        let tokens = (try? SecretSetting.apiTokens.value(flag: nil, file: nil)) ?? nil
+        return tokens?.split(whereSeparator: { $0 == "," || $0.isNewline }).first
+            .map { String($0).trimmingCharacters(in: .whitespaces) }
     }
 
     @Flag(help: "Print the gateway's JSON instead of a table.")

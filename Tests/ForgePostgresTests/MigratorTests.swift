@@ -67,3 +67,23 @@ import Testing
         }
     }
 }
+
+@Suite struct SchemaCheckTests {
+    @Test func schemaIsCurrentOnlyOnceEveryMigrationIsApplied() async throws {
+        try await TestDatabase.withSchema(migrate: false) { client in
+            let check = SchemaCheck(client: client)
+            #expect(await check.isCurrent() == false)
+            // Only the first migration: still behind this binary.
+            try await Migrator(client: client, migrations: Array(Migration.all.prefix(1))).migrate()
+            #expect(await check.isCurrent() == (Migration.all.count == 1))
+            try await Migrator(client: client).migrate()
+            #expect(await check.isCurrent())
+        }
+    }
+
+    @Test func unreachablePostgresIsNotCurrent() async throws {
+        let client = PostgresClient(configuration: try PostgresConfiguration(url: "postgres://forge@127.0.0.1:1/forge"))
+        #expect(await SchemaCheck(client: client).isCurrent() == false)
+        await client.shutdown()
+    }
+}

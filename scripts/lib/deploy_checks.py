@@ -1,0 +1,326 @@
+"""Checks of scripts/check-deploy that read the deployment files: drift against what the Forge
+binaries accept, Grafana provisioning, and the Kubernetes container specs turned into `docker run`
+arguments. Run as `python3 scripts/lib/deploy_checks.py COMMAND …`; prints PASS/FAIL lines."""
+
+import json
+import os
+import pathlib
+import re
+import subprocess
+import sys
+
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+FORGE_IMAGES = {"forge:local", "${FORGE_IMAGE:-forge:local}"}
+PORTS = {"forge-gateway": 8080, "forge-scheduler": 8081, "forge-worker": 8082}
+PROBE_PATHS = {"/livez", "/readyz", "/metrics"}
+failures = 0
+
+
+def report(ok, label, detail=""):
+    global failures
+    print(f"{'PASS' if ok else 'FAIL'} {label}" + (f": {detail}" if detail and not ok else ""))
+    if not ok:
+        failures += 1
+
+
+def compose_config():
+    """compose.yaml as Compose v2 itself resolves it (anchors, merges and defaults applied)."""
+    binary = os.environ.get("FORGE_COMPOSE_BIN", "docker-compose")
+    out = subprocess.run([binary, "-f", str(ROOT / "compose.yaml"), "config", "--format", "json"],
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
+
+def documents(path):
+    return [d for d in yaml.safe_load_all(path.read_text()) if d]
+
+
+def k8s_documents():
+    return [(p, d) for p in sorted((ROOT / "k8s").rglob("*.yaml")) for d in documents(p)]
+
+
+# --- what the binaries accept -------------------------------------------------------------------
+
+def accepted(run):
+    """Per command ("forge-gateway", "forge migrate", …): the env vars and flags its --help names.
+    `run` is the argv prefix that runs a command in the image, e.g. docker run --rm forge:local."""
+    commands = {}
+    for command in ["forge-gateway", "forge-scheduler", "forge-worker", "forge migrate", "forge-bench"]:
+        out = subprocess.run(run + command.split() + ["--help"], capture_output=True, text=True)
+        text = out.stdout + out.stderr
+        if out.returncode != 0:
+            report(False, f"{command} --help runs in the image", text[-500:])
+            continue
+        commands[command] = {
+            "env": set(re.findall(r"\bFORGE_[A-Z0-9_]+\b", text)),
+            "flags": set(re.findall(r"(--[a-z][a-z0-9-]*)", text)),
+        }
+    return commands
+
+
+def command_of(argv):
+    """The Forge command an argv runs ("forge migrate", "forge-worker") and its remaining args."""
+    if not argv:
+        return None, []
+    if argv[0] == "forge" and len(argv) > 1:
+        return f"forge {argv[1]}", argv[2:]
+    return argv[0], argv[1:]
+
+
+def check_invocation(where, argv, env_names, known):
+    command, rest = command_of(argv)
+    if command not in known:
+        report(False, f"{where}: runs a Forge command", f"{argv} is not one of {sorted(known)}")
+        return command
+    report(True, f"{where}: runs {command}")
+    flags = [a.split("=")[0] for a in rest if a.startswith("--")]
+    unknown = [f for f in flags if f not in known[command]["flags"]]
+    report(not unknown, f"{where}: flags {flags or '(none)'} accepted by {command}", f"unknown {unknown}")
+    forge_env = sorted(n for n in env_names if n.startswith("FORGE_"))
+    unknown = [n for n in forge_env if n not in known[command]["env"]]
+    report(not unknown, f"{where}: {len(forge_env)} FORGE_* variables accepted by {command}", f"unknown {unknown}")
+    return command
+
+
+def drift(run):
+    known = accepted(run)
+    if not known:
+        return
+    # compose.yaml, as Compose itself resolves it (anchors and merges applied).
+    config = compose_config()
+    prometheus = yaml.safe_load((ROOT / "docker/prometheus/prometheus.yml").read_text())
+    scraped = {c["job_name"]: c for c in prometheus["scrape_configs"]}
+    for name, service in config["services"].items():
+        if service.get("image") not in {"forge:local"} and "forge" not in str(service.get("image")).split(":")[0]:
+            continue
+        if service.get("entrypoint"):
+            continue  # the one-shot secrets writer runs a shell, not a Forge command
+        command = check_invocation(f"compose {name}", service.get("command", []), service.get("environment", {}), known)
+        if command in PORTS:
+            job = scraped.get(command)
+            ports = {sd["port"] for sd in (job or {}).get("dns_sd_configs", []) if name in sd["names"]}
+            report(ports == {PORTS[command]}, f"compose {name}: prometheus scrapes it as {name}:{PORTS[command]}",
+                   f"scrape config has {ports}")
+            for published in service.get("ports", []):
+                report(int(published["target"]) == PORTS[command], f"compose {name}: publishes its port {PORTS[command]}",
+                       f"target {published['target']}")
+        for key, value in service.get("environment", {}).items():
+            if key.endswith("_FILE"):
+                mounts = [v["target"] for v in service.get("volumes", [])]
+                report(any(str(value).startswith(m + "/") for m in mounts), f"compose {name}: {key} lies in a mounted volume",
+                       f"{value} not under {mounts}")
+    # Kubernetes: every container running the Forge image.
+    docs = k8s_documents()
+    configmaps = {d["metadata"]["name"]: d.get("data", {}) for _, d in docs if d["kind"] == "ConfigMap"}
+    secrets = {d["metadata"]["name"]: set((d.get("stringData") or d.get("data") or {}).keys()) for _, d in docs if d["kind"] == "Secret"}
+    shared = {}
+    for path, doc in docs:
+        spec = pod_spec(doc)
+        if not spec:
+            continue
+        for container in spec["containers"]:
+            if container["image"] not in FORGE_IMAGES:
+                continue
+            where = f"{path.relative_to(ROOT)} {doc['metadata']['name']}/{container['name']}"
+            own = {e["name"] for e in container.get("env", [])}
+            from_maps = set()
+            for source in container.get("envFrom", []):
+                name = source["configMapRef"]["name"]
+                report(name in configmaps, f"{where}: ConfigMap {name} exists")
+                from_maps |= set(configmaps.get(name, {}))
+                shared.setdefault(name, set())
+            command = check_invocation(where, container.get("args", []), own, known)
+            if command:
+                for name in {s["configMapRef"]["name"] for s in container.get("envFrom", [])}:
+                    shared[name].add(command)
+            check_container(where, command, container, spec, secrets, configmaps, doc)
+    # A shared ConfigMap reaches every role: each of its FORGE_* keys must be read by one of them.
+    for name, commands in shared.items():
+        unknown = [k for k in configmaps[name] if k.startswith("FORGE_")
+                   and not any(k in known[c]["env"] for c in commands if c in known)]
+        report(not unknown, f"ConfigMap {name}: every key is read by one of {sorted(commands)}", f"unread {unknown}")
+    keda(docs)
+
+
+def pod_spec(doc):
+    if doc["kind"] in ("Deployment", "StatefulSet", "Job"):
+        return doc["spec"]["template"]["spec"]
+    return None
+
+
+def check_container(where, command, container, spec, secrets, configmaps, doc):
+    ports = {p.get("name"): p["containerPort"] for p in container.get("ports", [])}
+    if command in PORTS:
+        report(list(ports.values()) == [PORTS[command]], f"{where}: containerPort is {command}'s port {PORTS[command]}",
+               f"{ports}")
+        annotations = doc["spec"]["template"]["metadata"].get("annotations", {})
+        report(annotations.get("prometheus.io/port") == str(PORTS[command]) and annotations.get("prometheus.io/path") == "/metrics",
+               f"{where}: scrape annotations point at :{PORTS[command]}/metrics", f"{annotations}")
+        for kind, path in [("livenessProbe", "/livez"), ("readinessProbe", "/readyz")]:
+            probe = container.get(kind, {}).get("httpGet", {})
+            port = ports.get(probe.get("port"), probe.get("port"))
+            report(probe.get("path") == path and port == PORTS[command], f"{where}: {kind} GET {path} on :{PORTS[command]}",
+                   f"{probe}")
+    volumes = {v["name"]: v for v in spec.get("volumes", [])}
+    mounts = {m["mountPath"]: m["name"] for m in container.get("volumeMounts", [])}
+    env = {e["name"]: e.get("value") for e in container.get("env", [])}
+    for source in container.get("envFrom", []):
+        env.update(configmaps.get(source["configMapRef"]["name"], {}))
+    for key, value in env.items():
+        if not key.endswith("_FILE"):
+            continue
+        directory, _, filename = str(value).rpartition("/")
+        volume = volumes.get(mounts.get(directory, ""), {})
+        secret = volume.get("secret", {})
+        keys = {i["path"]: i["key"] for i in secret.get("items", [])} or {k: k for k in secrets.get(secret.get("secretName"), set())}
+        if command == "forge-worker" and key == "FORGE_POSTGRES_URL_FILE":
+            continue  # shared ConfigMap; the worker never reads Postgres
+        report(filename in keys, f"{where}: {key} is a key of a mounted Secret", f"{value}")
+    security = container.get("securityContext", {})
+    pod_security = spec.get("securityContext", {})
+    report(pod_security.get("runAsNonRoot") is True and security.get("readOnlyRootFilesystem") is True
+           and security.get("allowPrivilegeEscalation") is False and security.get("capabilities", {}).get("drop") == ["ALL"]
+           and pod_security.get("seccompProfile", {}).get("type") == "RuntimeDefault",
+           f"{where}: non-root, read-only root, no privilege escalation, no capabilities, seccomp RuntimeDefault")
+    report("requests" in container.get("resources", {}) and "limits" in container.get("resources", {}),
+           f"{where}: resource requests and limits")
+    if command == "forge-worker":
+        grace = float(env.get("FORGE_GRACE") or 25)
+        report(spec.get("terminationGracePeriodSeconds", 30) > grace,
+               f"{where}: terminationGracePeriodSeconds {spec.get('terminationGracePeriodSeconds')} > FORGE_GRACE {grace:g}")
+
+
+def keda(docs):
+    """No schema exists offline for KEDA's CRD: check what it refers to instead."""
+    deployments = {d["metadata"]["name"] for _, d in docs if d["kind"] == "Deployment"}
+    services = {d["metadata"]["name"]: d for _, d in docs if d["kind"] == "Service"}
+    metrics = set(re.findall(r"`(forge_[a-z_]+)", (ROOT / "README.md").read_text()))
+    metrics |= set(re.findall(r"\b(forge_[a-z_]+)\{", open(ROOT / "grafana/dashboards/forge-overview.json").read()))
+    for path, doc in docs:
+        if doc["kind"] != "ScaledObject":
+            continue
+        target = doc["spec"]["scaleTargetRef"]["name"]
+        report(target in deployments, f"{path.relative_to(ROOT)}: scales Deployment {target}")
+        for trigger in doc["spec"]["triggers"]:
+            query = trigger["metadata"]["query"]
+            used = set(re.findall(r"\b(forge_[a-z_]+)", query))
+            report(used <= metrics, f"{path.relative_to(ROOT)}: query uses Forge metrics {sorted(used)}", f"unknown {used - metrics}")
+            host = re.match(r"http://([a-z0-9-]+)\.", trigger["metadata"]["serverAddress"])
+            report(bool(host) and host.group(1) in services, f"{path.relative_to(ROOT)}: Prometheus Service {host and host.group(1)} exists")
+
+
+# --- Grafana provisioning ------------------------------------------------------------------------
+
+def grafana():
+    config = compose_config()
+    mounts = {v["target"]: pathlib.Path(v["source"]) for v in config["services"]["grafana"]["volumes"] if v["type"] == "bind"}
+    for target in ["/etc/grafana/provisioning/datasources", "/etc/grafana/provisioning/dashboards"]:
+        report(target in mounts and mounts[target].is_dir(), f"grafana: {target} is mounted from the repository")
+    providers = yaml.safe_load((mounts["/etc/grafana/provisioning/dashboards"] / "forge.yaml").read_text())
+    path = providers["providers"][0]["options"]["path"]
+    source = mounts.get(path)
+    boards = sorted(source.glob("*.json")) if source else []
+    report(len(boards) >= 2, f"grafana: the dashboards provider path {path} holds the dashboards", f"mounted from {source}")
+    datasources = yaml.safe_load((mounts["/etc/grafana/provisioning/datasources"] / "prometheus.yaml").read_text())["datasources"]
+    uids = {d["uid"] for d in datasources}
+    url = datasources[0]["url"]
+    report(url == "http://prometheus:9090" and "prometheus" in config["services"],
+           f"grafana: datasource url {url} is the compose prometheus service")
+    exprs = []
+    for board in boards:
+        data = json.loads(board.read_text())
+        used = set()
+        def walk(node):
+            if isinstance(node, dict):
+                if isinstance(node.get("datasource"), dict) and node["datasource"].get("type") == "prometheus":
+                    used.add(node["datasource"].get("uid"))
+                if "expr" in node:
+                    exprs.append(node["expr"])
+                for v in node.values():
+                    walk(v)
+            elif isinstance(node, list):
+                for v in node:
+                    walk(v)
+        walk(data)
+        report(used and used <= uids, f"grafana: {board.name} uses datasource uid {sorted(used)} that is provisioned")
+    pathlib.Path(sys.argv[2]).write_text(json.dumps(exprs))
+
+
+# --- Kubernetes container specs as docker run -----------------------------------------------------
+
+def k8s_plan():
+    """JSON: for each pod template in k8s/*.yaml, what `docker run` needs to honour its container."""
+    docs = [(p, d) for p in sorted((ROOT / "k8s").glob("*.yaml")) for d in documents(p)]
+    configmaps = {d["metadata"]["name"]: d.get("data", {}) for _, d in docs if d["kind"] == "ConfigMap"}
+    secrets = {d["metadata"]["name"]: d.get("stringData", {}) for _, d in docs if d["kind"] == "Secret"}
+    plan = []
+    for path, doc in docs:
+        spec = pod_spec(doc)
+        if not spec:
+            continue
+        for container in spec["containers"]:
+            env = {}
+            for source in container.get("envFrom", []):
+                env.update(configmaps[source["configMapRef"]["name"]])
+            for item in container.get("env", []):
+                if "value" in item:
+                    env[item["name"]] = item["value"]
+                else:
+                    ref = item["valueFrom"]["secretKeyRef"]
+                    env[item["name"]] = secrets[ref["name"]][ref["key"]]
+            volumes = {v["name"]: v for v in spec.get("volumes", [])}
+            mounts = []
+            for mount in container.get("volumeMounts", []):
+                volume = volumes.get(mount["name"])
+                if volume is None:
+                    kind = "data"  # a volumeClaimTemplate
+                elif "secret" in volume:
+                    items = volume["secret"].get("items")
+                    data = secrets[volume["secret"]["secretName"]]
+                    files = {i["path"]: data[i["key"]] for i in items} if items else dict(data)
+                    mounts.append({"kind": "secret", "path": mount["mountPath"], "files": files})
+                    continue
+                else:
+                    kind = "emptyDir"
+                mounts.append({"kind": kind, "path": mount["mountPath"]})
+            security = {**spec.get("securityContext", {}), **container.get("securityContext", {})}
+            probes = {}
+            ports = {p.get("name"): p["containerPort"] for p in container.get("ports", [])}
+            for kind in ("livenessProbe", "readinessProbe"):
+                probe = container.get(kind)
+                if probe and "httpGet" in probe:
+                    port = probe["httpGet"]["port"]
+                    probes[kind] = {"path": probe["httpGet"]["path"], "port": ports.get(port, port)}
+                elif probe and "exec" in probe:
+                    probes[kind] = {"exec": probe["exec"]["command"]}
+            plan.append({
+                "file": str(path.relative_to(ROOT)), "kind": doc["kind"], "name": doc["metadata"]["name"],
+                "service": next((d["metadata"]["name"] for _, d in docs if d["kind"] == "Service"
+                                 and d["spec"]["selector"].items() <= doc["spec"]["template"]["metadata"]["labels"].items()), None),
+                "image": container["image"], "command": container.get("command"), "args": container.get("args", []),
+                "env": env, "mounts": mounts, "probes": probes, "ports": sorted(ports.values()),
+                "user": security.get("runAsUser"), "group": security.get("runAsGroup"),
+                "fsGroup": spec.get("securityContext", {}).get("fsGroup"),
+                "readOnly": security.get("readOnlyRootFilesystem", False),
+                "dropAll": security.get("capabilities", {}).get("drop") == ["ALL"],
+                "noNewPrivileges": security.get("allowPrivilegeEscalation") is False,
+                "memory": container.get("resources", {}).get("limits", {}).get("memory"),
+                "cpus": container.get("resources", {}).get("limits", {}).get("cpu"),
+                "grace": spec.get("terminationGracePeriodSeconds", 30),
+            })
+    print(json.dumps(plan))
+
+
+if __name__ == "__main__":
+    command = sys.argv[1]
+    if command == "drift":
+        drift(sys.argv[2:])
+    elif command == "grafana":
+        grafana()
+    elif command == "k8s-plan":
+        k8s_plan()
+        sys.exit(0)
+    print(f"{command}: {failures} failed")
+    sys.exit(1 if failures else 0)
