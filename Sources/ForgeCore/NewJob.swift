@@ -40,6 +40,7 @@ public struct NewJob: Sendable, Hashable {
         queue: String? = nil,
         type: String,
         payload: String? = nil,
+        payloadIsJSON: Bool = false,
         priority: Int? = nil,
         runAtMs: Int64? = nil,
         delayMs: Int64? = nil,
@@ -53,7 +54,7 @@ public struct NewJob: Sendable, Hashable {
         self.id = id
         self.queue = try queue.map { (q: String) throws(ValidationError) in try QueueName(q) } ?? .default
         self.type = try JobType(type)
-        self.payload = try NewJob.checkPayload(payload ?? "null", limit: limits.maxPayloadBytes)
+        self.payload = try NewJob.checkPayload(payload ?? "null", limit: limits.maxPayloadBytes, isJSON: payloadIsJSON)
         self.priority = priority ?? NewJob.defaultPriority
         guard (0...9).contains(self.priority) else {
             throw ValidationError(field: "priority", reason: "must be an integer from 0 to 9")
@@ -111,11 +112,15 @@ public struct NewJob: Sendable, Hashable {
     }
 
     /// Checks that `text` is one JSON value no larger than `limit` bytes that history can store.
-    public static func checkPayload(_ text: String, limit: Int, field: String = "payload") throws(ValidationError) -> String {
+    /// `isJSON`: the caller already parsed it (the gateway parses each body once), so only size
+    /// and U+0000 are checked here.
+    public static func checkPayload(
+        _ text: String, limit: Int, field: String = "payload", isJSON: Bool = false
+    ) throws(ValidationError) -> String {
         guard text.utf8.count <= limit else {
             throw ValidationError(field: field, reason: "is larger than \(limit) bytes")
         }
-        let valid = (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])) != nil
+        let valid = isJSON || (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])) != nil
         guard valid else { throw ValidationError(field: field, reason: "is not valid JSON") }
         guard !JSONText.containsNullCharacter(text) else {
             throw ValidationError(

@@ -23,7 +23,7 @@ struct DeadLetterRoutes<Context: RequestContext>: Sendable {
         let limit = try query.int("limit", in: 1...configuration.maxListLimit, default: configuration.defaultListLimit)
         try query.finish()
         let jobs = try await dependencies.queues.deadLetters(queue, limit: limit)
-        return try JSONResponse.make(JobListView(jobs: jobs.map { JobView(record: $0) }, nextCursor: nil))
+        return JSONResponse.make(JobListView(jobs: jobs.map { JobView(record: $0) }, nextCursor: nil).written())
     }
 
     /// `POST /v1/dlq/{id}/retry`: back to pending with fresh attempts; 200 `{id, state}`.

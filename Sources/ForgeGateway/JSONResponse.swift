@@ -16,6 +16,16 @@ enum JSONResponse {
     }
 }
 
+extension JSONResponse {
+    /// A response written with ``JSONWriter`` (the hot paths, and jobs with their stored JSON).
+    static func make(_ writer: JSONWriter, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: writer.bytes))
+        )
+    }
+}
+
 extension KeyedEncodingContainer {
     /// Encodes `value`, writing an explicit `null` when it is absent (the synthesized
     /// `encodeIfPresent` would drop the key, and clients expect every documented field).

@@ -14,7 +14,11 @@ enum JobRequest {
         var reader = reader
         let type = try reader.requiredString("type")
         let queue = try reader.string("queue")
-        let payload = reader.value("payload").map(\.jsonText)
+        // The payload's exact text: parsed once with the body, stored byte for byte.
+        let payload = reader.json("payload")
+        if payload?.hasNull == true {
+            throw reader.invalid("payload", "must not contain the character U+0000 (\\u0000): Postgres history cannot store it")
+        }
         let priority = try reader.int("priority")
         let runAt = try reader.string("run_at")
         let delayMs = try reader.int64("delay_ms")
@@ -40,7 +44,8 @@ enum JobRequest {
         }
         do {
             return try NewJob(
-                queue: queue, type: type, payload: payload, priority: priority, runAtMs: runAtMs, delayMs: delayMs,
+                queue: queue, type: type, payload: payload?.text, payloadIsJSON: true, priority: priority,
+                runAtMs: runAtMs, delayMs: delayMs,
                 maxAttempts: maxAttempts, timeoutMs: timeoutMs, backoff: backoff,
                 uniqueKey: uniqueKey ?? idempotencyKey, uniqueForMs: uniqueForMs, limits: limits
             )

@@ -30,10 +30,9 @@ struct JobRoutes<Context: RequestContext>: Sendable {
         let job = try JobRequest.newJob(from: reader, limits: configuration.jobLimits, idempotencyKey: key)
         let result = try await dependencies.queues.enqueue(job)
         if result.created { countEnqueued(job) }
-        var response = try JSONResponse.make(
-            JobStateView(id: result.id.rawValue, state: result.state?.rawValue),
-            status: result.created ? .created : .ok
-        )
+        var writer = JSONWriter(capacity: 64)
+        JobStateView(id: result.id.rawValue, state: result.state?.rawValue).write(to: &writer)
+        var response = JSONResponse.make(writer, status: result.created ? .created : .ok)
         response.headers[.location] = "/v1/jobs/\(result.id.rawValue)"
         return response
     }
@@ -52,13 +51,13 @@ struct JobRoutes<Context: RequestContext>: Sendable {
         outcomes.reserveCapacity(items.count)
         for (index, item) in items.enumerated() {
             let path = "jobs[\(index)]"
-            guard case .object(let fields) = item else {
+            guard reader.tape.nodes[item].kind == .object else {
                 outcomes.append(.failure(ValidationError(field: path, reason: "must be an object")))
                 continue
             }
             do {
-                let reader = ObjectReader(fields, path: path)
-                outcomes.append(.success(try JobRequest.newJob(from: reader, limits: configuration.jobLimits)))
+                let item = try ObjectReader(tape: reader.tape, index: item, path: path)
+                outcomes.append(.success(try JobRequest.newJob(from: item, limits: configuration.jobLimits)))
             } catch {
                 outcomes.append(.failure(error))
             }
@@ -91,14 +90,14 @@ struct JobRoutes<Context: RequestContext>: Sendable {
                 results.append(.refused(.invalid(error)))
             }
         }
-        return try JSONResponse.make(BatchView(results: results))
+        return JSONResponse.make(BatchView(results: results).written())
     }
 
     /// `GET /v1/jobs/{id}`: from Redis while the job is live, from Postgres history after.
     func job(_ idText: String) async throws -> Response {
         let id = try JobID(idText)
-        if let record = try await dependencies.queues.job(id) { return try JSONResponse.make(JobView(record: record)) }
-        if let record = try await dependencies.history.job(id) { return try JSONResponse.make(JobView(record: record)) }
+        if let record = try await dependencies.queues.job(id) { return JSONResponse.make(JobView(record: record).written()) }
+        if let record = try await dependencies.history.job(id) { return JSONResponse.make(JobView(record: record).written()) }
         throw Problem.notFound("no job with id \(id)")
     }
 
@@ -129,7 +128,7 @@ struct JobRoutes<Context: RequestContext>: Sendable {
                 cursor: cursor
             )
         )
-        return try JSONResponse.make(JobListView(jobs: page.jobs.map { JobView(record: $0) }, nextCursor: page.nextCursor))
+        return JSONResponse.make(JobListView(jobs: page.jobs.map { JobView(record: $0) }, nextCursor: page.nextCursor).written())
     }
 
     /// `DELETE /v1/jobs/{id}`: 200 canceled; 202 when the job is running (its worker stops it at
@@ -167,26 +166,40 @@ struct JobRoutes<Context: RequestContext>: Sendable {
 }
 
 /// `{"results": [...]}` of a batch enqueue, in request order.
-struct BatchView: Encodable {
+struct BatchView {
     var results: [BatchItemView]
+
+    func written() -> JSONWriter {
+        var writer = JSONWriter(capacity: 64 + results.count * 80)
+        writer.beginObject()
+        writer.key("results")
+        writer.beginArray()
+        for result in results { result.write(to: &writer) }
+        writer.endArray()
+        writer.endObject()
+        return writer
+    }
 }
 
-/// One batch result: `{id, state, created}` or `{error: problem}`.
-enum BatchItemView: Encodable {
+/// One batch result: `{created, id, state}` or `{error: problem}`.
+enum BatchItemView {
     case enqueued(EnqueueResult)
     case refused(Problem)
 
-    enum CodingKeys: String, CodingKey { case id, state, created, error }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
+    func write(to writer: inout JSONWriter) {
+        writer.beginObject()
         switch self {
         case .enqueued(let result):
-            try c.encode(result.id.rawValue, forKey: .id)
-            try c.encodeOrNull(result.state?.rawValue, forKey: .state)
-            try c.encode(result.created, forKey: .created)
+            writer.key("created")
+            writer.bool(result.created)
+            writer.key("id")
+            writer.string(result.id.rawValue)
+            writer.key("state")
+            writer.string(result.state?.rawValue)
         case .refused(let problem):
-            try c.encode(problem, forKey: .error)
+            writer.key("error")
+            problem.write(to: &writer)
         }
+        writer.endObject()
     }
 }

@@ -1,51 +1,66 @@
 import ForgeCore
 
-/// A job as the API shows it: `{id, queue, type, state, priority, payload, attempts,
-/// max_attempts, timeout_ms, created_at, run_at, started_at, finished_at, last_error, result,
-/// unique_key, errors}`; times are RFC 3339 UTC with milliseconds, absent values `null`.
-struct JobView: Encodable {
-    struct ErrorView: Encodable {
-        var attempt: Int
-        var at: String
-        var message: String
-    }
-
+/// A job as the API shows it: `{attempts, created_at, errors, finished_at, id, last_error,
+/// max_attempts, payload, priority, queue, result, run_at, started_at, state, timeout_ms, type,
+/// unique_key}`; times are RFC 3339 UTC with milliseconds, absent values `null`. The payload and
+/// result are the stored JSON text, byte for byte as they were sent.
+struct JobView {
     var record: JobRecord
 
-    enum CodingKeys: String, CodingKey {
-        case id, queue, type, state, priority, payload, attempts, errors, result
-        case maxAttempts = "max_attempts"
-        case timeoutMs = "timeout_ms"
-        case createdAt = "created_at"
-        case runAt = "run_at"
-        case startedAt = "started_at"
-        case finishedAt = "finished_at"
-        case lastError = "last_error"
-        case uniqueKey = "unique_key"
+    func write(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.key("attempts")
+        writer.int(record.attempts)
+        writer.key("created_at")
+        writer.string(RFC3339.format(milliseconds: record.createdAtMs))
+        writer.key("errors")
+        writer.beginArray()
+        for error in record.errors {
+            writer.beginObject()
+            writer.key("at")
+            writer.string(RFC3339.format(milliseconds: error.atMs))
+            writer.key("attempt")
+            writer.int(error.attempt)
+            writer.key("message")
+            writer.string(error.message)
+            writer.endObject()
+        }
+        writer.endArray()
+        writer.key("finished_at")
+        writer.string(record.finishedAtMs.map(RFC3339.format(milliseconds:)))
+        writer.key("id")
+        writer.string(record.id.rawValue)
+        writer.key("last_error")
+        writer.string(record.lastError.flatMap { $0.isEmpty ? nil : $0 })
+        writer.key("max_attempts")
+        writer.int(record.maxAttempts)
+        writer.key("payload")
+        writer.stored(record.payload)
+        writer.key("priority")
+        writer.int(record.priority)
+        writer.key("queue")
+        writer.string(record.queue.rawValue)
+        writer.key("result")
+        writer.stored(record.result)
+        writer.key("run_at")
+        writer.string(record.runAtMs.map(RFC3339.format(milliseconds:)))
+        writer.key("started_at")
+        writer.string(record.startedAtMs.map(RFC3339.format(milliseconds:)))
+        writer.key("state")
+        writer.string(record.state.rawValue)
+        writer.key("timeout_ms")
+        writer.int(record.timeoutMs)
+        writer.key("type")
+        writer.string(record.type)
+        writer.key("unique_key")
+        writer.string(record.uniqueKey)
+        writer.endObject()
     }
 
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(record.id.rawValue, forKey: .id)
-        try c.encode(record.queue.rawValue, forKey: .queue)
-        try c.encode(record.type, forKey: .type)
-        try c.encode(record.state.rawValue, forKey: .state)
-        try c.encode(record.priority, forKey: .priority)
-        try c.encode(JSONValue(storedText: record.payload), forKey: .payload)
-        try c.encode(record.attempts, forKey: .attempts)
-        try c.encode(record.maxAttempts, forKey: .maxAttempts)
-        try c.encodeOrNull(record.timeoutMs, forKey: .timeoutMs)
-        try c.encode(RFC3339.format(milliseconds: record.createdAtMs), forKey: .createdAt)
-        try c.encodeOrNull(record.runAtMs.map(RFC3339.format(milliseconds:)), forKey: .runAt)
-        try c.encodeOrNull(record.startedAtMs.map(RFC3339.format(milliseconds:)), forKey: .startedAt)
-        try c.encodeOrNull(record.finishedAtMs.map(RFC3339.format(milliseconds:)), forKey: .finishedAt)
-        try c.encodeOrNull(record.lastError.flatMap { $0.isEmpty ? nil : $0 }, forKey: .lastError)
-        try c.encodeOrNull(record.result.map(JSONValue.init(storedText:)), forKey: .result)
-        try c.encodeOrNull(record.uniqueKey, forKey: .uniqueKey)
-        let errors = record.errors.map {
-            ErrorView(attempt: $0.attempt, at: RFC3339.format(milliseconds: $0.atMs), message: $0.message)
-        }
-        try c.encode(errors, forKey: .errors)
+    func written() -> JSONWriter {
+        var writer = JSONWriter(capacity: 512 + record.payload.utf8.count)
+        write(to: &writer)
+        return writer
     }
 }
 
@@ -68,21 +83,36 @@ struct JobStateView: Encodable {
         try c.encodeOrNull(state, forKey: .state)
         try c.encodeIfPresent(cancelRequested, forKey: .cancelRequested)
     }
+
+    func write(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let cancelRequested {
+            writer.key("cancel_requested")
+            writer.bool(cancelRequested)
+        }
+        writer.key("id")
+        writer.string(id)
+        writer.key("state")
+        writer.string(state)
+        writer.endObject()
+    }
 }
 
 /// `{"jobs": [...], "next_cursor": ...}`.
-struct JobListView: Encodable {
+struct JobListView {
     var jobs: [JobView]
     var nextCursor: String?
 
-    enum CodingKeys: String, CodingKey {
-        case jobs
-        case nextCursor = "next_cursor"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(jobs, forKey: .jobs)
-        try c.encodeOrNull(nextCursor, forKey: .nextCursor)
+    func written() -> JSONWriter {
+        var writer = JSONWriter(capacity: 64 + jobs.reduce(0) { $0 + 512 + $1.record.payload.utf8.count })
+        writer.beginObject()
+        writer.key("jobs")
+        writer.beginArray()
+        for job in jobs { job.write(to: &writer) }
+        writer.endArray()
+        writer.key("next_cursor")
+        writer.string(nextCursor)
+        writer.endObject()
+        return writer
     }
 }

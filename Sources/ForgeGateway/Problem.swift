@@ -65,6 +65,14 @@ public struct Problem: Error, Sendable, Hashable, Encodable {
         )
     }
 
+    /// The body is not JSON; says where and why, so a client can find the mistake.
+    static func badJSON(at offset: Int, _ reason: String) -> Problem {
+        Problem(
+            status: 400, title: "Invalid request", detail: "body is not valid JSON: \(reason) at byte \(offset)",
+            type: "urn:forge:problem:invalid-json"
+        )
+    }
+
     public static func tooLarge(limit: Int) -> Problem {
         Problem(
             status: 413, title: "Request body too large", detail: "the body is larger than \(limit) bytes",
@@ -104,6 +112,24 @@ public struct Problem: Error, Sendable, Hashable, Encodable {
             status: 500, title: "Internal server error", detail: "the request failed; the gateway log has details",
             type: "urn:forge:problem:internal"
         )
+    }
+
+    /// The problem as a JSON object (inside a batch result).
+    func write(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.key("detail")
+        writer.string(detail)
+        if let field {
+            writer.key("field")
+            writer.string(field)
+        }
+        writer.key("status")
+        writer.int(status)
+        writer.key("title")
+        writer.string(title)
+        writer.key("type")
+        writer.string(type)
+        writer.endObject()
     }
 
     /// The `application/problem+json` response.

@@ -15,7 +15,7 @@ enum ScheduleRequest {
         guard var job = try reader.object("job") else { throw reader.invalid("job", "is required") }
         let template = JobTemplate(
             type: try job.requiredString("type"), queue: try job.string("queue"),
-            payload: job.value("payload").map(\.jsonText), priority: try job.int("priority"),
+            payload: job.json("payload")?.text, priority: try job.int("priority"),
             maxAttempts: try job.int("max_attempts"), timeoutMs: try job.int64("timeout_ms")
         )
         try job.finish()

@@ -1,44 +1,48 @@
-import ForgeIO
+import Synchronization
 
-/// Redis through a pool of hiredis connections on threads of their own (see
-/// ``BlockingConnectionPool``): blocking calls never run on Swift's cooperative executor.
+/// Redis through a few pipelining connections (see ``RedisLane``), each on a thread of its own, so
+/// blocking hiredis calls never run on Swift's cooperative executor and concurrent callers share
+/// round trips instead of queueing for a connection.
 public final class RedisClient: Sendable {
     public let configuration: RedisConfiguration
-    private let pool: BlockingConnectionPool<RedisConnection, RedisError>
-    private let scripts = ScriptCache()
+    private let lanes: [RedisLane]
+    private let next = Atomic<Int>(0)
 
     public init(configuration: RedisConfiguration) {
         self.configuration = configuration
-        pool = BlockingConnectionPool(
-            size: configuration.poolSize,
-            connect: { () throws(RedisError) -> RedisConnection in try RedisConnection(configuration: configuration) },
-            shutdownError: { RedisError(code: .shutdown, message: "redis client is shut down") }
-        )
+        let scripts = ScriptCache()
+        lanes = (0..<max(1, configuration.poolSize)).map { _ in
+            RedisLane(scripts: scripts) { () throws(RedisError) -> RedisConnection in
+                try RedisConnection(configuration: configuration)
+            }
+        }
     }
 
-    public func shutdown() async { await pool.shutdown() }
+    public func shutdown() async {
+        for lane in lanes { await lane.shutdown() }
+    }
 
-    /// Runs `body` with an exclusive connection on a pool thread.
-    public func withConnection<T: Sendable>(
-        _ body: @escaping @Sendable (RedisConnection) throws(RedisError) -> T
-    ) async throws(RedisError) -> T {
-        try await pool.withConnection(body)
+    /// Runs `body` with a connection to itself, between the round trips of one lane.
+    public func withConnection(
+        _ body: @escaping @Sendable (RedisConnection) throws(RedisError) -> [RedisValue]
+    ) async throws(RedisError) -> [RedisValue] {
+        try await lane().run(.exclusive(body))
     }
 
     public func command(_ arguments: [String]) async throws(RedisError) -> RedisValue {
-        try await withConnection { connection throws(RedisError) in try connection.command(arguments) }
+        try await lane().run(.commands([arguments]))[0]
     }
 
-    /// All commands in one round trip; replies in order, error replies as `.error` values.
+    /// All commands in one round trip, in order; error replies as `.error` values.
     public func pipeline(_ commands: [[String]]) async throws(RedisError) -> [RedisValue] {
-        try await withConnection { connection throws(RedisError) in try connection.pipeline(commands) }
+        guard !commands.isEmpty else { return [] }
+        return try await lane().run(.commands(commands))
     }
 
     /// Runs scripts in one round trip with EVALSHA, loading any the server has forgotten.
     public func evaluate(_ calls: [ScriptCall]) async throws(RedisError) -> [RedisValue] {
-        try await withConnection { [scripts] connection throws(RedisError) in
-            try scripts.evaluate(calls, on: connection)
-        }
+        guard !calls.isEmpty else { return [] }
+        return try await lane().run(.scripts(calls))
     }
 
     public func evaluate(_ call: ScriptCall) async throws(RedisError) -> RedisValue {
@@ -50,5 +54,16 @@ public final class RedisClient: Sendable {
     /// PING; the readiness probe.
     public func ping() async -> Bool {
         (try? await command(["PING"]))?.string == "PONG"
+    }
+
+    /// The idle lane if there is one, else the next in turn: requests spread over the
+    /// connections while load is light, and pile into shared round trips when it is heavy.
+    private func lane() -> RedisLane {
+        let start = next.wrappingAdd(1, ordering: .relaxed).oldValue
+        for offset in 0..<lanes.count {
+            let lane = lanes[(start + offset) % lanes.count]
+            if lane.depth == 0 { return lane }
+        }
+        return lanes[start % lanes.count]
     }
 }

@@ -31,26 +31,35 @@ public struct ScriptCall: Sendable {
 final class ScriptCache: Sendable {
     private let hashes = Mutex<[String: String]>([:])
 
-    func evaluate(_ calls: [ScriptCall], on connection: RedisConnection) throws(RedisError) -> [RedisValue] {
-        var replies = try connection.pipeline(calls.map { command(for: $0) })
+    /// The EVALSHA command for `call`.
+    func command(for call: ScriptCall) -> [String] {
+        // Before the first load the hash is unknown; a placeholder draws NOSCRIPT and a load.
+        let sha = hashes.withLock { $0[call.script.source] } ?? "0000000000000000000000000000000000000000"
+        var command = ["EVALSHA", sha, String(call.keys.count)]
+        command.reserveCapacity(3 + call.keys.count + call.arguments.count)
+        command += call.keys
+        command += call.arguments
+        return command
+    }
+
+    /// `replies` to `commands` (where `calls[i]` is the script behind command `i`, if any) with
+    /// every NOSCRIPT answered: the scripts are loaded and those commands sent again.
+    func complete(
+        _ calls: [ScriptCall?], commands: [[String]], replies: [RedisValue], on connection: RedisConnection
+    ) throws(RedisError) -> [RedisValue] {
         let missing = replies.indices.filter { index in
-            if case .error(let message) = replies[index] { return message.hasPrefix("NOSCRIPT") }
-            return false
+            guard calls[index] != nil, case .error(let message) = replies[index] else { return false }
+            return message.hasPrefix("NOSCRIPT")
         }
         guard !missing.isEmpty else { return replies }
-        for script in Set(missing.map { calls[$0].script }) {
+        for script in Set(missing.compactMap { calls[$0]?.script }) {
             let loaded = try connection.command(["SCRIPT", "LOAD", script.source])
             guard let sha = loaded.string else { throw RedisError.unexpectedReply("SCRIPT LOAD \(script.name)", loaded) }
             hashes.withLock { $0[script.source] = sha }
         }
-        let retried = try connection.pipeline(missing.map { command(for: calls[$0]) })
-        for (index, reply) in zip(missing, retried) { replies[index] = reply }
-        return replies
-    }
-
-    private func command(for call: ScriptCall) -> [String] {
-        // Before the first load the hash is unknown; a placeholder draws NOSCRIPT and a load.
-        let sha = hashes.withLock { $0[call.script.source] } ?? "0000000000000000000000000000000000000000"
-        return ["EVALSHA", sha, String(call.keys.count)] + call.keys + call.arguments
+        var completed = replies
+        let retried = try connection.pipeline(missing.compactMap { calls[$0].map(command(for:)) })
+        for (index, reply) in zip(missing, retried) { completed[index] = reply }
+        return completed
     }
 }

@@ -1,0 +1,110 @@
+import ForgeCore
+
+/// Reads the fields of one JSON object of a parsed body by name, each error naming the field by
+/// its full path (`jobs[3].priority`), and refuses fields nobody read (``finish()``), so a typo
+/// such as `colour` is an error instead of being silently ignored. A name given twice is refused
+/// too: two parsers reading the same body must not see different values.
+struct ObjectReader {
+    let tape: JSONTape
+    let path: String
+    private let members: [String: Int]
+    private var read: Set<String> = []
+
+    /// The object at node `index` of `tape`.
+    init(tape: JSONTape, index: Int, path: String) throws(ValidationError) {
+        self.tape = tape
+        self.path = path
+        var members: [String: Int] = [:]
+        for (key, value) in tape.members(index) {
+            let name = tape.string(key)
+            guard members.updateValue(value, forKey: name) == nil else {
+                throw ValidationError(field: path.isEmpty ? name : "\(path).\(name)", reason: "is given more than once")
+            }
+        }
+        self.members = members
+    }
+
+    /// The full name of `key` in the request.
+    func field(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    func invalid(_ key: String, _ reason: String) -> ValidationError {
+        ValidationError(field: field(key), reason: reason)
+    }
+
+    /// The value's node, explicit `null` included; `nil` when absent.
+    mutating func node(_ key: String) -> Int? {
+        read.insert(key)
+        return members[key]
+    }
+
+    /// A present, non-null value's node.
+    private mutating func present(_ key: String) -> Int? {
+        guard let index = node(key), tape.nodes[index].kind != .null else { return nil }
+        return index
+    }
+
+    /// The value's exact JSON text (an explicit `null` is `"null"`) and whether it holds U+0000.
+    mutating func json(_ key: String) -> (text: String, hasNull: Bool)? {
+        guard let index = node(key) else { return nil }
+        return (tape.raw(index), tape.nodes[index].hasNull)
+    }
+
+    mutating func string(_ key: String) throws(ValidationError) -> String? {
+        guard let index = present(key) else { return nil }
+        guard tape.nodes[index].kind == .string else { throw invalid(key, "must be a string") }
+        return tape.string(index)
+    }
+
+    mutating func requiredString(_ key: String) throws(ValidationError) -> String {
+        guard let string = try string(key) else { throw invalid(key, "is required") }
+        return string
+    }
+
+    mutating func int64(_ key: String) throws(ValidationError) -> Int64? {
+        guard let index = present(key) else { return nil }
+        guard tape.nodes[index].kind == .number else { throw invalid(key, "must be an integer") }
+        let text = tape.raw(index)
+        if let number = Int64(text) { return number }
+        // `5.0` and `1e3` are integers too; beyond 2^53 a double no longer says which one.
+        if let number = Double(text), number.rounded() == number, abs(number) < 9e15 { return Int64(number) }
+        if !text.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }) { throw invalid(key, "is out of range") }
+        throw invalid(key, "must be an integer")
+    }
+
+    mutating func int(_ key: String) throws(ValidationError) -> Int? {
+        guard let number = try int64(key) else { return nil }
+        guard let small = Int(exactly: number), abs(small) <= Int(Int32.max) else {
+            throw invalid(key, "is out of range")
+        }
+        return small
+    }
+
+    mutating func bool(_ key: String) throws(ValidationError) -> Bool? {
+        guard let index = present(key) else { return nil }
+        switch tape.nodes[index].kind {
+        case .true: return true
+        case .false: return false
+        default: throw invalid(key, "must be true or false")
+        }
+    }
+
+    mutating func object(_ key: String) throws(ValidationError) -> ObjectReader? {
+        guard let index = present(key) else { return nil }
+        guard tape.nodes[index].kind == .object else { throw invalid(key, "must be an object") }
+        return try ObjectReader(tape: tape, index: index, path: field(key))
+    }
+
+    /// The element nodes of an array value.
+    mutating func array(_ key: String) throws(ValidationError) -> [Int]? {
+        guard let index = present(key) else { return nil }
+        guard tape.nodes[index].kind == .array else { throw invalid(key, "must be an array") }
+        return tape.elements(index)
+    }
+
+    /// Throws for the first field (in name order, so the error is stable) that was never read.
+    func finish() throws(ValidationError) {
+        if let unknown = members.keys.filter({ !read.contains($0) }).sorted().first {
+            throw invalid(unknown, "is not a known field")
+        }
+    }
+}
