@@ -22,8 +22,12 @@ public struct LoadRun: Sendable {
             idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: settings.connections
         )
         pool.retryConnectionEstablishment = false
+        // The connect timeout also bounds how long a request may wait for a free pooled connection,
+        // so it gets the whole request timeout: waiting behind busy connections shows up as
+        // latency (counted from the due time), not as an early connection error.
+        let timeout = TimeAmount.nanoseconds(Int64(settings.requestTimeout.seconds * 1e9))
         var loadConfiguration = HTTPClient.Configuration(
-            timeout: .init(connect: .seconds(2), read: .nanoseconds(Int64(settings.requestTimeout.seconds * 1e9))),
+            timeout: .init(connect: timeout, read: timeout),
             connectionPool: pool
         )
         loadConfiguration.httpVersion = .http1Only

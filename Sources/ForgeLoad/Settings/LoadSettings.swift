@@ -73,7 +73,7 @@ public struct LoadSettings: Sendable {
             throw .invalid("--url", "'\(url)' is not an http(s) URL")
         }
         if case .rate(let rps) = pacing {
-            guard rps.isFinite, rps > 0, rps <= 1_000_000 else { throw .invalid("--rps", "must be between 0 and 1000000, got \(rps)") }
+            guard rps.isFinite, rps > 0, rps <= 1_000_000 else { throw .invalid("--rps", "must be more than 0 and at most 1000000 jobs/s, got \(rps)") }
             guard rps / Double(max(batch, 1)) <= 200_000 else { throw .invalid("--rps", "more than 200000 requests/s; use --batch") }
         }
         guard duration > .zero else { throw .invalid("--duration", "must be longer than zero") }
