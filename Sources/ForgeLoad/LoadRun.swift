@@ -57,7 +57,7 @@ public struct LoadRun: Sendable {
         let start = ContinuousClock.now + .milliseconds(50)
         let measureStart = start + settings.warmup
         let recorder = LoadRecorder(measureStart: measureStart, lateThreshold: settings.lateThreshold)
-        let client = EnqueueClient(http: loadHTTP, settings: settings)
+        let client = try EnqueueClient(http: loadHTTP, settings: settings)
         let inFlight = InFlightCount()
         let sendingDone = SendingDone()
         let line = ProgressLine(recorder: recorder, inFlight: inFlight, duration: settings.duration)

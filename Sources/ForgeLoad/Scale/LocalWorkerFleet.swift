@@ -50,7 +50,8 @@ public final class LocalWorkerFleet: WorkerFleet {
         await shutdown()
         var started: [WorkerProcess] = []
         for index in 0..<count {
-            let port = try options.portBase.map { $0 + index } ?? FreePort.find()
+            let port: Int
+            if let base = options.portBase { port = base + index } else { port = try await FreePort.find() }
             let name = "forge-load-\(queue)-\(index + 1)"
             var arguments = ["--name", name, "--queues", queue]
             if let concurrency = options.concurrency { arguments += ["--concurrency", String(concurrency)] }
