@@ -8,6 +8,9 @@ public final class LoadRecorder: Sendable {
     public struct Second: Sendable {
         public var requests = 0
         public var acceptedJobs = 0
+        /// Jobs accepted by answers that arrived in this second (whenever they were due): the
+        /// gateway's throughput over time, where the fields above follow the schedule.
+        public var answeredJobs = 0
         public var refusedJobs = 0
         public var errors = 0
         public var late = 0
@@ -65,6 +68,9 @@ public final class LoadRecorder: Sendable {
             }
             switch outcome {
             case .accepted(let jobs, let refused):
+                let answeredSecond = Int((answered - measureStart).components.seconds)
+                while totals.seconds.count <= answeredSecond { totals.seconds.append(Second()) }
+                totals.seconds[answeredSecond].answeredJobs += jobs
                 totals.okRequests += 1
                 totals.acceptedJobs += jobs
                 totals.refusedJobs += refused

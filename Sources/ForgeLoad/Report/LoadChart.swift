@@ -15,7 +15,8 @@ public enum LoadChart {
                 .init(
                     title: "Throughput", yLabel: "jobs/s",
                     series: [
-                        .init(name: "accepted (by due s)", color: "#1f77b4", points: points { Double($0.acceptedJobs) }),
+                        .init(name: "accepted (answers/s)", color: "#1f77b4", points: points { Double($0.answeredJobs) }),
+                        .init(name: "sent (by due s)", color: "#1f77b4", points: points { Double($0.acceptedJobs + $0.errors * s.batch) }, dashed: true),
                         .init(name: "completed", color: "#2ca02c", points: points(\.completedPerSecond)),
                         .init(name: "errors", color: "#d62728", points: points { Double($0.errors) }),
                     ]

@@ -66,6 +66,8 @@ extension LoadReport {
             for (endpoint, cpu) in end.metrics.cpuSeconds {
                 if let before = first.metrics.cpuSeconds[endpoint] { system.cpuSeconds[endpoint] = cpu - before }
             }
+            // The very first sample, taken as the load starts: the services' idle memory.
+            system.residentStartMB = (samples.first?.sample ?? first).metrics.residentBytes.mapValues { $0 / 1_048_576 }
             for metrics in window {
                 for (endpoint, bytes) in metrics.residentBytes {
                     system.residentMaxMB[endpoint] = max(system.residentMaxMB[endpoint] ?? 0, bytes / 1_048_576)
@@ -89,7 +91,8 @@ extension LoadReport {
             let sent = t < totals.seconds.count ? totals.seconds[t] : LoadRecorder.Second()
             let latency = sent.latency.count > 0 ? sent.latency.summary : nil
             var second = Second(
-                t: t, requests: sent.requests, acceptedJobs: sent.acceptedJobs, errors: sent.errors, late: sent.late,
+                t: t, requests: sent.requests, acceptedJobs: sent.acceptedJobs, answeredJobs: sent.answeredJobs, errors: sent.errors,
+                late: sent.late,
                 p50Ms: latency?.p50, p99Ms: latency?.p99
             )
             if let a = byTick[t], let b = byTick[t + 1] {

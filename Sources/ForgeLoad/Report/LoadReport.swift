@@ -66,8 +66,10 @@ public struct LoadReport: Sendable, Codable {
         public var drainSeconds: Double?
         /// Worker utilisation: mean busy ÷ concurrency over the measurement.
         public var workerUtilisation: Double?
-        /// CPU seconds per endpoint during the measurement, and its largest resident memory in MB.
+        /// CPU seconds per endpoint during the measurement, its resident memory in MB as the load
+        /// started (idle, if nothing ran before), and the largest during the measurement.
         public var cpuSeconds: [String: Double]
+        public var residentStartMB: [String: Double] = [:]
         public var residentMaxMB: [String: Double]
     }
 
@@ -83,8 +85,11 @@ public struct LoadReport: Sendable, Codable {
     public struct Second: Sendable, Codable {
         /// Seconds since the measurement start (the drain continues past the duration).
         public var t: Int
+        /// Requests due in this second, the jobs they got accepted, failed and late ones.
         public var requests: Int
         public var acceptedJobs: Int
+        /// Jobs whose acceptance arrived in this second.
+        public var answeredJobs: Int
         public var errors: Int
         public var late: Int
         public var p50Ms: Double?

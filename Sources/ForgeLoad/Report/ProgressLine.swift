@@ -1,5 +1,5 @@
-/// The once-a-second line: the last whole second's send rate, its p99, errors so far, requests
-/// in flight, and what the system did in that second (completions, backlog, history lag).
+/// The once-a-second line: jobs accepted in the last whole second, the p99 of the requests due
+/// in it (answered so far), errors so far, requests in flight, and what the system did in that second (completions, backlog, history lag).
 struct ProgressLine: Sendable {
     let recorder: LoadRecorder
     let inFlight: InFlightCount
@@ -16,7 +16,7 @@ struct ProgressLine: Sendable {
         }
         if tick > 0, let second = recorder.second(tick - 1) {
             let latency = second.latency.count > 0 ? second.latency.summary : nil
-            parts.append("sent \(second.acceptedJobs) jobs/s")
+            parts.append("accepted \(second.answeredJobs) jobs/s")
             parts.append("p99 \(latency.map { Format.ms($0.p99) } ?? "-")")
             parts.append("late \(second.late)")
         }

@@ -38,7 +38,8 @@ public enum ReportTable {
         if let utilisation = y.workerUtilisation { rows.append(("worker utilisation", "\(Int((utilisation * 100).rounded())) %")) }
         rows.append(("generator CPU", "\(Format.fixed(e.generatorCPUSeconds, 2)) s"))
         for (endpoint, cpu) in y.cpuSeconds.sorted(by: { $0.key < $1.key }) {
-            let rss = y.residentMaxMB[endpoint].map { ", \(Format.fixed($0, 1)) MB resident max" } ?? ""
+            let start = y.residentStartMB[endpoint].map { "\(Format.fixed($0, 1)) → " } ?? ""
+            let rss = y.residentMaxMB[endpoint].map { ", resident \(start)\(Format.fixed($0, 1)) MB max" } ?? ""
             rows.append(("  " + endpoint.replacingOccurrences(of: "/metrics", with: ""), "\(Format.fixed(cpu, 2)) CPU s\(rss)"))
         }
         let width = rows.map(\.0.count).max() ?? 0

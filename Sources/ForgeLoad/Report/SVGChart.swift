@@ -83,8 +83,8 @@ public struct SVGChart: Sendable {
             let points = series.points.filter { $0.x.isFinite && $0.y.isFinite }
             if !points.isEmpty {
                 let path = points.map { "\(f(px($0.x))),\(f(py($0.y)))" }.joined(separator: " ")
-                let dash = series.dashed ? " stroke-dasharray=\"6 4\"" : ""
-                out += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(series.color)\" stroke-width=\"2\"\(dash)/>\n"
+                let dashes = series.dashed ? " stroke-dasharray=\"6 4\"" : ""
+                out += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(series.color)\" stroke-width=\"2\"\(dashes)/>\n"
                 if points.count <= 12 {
                     for point in points {
                         out += "<circle cx=\"\(f(px(point.x)))\" cy=\"\(f(py(point.y)))\" r=\"3\" fill=\"\(series.color)\"/>\n"
@@ -92,7 +92,8 @@ public struct SVGChart: Sendable {
                 }
             }
             let ly = plot.y + 10 + Double(index) * 18
-            out += "<line x1=\"\(f(plot.x + plot.w + 12))\" x2=\"\(f(plot.x + plot.w + 32))\" y1=\"\(f(ly))\" y2=\"\(f(ly))\" stroke=\"\(series.color)\" stroke-width=\"2\"/>\n"
+            let dash = series.dashed ? " stroke-dasharray=\"6 4\"" : ""
+            out += "<line x1=\"\(f(plot.x + plot.w + 12))\" x2=\"\(f(plot.x + plot.w + 32))\" y1=\"\(f(ly))\" y2=\"\(f(ly))\" stroke=\"\(series.color)\" stroke-width=\"2\"\(dash)/>\n"
             out += "<text x=\"\(f(plot.x + plot.w + 37))\" y=\"\(f(ly + 4))\">\(Self.escape(series.name))</text>\n"
         }
         return out + "</g>\n"
