@@ -48,6 +48,15 @@ struct PrometheusTextTests {
     }
 }
 
+struct EndpointLayoutTests {
+    @Test func defaultEndpointsFollowForgeUpsPortLayout() {
+        #expect(SystemProbe.forgeUpLayout(gateway: "http://127.0.0.1:18080", workers: 2) == [
+            "http://127.0.0.1:18080/metrics", "http://127.0.0.1:18081/metrics", "http://127.0.0.1:18091/metrics",
+            "http://127.0.0.1:18082/metrics", "http://127.0.0.1:18092/metrics",
+        ])
+    }
+}
+
 struct BucketCountsTests {
     @Test func quantileInterpolatesWithinTheBucketLikePrometheus() throws {
         // 100 observations: 50 ≤ 1 ms, 40 in (1, 5] ms, 10 in (5, 10] ms.

@@ -35,13 +35,14 @@ public struct SystemProbe: Sendable {
         return trimmed.hasSuffix("/metrics") ? trimmed : trimmed + "/metrics"
     }
 
-    /// `/metrics` URLs of a stack laid out like `scripts/forge-up`: schedulers at gateway port
-    /// +1 and +11, workers at +2, +12, … (`workers` of them).
-    public static func forgeUpLayout(gateway: String, schedulers: Bool = true, workers: Int = 8) -> [String] {
+    /// `/metrics` URLs of a stack laid out like `scripts/forge-up`: the gateway itself (for its
+    /// CPU and memory), schedulers at gateway port +1 and +11, workers at +2, +12, … (`workers`
+    /// of them).
+    public static func forgeUpLayout(gateway: String, workers: Int = 8) -> [String] {
         guard let url = URL(string: gateway), let host = url.host, let port = url.port ?? (url.scheme == "https" ? 443 : 80) as Int?
         else { return [] }
         let scheme = url.scheme ?? "http"
-        var ports = schedulers ? [port + 1, port + 11] : []
+        var ports = [port, port + 1, port + 11]
         ports += (0..<workers).map { port + 2 + 10 * $0 }
         return ports.map { "\(scheme)://\(host):\($0)/metrics" }
     }
