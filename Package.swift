@@ -21,6 +21,8 @@ let package = Package(
         .executable(name: "forge-worker", targets: ["forge-worker"]),
         .executable(name: "forge", targets: ["forge"]),
         .executable(name: "forge-bench", targets: ["forge-bench"]),
+        .library(name: "ForgeLoad", targets: ["ForgeLoad"]),
+        .executable(name: "forge-load", targets: ["forge-load"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -31,6 +33,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         .systemLibrary(
@@ -163,6 +167,25 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "ForgeTestSupport", path: "Tests/ForgeTestSupport", swiftSettings: swiftSettings),
+        .target(
+            name: "ForgeLoad",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "forge-load",
+            dependencies: [
+                "ForgeLoad",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "ForgeCoreTests", dependencies: ["ForgeCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ForgeWorkerTests",
@@ -186,7 +209,12 @@ let package = Package(
         ),
         .testTarget(
             name: "ForgeEndToEndTests",
-            dependencies: ["ForgeCore", "ForgePostgres", "ForgeTestSupport"],
+            dependencies: ["ForgeCore", "ForgePostgres", "ForgeLoad", "ForgeTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ForgeLoadTests",
+            dependencies: ["ForgeLoad", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,40 @@
+import Foundation
+
+/// Durations as people type them on a command line: `60s`, `2m`, `500ms`, `1.5s`, `1h`, or a
+/// bare number of seconds.
+public enum DurationText {
+    private static let units: [(suffix: String, seconds: Double)] = [
+        ("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600),
+    ]
+
+    /// Parses `text`; `flag` names the option in the error.
+    public static func parse(_ text: String, flag: String) throws(LoadError) -> Duration {
+        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+        // "ms" before "s" and "m": the longest suffix that matches wins.
+        let unit = units.filter { trimmed.hasSuffix($0.suffix) }.max { $0.suffix.count < $1.suffix.count }
+        let number = unit.map { String(trimmed.dropLast($0.suffix.count)) } ?? trimmed
+        guard let value = Double(number), value.isFinite, value >= 0 else {
+            throw .invalid(flag, "'\(text)' is not a duration (use e.g. 60s, 2m, 500ms)")
+        }
+        let seconds = value * (unit?.seconds ?? 1)
+        guard seconds <= 7 * 86_400 else { throw .invalid(flag, "'\(text)' is longer than a week") }
+        return .milliseconds(Int64((seconds * 1000).rounded()))
+    }
+
+    /// The shortest of `500ms`, `60s`, `2m`, `1.5s` that says `duration` exactly to the millisecond.
+    public static func format(_ duration: Duration) -> String {
+        let ms = duration.milliseconds
+        if ms % 60_000 == 0, ms >= 60_000 { return "\(ms / 60_000)m" }
+        if ms % 1000 == 0 { return "\(ms / 1000)s" }
+        if ms < 1000 { return "\(ms)ms" }
+        return "\(Double(ms) / 1000)s"
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, rounded down.
+    public var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
+
+    /// Seconds as a floating-point number.
+    public var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

@@ -1,0 +1,97 @@
+import Foundation
+
+/// Everything one load run needs; the `forge-load` command fills it from flags and `FORGE_*`
+/// variables and ``validate()`` refuses what cannot run, naming the flag.
+public struct LoadSettings: Sendable {
+    /// How requests are paced.
+    public enum Pacing: Sendable, Equatable {
+        /// Open loop: `jobsPerSecond` jobs on a fixed schedule, whatever the answers take.
+        case rate(jobsPerSecond: Double)
+        /// Closed loop: each of `--connections` requests is followed by the next as soon as it is answered.
+        case max
+    }
+
+    /// Gateway base URL, e.g. `http://127.0.0.1:8080`.
+    public var url: String
+    public var token: String?
+    public var pacing: Pacing
+    /// The measured part of the run.
+    public var duration: Duration
+    /// Load before the measurement starts, not counted (connections, caches, JIT-free warm state).
+    public var warmup: Duration
+    /// HTTP/1.1 connections to the gateway at most.
+    public var connections: Int
+    /// Jobs per request: 1 posts to `/v1/jobs`, more posts to `/v1/jobs/batch`.
+    public var batch: Int
+    public var job: JobTemplate
+    /// A request not answered within this is a `timeout` error.
+    public var requestTimeout: Duration
+    /// A request that starts later than this after its due time counts as late.
+    public var lateThreshold: Duration
+    /// Requests in flight at most; past it the schedule slips (and the slipped requests count as late).
+    public var maxInFlight: Int
+    /// After sending, how long to wait at most for the queue to drain; zero skips the wait.
+    public var drainTimeout: Duration
+    /// `/metrics` endpoints of workers and schedulers; `nil` = guess from the gateway port the
+    /// way `scripts/forge-up` lays ports out.
+    public var metricsURLs: [String]?
+
+    public init(
+        url: String = "http://127.0.0.1:8080", token: String? = nil, pacing: Pacing = .rate(jobsPerSecond: 1000),
+        duration: Duration = .seconds(10), warmup: Duration = .zero, connections: Int = 32, batch: Int = 1,
+        job: JobTemplate = JobTemplate(), requestTimeout: Duration = .seconds(10),
+        lateThreshold: Duration = .milliseconds(1), maxInFlight: Int = 10_000, drainTimeout: Duration = .seconds(30),
+        metricsURLs: [String]? = nil
+    ) {
+        self.url = url
+        self.token = token
+        self.pacing = pacing
+        self.duration = duration
+        self.warmup = warmup
+        self.connections = connections
+        self.batch = batch
+        self.job = job
+        self.requestTimeout = requestTimeout
+        self.lateThreshold = lateThreshold
+        self.maxInFlight = maxInFlight
+        self.drainTimeout = drainTimeout
+        self.metricsURLs = metricsURLs
+    }
+
+    /// The gateway URL without a trailing slash.
+    public var baseURL: String { url.hasSuffix("/") ? String(url.dropLast()) : url }
+
+    /// Requests per second the open-loop schedule sends: `--rps` counts jobs, so a batch of N
+    /// jobs is one request every N/rps seconds.
+    public var requestsPerSecond: Double? {
+        guard case .rate(let jobs) = pacing else { return nil }
+        return jobs / Double(batch)
+    }
+
+    public func validate() throws(LoadError) {
+        guard let parsed = URL(string: url), parsed.scheme == "http" || parsed.scheme == "https", parsed.host != nil else {
+            throw .invalid("--url", "'\(url)' is not an http(s) URL")
+        }
+        if case .rate(let rps) = pacing {
+            guard rps.isFinite, rps > 0, rps <= 1_000_000 else { throw .invalid("--rps", "must be more than 0 and at most 1000000 jobs/s, got \(rps)") }
+            guard rps / Double(max(batch, 1)) <= 200_000 else { throw .invalid("--rps", "more than 200000 requests/s; use --batch") }
+        }
+        guard duration > .zero else { throw .invalid("--duration", "must be longer than zero") }
+        guard (1...10_000).contains(connections) else { throw .invalid("--connections", "must be 1…10000, got \(connections)") }
+        guard (1...1000).contains(batch) else { throw .invalid("--batch", "must be 1…1000 (the gateway's batch limit), got \(batch)") }
+        guard (0...1 << 20).contains(job.payloadBytes) else { throw .invalid("--payload-bytes", "must be 0…1048576") }
+        guard job.queue.range(of: "^[a-z0-9][a-z0-9_.-]{0,63}$", options: .regularExpression) != nil else {
+            throw .invalid("--queue", "'\(job.queue)' is not a queue name ([a-z0-9][a-z0-9_.-]{0,63})")
+        }
+        guard job.type.range(of: "^[A-Za-z0-9_.:-]{1,128}$", options: .regularExpression) != nil else {
+            throw .invalid("--type", "'\(job.type)' is not a job type ([A-Za-z0-9_.:-]{1,128})")
+        }
+        if let ms = job.sleepMs, ms < 0 { throw .invalid("--sleep-ms", "must not be negative") }
+        if job.sleepMs != nil, job.type != "sleep" { throw .invalid("--sleep-ms", "runs the built-in sleep handler; drop --type \(job.type)") }
+        if let ms = job.delayMs, ms < 0 { throw .invalid("--delay-ms", "must not be negative") }
+        if let attempts = job.maxAttempts, !(1...1000).contains(attempts) { throw .invalid("--max-attempts", "must be 1…1000") }
+        if let ms = job.backoffMs, ms < 1 { throw .invalid("--backoff-ms", "must be at least 1") }
+        guard maxInFlight >= connections else { throw .invalid("--max-in-flight", "must be at least --connections") }
+        guard requestTimeout > .zero else { throw .invalid("--timeout", "must be longer than zero") }
+    }
+}

@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""CPU seconds and peak resident memory of each process of a local Forge stack while a command runs.
+
+Runs COMMAND, samples /proc every 0.5 s, and prints per process: CPU seconds (user + system), the
+share of one core over the command's wall time, and the largest resident set seen. Processes are
+picked by where they live, so other stacks on the machine are left out: Forge binaries (and
+forge-load) whose executable is under --exe-prefix, the redis-server listening on --redis-port,
+and the Postgres server whose postmaster.pid is given (with all its backends, summed). It also
+prints the whole machine's busy share (/proc/stat), which shows what else competed for the cores.
+
+    loadtest/proc-cpu.py --exe-prefix "$PWD/.build" --redis-port 18390 \
+        --pg-pidfile .forge/pg/data/postmaster.pid [--json out.json] -- COMMAND ARGS...
+"""
+import argparse, json, os, subprocess, sys, time
+
+TICK = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def read(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def stat_of(pid):
+    """(comm, ppid, cpu seconds, rss bytes) of a pid, or None if it is gone."""
+    raw = read(f"/proc/{pid}/stat")
+    if raw is None:
+        return None
+    text = raw.decode(errors="replace")
+    comm = text[text.index("(") + 1:text.rindex(")")]
+    fields = text[text.rindex(")") + 2:].split()
+    utime, stime, rss = int(fields[11]), int(fields[12]), int(fields[21])
+    return comm, int(fields[1]), (utime + stime) / TICK, rss * PAGE
+
+
+def label_of(pid, comm, args):
+    """The group a process belongs to, or None when it is not part of the stack."""
+    cmdline = (read(f"/proc/{pid}/cmdline") or b"").split(b"\0")
+    try:
+        exe = os.readlink(f"/proc/{pid}/exe")
+    except OSError:
+        exe = ""
+    if exe.startswith(args.exe_prefix):
+        env = dict(kv.split(b"=", 1) for kv in (read(f"/proc/{pid}/environ") or b"").split(b"\0") if b"=" in kv)
+        port = env.get(b"FORGE_HTTP_PORT", b"").decode()
+        name = os.path.basename(exe)
+        return f"{name}:{port}" if port else f"{name}[{pid}]"
+    if args.redis_port and comm.startswith("redis-server") and any(f":{args.redis_port}".encode() in c for c in cmdline):
+        return "redis-server"
+    if args.postmaster and (pid == args.postmaster or parent(pid) == args.postmaster):
+        return "postgres (all backends)"
+    return None
+
+
+def parent(pid):
+    s = stat_of(pid)
+    return s[1] if s else None
+
+
+def machine_busy():
+    fields = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields), idle
+
+
+def sample(args, seen):
+    """Updates seen[pid] = [label, first cpu, last cpu, max rss]."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        pid = int(entry)
+        s = stat_of(pid)
+        if s is None:
+            continue
+        comm, _, cpu, rss = s
+        if pid not in seen:
+            label = label_of(pid, comm, args)
+            if label is None:
+                seen[pid] = None
+                continue
+            seen[pid] = [label, cpu, cpu, rss]
+        elif seen[pid] is not None:
+            seen[pid][2] = cpu
+            seen[pid][3] = max(seen[pid][3], rss)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--exe-prefix", required=True)
+    parser.add_argument("--redis-port", type=int)
+    parser.add_argument("--pg-pidfile")
+    parser.add_argument("--json")
+    parser.add_argument("command", nargs=argparse.REMAINDER)
+    args = parser.parse_args()
+    if args.command[:1] == ["--"]:
+        args.command = args.command[1:]
+    if not args.command:
+        parser.error("give a command after --")
+    args.postmaster = None
+    if args.pg_pidfile and os.path.exists(args.pg_pidfile):
+        args.postmaster = int(open(args.pg_pidfile).readline())
+    seen = {}
+    sample(args, seen)
+    total0, idle0 = machine_busy()
+    start = time.monotonic()
+    child = subprocess.Popen(args.command)
+    while child.poll() is None:
+        time.sleep(0.5)
+        sample(args, seen)
+    sample(args, seen)
+    wall = time.monotonic() - start
+    total1, idle1 = machine_busy()
+    busy = 1 - (idle1 - idle0) / max(1, total1 - total0)
+    groups = {}
+    for entry in seen.values():
+        if entry is None:
+            continue
+        label, first, last, rss = entry
+        g = groups.setdefault(label, [0.0, 0])
+        g[0] += last - first
+        g[1] = max(g[1], rss) if not label.startswith("postgres") else g[1] + rss
+    rows = sorted(groups.items(), key=lambda kv: -kv[1][0])
+    print(f"\nCPU while the command ran ({wall:.1f} s wall, {os.cpu_count()} cores, machine busy {busy * 100:.0f} %):",
+          file=sys.stderr)
+    for label, (cpu, rss) in rows:
+        print(f"  {label:32s} {cpu:8.2f} CPU s  {cpu / wall * 100:6.1f} % of a core  {rss / 1048576:7.1f} MB peak RSS",
+              file=sys.stderr)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"wall_seconds": wall, "machine_busy": busy, "cores": os.cpu_count(),
+                       "processes": {label: {"cpu_seconds": cpu, "core_share": cpu / wall, "peak_rss_mb": rss / 1048576}
+                                     for label, (cpu, rss) in rows}}, f, indent=2, sort_keys=True)
+    sys.exit(child.returncode)
+
+
+if __name__ == "__main__":
+    main()
