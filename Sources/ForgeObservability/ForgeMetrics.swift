@@ -1,4 +1,5 @@
 import Prometheus
+import Synchronization
 
 /// Forge's metric families, named as DESIGN.md's contract says, each with HELP text.
 ///
@@ -150,16 +151,45 @@ public final class ForgeMetrics: Sendable {
         return buffer
     }
 
+    /// Removes a gauge from `/metrics` (a former leader's depth samples).
+    public func unregister(_ gauge: Gauge) {
+        handles.withLock { handles in
+            if let key = handles.first(where: { ($0.value as? Gauge) === gauge })?.key { handles[key] = nil }
+        }
+        registry.unregisterGauge(gauge)
+    }
+
+    // The registry validates names and labels and locks on every lookup; hot paths (every job,
+    // every request) ask for the same few series again and again, so handles are kept here.
+    private struct HandleKey: Hashable {
+        var name: String
+        var labels: [String]
+    }
+
+    private let handles = Mutex<[HandleKey: any AnyObject & Sendable]>([:])
+
+    private func handle<Metric: AnyObject & Sendable>(
+        _ name: String, _ labels: [(String, String)], make: () -> Metric
+    ) -> Metric {
+        let key = HandleKey(name: name, labels: labels.map(\.1))
+        if let found = handles.withLock({ $0[key] }) as? Metric { return found }
+        let made = make()
+        handles.withLock { $0[key] = made }
+        return made
+    }
+
     private func counter(_ name: String, _ help: String, _ labels: [(String, String)]) -> Counter {
-        registry.makeCounter(descriptor: Self.descriptor(name, help), labels: labels)
+        handle(name, labels) { registry.makeCounter(descriptor: Self.descriptor(name, help), labels: labels) }
     }
 
     private func gauge(_ name: String, _ help: String, _ labels: [(String, String)]) -> Gauge {
-        registry.makeGauge(descriptor: Self.descriptor(name, help), labels: labels)
+        handle(name, labels) { registry.makeGauge(descriptor: Self.descriptor(name, help), labels: labels) }
     }
 
     private func histogram(_ name: String, _ help: String, _ labels: [(String, String)], _ buckets: [Double]) -> ValueHistogram {
-        registry.makeValueHistogram(descriptor: Self.descriptor(name, help), labels: labels, buckets: buckets)
+        handle(name, labels) {
+            registry.makeValueHistogram(descriptor: Self.descriptor(name, help), labels: labels, buckets: buckets)
+        }
     }
 
     private static func descriptor(_ name: String, _ help: String) -> MetricNameDescriptor {

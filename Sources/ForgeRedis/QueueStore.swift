@@ -1,4 +1,5 @@
 import ForgeCore
+import Synchronization
 
 /// The typed API over Forge's Redis layout: every state change is one script call.
 ///
@@ -11,6 +12,12 @@ public final class QueueStore: Sendable {
     public let keys: KeySpace
     /// How long a finished (completed or canceled) job stays readable in Redis; Postgres keeps it after.
     public let finishedRetentionMs: Int64
+
+    /// Queues this store added to the registry lately: enqueueing into them skips the registry
+    /// call (a second script per enqueue). They register again after a reconnect (Redis may have
+    /// restarted empty) and every few seconds anyway (a deleted queue, a flushed Redis).
+    private let registered = Mutex<(connections: Int, at: [QueueName: ContinuousClock.Instant])>((0, [:]))
+    static let registrationRefresh: Duration = .seconds(10)
 
     public init(redis: RedisClient, keys: KeySpace = KeySpace(), finishedRetentionMs: Int64 = 3_600_000) {
         self.redis = redis
@@ -41,9 +48,18 @@ public final class QueueStore: Sendable {
         let calls = groups.map { group in
             EnqueueScript.call(keys.queue(group.queue), jobs: group.indices.map { jobs[$0] })
         }
-        let names = Set(groups.map(\.queue.rawValue)).sorted()
-        let registry = ScriptCall(Self.registerQueues, keys: [keys.queues], arguments: names)
-        let replies = try await evaluateRepeatable(calls + [registry])
+        let now = ContinuousClock.now
+        let connections = redis.connectionsMade
+        let unregistered = registered.withLock { registered in
+            if registered.connections != connections { registered = (connections, [:]) }
+            return Set(groups.map(\.queue)).filter { registered.at[$0].map { now - $0 > Self.registrationRefresh } ?? true }
+        }
+        let names = unregistered.map(\.rawValue).sorted()
+        let registry = names.isEmpty ? [] : [ScriptCall(Self.registerQueues, keys: [keys.queues], arguments: names)]
+        let replies = try await evaluateRepeatable(calls + registry)
+        if let reply = replies.last, !names.isEmpty, reply.int != nil {
+            registered.withLock { registered in for queue in unregistered { registered.at[queue] = now } }
+        }
         var results = [Result<EnqueueResult, any Error>?](repeating: nil, count: jobs.count)
         for (group, reply) in zip(groups, replies) {
             let parsed: Result<[EnqueueResult], any Error>

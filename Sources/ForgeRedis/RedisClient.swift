@@ -51,6 +51,10 @@ public final class RedisClient: Sendable {
         return reply
     }
 
+    /// Connections made to Redis so far by every lane. It grows after a reconnect, e.g. when
+    /// Redis restarted, which is when state cached about its contents may be stale.
+    public var connectionsMade: Int { lanes.reduce(0) { $0 + $1.connections.load(ordering: .relaxed) } }
+
     /// PING; the readiness probe.
     public func ping() async -> Bool {
         (try? await command(["PING"]))?.string == "PONG"

@@ -34,10 +34,14 @@ final class RedisLane: Sendable {
     private let connect: @Sendable () throws(RedisError) -> RedisConnection
     private let scripts: ScriptCache
     private let state = Mutex(State())
+    /// Connections made so far: a new one after the first means Redis may have restarted (and
+    /// lost whatever was not persisted).
+    let connections: Atomic<Int>
 
     init(scripts: ScriptCache, connect: @escaping @Sendable () throws(RedisError) -> RedisConnection) {
         self.scripts = scripts
         self.connect = connect
+        connections = Atomic(0)
         thread = NIOThreadPool(numberOfThreads: 1)
         thread.start()
     }
@@ -91,7 +95,11 @@ final class RedisLane: Sendable {
     private func execute(_ batch: [Request]) {
         let conn: RedisConnection
         do {
-            conn = try connection.get(connect)
+            conn = try connection.get { () throws(RedisError) -> RedisConnection in
+                let made = try connect()
+                connections.add(1, ordering: .relaxed)
+                return made
+            }
         } catch {
             for request in batch { request.continuation.resume(returning: .failure(error)) }
             return

@@ -59,7 +59,7 @@ public final class QueueDepthSampler: Sendable {
             defer { exported = [:] }
             return Array(exported.values)
         }
-        for gauge in gauges { metrics.registry.unregisterGauge(gauge) }
+        for gauge in gauges { metrics.unregister(gauge) }
     }
 
     public func run() async {

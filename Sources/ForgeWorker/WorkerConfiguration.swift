@@ -29,7 +29,7 @@ public struct WorkerConfiguration: Sendable {
     public init(
         queues: QueueSelection = .weighted([.init(name: .default)]),
         concurrency: Int = WorkerConfiguration.defaultConcurrency,
-        leaseBatch: Int = 16,
+        leaseBatch: Int = WorkerConfiguration.defaultLeaseBatch,
         visibilityMs: Int64 = 30_000,
         gracePeriod: Duration = .seconds(25),
         stopTimeout: Duration = .seconds(5),
@@ -48,8 +48,14 @@ public struct WorkerConfiguration: Sendable {
         self.idleWaitMs = idleWaitMs
     }
 
-    /// Two jobs per core: handlers mostly wait on I/O.
-    public static var defaultConcurrency: Int { 2 * ProcessInfo.processInfo.activeProcessorCount }
+    /// A hundred jobs in flight: handlers are async and mostly wait on I/O, so slots cost little,
+    /// and more jobs per round trip is what makes short jobs fast (measured with 2 workers on 2
+    /// cores: 4 slots drained ~5 600 no-op jobs/s, 64 slots ~12 500, 128 ~17 800).
+    public static var defaultConcurrency: Int { 100 }
+
+    /// Jobs asked for per lease call by default: half the default slots, so a batch of acks can
+    /// lease the next batch in the same round trip while the rest still run.
+    public static let defaultLeaseBatch = 50
 
     /// `hostname-pid`, unique enough to tell workers apart in job hashes and metrics.
     public static var defaultWorkerName: String {

@@ -18,6 +18,7 @@ struct ForgeGatewayCommand: AsyncParsableCommand {
 
     @OptionGroup var service: ServiceOptions
     @OptionGroup var finished: FinishedJobOptions
+    @OptionGroup var connections: RedisConnectionOptions
 
     // No ArgumentParser default: `--help` would print the tokens (see SecretSetting).
     @Option(name: .customLong("api-tokens"), help: "Comma-separated bearer tokens accepted on /v1 (env FORGE_API_TOKENS).")
@@ -64,7 +65,7 @@ struct ForgeGatewayCommand: AsyncParsableCommand {
         LogSetup.bootstrap(service: "forge-gateway", level: service.level)
         let logger = Logger(label: "forge.gateway")
         let redis = RedisClient(
-            configuration: try RedisConfiguration(url: try service.redisURL(), setting: "--redis-url / FORGE_REDIS_URL", poolSize: 8)
+            configuration: try RedisConfiguration(url: try service.redisURL(), setting: "--redis-url / FORGE_REDIS_URL", poolSize: connections.redisConnections)
         )
         let postgres = PostgresClient(
             configuration: try PostgresConfiguration(

@@ -20,6 +20,7 @@ struct ForgeSchedulerCommand: AsyncParsableCommand {
 
     @OptionGroup var service: ServiceOptions
     @OptionGroup var finished: FinishedJobOptions
+    @OptionGroup var connections: RedisConnectionOptions
 
     @Option(name: .customLong("leader-ttl-ms"), help: "Leader lock TTL in ms; renewed every third (env FORGE_LEADER_TTL_MS).")
     var leaderTTLMs = Int64(environment("FORGE_LEADER_TTL_MS", "")) ?? 5000
@@ -92,7 +93,7 @@ struct ForgeSchedulerCommand: AsyncParsableCommand {
         LogSetup.bootstrap(service: "forge-scheduler", level: service.level)
         let logger = Logger(label: "forge.scheduler")
         let redis = RedisClient(
-            configuration: try RedisConfiguration(url: try service.redisURL(), setting: "--redis-url / FORGE_REDIS_URL", poolSize: 4)
+            configuration: try RedisConfiguration(url: try service.redisURL(), setting: "--redis-url / FORGE_REDIS_URL", poolSize: connections.redisConnections)
         )
         let postgres = PostgresClient(
             configuration: try PostgresConfiguration(

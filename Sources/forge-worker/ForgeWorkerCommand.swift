@@ -22,15 +22,16 @@ struct ForgeWorkerCommand: AsyncParsableCommand {
 
     @OptionGroup var service: ServiceOptions
     @OptionGroup var finished: FinishedJobOptions
+    @OptionGroup var connections: RedisConnectionOptions
 
     @Option(help: "Queues to serve, name[:weight],… or * for every queue (env FORGE_QUEUES).")
     var queues = environment("FORGE_QUEUES", "default")
 
-    @Option(help: "Jobs in flight at most (env FORGE_CONCURRENCY; default 2 × cores).")
+    @Option(help: "Jobs in flight at most (env FORGE_CONCURRENCY; default 100).")
     var concurrency = Int(environment("FORGE_CONCURRENCY", "")) ?? WorkerConfiguration.defaultConcurrency
 
     @Option(help: "Jobs leased per call at most (env FORGE_LEASE_BATCH).")
-    var batch = Int(environment("FORGE_LEASE_BATCH", "")) ?? 16
+    var batch = Int(environment("FORGE_LEASE_BATCH", "")) ?? WorkerConfiguration.defaultLeaseBatch
 
     @Option(name: .customLong("visibility-ms"), help: "Lease length in ms; heartbeats every third (env FORGE_VISIBILITY_MS).")
     var visibilityMs = Int64(environment("FORGE_VISIBILITY_MS", "")) ?? 30_000
@@ -96,7 +97,7 @@ struct ForgeWorkerCommand: AsyncParsableCommand {
         // The fetcher, the ack flusher, the heartbeater and failing jobs each need a connection
         // now and then; a handful covers them (the wake-up listener has its own).
         let redis = RedisClient(
-            configuration: try RedisConfiguration(url: try service.redisURL(), setting: "--redis-url / FORGE_REDIS_URL", poolSize: 6)
+            configuration: try RedisConfiguration(url: try service.redisURL(), setting: "--redis-url / FORGE_REDIS_URL", poolSize: connections.redisConnections)
         )
         let metrics = ForgeMetrics()
         let readiness = Readiness(checks: [(name: "redis", check: { await redis.ping() })])
