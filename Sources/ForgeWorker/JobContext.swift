@@ -14,8 +14,18 @@ public struct JobContext: Sendable {
     public let maxAttempts: Int
     /// When the attempt is cancelled for running past the job's `timeout_ms`.
     public let deadline: ContinuousClock.Instant
-    /// A logger carrying `job_id`, `queue`, `type` and `attempt` metadata.
-    public let logger: Logger
+    /// A logger carrying `job_id`, `queue`, `type` and `attempt` metadata (built when asked for:
+    /// most handlers never log, and copying metadata for every job showed in profiles).
+    public var logger: Logger {
+        var logger = baseLogger
+        logger[metadataKey: "job_id"] = "\(id)"
+        logger[metadataKey: "queue"] = "\(queue)"
+        logger[metadataKey: "type"] = "\(type)"
+        logger[metadataKey: "attempt"] = "\(attempt)"
+        return logger
+    }
+
+    private let baseLogger: Logger
 
     public init(
         id: JobID, queue: QueueName, type: String, payload: String, attempt: Int, maxAttempts: Int,
@@ -28,7 +38,7 @@ public struct JobContext: Sendable {
         self.attempt = attempt
         self.maxAttempts = maxAttempts
         self.deadline = deadline
-        self.logger = logger
+        baseLogger = logger
     }
 
     /// Whether a failure of this attempt leaves room for another one.

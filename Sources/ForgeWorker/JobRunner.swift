@@ -2,8 +2,8 @@ import ForgeCore
 import ForgeRedis
 import Logging
 
-/// Runs one leased job: the handler in a child task, raced against the job's deadline and an
-/// outside stop (cancel, lost lease, end of grace); then reports the outcome.
+/// Runs one leased job: the handler in a child task, raced against an outside stop (cancel, lost
+/// lease, end of grace, or the job's deadline from ``DeadlineWatcher``); then reports the outcome.
 struct JobRunner: Sendable {
     let parts: WorkerParts
 
@@ -20,41 +20,31 @@ struct JobRunner: Sendable {
         let job = assignment.job
         let lease = LeaseRef(job)
         let state = parts.state
-        var logger = parts.logger
-        logger[metadataKey: "job_id"] = "\(job.id)"
-        logger[metadataKey: "queue"] = "\(job.queue)"
-        logger[metadataKey: "type"] = "\(job.type)"
-        logger[metadataKey: "attempt"] = "\(job.attempts)"
-
+        let start = ContinuousClock.now
+        let context = JobContext(
+            id: job.id, queue: job.queue, type: job.type, payload: job.payload, attempt: job.attempts,
+            maxAttempts: job.maxAttempts, deadline: assignment.deadline, logger: parts.logger
+        )
         guard let handler = parts.handlers.handler(for: job.type) else {
             if state.handlerEnded(lease) {
                 parts.metrics.failed(job, .noHandler)
                 // Retryable: another worker version may know the type.
-                await fail(job, message: "no handler for type \(job.type)", retryable: true, logger: logger)
+                await fail(job, message: "no handler for type \(job.type)", retryable: true, logger: context.logger)
             }
             state.remove(lease)
             return
         }
 
-        let start = ContinuousClock.now
-        let context = JobContext(
-            id: job.id, queue: job.queue, type: job.type, payload: job.payload, attempt: job.attempts,
-            maxAttempts: job.maxAttempts, deadline: start + .milliseconds(job.timeoutMs), logger: logger
-        )
         let outcome = await withTaskGroup(of: Outcome.self) { group -> Outcome in
             group.addTask {
                 do { return .returned(try await handler.handle(context)) } catch { return .threw(error) }
             }
+            // The deadline arrives as a stop too (``DeadlineWatcher``): one helper task per job.
             group.addTask {
-                do {
-                    try await Task.sleep(until: context.deadline)
-                    return .timedOut
-                } catch {
-                    return .none
+                for await reason in assignment.stop {
+                    if case .timedOut = reason { return .timedOut }
+                    return .stopped(reason)
                 }
-            }
-            group.addTask {
-                for await reason in assignment.stop { return .stopped(reason) }
                 return .none
             }
             var first = Outcome.none
@@ -77,7 +67,7 @@ struct JobRunner: Sendable {
             if state.handlerEnded(lease, completion: completion) { return }
         case .threw(let error) where Task.isCancelled:
             // The whole service was cancelled (not drained): hand the job back at once.
-            logger.debug("handler cancelled with the worker", metadata: ["error": "\(error)"])
+            context.logger.debug("handler cancelled with the worker", metadata: ["error": "\(error)"])
             state.handlerEnded(lease)
             await parts.release([job])
         case .none:
@@ -90,17 +80,17 @@ struct JobRunner: Sendable {
                 let failure = error as? JobFailure
                 await fail(
                     job, message: failure?.message ?? String(describing: error), retryable: failure?.retryable ?? true,
-                    logger: logger
+                    logger: context.logger
                 )
             }
         case .timedOut:
             if state.handlerEnded(lease) {
                 parts.metrics.failed(job, .timeout)
-                await fail(job, message: "timeout after \(job.timeoutMs) ms", retryable: true, logger: logger)
+                await fail(job, message: "timeout after \(job.timeoutMs) ms", retryable: true, logger: context.logger)
             }
         case .stopped(let reason):
             state.handlerEnded(lease)
-            logger.info("handler stopped", metadata: ["reason": "\(reason)"])
+            context.logger.info("handler stopped", metadata: ["reason": "\(reason)"])
         }
         state.remove(lease)
     }

@@ -69,6 +69,7 @@ public struct WorkerService: Service {
                 group.addTask { await AckFlusher(parts: parts).run() }
                 group.addTask { await Heartbeater(parts: parts).run() }
                 group.addTask { await Drainer(parts: parts, readiness: readiness).run() }
+                group.addTask { await DeadlineWatcher(parts: parts).run() }
                 let runner = JobRunner(parts: parts)
                 // Ends when the drainer is done, or when the service's task is cancelled.
                 for await assignment in state.assignments {

@@ -44,6 +44,24 @@ extension WorkerState {
         return stopped
     }
 
+    /// Tells every running handler past its job's deadline to stop (it then fails the attempt
+    /// as timed out); returns the earliest deadline still ahead, which the watcher sleeps until.
+    func stopTimedOut(now: ContinuousClock.Instant = .now) -> ContinuousClock.Instant? {
+        state.withLock { s in
+            var next: ContinuousClock.Instant?
+            for (lease, entry) in s.entries where entry.running && !entry.abandoned && !entry.timedOut {
+                if entry.deadline <= now {
+                    s.entries[lease]?.timedOut = true
+                    entry.stop.yield(.timedOut)
+                } else if next.map({ entry.deadline < $0 }) ?? true {
+                    next = entry.deadline
+                }
+            }
+            s.watchedDeadline = next
+            return next
+        }
+    }
+
     /// Marks a lease abandoned and tells its handler why; a finished job's queued completion is
     /// dropped (its ack would be refused). Returns the job if its handler was still running.
     static func abandon(_ s: inout State, _ lease: LeaseRef, _ reason: StopReason) -> LeasedJob? {

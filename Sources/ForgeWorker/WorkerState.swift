@@ -10,12 +10,16 @@ enum StopReason: Sendable {
     case leaseLost
     /// Graceful shutdown ran out of grace: the lease was handed back.
     case shutdown
+    /// The job ran past its `timeout_ms`: the attempt fails.
+    case timedOut
 }
 
 /// A leased job on its way to a handler, with the signal that stops it early.
 struct Assignment: Sendable {
     var job: LeasedJob
     var stop: AsyncStream<StopReason>
+    /// When the handler is stopped for running past the job's `timeout_ms`.
+    var deadline: ContinuousClock.Instant
 }
 
 /// The worker's shared bookkeeping: slots, in-flight leases, pending completions, drain state.
@@ -34,6 +38,10 @@ final class WorkerState: Sendable {
         /// When the lease was last known good: the lease or the last successful heartbeat was
         /// *sent* then, so Redis' deadline is at least this plus the visibility timeout.
         var confirmedAt: ContinuousClock.Instant
+        /// When the handler is stopped for running past the job's `timeout_ms`.
+        var deadline: ContinuousClock.Instant
+        /// The handler was told it timed out (once).
+        var timedOut = false
     }
 
     struct State {
@@ -52,6 +60,8 @@ final class WorkerState: Sendable {
         /// other completions are queued.
         var fetchWanted = true
         var draining = false
+        /// The deadline the watcher sleeps until; a job with an earlier one wakes it.
+        var watchedDeadline: ContinuousClock.Instant?
     }
 
     let capacity: Int
@@ -66,6 +76,8 @@ final class WorkerState: Sendable {
     let changeBell = Doorbell()
     /// Rung once, when draining begins.
     let drainBell = Doorbell()
+    /// Wakes the deadline watcher when a job with an earlier deadline than it sleeps for starts.
+    let deadlineSignal = WakeSignal()
     let assignments: AsyncStream<Assignment>
     private let assignmentSink: AsyncStream<Assignment>.Continuation
 
@@ -117,6 +129,8 @@ final class WorkerState: Sendable {
     func admit(_ jobs: [LeasedJob], reserved: Int, sentAt: ContinuousClock.Instant) -> [LeasedJob] {
         var started: [Assignment] = []
         var superseded: [LeasedJob] = []
+        var earlier = false
+        let now = ContinuousClock.now
         let refused: [LeasedJob] = state.withLock { s in
             s.held -= reserved
             if s.draining { return jobs }
@@ -127,11 +141,16 @@ final class WorkerState: Sendable {
                     superseded.append(stopped)
                 }
                 let (stream, continuation) = AsyncStream.makeStream(of: StopReason.self, bufferingPolicy: .bufferingNewest(1))
+                let deadline = now + .milliseconds(job.timeoutMs)
                 s.entries[LeaseRef(job)] = Entry(
-                    job: job, stop: continuation, running: true, abandoned: false, confirmedAt: sentAt
+                    job: job, stop: continuation, running: true, abandoned: false, confirmedAt: sentAt, deadline: deadline
                 )
                 s.newest[job.id] = job.token
-                started.append(Assignment(job: job, stop: stream))
+                started.append(Assignment(job: job, stop: stream, deadline: deadline))
+                if s.watchedDeadline.map({ deadline < $0 }) ?? true {
+                    s.watchedDeadline = deadline
+                    earlier = true
+                }
             }
             s.held += jobs.count
             s.running += jobs.count
@@ -139,6 +158,7 @@ final class WorkerState: Sendable {
             return []
         }
         for job in superseded { metrics.failed(job, .leaseLost) }
+        if earlier { deadlineSignal.signal() }
         if refused.isEmpty && reserved > jobs.count { fetchBell.ring() }
         for assignment in started {
             metrics.started(assignment.job)
