@@ -2,8 +2,9 @@ import ForgeCore
 import ForgeRedis
 import Logging
 
-/// Runs one leased job: the handler in a child task, raced against an outside stop (cancel, lost
-/// lease, end of grace, or the job's deadline from ``DeadlineWatcher``); then reports the outcome.
+/// Runs one leased job: the handler in a task of its own, which an outside stop (cancel, lost
+/// lease, end of grace, or the job's deadline from ``DeadlineWatcher``) cancels; then reports
+/// the outcome.
 struct JobRunner: Sendable {
     let parts: WorkerParts
 
@@ -12,8 +13,6 @@ struct JobRunner: Sendable {
         case threw(any Error)
         case timedOut
         case stopped(StopReason)
-        /// A helper child ended because the group was cancelled; not a result.
-        case none
     }
 
     func run(_ assignment: Assignment) async {
@@ -35,28 +34,20 @@ struct JobRunner: Sendable {
             return
         }
 
-        let outcome = await withTaskGroup(of: Outcome.self) { group -> Outcome in
-            group.addTask {
-                do { return .returned(try await handler.handle(context)) } catch { return .threw(error) }
-            }
-            // The deadline arrives as a stop too (``DeadlineWatcher``): one helper task per job.
-            group.addTask {
-                for await reason in assignment.stop {
-                    if case .timedOut = reason { return .timedOut }
-                    return .stopped(reason)
-                }
-                return .none
-            }
-            var first = Outcome.none
-            while let next = await group.next() {
-                if case .none = next { continue }
-                first = next
-                break
-            }
-            // Cancels the handler at the deadline or on a stop; the group then waits for it to end.
-            group.cancelAll()
-            return first
+        // The handler's own task, so an outside stop (``RunControl``) can cancel just it; this
+        // task waits for it, so it never outlives the run. One task per job, no helper tasks.
+        let control = assignment.control
+        let task = Task { () -> Outcome in
+            do { return .returned(try await handler.handle(context)) } catch { return .threw(error) }
         }
+        control.attach { task.cancel() }
+        let returned = await withTaskCancellationHandler { await task.value } onCancel: { task.cancel() }
+        let outcome: Outcome =
+            switch control.finish() {
+            case .timedOut: .timedOut
+            case .some(let reason): .stopped(reason)
+            case nil: returned
+            }
         let elapsed = ContinuousClock.now - start
 
         switch outcome {
@@ -68,9 +59,6 @@ struct JobRunner: Sendable {
         case .threw(let error) where Task.isCancelled:
             // The whole service was cancelled (not drained): hand the job back at once.
             context.logger.debug("handler cancelled with the worker", metadata: ["error": "\(error)"])
-            state.handlerEnded(lease)
-            await parts.release([job])
-        case .none:
             state.handlerEnded(lease)
             await parts.release([job])
         case .threw(let error):

@@ -52,7 +52,7 @@ extension WorkerState {
             for (lease, entry) in s.entries where entry.running && !entry.abandoned && !entry.timedOut {
                 if entry.deadline <= now {
                     s.entries[lease]?.timedOut = true
-                    entry.stop.yield(.timedOut)
+                    entry.control.stop(.timedOut)
                 } else if next.map({ entry.deadline < $0 }) ?? true {
                     next = entry.deadline
                 }
@@ -67,7 +67,7 @@ extension WorkerState {
     static func abandon(_ s: inout State, _ lease: LeaseRef, _ reason: StopReason) -> LeasedJob? {
         guard var entry = s.entries[lease], !entry.abandoned else { return nil }
         entry.abandoned = true
-        entry.stop.yield(reason)
+        entry.control.stop(reason)
         if !entry.running, var queued = s.pending[entry.job.queue],
             let index = queued.firstIndex(where: { $0.id == lease.id && $0.token == lease.token })
         {

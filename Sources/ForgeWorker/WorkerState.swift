@@ -17,7 +17,7 @@ enum StopReason: Sendable {
 /// A leased job on its way to a handler, with the signal that stops it early.
 struct Assignment: Sendable {
     var job: LeasedJob
-    var stop: AsyncStream<StopReason>
+    var control: RunControl
     /// When the handler is stopped for running past the job's `timeout_ms`.
     var deadline: ContinuousClock.Instant
 }
@@ -30,7 +30,7 @@ struct Assignment: Sendable {
 final class WorkerState: Sendable {
     struct Entry {
         var job: LeasedJob
-        var stop: AsyncStream<StopReason>.Continuation
+        var control: RunControl
         /// The handler still holds its slot.
         var running: Bool
         /// Canceled, lost or released: the worker must not ack or fail it any more.
@@ -140,13 +140,13 @@ final class WorkerState: Sendable {
                 {
                     superseded.append(stopped)
                 }
-                let (stream, continuation) = AsyncStream.makeStream(of: StopReason.self, bufferingPolicy: .bufferingNewest(1))
+                let control = RunControl()
                 let deadline = now + .milliseconds(job.timeoutMs)
                 s.entries[LeaseRef(job)] = Entry(
-                    job: job, stop: continuation, running: true, abandoned: false, confirmedAt: sentAt, deadline: deadline
+                    job: job, control: control, running: true, abandoned: false, confirmedAt: sentAt, deadline: deadline
                 )
                 s.newest[job.id] = job.token
-                started.append(Assignment(job: job, stop: stream, deadline: deadline))
+                started.append(Assignment(job: job, control: control, deadline: deadline))
                 if s.watchedDeadline.map({ deadline < $0 }) ?? true {
                     s.watchedDeadline = deadline
                     earlier = true
