@@ -12,7 +12,9 @@ extension EndToEndTests {
             let id = try await stack.enqueue(["type": "sleep", "payload": ["ms": 1500], "max_attempts": 5])
             _ = try await stack.waitForState(id, "active")
             stack.stop("worker-1", signal: SIGKILL)
-            try stack.startWorker("worker-2", ["--visibility-ms", "1500"])
+            // A longer lease for the second run: on a loaded machine its heartbeats may lag, and a
+            // run whose lease goes unconfirmed for a whole visibility timeout is stopped.
+            try stack.startWorker("worker-2", ["--visibility-ms", "4000"])
             let done = try await stack.waitForState(id, "completed", timeout: 30)
             #expect(done["attempts"] as? Int == 2)
         }
