@@ -2,7 +2,7 @@
 public struct RedisError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
-            case connectionFailed, connectionBroken, server, unexpectedReply, configuration, shutdown
+            case connectionFailed, connectionBroken, server, unexpectedReply, configuration, shutdown, notServing
         }
 
         private let base: Base
@@ -14,6 +14,9 @@ public struct RedisError: Error, Sendable, CustomStringConvertible {
         public static let connectionBroken = Code(.connectionBroken)
         /// Redis answered with an error reply.
         public static let server = Code(.server)
+        /// Redis answered but cannot serve right now (`LOADING` its data after a restart, `BUSY`
+        /// with a long script, no primary, a failover): the command did not run.
+        public static let notServing = Code(.notServing)
         /// Redis answered with a shape Forge does not expect: a bug or a foreign key.
         public static let unexpectedReply = Code(.unexpectedReply)
         public static let configuration = Code(.configuration)
@@ -33,7 +36,7 @@ public struct RedisError: Error, Sendable, CustomStringConvertible {
 
     /// Whether the error means Redis is unreachable (as opposed to a refused request).
     public var isUnavailable: Bool {
-        code == .connectionFailed || code == .connectionBroken || code == .shutdown
+        code == .connectionFailed || code == .connectionBroken || code == .shutdown || code == .notServing
     }
 
     public var description: String { "redis \(code): \(message)" }
@@ -43,6 +46,8 @@ public struct RedisError: Error, Sendable, CustomStringConvertible {
     }
 
     static func server(_ message: String) -> RedisError {
-        RedisError(code: .server, message: message)
+        let transient = ["LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN", "READONLY"]
+        let notServing = transient.contains { message.hasPrefix($0 + " ") }
+        return RedisError(code: notServing ? .notServing : .server, message: message)
     }
 }
