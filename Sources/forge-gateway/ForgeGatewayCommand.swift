@@ -69,7 +69,9 @@ struct ForgeGatewayCommand: AsyncParsableCommand {
         )
         let postgres = PostgresClient(
             configuration: try PostgresConfiguration(
-                url: try service.postgresURL(), poolSize: 4, connectTimeoutSeconds: 2, setting: "--postgres-url / FORGE_POSTGRES_URL"
+                url: try service.postgresURL(), poolSize: 4, schema: PostgresConfiguration.schema(forNamespace: service.namespace),
+                connectTimeoutSeconds: 2,
+                setting: "--postgres-url / FORGE_POSTGRES_URL"
             )
         )
         let keys = KeySpace(namespace: service.namespace)

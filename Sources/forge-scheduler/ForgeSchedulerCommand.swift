@@ -97,7 +97,9 @@ struct ForgeSchedulerCommand: AsyncParsableCommand {
         )
         let postgres = PostgresClient(
             configuration: try PostgresConfiguration(
-                url: try service.postgresURL(), poolSize: 2, connectTimeoutSeconds: 2, setting: "--postgres-url / FORGE_POSTGRES_URL"
+                url: try service.postgresURL(), poolSize: 2, schema: PostgresConfiguration.schema(forNamespace: service.namespace),
+                connectTimeoutSeconds: 2,
+                setting: "--postgres-url / FORGE_POSTGRES_URL"
             )
         )
         let keys = KeySpace(namespace: service.namespace)

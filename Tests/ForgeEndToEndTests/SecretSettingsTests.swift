@@ -31,7 +31,9 @@ import Testing
             let postgres = try secretFile(postgresURL + "\n")
             defer { for url in [tokens, redis, postgres] { try? FileManager.default.removeItem(at: url) } }
 
-            let migrate = try ServiceProcess.run("forge", ["migrate"], environment: ["FORGE_POSTGRES_URL_FILE": postgres.path])
+            let migrate = try ServiceProcess.run("forge", ["migrate"], environment: [
+                "FORGE_POSTGRES_URL_FILE": postgres.path, "FORGE_NAMESPACE": schema,
+            ])
             #expect(migrate.status == 0, "\(migrate.output)")
 
             let port = try ForgeStack.freePort()
