@@ -106,11 +106,14 @@ struct ForgeSchedulerCommand: AsyncParsableCommand {
         let metrics = ForgeMetrics()
         // "schema": not ready until `forge migrate` has run, so the service waits for it.
         let schema = SchemaCheck(client: postgres)
-        let readiness = Readiness(checks: [
-            (name: "redis", check: { await redis.ping() }),
-            (name: "postgres", check: { await postgres.ping() }),
-            (name: "schema", check: { await schema.isCurrent() }),
-        ])
+        let readiness = Readiness(
+            checks: [
+                (name: "redis", check: { try await redis.command(["PING"]).string == "PONG" }),
+                (name: "postgres", check: { try await postgres.check(); return true }),
+                (name: "schema", check: { await schema.isCurrent() }),
+            ],
+            logger: logger
+        )
         let scheduler = SchedulerService(
             configuration: SchedulerConfiguration(
                 id: replicaID, leaderTTLMs: leaderTTLMs, retentionDays: retentionDays,

@@ -100,7 +100,9 @@ struct ForgeWorkerCommand: AsyncParsableCommand {
             configuration: try RedisConfiguration(url: try service.redisURL(), setting: "--redis-url / FORGE_REDIS_URL", poolSize: connections.redisConnections)
         )
         let metrics = ForgeMetrics()
-        let readiness = Readiness(checks: [(name: "redis", check: { await redis.ping() })])
+        let readiness = Readiness(
+            checks: [(name: "redis", check: { try await redis.command(["PING"]).string == "PONG" })], logger: logger
+        )
         let worker = WorkerService(
             store: QueueStore(
                 redis: redis, keys: KeySpace(namespace: service.namespace), finishedRetentionMs: finished.finishedTTLMs
