@@ -71,6 +71,9 @@ struct ForgeGatewayCommand: AsyncParsableCommand {
                 "--api-tokens / FORGE_API_TOKENS (or FORGE_API_TOKENS_FILE): no token is set; set at least one, or FORGE_AUTH=off to run without auth"
             )
         }
+        if auth == "on", let problem = GatewayConfiguration.tokenProblem(try apiTokens()) {
+            throw ValidationError("--api-tokens / FORGE_API_TOKENS (or FORGE_API_TOKENS_FILE): \(problem)")
+        }
     }
 
     func run() async throws {
