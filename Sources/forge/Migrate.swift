@@ -15,30 +15,38 @@ struct Migrate: AsyncParsableCommand {
     )
 
     @OptionGroup var postgres: PostgresOptions
+    @Flag(help: "Print {schema, moved_from, applied} as JSON.") var json = false
 
     func run() async throws {
         let configuration = try postgres.configuration(command: "forge migrate")
         let client = PostgresClient(configuration: configuration)
         let migrator = Migrator(client: client)
         let adopt = postgres.namespace == "forge" || configuration.urlSetsSearchPath
+        let schema = configuration.schema ?? ""
+        var movedFrom: String?
         let result: Result<[Int], PostgresError>
         do {
-            if adopt, let source = try await migrator.adoptLegacyTables() {
-                print("moved the history tables from schema \(source) to \(configuration.schema ?? "?")")
-            }
+            if adopt { movedFrom = try await migrator.adoptLegacyTables() }
             result = .success(try await migrator.migrate())
         } catch {
             result = .failure(error)
         }
         await client.shutdown()
         switch result {
-        case .success(let applied) where applied.isEmpty:
-            print("schema \(configuration.schema ?? "") is up to date")
         case .success(let applied):
-            print("schema \(configuration.schema ?? ""): applied migrations \(applied.map(String.init).joined(separator: ", "))")
+            if json {
+                var body = JSONBody()
+                body.set("schema", schema)
+                if let movedFrom { body.set("moved_from", movedFrom) } else { body.setRaw("moved_from", "null") }
+                body.set("applied", applied)
+                Output.json(body.data)
+                return
+            }
+            if let movedFrom { print("moved the history tables from schema \(movedFrom) to \(schema)") }
+            print(applied.isEmpty ? "schema \(schema) is up to date" : "schema \(schema): applied migrations \(applied.map(String.init).joined(separator: ", "))")
         case .failure(let error) where error.isUnavailable:
             printError("forge migrate: cannot reach Postgres (\(postgres.setting)): \(error.message)")
-            throw ExitCode.failure
+            throw ExitCode(CLIExit.unavailable.rawValue)
         case .failure(let error):
             printError("forge migrate: \(error)")
             throw ExitCode.failure
