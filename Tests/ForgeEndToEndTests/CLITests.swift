@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 
-/// The `forge` CLI against a real gateway: URLs, options, `--json`, exit statuses.
-@Suite struct CLITests {
+/// The `forge` CLI against a real gateway: URLs, options, `--json`, exit statuses. One stack at a
+/// time: seven stacks at once, beside the rest of the suite, starve timing-sensitive tests of CPU.
+@Suite(.serialized) struct CLITests {
     @Test func enqueueSendsEveryOptionTheAPIHas() async throws {
         try await withStack(workers: []) { stack in
             let payload = try secretFile(#"{"to": "a@b.c", "n": 1}"# + "\n")
