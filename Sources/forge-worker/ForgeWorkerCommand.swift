@@ -101,7 +101,15 @@ struct ForgeWorkerCommand: AsyncParsableCommand {
         )
         let metrics = ForgeMetrics()
         let readiness = Readiness(
-            checks: [(name: "redis", check: { try await redis.command(["PING"]).string == "PONG" })], logger: logger
+            checks: [
+                (name: "redis", check: {
+                    // An error reply (NOAUTH, WRONGPASS) is not thrown by the client: throw it so readiness logs it.
+                    let reply = try await redis.command(["PING"])
+                    if case .error(let message) = reply { throw RedisError(code: .server, message: message) }
+                    return reply.string == "PONG"
+                })
+            ],
+            logger: logger
         )
         let worker = WorkerService(
             store: QueueStore(
