@@ -33,6 +33,20 @@ public struct GatewayConfiguration: Sendable, Hashable {
         self.maxBatchSize = maxBatchSize
     }
 
+    /// Shortest bearer token accepted: 16 bytes, 128 bits when random, so a token cannot be
+    /// guessed online (`openssl rand -hex 24` makes a good one).
+    public static let minimumTokenBytes = 16
+
+    /// Why `tokens` cannot protect the API, or `nil`. Names a short token by its position and
+    /// length, never by its value: the message goes to a terminal or a log.
+    public static func tokenProblem(_ tokens: [String]) -> String? {
+        for (index, token) in tokens.enumerated() where token.utf8.count < minimumTokenBytes {
+            return "token \(index + 1) of \(tokens.count) is \(token.utf8.count) bytes long; every token must be at least "
+                + "\(minimumTokenBytes) bytes (e.g. openssl rand -hex 24)"
+        }
+        return nil
+    }
+
     /// Parses `FORGE_API_TOKENS`: comma-separated, blanks ignored.
     public static func parseTokens(_ text: String?) -> [String] {
         (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }

@@ -16,6 +16,8 @@ import NIOCore
 ///   next request after the outage succeeds); any other Redis / Postgres failure: 500 without the
 ///   internal message, which goes to the log instead.
 /// - ``QueueError`` (a queue refusing enqueues under back-pressure): 503 with `Retry-After: 5`.
+/// - A Postgres statement timeout (a history search that no index serves well): 503 naming the
+///   limit, so a caller narrows the search instead of reporting a server bug.
 /// - Hummingbird's own errors (unknown route, too large a body): their status.
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: ForgeMetrics
@@ -44,6 +46,15 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             metrics.redisErrors.increment()
             log(error, request)
             return redis.isUnavailable ? .unavailable("Redis") : .internalError()
+        case let postgres as PostgresError where postgres.code == .timeout:
+            logger.warning(
+                "search timed out", metadata: ["path": "\(request.uri.path)", "query": "\(request.uri.query ?? "")"]
+            )
+            return Problem(
+                status: 503, title: "Service unavailable",
+                detail: "\(postgres.message); narrow it with queue, state, type or a created_after/created_before window",
+                type: "urn:forge:problem:search-timeout"
+            )
         case let postgres as PostgresError:
             metrics.postgresErrors.increment()
             log(error, request)

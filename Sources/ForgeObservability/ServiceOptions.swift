@@ -34,7 +34,9 @@ public struct ServiceOptions: ParsableArguments {
     @Option(help: "trace, debug, info, notice, warning, error or critical (env FORGE_LOG_LEVEL).")
     public var logLevel = environment("FORGE_LOG_LEVEL", "info")
 
-    @Option(help: "Redis key namespace, to run several installations on one Redis (env FORGE_NAMESPACE).")
+    @Option(
+        help: "Redis key prefix and Postgres schema, so installations can share one Redis and one database (env FORGE_NAMESPACE)."
+    )
     public var namespace = environment("FORGE_NAMESPACE", "forge")
 
     public init() {}
@@ -51,8 +53,16 @@ public struct ServiceOptions: ParsableArguments {
         if let port = httpPort ?? environment("FORGE_HTTP_PORT", nil).flatMap({ Int($0) }), !(0...65535).contains(port) {
             throw ValidationError("--http-port / FORGE_HTTP_PORT: \(port) is not a port number")
         }
-        guard namespace.range(of: "^[A-Za-z0-9_.-]{1,64}$", options: .regularExpression) != nil else {
-            throw ValidationError("--namespace / FORGE_NAMESPACE: use 1-64 of A-Z a-z 0-9 _ . -")
+        try Self.validate(namespace: namespace)
+    }
+
+    /// The namespace names a Redis key prefix and a Postgres schema, so it must suit both.
+    public static func validate(namespace: String) throws {
+        guard namespace.range(of: "^[A-Za-z0-9_.-]{1,63}$", options: .regularExpression) != nil else {
+            throw ValidationError("--namespace / FORGE_NAMESPACE: use 1-63 of A-Z a-z 0-9 _ . -")
+        }
+        guard !namespace.hasPrefix("pg_") else {
+            throw ValidationError("--namespace / FORGE_NAMESPACE: must not start with pg_ (Postgres reserves it for schemas)")
         }
     }
 

@@ -5,8 +5,14 @@ extension HistoryStore {
     ///
     /// Keyset pagination: the next page starts strictly after the previous page's last
     /// `(created_at, id)`, so pages stay stable while new jobs arrive and deep pages cost the same
-    /// as the first. Every filter combination walks an index in this order (migration 2): by queue,
-    /// by state for the rarer states, or by creation time, filtering the rest.
+    /// as the first. Every filter combination walks an index in this order: by queue, by state for
+    /// the rarer states (migration 2), by type (migration 4), or by creation time, filtering the
+    /// rest (`loadtest/history-search.py` measures each on a million jobs).
+    ///
+    /// A search runs under ``PostgresConfiguration/searchTimeoutMs`` (its own `statement_timeout`)
+    /// and holds one of the pool's connections for long statements, so searches that no index
+    /// serves well fail with ``PostgresError/Code/timeout`` instead of taking the pool from lookups
+    /// and the archiver. The connection stays usable after a timeout.
     public func search(_ query: JobQuery) async throws(PostgresError) -> JobPage {
         var conditions: [String] = []
         var params: [String?] = []
@@ -35,7 +41,7 @@ extension HistoryStore {
             ORDER BY created_at DESC, id DESC
             LIMIT \(query.limit + 1)
             """
-        let rows = try await client.query(sql, params).all
+        let rows = try await Self.run(sql, params, on: client).all
         var jobs: [JobRecord] = []
         jobs.reserveCapacity(min(rows.count, query.limit))
         for row in rows.prefix(query.limit) { jobs.append(try Self.record(row)) }
@@ -46,6 +52,31 @@ extension HistoryStore {
             throw .unexpectedResult("jobs row \(lastJob.id) has no created_at")
         }
         return JobPage(jobs: jobs, nextCursor: JobCursor(createdAtMicros: micros, id: lastJob.id).description)
+    }
+
+    /// Runs the search in a transaction of its own whose `statement_timeout` is the search's.
+    private static func run(_ sql: String, _ params: [String?], on client: PostgresClient) async throws(PostgresError) -> PostgresRows {
+        let timeoutMs = client.configuration.searchTimeoutMs
+        do {
+            return try await client.withConnectionForLongStatement { connection throws(PostgresError) in
+                guard timeoutMs > 0 else { return try connection.query(sql, params) }
+                // BEGIN and SET LOCAL in one round trip; the setting ends with the transaction.
+                try connection.execute("BEGIN; SET LOCAL statement_timeout = \(timeoutMs)")
+                let rows: PostgresRows
+                do throws(PostgresError) {
+                    rows = try connection.query(sql, params)
+                } catch {
+                    _ = try? connection.execute("ROLLBACK")
+                    throw error
+                }
+                try connection.execute("COMMIT")
+                return rows
+            }
+        } catch where error.sqlState == "57014" {
+            throw PostgresError(
+                code: .timeout, message: "history search ran longer than \(timeoutMs) ms and was canceled", sqlState: error.sqlState
+            )
+        }
     }
 
     /// An exact timestamp from an integer parameter, without a round trip through floating point.

@@ -18,5 +18,6 @@ public struct Migration: Sendable, Hashable {
         .initial,
         .leanIndexes,
         .quarantine,
+        .typeIndex,
     ]
 }

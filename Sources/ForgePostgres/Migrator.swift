@@ -3,7 +3,9 @@
 /// Applied versions are recorded in `forge_schema_migrations`. Every step runs under a
 /// transaction-scoped advisory lock keyed by the current schema, so migrators started at the same
 /// time (several replicas running `migrate` on boot) apply each migration exactly once while
-/// migrators of other schemas do not wait for them.
+/// migrators of other schemas do not wait for them. When the client's configuration names a
+/// schema, the migrator creates it if it is missing (only then: a role without `CREATE` on the
+/// database can migrate into a schema an administrator made for it).
 public struct Migrator: Sendable {
     public let client: PostgresClient
     public let migrations: [Migration]
@@ -18,7 +20,9 @@ public struct Migrator: Sendable {
     @discardableResult
     public func migrate() async throws(PostgresError) -> [Int] {
         let migrations = migrations
+        let schema = client.configuration.schema
         return try await client.withConnection { connection throws(PostgresError) -> [Int] in
+            if let schema { try Self.createIfMissing(schema: schema, connection) }
             try connection.transaction { connection throws(PostgresError) in
                 try Self.lock(connection)
                 try connection.execute(
@@ -62,9 +66,19 @@ public struct Migrator: Sendable {
         return versions
     }
 
+    /// Creates `schema` unless it exists; two migrators racing to create it both succeed.
+    static func createIfMissing(schema: String, _ connection: PostgresConnection) throws(PostgresError) {
+        guard try connection.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema]).isEmpty else { return }
+        do throws(PostgresError) {
+            try connection.execute("CREATE SCHEMA IF NOT EXISTS \(PostgresConnection.quoteIdentifier(schema))")
+        } catch where error.sqlState == "23505" || error.sqlState == "42P06" {
+            // Created by another migrator between the check and the statement.
+        }
+    }
+
     /// Takes the migration lock for this transaction, and lifts the statement timeout for it: a
     /// migration on a large history may rightly take longer than any query.
-    private static func lock(_ connection: PostgresConnection) throws(PostgresError) {
+    static func lock(_ connection: PostgresConnection) throws(PostgresError) {
         try connection.execute("SET LOCAL statement_timeout = 0")
         try connection.query("SELECT pg_advisory_xact_lock(hashtext('forge_schema_migrations:' || current_schema()))")
     }

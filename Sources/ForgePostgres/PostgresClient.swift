@@ -5,9 +5,12 @@ import ForgeIO
 public final class PostgresClient: Sendable {
     public let configuration: PostgresConfiguration
     private let pool: BlockingConnectionPool<PostgresConnection, PostgresError>
+    /// Long statements (history searches) may hold all connections but one.
+    private let longStatements: ConnectionShare
 
     public init(configuration: PostgresConfiguration) {
         self.configuration = configuration
+        longStatements = ConnectionShare(limit: configuration.poolSize - 1)
         pool = BlockingConnectionPool(
             size: configuration.poolSize,
             connect: { () throws(PostgresError) -> PostgresConnection in
@@ -26,6 +29,15 @@ public final class PostgresClient: Sendable {
         try await pool.withConnection(body)
     }
 
+    /// Like ``withConnection(_:)``, for work that may run long (a history search): at most
+    /// `poolSize - 1` such bodies hold connections at once (at least one), so the rest of the
+    /// traffic always finds a connection; the others wait their turn.
+    public func withConnectionForLongStatement<T: Sendable>(
+        _ body: @escaping @Sendable (PostgresConnection) throws(PostgresError) -> T
+    ) async throws(PostgresError) -> T {
+        try await longStatements.withPermit { () async throws(PostgresError) -> T in try await pool.withConnection(body) }
+    }
+
     /// Runs one statement with text parameters `$1…$n` (`nil` is SQL NULL).
     @discardableResult
     public func query(_ sql: String, _ params: [String?] = []) async throws(PostgresError) -> PostgresRows {
@@ -41,6 +53,12 @@ public final class PostgresClient: Sendable {
 
     /// `SELECT 1`; the readiness probe.
     public func ping() async -> Bool {
-        (try? await query("SELECT 1"))?.rows.first?.first == "1"
+        (try? await check()) != nil
+    }
+
+    /// `SELECT 1`, throwing why it failed (unreachable, refused credentials): readiness logs it.
+    public func check() async throws(PostgresError) {
+        let rows = try await query("SELECT 1")
+        guard rows.rows.first?.first == "1" else { throw .unexpectedResult("SELECT 1 answered \(rows.rows)") }
     }
 }

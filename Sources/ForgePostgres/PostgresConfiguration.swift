@@ -13,8 +13,10 @@ public struct PostgresConfiguration: Sendable, Hashable, Codable {
     public var url: String
     /// Connections (and threads running blocking libpq calls) in the pool.
     public var poolSize: Int
-    /// Schema every connection uses (`SET search_path`); `nil` keeps the server's default.
-    /// Tests use it to isolate themselves; deployments can use it to share a database.
+    /// Schema every connection uses (`SET search_path`, overriding any `search_path` the URL
+    /// sets); `nil` keeps the server's default. The services use their namespace
+    /// (``schema(forNamespace:)``), so installations sharing a database never see each other's
+    /// history; tests use it to isolate themselves.
     public var schema: String?
     /// Whether connecting creates ``schema`` if it is missing.
     public var createSchema: Bool
@@ -24,12 +26,18 @@ public struct PostgresConfiguration: Sendable, Hashable, Codable {
     /// URL's `options` set one; 0 for none. One slow query then fails instead of holding a pool
     /// connection (and its thread) indefinitely.
     public var statementTimeoutMs: Int
+    /// Longest a history search may run (`SET LOCAL statement_timeout` around it); 0 for the
+    /// session's ``statementTimeoutMs``. A search that filters on something no index serves must
+    /// fail fast instead of holding a pool connection that lookups and the archiver need.
+    public var searchTimeoutMs: Int
+
+    public static let defaultSearchTimeoutMs = 5_000
 
     /// Validates the settings; `setting` names the flag or variable the URL came from in errors.
     public init(
         url: String = PostgresConfiguration.defaultURL, poolSize: Int = 4, schema: String? = nil,
         createSchema: Bool = false, connectTimeoutSeconds: Int = 5, statementTimeoutMs: Int = 60_000,
-        setting: String = "FORGE_POSTGRES_URL"
+        searchTimeoutMs: Int = PostgresConfiguration.defaultSearchTimeoutMs, setting: String = "FORGE_POSTGRES_URL"
     ) throws(PostgresError) {
         guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
             throw PostgresError(
@@ -40,8 +48,8 @@ public struct PostgresConfiguration: Sendable, Hashable, Codable {
         guard poolSize >= 1 else {
             throw PostgresError(code: .configuration, message: "poolSize: must be at least 1, got \(poolSize)")
         }
-        if let schema, schema.isEmpty || schema.utf8.count > 63 {
-            throw PostgresError(code: .configuration, message: "schema: must be 1 to 63 bytes long")
+        if let schema, let problem = Self.schemaProblem(schema) {
+            throw PostgresError(code: .configuration, message: "schema: \(problem)")
         }
         self.url = url
         self.poolSize = poolSize
@@ -49,6 +57,26 @@ public struct PostgresConfiguration: Sendable, Hashable, Codable {
         self.createSchema = createSchema
         self.connectTimeoutSeconds = max(1, connectTimeoutSeconds)
         self.statementTimeoutMs = max(0, statementTimeoutMs)
+        self.searchTimeoutMs = max(0, searchTimeoutMs)
+    }
+
+    /// The schema holding the history of the installation with Redis key namespace `namespace`:
+    /// the namespace itself (`forge` by default), so one `FORGE_NAMESPACE` separates both stores.
+    public static func schema(forNamespace namespace: String) -> String { namespace }
+
+    /// Why `name` cannot be a schema Forge creates, or `nil` when it can: Postgres truncates
+    /// identifiers past 63 bytes (two long namespaces could meet in one schema) and reserves the
+    /// `pg_` prefix.
+    public static func schemaProblem(_ name: String) -> String? {
+        if name.isEmpty || name.utf8.count > 63 { return "must be 1 to 63 bytes long" }
+        if name.hasPrefix("pg_") { return "must not start with pg_ (reserved by Postgres)" }
+        return nil
+    }
+
+    /// Whether the URL chooses a `search_path` of its own (`?options=-csearch_path%3D…`): the
+    /// schema a release before per-namespace schemas kept its tables in.
+    public var urlSetsSearchPath: Bool {
+        (url.removingPercentEncoding ?? url).lowercased().contains("search_path")
     }
 
     /// The configuration from `FORGE_POSTGRES_URL`, or the default URL when it is unset.

@@ -2,7 +2,7 @@
 public struct PostgresError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
-            case connectionFailed, connectionBroken, query, unexpectedResult, configuration, shutdown
+            case connectionFailed, connectionBroken, query, unexpectedResult, configuration, shutdown, timeout
         }
 
         private let base: Base
@@ -20,6 +20,9 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         public static let configuration = Code(.configuration)
         /// The client was shut down.
         public static let shutdown = Code(.shutdown)
+        /// A statement ran past its time limit and the server canceled it (SQLSTATE 57014); the
+        /// connection stays usable.
+        public static let timeout = Code(.timeout)
 
         public var description: String { base.rawValue }
     }

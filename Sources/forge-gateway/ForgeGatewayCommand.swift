@@ -42,7 +42,19 @@ struct ForgeGatewayCommand: AsyncParsableCommand {
     @Option(help: "Largest request body in bytes (env FORGE_MAX_BODY_BYTES).")
     var maxBodyBytes = Int(environment("FORGE_MAX_BODY_BYTES", "")) ?? GatewayConfiguration.defaultMaxBodyBytes
 
+    @Option(
+        name: .customLong("search-timeout-ms"),
+        help: "Longest a history search (GET /v1/jobs) may run before it is canceled with a 503; 0 = the 60 s statement limit (env FORGE_SEARCH_TIMEOUT_MS)."
+    )
+    var searchTimeoutMs = Int(environment("FORGE_SEARCH_TIMEOUT_MS", "")) ?? PostgresConfiguration.defaultSearchTimeoutMs
+
     func validate() throws {
+        if let text = environment("FORGE_SEARCH_TIMEOUT_MS", nil), Int(text) == nil {
+            throw ValidationError("FORGE_SEARCH_TIMEOUT_MS: '\(text)' is not a number of milliseconds")
+        }
+        guard (0...600_000).contains(searchTimeoutMs) else {
+            throw ValidationError("--search-timeout-ms / FORGE_SEARCH_TIMEOUT_MS: must be between 0 and 600000")
+        }
         if let text = environment("FORGE_MAX_BODY_BYTES", nil), Int(text) == nil {
             throw ValidationError("FORGE_MAX_BODY_BYTES: '\(text)' is not a number of bytes")
         }
@@ -59,6 +71,9 @@ struct ForgeGatewayCommand: AsyncParsableCommand {
                 "--api-tokens / FORGE_API_TOKENS (or FORGE_API_TOKENS_FILE): no token is set; set at least one, or FORGE_AUTH=off to run without auth"
             )
         }
+        if auth == "on", let problem = GatewayConfiguration.tokenProblem(try apiTokens()) {
+            throw ValidationError("--api-tokens / FORGE_API_TOKENS (or FORGE_API_TOKENS_FILE): \(problem)")
+        }
     }
 
     func run() async throws {
@@ -67,19 +82,31 @@ struct ForgeGatewayCommand: AsyncParsableCommand {
         let redis = RedisClient(
             configuration: try RedisConfiguration(url: try service.redisURL(), setting: "--redis-url / FORGE_REDIS_URL", poolSize: connections.redisConnections)
         )
-        let postgres = PostgresClient(
-            configuration: try PostgresConfiguration(
-                url: try service.postgresURL(), poolSize: 4, connectTimeoutSeconds: 2, setting: "--postgres-url / FORGE_POSTGRES_URL"
-            )
+        let postgresConfiguration = try PostgresConfiguration(
+            url: try service.postgresURL(), poolSize: 4, schema: PostgresConfiguration.schema(forNamespace: service.namespace),
+            connectTimeoutSeconds: 2, searchTimeoutMs: searchTimeoutMs, setting: "--postgres-url / FORGE_POSTGRES_URL"
         )
+        let postgres = PostgresClient(configuration: postgresConfiguration)
+        // Readiness probes on a connection of their own: searches cannot make /readyz wait.
+        var probeConfiguration = postgresConfiguration
+        probeConfiguration.poolSize = 1
+        let probe = PostgresClient(configuration: probeConfiguration)
         let keys = KeySpace(namespace: service.namespace)
         // "schema": not ready until `forge migrate` has run, so the service waits for it.
-        let schema = SchemaCheck(client: postgres)
-        let readiness = Readiness(checks: [
-            (name: "redis", check: { await redis.ping() }),
-            (name: "postgres", check: { await postgres.ping() }),
-            (name: "schema", check: { await schema.isCurrent() }),
-        ])
+        let schema = SchemaCheck(client: probe)
+        let readiness = Readiness(
+            checks: [
+                (name: "redis", check: {
+                    // An error reply (NOAUTH, WRONGPASS) is not thrown by the client: throw it so readiness logs it.
+                    let reply = try await redis.command(["PING"])
+                    if case .error(let message) = reply { throw RedisError(code: .server, message: message) }
+                    return reply.string == "PONG"
+                }),
+                (name: "postgres", check: { try await probe.check(); return true }),
+                (name: "schema", check: { await schema.isCurrent() }),
+            ],
+            logger: logger
+        )
         let dependencies = GatewayDependencies(
             queues: QueueStore(redis: redis, keys: keys, finishedRetentionMs: finished.finishedTTLMs), schedules: ScheduleStore(redis: redis, keys: keys),
             history: HistoryStore(client: postgres), readiness: readiness, metrics: ForgeMetrics(), logger: logger
@@ -105,5 +132,6 @@ struct ForgeGatewayCommand: AsyncParsableCommand {
         }
         await redis.shutdown()
         await postgres.shutdown()
+        await probe.shutdown()
     }
 }

@@ -97,18 +97,28 @@ struct ForgeSchedulerCommand: AsyncParsableCommand {
         )
         let postgres = PostgresClient(
             configuration: try PostgresConfiguration(
-                url: try service.postgresURL(), poolSize: 2, connectTimeoutSeconds: 2, setting: "--postgres-url / FORGE_POSTGRES_URL"
+                url: try service.postgresURL(), poolSize: 2, schema: PostgresConfiguration.schema(forNamespace: service.namespace),
+                connectTimeoutSeconds: 2,
+                setting: "--postgres-url / FORGE_POSTGRES_URL"
             )
         )
         let keys = KeySpace(namespace: service.namespace)
         let metrics = ForgeMetrics()
         // "schema": not ready until `forge migrate` has run, so the service waits for it.
         let schema = SchemaCheck(client: postgres)
-        let readiness = Readiness(checks: [
-            (name: "redis", check: { await redis.ping() }),
-            (name: "postgres", check: { await postgres.ping() }),
-            (name: "schema", check: { await schema.isCurrent() }),
-        ])
+        let readiness = Readiness(
+            checks: [
+                (name: "redis", check: {
+                    // An error reply (NOAUTH, WRONGPASS) is not thrown by the client: throw it so readiness logs it.
+                    let reply = try await redis.command(["PING"])
+                    if case .error(let message) = reply { throw RedisError(code: .server, message: message) }
+                    return reply.string == "PONG"
+                }),
+                (name: "postgres", check: { try await postgres.check(); return true }),
+                (name: "schema", check: { await schema.isCurrent() }),
+            ],
+            logger: logger
+        )
         let scheduler = SchedulerService(
             configuration: SchedulerConfiguration(
                 id: replicaID, leaderTTLMs: leaderTTLMs, retentionDays: retentionDays,

@@ -100,7 +100,17 @@ struct ForgeWorkerCommand: AsyncParsableCommand {
             configuration: try RedisConfiguration(url: try service.redisURL(), setting: "--redis-url / FORGE_REDIS_URL", poolSize: connections.redisConnections)
         )
         let metrics = ForgeMetrics()
-        let readiness = Readiness(checks: [(name: "redis", check: { await redis.ping() })])
+        let readiness = Readiness(
+            checks: [
+                (name: "redis", check: {
+                    // An error reply (NOAUTH, WRONGPASS) is not thrown by the client: throw it so readiness logs it.
+                    let reply = try await redis.command(["PING"])
+                    if case .error(let message) = reply { throw RedisError(code: .server, message: message) }
+                    return reply.string == "PONG"
+                })
+            ],
+            logger: logger
+        )
         let worker = WorkerService(
             store: QueueStore(
                 redis: redis, keys: KeySpace(namespace: service.namespace), finishedRetentionMs: finished.finishedTTLMs

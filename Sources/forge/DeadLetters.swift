@@ -17,8 +17,8 @@ struct DeadLetters: AsyncParsableCommand {
         @Option(help: "At most this many.") var limit = 100
 
         func run() async throws {
-            try await reportingErrors {
-                let response = try await gateway.client.send("GET", "/v1/dlq?queue=\(queue)&limit=\(limit)")
+            try await reportingErrors(json: gateway.json) {
+                let response = try await gateway.client().send("GET", ["v1", "dlq"], query: [("queue", queue), ("limit", String(limit))])
                 if gateway.json { return Output.json(response.body) }
                 let jobs = (response.object["jobs"] as? [[String: Any]]) ?? (response.json as? [[String: Any]]) ?? []
                 Output.table(
@@ -35,8 +35,8 @@ struct DeadLetters: AsyncParsableCommand {
         @Argument(help: "Job id.") var id: String
 
         func run() async throws {
-            try await reportingErrors {
-                let response = try await gateway.client.send("POST", "/v1/dlq/\(id)/retry")
+            try await reportingErrors(json: gateway.json) {
+                let response = try await gateway.client().send("POST", ["v1", "dlq", id, "retry"])
                 gateway.json ? Output.json(response.body) : print("\(id)  pending")
             }
         }
@@ -48,8 +48,9 @@ struct DeadLetters: AsyncParsableCommand {
         @Argument(help: "Job id.") var id: String
 
         func run() async throws {
-            try await reportingErrors {
-                let response = try await gateway.client.send("DELETE", "/v1/dlq/\(id)")
+            try await reportingErrors(json: gateway.json) {
+                let response = try await gateway.client().send("DELETE", ["v1", "dlq", id])
+                // 204 No Content: with --json there is no body to print.
                 gateway.json ? Output.json(response.body) : print("\(id)  deleted")
             }
         }

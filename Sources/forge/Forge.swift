@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// `forge`: the admin CLI. Each subcommand lives in its own file.
 @main
@@ -6,6 +7,29 @@ struct Forge: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "forge",
         abstract: "Administer a Forge installation.",
-        subcommands: [Migrate.self, Enqueue.self, Status.self, Cancel.self, Queues.self, DeadLetters.self, Schedules.self]
+        discussion: CLIExit.help,
+        subcommands: [
+            Migrate.self, Enqueue.self, Status.self, Cancel.self, Jobs.self, Queues.self, DeadLetters.self, Schedules.self,
+        ]
     )
+
+    /// ArgumentParser's own entry point, except that a usage error exits 2 (as documented in
+    /// ``CLIExit``) instead of its 64.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                printError(fullMessage(for: error))
+                Foundation.exit(CLIExit.usage.rawValue)
+            }
+            exit(withError: error)
+        }
+    }
 }

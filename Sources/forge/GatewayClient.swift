@@ -5,8 +5,13 @@ import Foundation
 import FoundationNetworking
 #endif
 
-/// `--gateway-url`, `--token` and `--json`, shared by every subcommand that talks to the gateway.
+/// `--gateway-url`, `--token`, `--token-file` and `--json`, shared by every subcommand that talks
+/// to the gateway.
 struct GatewayOptions: ParsableArguments {
+    /// `--token` / `--token-file` / `FORGE_API_TOKEN` / `FORGE_API_TOKEN_FILE`, resolved like the
+    /// services' secrets (never an ArgumentParser default, which `--help` would print).
+    static let tokenSetting = SecretSetting(flag: "--token", variable: "FORGE_API_TOKEN")
+
     @Option(help: ArgumentHelp("Gateway base URL (env FORGE_GATEWAY_URL).", valueName: "url"))
     var gatewayURL = ProcessInfo.processInfo.environment["FORGE_GATEWAY_URL"] ?? "http://127.0.0.1:8080"
 
@@ -18,30 +23,38 @@ struct GatewayOptions: ParsableArguments {
     )
     var token: String?
 
-    /// The flag, else `FORGE_API_TOKEN`, else the first gateway token (`FORGE_API_TOKENS`, what
-    /// forge-up exports, or `FORGE_API_TOKENS_FILE`, so `forge` works inside the gateway's container).
-    var resolvedToken: String? {
-        if let token { return token }
-        let env = ProcessInfo.processInfo.environment
-        if let token = env["FORGE_API_TOKEN"], !token.isEmpty { return token }
-        let tokens = (try? SecretSetting.apiTokens.value(flag: nil, file: nil)) ?? nil
+    @Option(
+        help: ArgumentHelp(
+            "File holding the bearer token, e.g. a mounted secret; keeps it out of the process list (env FORGE_API_TOKEN_FILE).",
+            valueName: "path"
+        )
+    )
+    var tokenFile: String?
+
+    @Flag(help: "Print the gateway's JSON response (or problem document) instead of a table.")
+    var json = false
+
+    /// The token from the flags or `FORGE_API_TOKEN[_FILE]`, else the first gateway token
+    /// (`FORGE_API_TOKENS[_FILE]`, what forge-up exports, so `forge` works inside the gateway's
+    /// container).
+    func resolvedToken() throws -> String? {
+        if let token = try Self.tokenSetting.value(flag: token, file: tokenFile) { return token }
+        let tokens = try SecretSetting.apiTokens.value(flag: nil, file: nil)
         return tokens?.split(whereSeparator: { $0 == "," || $0.isNewline }).first
             .map { String($0).trimmingCharacters(in: .whitespaces) }
     }
-
-    @Flag(help: "Print the gateway's JSON instead of a table.")
-    var json = false
 
     func validate() throws {
         guard let url = URL(string: gatewayURL), url.scheme == "http" || url.scheme == "https", url.host != nil else {
             throw ValidationError("--gateway-url / FORGE_GATEWAY_URL: '\(gatewayURL)' is not an http(s) URL")
         }
+        _ = try resolvedToken()
     }
 
-    var client: GatewayClient { GatewayClient(baseURL: gatewayURL, token: resolvedToken) }
+    func client() throws -> GatewayClient { GatewayClient(baseURL: gatewayURL, token: try resolvedToken()) }
 }
 
-/// A response from the gateway: status and parsed JSON body.
+/// A response from the gateway: status and body.
 struct GatewayResponse {
     var status: Int
     var body: Data
@@ -49,57 +62,65 @@ struct GatewayResponse {
     var object: [String: Any] { json as? [String: Any] ?? [:] }
 }
 
-/// Talks HTTP to `forge-gateway`; problems become one error line naming what the gateway said.
+/// Talks HTTP to `forge-gateway`. Every path segment and query value is percent-encoded here, so
+/// no argument can add a parameter (`--queue 'x&limit=5000'`) or a path segment of its own.
 struct GatewayClient {
     var baseURL: String
     var token: String?
 
-    func send(_ method: String, _ path: String, body: Any? = nil) async throws -> GatewayResponse {
+    /// Sends `method` to the path made of `segments` with `query` (nil values left out);
+    /// `body` is JSON text sent as is. A non-2xx answer throws ``CLIError/problem(_:)``.
+    func send(
+        _ method: String, _ segments: [String], query: [(String, String?)] = [], body: Data? = nil,
+        headers: [String: String] = [:]
+    ) async throws -> GatewayResponse {
+        let path = URLEncoding.path(segments) + URLEncoding.query(query)
         guard let url = URL(string: baseURL.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + path) else {
-            throw CLIError("bad URL \(baseURL)\(path)")
+            throw CLIError("--gateway-url / FORGE_GATEWAY_URL: cannot build a URL from \(baseURL)", exitCode: .usage)
         }
         var request = URLRequest(url: url, timeoutInterval: 30)
         request.httpMethod = method
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         if let body {
-            request.httpBody = try JSONSerialization.data(withJSONObject: body, options: [.fragmentsAllowed])
+            request.httpBody = body
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         }
         let (data, response): (Data, URLResponse)
         do {
             (data, response) = try await URLSession.shared.data(for: request)
         } catch {
-            throw CLIError("cannot reach the gateway at \(baseURL) (--gateway-url / FORGE_GATEWAY_URL): \(error.localizedDescription)")
+            throw CLIError(
+                "cannot reach the gateway at \(baseURL) (--gateway-url / FORGE_GATEWAY_URL): \(error.localizedDescription)",
+                exitCode: .unavailable
+            )
         }
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        let result = GatewayResponse(status: status, body: data)
-        guard (200..<300).contains(status) else { throw CLIError.problem(result) }
+        let result = GatewayResponse(status: (response as? HTTPURLResponse)?.statusCode ?? 0, body: data)
+        guard (200..<300).contains(result.status) else { throw CLIError.problem(result) }
         return result
     }
 }
 
-/// A failure the CLI reports as one line on stderr and exit code 1.
-struct CLIError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+/// Percent-encoding for URL parts built from arguments.
+enum URLEncoding {
+    /// RFC 3986 unreserved characters; everything else is encoded, `&`, `=`, `+`, `/`, `?` and `#`
+    /// included (`URLComponents` leaves `&` and `=` alone in query values).
+    private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
-    static func problem(_ response: GatewayResponse) -> CLIError {
-        let problem = response.object
-        var line = "gateway answered \(response.status)"
-        if let title = problem["title"] as? String { line += ": \(title)" }
-        if let detail = problem["detail"] as? String { line += " — \(detail)" }
-        if let field = problem["field"] as? String { line += " (field: \(field))" }
-        if problem.isEmpty, let text = String(data: response.body, encoding: .utf8), !text.isEmpty { line += ": \(text)" }
-        return CLIError(line)
+    static func component(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
     }
-}
 
-/// Runs a gateway-backed subcommand body, turning CLIError into a stderr line and exit 1.
-func reportingErrors(_ body: () async throws -> Void) async throws {
-    do {
-        try await body()
-    } catch let error as CLIError {
-        printError("forge: \(error)")
-        throw ExitCode.failure
+    /// `/v1/jobs/<id>`: each segment encoded on its own, so `..` or `/` in an argument stays in it.
+    static func path(_ segments: [String]) -> String {
+        // `.` and `..` are unreserved, but as whole segments URL resolution would remove them.
+        segments.map { "/" + ($0 == "." || $0 == ".." ? $0.replacingOccurrences(of: ".", with: "%2E") : component($0)) }
+            .joined()
+    }
+
+    /// `?a=1&b=2` of the present values, or `""`.
+    static func query(_ items: [(String, String?)]) -> String {
+        let present = items.compactMap { key, value in value.map { "\(component(key))=\(component($0))" } }
+        return present.isEmpty ? "" : "?" + present.joined(separator: "&")
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Human output: aligned columns; `--json` output: the gateway's JSON, pretty-printed.
+/// Human output: aligned columns; `--json` output: the gateway's JSON as it came.
 enum Output {
     static func table(_ header: [String], _ rows: [[String]]) {
         var widths = header.map(\.count)
@@ -16,14 +16,13 @@ enum Output {
         for row in rows { print(line(row)) }
     }
 
+    /// The gateway's body exactly as sent (re-encoding would reorder keys and change numbers such
+    /// as `1.0`); nothing for an empty body (204 No Content).
     static func json(_ data: Data) {
-        if let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]),
-            let pretty = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .fragmentsAllowed])
-        {
-            print(String(decoding: pretty, as: UTF8.self))
-        } else {
-            print(String(decoding: data, as: UTF8.self))
-        }
+        guard !data.isEmpty else { return }
+        var text = String(decoding: data, as: UTF8.self)
+        if !text.hasSuffix("\n") { text += "\n" }
+        FileHandle.standardOutput.write(Data(text.utf8))
     }
 
     /// A JSON value as short text for a table cell.

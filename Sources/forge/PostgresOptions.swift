@@ -3,9 +3,10 @@ import ForgeObservability
 import ForgePostgres
 import Foundation
 
-/// `--postgres-url` and `--postgres-url-file`, shared by every subcommand that talks to Postgres.
+/// `--postgres-url`, `--postgres-url-file` and `--namespace`, shared by every subcommand that
+/// talks to Postgres.
 ///
-/// No ArgumentParser default: the URL may hold a password, which `--help` would print.
+/// No ArgumentParser default for the URL: it may hold a password, which `--help` would print.
 struct PostgresOptions: ParsableArguments {
     @Option(
         name: .customLong("postgres-url"),
@@ -23,6 +24,14 @@ struct PostgresOptions: ParsableArguments {
     )
     var urlFile: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Installation whose history to use: its Postgres schema (env FORGE_NAMESPACE; default forge).",
+            valueName: "namespace"
+        )
+    )
+    var namespace = ProcessInfo.processInfo.environment["FORGE_NAMESPACE"].flatMap { $0.isEmpty ? nil : $0 } ?? "forge"
+
     /// The setting the URL came from, for error messages.
     var setting: String {
         let environment = ProcessInfo.processInfo.environment
@@ -36,13 +45,16 @@ struct PostgresOptions: ParsableArguments {
 
     func validate() throws {
         _ = try SecretSetting.postgresURL.value(flag: url, file: urlFile)
+        try ServiceOptions.validate(namespace: namespace)
     }
 
     /// A validated configuration; a bad URL prints an error naming the setting and exits 1.
     func configuration(command: String, poolSize: Int = 1) throws -> PostgresConfiguration {
         let value = try SecretSetting.postgresURL.value(flag: url, file: urlFile) ?? PostgresConfiguration.defaultURL
         do {
-            return try PostgresConfiguration(url: value, poolSize: poolSize, setting: setting)
+            return try PostgresConfiguration(
+                url: value, poolSize: poolSize, schema: PostgresConfiguration.schema(forNamespace: namespace), setting: setting
+            )
         } catch {
             printError("\(command): \(error.message)")
             throw ExitCode.failure

@@ -22,8 +22,8 @@ struct Queues: AsyncParsableCommand {
         @OptionGroup var gateway: GatewayOptions
 
         func run() async throws {
-            try await reportingErrors {
-                let response = try await gateway.client.send("GET", "/v1/queues")
+            try await reportingErrors(json: gateway.json) {
+                let response = try await gateway.client().send("GET", ["v1", "queues"])
                 if gateway.json { return Output.json(response.body) }
                 let queues = (response.json as? [[String: Any]]) ?? (response.object["queues"] as? [[String: Any]]) ?? []
                 Output.table(Queues.header, queues.map(Queues.row))
@@ -37,8 +37,8 @@ struct Queues: AsyncParsableCommand {
         @Argument(help: "Queue name.") var name: String
 
         func run() async throws {
-            try await reportingErrors {
-                let response = try await gateway.client.send("GET", "/v1/queues/\(name)")
+            try await reportingErrors(json: gateway.json) {
+                let response = try await gateway.client().send("GET", ["v1", "queues", name])
                 if gateway.json { return Output.json(response.body) }
                 Output.table(Queues.header, [Queues.row(response.object)])
             }
@@ -51,8 +51,8 @@ struct Queues: AsyncParsableCommand {
         @Argument(help: "Queue name.") var name: String
 
         func run() async throws {
-            try await reportingErrors {
-                let response = try await gateway.client.send("POST", "/v1/queues/\(name)/pause")
+            try await reportingErrors(json: gateway.json) {
+                let response = try await gateway.client().send("POST", ["v1", "queues", name, "pause"])
                 gateway.json ? Output.json(response.body) : print("\(name)  paused")
             }
         }
@@ -64,8 +64,8 @@ struct Queues: AsyncParsableCommand {
         @Argument(help: "Queue name.") var name: String
 
         func run() async throws {
-            try await reportingErrors {
-                let response = try await gateway.client.send("POST", "/v1/queues/\(name)/resume")
+            try await reportingErrors(json: gateway.json) {
+                let response = try await gateway.client().send("POST", ["v1", "queues", name, "resume"])
                 gateway.json ? Output.json(response.body) : print("\(name)  resumed")
             }
         }

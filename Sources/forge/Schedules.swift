@@ -1,11 +1,11 @@
 import ArgumentParser
 import Foundation
 
-/// `forge schedules list|put|delete`.
+/// `forge schedules list|show|put|delete`.
 struct Schedules: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Manage cron schedules.",
-        subcommands: [List.self, Put.self, Delete.self],
+        subcommands: [List.self, Show.self, Put.self, Delete.self],
         defaultSubcommand: List.self
     )
 
@@ -14,8 +14,8 @@ struct Schedules: AsyncParsableCommand {
         @OptionGroup var gateway: GatewayOptions
 
         func run() async throws {
-            try await reportingErrors {
-                let response = try await gateway.client.send("GET", "/v1/schedules")
+            try await reportingErrors(json: gateway.json) {
+                let response = try await gateway.client().send("GET", ["v1", "schedules"])
                 if gateway.json { return Output.json(response.body) }
                 let schedules = (response.object["schedules"] as? [[String: Any]]) ?? (response.json as? [[String: Any]]) ?? []
                 Output.table(
@@ -30,6 +30,24 @@ struct Schedules: AsyncParsableCommand {
         }
     }
 
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "One schedule: cron, time zone, job, last and next firing.")
+        @OptionGroup var gateway: GatewayOptions
+        @Argument(help: "Schedule name.") var name: String
+
+        func run() async throws {
+            try await reportingErrors(json: gateway.json) {
+                let response = try await gateway.client().send("GET", ["v1", "schedules", name])
+                if gateway.json { return Output.json(response.body) }
+                let schedule = response.object
+                var rows = schedule.keys.filter { $0 != "job" }.sorted().map { [$0, Output.cell(schedule[$0])] }
+                let job = schedule["job"] as? [String: Any] ?? [:]
+                rows += job.keys.sorted().map { ["job.\($0)", Output.cell(job[$0])] }
+                Output.table(["field", "value"], rows)
+            }
+        }
+    }
+
     struct Put: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create or replace a schedule.")
         @OptionGroup var gateway: GatewayOptions
@@ -38,21 +56,27 @@ struct Schedules: AsyncParsableCommand {
         @Option(help: "IANA time zone.") var timeZone = "UTC"
         @Option(help: "Job type to enqueue at each tick.") var type: String
         @Option(help: "Queue of the job.") var queue: String?
-        @Option(help: "Payload as JSON.") var payload: String?
+        @Option(help: "Payload: JSON text, @file for a file's content, or - for standard input.") var payload: String?
+        @Option(help: "Priority 0-9 of each job.") var priority: Int?
+        @Option(help: "Attempts before each job is dead (1-1000).") var maxAttempts: Int?
+        @Option(help: "Execution deadline per attempt in milliseconds.") var timeoutMs: Int64?
         @Flag(help: "Create it paused.") var paused = false
 
         func run() async throws {
-            try await reportingErrors {
-                var job: [String: Any] = ["type": type]
-                if let queue { job["queue"] = queue }
-                if let payload {
-                    guard let value = try? JSONSerialization.jsonObject(with: Data(payload.utf8), options: [.fragmentsAllowed]) else {
-                        throw CLIError("--payload is not valid JSON")
-                    }
-                    job["payload"] = value
-                }
-                let body: [String: Any] = ["cron": cron, "time_zone": timeZone, "job": job, "paused": paused]
-                let response = try await gateway.client.send("PUT", "/v1/schedules/\(name)", body: body)
+            try await reportingErrors(json: gateway.json) {
+                var job = JSONBody()
+                job.set("type", type)
+                job.set("queue", queue)
+                job.setRaw("payload", try PayloadArgument.read(payload))
+                job.set("priority", priority)
+                job.set("max_attempts", maxAttempts)
+                job.set("timeout_ms", timeoutMs)
+                var body = JSONBody()
+                body.set("cron", cron)
+                body.set("time_zone", timeZone)
+                body.setRaw("job", String(decoding: job.data, as: UTF8.self))
+                body.set("paused", paused)
+                let response = try await gateway.client().send("PUT", ["v1", "schedules", name], body: body.data)
                 gateway.json ? Output.json(response.body) : print("\(name)  \(response.status == 201 ? "created" : "replaced")")
             }
         }
@@ -64,9 +88,10 @@ struct Schedules: AsyncParsableCommand {
         @Argument(help: "Schedule name.") var name: String
 
         func run() async throws {
-            try await reportingErrors {
-                _ = try await gateway.client.send("DELETE", "/v1/schedules/\(name)")
-                print("\(name)  deleted")
+            try await reportingErrors(json: gateway.json) {
+                let response = try await gateway.client().send("DELETE", ["v1", "schedules", name])
+                // 204 No Content: with --json there is no body to print.
+                gateway.json ? Output.json(response.body) : print("\(name)  deleted")
             }
         }
     }

@@ -9,10 +9,12 @@ import Glibc
 #endif
 
 /// The real Forge processes (the built binaries) for one test, against the test Redis and
-/// Postgres, isolated by a Redis namespace and a Postgres schema of the test's own.
+/// Postgres, isolated by a namespace of the test's own: its Redis key prefix and, as in any
+/// deployment, its Postgres schema.
 final class ForgeStack: @unchecked Sendable {
-    let namespace = "e2e-\(UUID().uuidString.prefix(8).lowercased())"
-    let schema = "e2e_\(UUID().uuidString.prefix(8).lowercased())"
+    let namespace: String
+    /// Where the processes keep history: the schema named by the namespace.
+    var schema: String { namespace }
     let token = UUID().uuidString
     let gatewayPort: Int
     let logs: URL
@@ -37,26 +39,23 @@ final class ForgeStack: @unchecked Sendable {
         return root.appendingPathComponent(".build/debug")
     }
 
-    /// The schema's URL: libpq applies `options` to every connection of every process.
-    var postgresURL: String { "\(Self.postgresURL)?options=-csearch_path%3D\(schema)" }
+    /// The database every process uses; the namespace picks the schema.
+    var postgresURL: String { Self.postgresURL }
 
-    init(redisURL: String = ForgeStack.redisURL) throws {
+    init(redisURL: String = ForgeStack.redisURL, namespace: String? = nil) throws {
+        self.namespace = namespace ?? "e2e_\(UUID().uuidString.prefix(8).lowercased())"
         self.redisURL = redisURL
         gatewayPort = try Self.freePort()
-        logs = FileManager.default.temporaryDirectory.appendingPathComponent(namespace)
+        logs = FileManager.default.temporaryDirectory.appendingPathComponent(self.namespace)
         try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
     }
 
-    /// Creates the schema, runs `forge migrate`, starts the gateway and waits until it is ready.
+    /// Runs `forge migrate` (which creates the namespace's schema), starts the gateway and waits until it is ready.
     static func start(
-        schedulers: [[String]] = [[]], workers: [[String]] = [[]], redisURL: String = ForgeStack.redisURL
+        schedulers: [[String]] = [[]], workers: [[String]] = [[]], redisURL: String = ForgeStack.redisURL,
+        namespace: String? = nil
     ) async throws -> ForgeStack {
-        let stack = try ForgeStack(redisURL: redisURL)
-        let client = PostgresClient(
-            configuration: try PostgresConfiguration(url: Self.postgresURL, poolSize: 1, schema: stack.schema, createSchema: true)
-        )
-        _ = try await client.query("SELECT 1")
-        await client.shutdown()
+        let stack = try ForgeStack(redisURL: redisURL, namespace: namespace)
         let migrate = try stack.run("migrate", ["migrate", "--postgres-url", stack.postgresURL], binary: "forge")
         migrate.waitUntilExit()
         guard migrate.terminationStatus == 0 else { throw StackError("forge migrate failed: \(stack.log("migrate"))") }
@@ -105,7 +104,7 @@ final class ForgeStack: @unchecked Sendable {
         for process in all where process.isRunning { kill(process.processIdentifier, SIGKILL) }
         for process in all { process.waitUntilExit() }
         if let client = try? PostgresClient(configuration: PostgresConfiguration(url: Self.postgresURL, poolSize: 1)) {
-            _ = try? await client.query("DROP SCHEMA IF EXISTS \(schema) CASCADE")
+            _ = try? await client.query("DROP SCHEMA IF EXISTS \(PostgresConnection.quoteIdentifier(schema)) CASCADE")
             await client.shutdown()
         }
     }
@@ -222,9 +221,9 @@ struct StackError: Error, CustomStringConvertible {
 /// Runs `body` with a started stack and always shuts it down.
 func withStack(
     schedulers: [[String]] = [[]], workers: [[String]] = [[]], redisURL: String = ForgeStack.redisURL,
-    _ body: (ForgeStack) async throws -> Void
+    namespace: String? = nil, _ body: (ForgeStack) async throws -> Void
 ) async throws {
-    let stack = try await ForgeStack.start(schedulers: schedulers, workers: workers, redisURL: redisURL)
+    let stack = try await ForgeStack.start(schedulers: schedulers, workers: workers, redisURL: redisURL, namespace: namespace)
     do {
         try await body(stack)
     } catch {

@@ -24,7 +24,10 @@ extension EndToEndTests {
             #expect(refused.status == 503)
             #expect(refused.headers["content-type"]?.contains("application/problem+json") == true)
             #expect(Date().timeIntervalSince(started) < 5)
-            #expect(try await stack.request("GET", "/readyz").status == 503)
+            // Readiness results live about a second (probes must not compete with requests).
+            try await stack.waitUntil("readyz reports Redis down", timeout: 5) {
+                (try? await stack.request("GET", "/readyz").status) == 503
+            }
             #expect(try await stack.request("GET", "/livez").status == 200)
 
             try redis.start()

@@ -9,7 +9,7 @@ import Testing
         try await withEmptySchema { schema, postgresURL in
             let environment = [
                 "FORGE_REDIS_URL": ForgeStack.redisURL, "FORGE_POSTGRES_URL": postgresURL, "FORGE_NAMESPACE": schema,
-                "FORGE_API_TOKENS": "t", "FORGE_HTTP_HOST": "127.0.0.1",
+                "FORGE_API_TOKENS": "readiness-test-token", "FORGE_HTTP_HOST": "127.0.0.1",
             ]
             let gatewayPort = try ForgeStack.freePort()
             let schedulerPort = try ForgeStack.freePort()
@@ -33,7 +33,7 @@ import Testing
                 #expect(process.process.isRunning, "must wait, not exit: \(process.output)")
             }
 
-            let migrate = try ServiceProcess.run("forge", ["migrate"], environment: ["FORGE_POSTGRES_URL": postgresURL])
+            let migrate = try ServiceProcess.run("forge", ["migrate"], environment: ["FORGE_POSTGRES_URL": postgresURL, "FORGE_NAMESPACE": schema])
             #expect(migrate.status == 0, "\(migrate.output)")
             for (process, port) in [(gateway, gatewayPort), (scheduler, schedulerPort)] {
                 try await waitUntil("ready after migrate", output: process) {

@@ -26,12 +26,14 @@ import Testing
     @Test func gatewayReadsTokensAndURLsFromFiles() async throws {
         try await withEmptySchema { schema, postgresURL in
             // Trailing newlines, as `echo … > file` and most secret stores write them.
-            let tokens = try secretFile("file-token-a\nfile-token-b\n")
+            let tokens = try secretFile("file-token-aaaaaaaa\nfile-token-bbbbbbbb\n")
             let redis = try secretFile(ForgeStack.redisURL + "\n")
             let postgres = try secretFile(postgresURL + "\n")
             defer { for url in [tokens, redis, postgres] { try? FileManager.default.removeItem(at: url) } }
 
-            let migrate = try ServiceProcess.run("forge", ["migrate"], environment: ["FORGE_POSTGRES_URL_FILE": postgres.path])
+            let migrate = try ServiceProcess.run("forge", ["migrate"], environment: [
+                "FORGE_POSTGRES_URL_FILE": postgres.path, "FORGE_NAMESPACE": schema,
+            ])
             #expect(migrate.status == 0, "\(migrate.output)")
 
             let port = try ForgeStack.freePort()
@@ -42,9 +44,9 @@ import Testing
             ])
             defer { gateway.stop() }
             try await waitUntil("gateway ready", output: gateway) { await ServiceProcess.get(port: port, "/readyz")?.status == 200 }
-            #expect(await ServiceProcess.get(port: port, "/v1/queues", token: "file-token-b")?.status == 200)
-            #expect(await ServiceProcess.get(port: port, "/v1/queues", token: "file-token-a")?.status == 200)
-            #expect(await ServiceProcess.get(port: port, "/v1/queues", token: "file-token-c")?.status == 401)
+            #expect(await ServiceProcess.get(port: port, "/v1/queues", token: "file-token-bbbbbbbb")?.status == 200)
+            #expect(await ServiceProcess.get(port: port, "/v1/queues", token: "file-token-aaaaaaaa")?.status == 200)
+            #expect(await ServiceProcess.get(port: port, "/v1/queues", token: "file-token-cccccccc")?.status == 401)
         }
     }
 
@@ -56,6 +58,17 @@ import Testing
         ])
         #expect(status != 0)
         #expect(output.contains("FORGE_REDIS_URL_FILE: cannot read \(missing)"), "\(output)")
+    }
+
+    @Test func shortTokensAreRefusedWithoutPrintingThem() throws {
+        let short = "tok-SECRET-5"
+        let (status, output) = try ServiceProcess.run("forge-gateway", environment: [
+            "FORGE_API_TOKENS": "a-long-enough-token-0123456789,\(short)",
+        ])
+        #expect(status != 0)
+        #expect(output.contains("FORGE_API_TOKENS"), "\(output)")
+        #expect(output.contains("token 2 of 2 is 12 bytes long") && output.contains("at least 16 bytes"), "\(output)")
+        #expect(!output.contains("SECRET"), "\(output)")
     }
 
     @Test func migrateRefusesAnUnreadablePostgresURLFile() throws {

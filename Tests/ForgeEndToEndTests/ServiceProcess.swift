@@ -62,7 +62,8 @@ func secretFile(_ content: String) throws -> URL {
     return url
 }
 
-/// Runs `body` with the URL of a new, empty Postgres schema (no migrations), dropped afterwards.
+/// Runs `body` with a new, empty Postgres schema (no migrations) and the database's URL, dropped
+/// afterwards; a process uses the schema when its `FORGE_NAMESPACE` is the schema's name.
 func withEmptySchema(_ body: (_ schema: String, _ postgresURL: String) async throws -> Void) async throws {
     let schema = "cfg_\(UUID().uuidString.prefix(8).lowercased())"
     let client = PostgresClient(
@@ -71,7 +72,7 @@ func withEmptySchema(_ body: (_ schema: String, _ postgresURL: String) async thr
     _ = try await client.query("SELECT 1")
     let result: Result<Void, any Error>
     do {
-        try await body(schema, "\(ForgeStack.postgresURL)?options=-csearch_path%3D\(schema)")
+        try await body(schema, ForgeStack.postgresURL)
         result = .success(())
     } catch {
         result = .failure(error)

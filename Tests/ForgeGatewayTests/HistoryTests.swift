@@ -67,4 +67,20 @@ import Testing
             #expect(try await gateway.http.send("DELETE", "/v1/jobs/\(id)").status == 409)
         }
     }
+
+    @Test func aSearchPastItsTimeoutIsA503ProblemAndTheNextSearchWorks() async throws {
+        try await TestGateway.with(searchTimeoutMs: 200) { gateway in
+            let locker = try PostgresConnection(configuration: gateway.history.client.configuration)
+            try locker.execute("BEGIN; LOCK TABLE jobs IN ACCESS EXCLUSIVE MODE")
+            let slow = try await gateway.http.get("/v1/jobs?type=anything")
+            try locker.execute("ROLLBACK")
+            #expect(slow.status == 503, "\(slow.text)")
+            #expect(slow.json["type"] as? String == "urn:forge:problem:search-timeout")
+            #expect((slow.json["detail"] as? String)?.contains("200 ms") == true, "\(slow.text)")
+            #expect(slow.header("Content-Type")?.contains("application/problem+json") == true)
+
+            let next = try await gateway.http.get("/v1/jobs?type=anything")
+            #expect(next.status == 200, "\(next.text)")
+        }
+    }
 }

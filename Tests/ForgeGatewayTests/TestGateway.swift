@@ -28,7 +28,8 @@ struct TestGateway {
 
     /// - Parameter redisURL: overrides the test Redis, e.g. with a closed port to simulate an outage.
     static func with(
-        redisURL: String? = nil, configure: (inout GatewayConfiguration) -> Void = { _ in },
+        redisURL: String? = nil, searchTimeoutMs: Int = PostgresConfiguration.defaultSearchTimeoutMs,
+        configure: (inout GatewayConfiguration) -> Void = { _ in },
         _ body: (TestGateway) async throws -> Void
     ) async throws {
         let redis = RedisClient(
@@ -37,7 +38,9 @@ struct TestGateway {
         let keys = KeySpace(namespace: "t-\(UUID().uuidString.prefix(8).lowercased())")
         let schema = "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
         let postgres = PostgresClient(
-            configuration: try PostgresConfiguration(url: postgresURL, poolSize: 2, schema: schema, createSchema: true)
+            configuration: try PostgresConfiguration(
+                url: postgresURL, poolSize: 2, schema: schema, createSchema: true, searchTimeoutMs: searchTimeoutMs
+            )
         )
         let result: Result<Void, any Error>
         do {

@@ -10,8 +10,11 @@ public final class PrivateRedis: @unchecked Sendable {
     private let lock = NSLock()
     private var process: Process?
     private let directory: URL
+    /// Further redis-server arguments, e.g. `--requirepass` or `--user` for an ACL user.
+    private let arguments: [String]
 
-    public init() throws {
+    public init(arguments: [String] = []) throws {
+        self.arguments = arguments
         port = try freeLoopbackPort()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("redis-\(port)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -23,7 +26,7 @@ public final class PrivateRedis: @unchecked Sendable {
     public func start() throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--dir", directory.path]
+        process.arguments = ["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--dir", directory.path] + arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -1,0 +1,53 @@
+import ForgeCore
+import ForgePostgres
+import ForgeTestSupport
+import Foundation
+import Testing
+
+extension OneStackAtATime {
+    /// An installation from before per-namespace schemas kept its history where the role's search
+    /// path pointed (`public`). `forge migrate` of the new release moves it into schema `forge`, and
+    /// the services find it there.
+    @Suite struct LegacySchemaUpgradeTests {
+        @Test func migrateMovesAnOldReleasesHistoryFromPublicIntoTheNamespaceSchema() async throws {
+            let postgres = try PrivatePostgres(ssl: false)
+            try postgres.start()
+            defer { postgres.stop() }
+            let url = postgres.url()
+
+            // The old layout: no schema configured, so the tables land in public.
+            let old = PostgresClient(configuration: try PostgresConfiguration(url: url, poolSize: 1))
+            try await Migrator(client: old, migrations: Array(Migration.all.prefix(3))).migrate()
+            let id = JobID.generate()
+            try await HistoryStore(client: old).record([
+                JobEvent(
+                    streamID: "1-1", jobID: id, queue: try QueueName("default"), seq: 1, kind: .enqueued, state: .pending,
+                    atMs: 1_700_000_000_000, attempts: 0, type: "legacy", payload: "{}"
+                ),
+            ])
+            let placed = try await old.query("SELECT to_regclass('public.jobs') IS NOT NULL AS present")
+            await old.shutdown()
+            #expect(placed.rows == [["t"]])
+
+            let upgrade = try ServiceProcess.run("forge", ["migrate", "--json"], environment: ["FORGE_POSTGRES_URL": url])
+            #expect(upgrade.status == 0, "\(upgrade.output)")
+            let report = (try? JSONSerialization.jsonObject(with: Data(upgrade.output.utf8))) as? [String: Any] ?? [:]
+            #expect(report["schema"] as? String == "forge", "\(upgrade.output)")
+            #expect(report["moved_from"] as? String == "public", "\(upgrade.output)")
+            #expect(report["applied"] as? [Int] == [4], "\(upgrade.output)")
+
+            let current = PostgresClient(configuration: try PostgresConfiguration(url: url, poolSize: 1, schema: "forge"))
+            let job = try await HistoryStore(client: current).job(id)
+            let left = try await current.query("SELECT to_regclass('public.jobs') IS NULL AS gone")
+            await current.shutdown()
+            #expect(job?.type == "legacy")
+            #expect(left.rows == [["t"]])
+
+            let again = try ServiceProcess.run("forge", ["migrate"], environment: ["FORGE_POSTGRES_URL": url])
+            #expect(again.status == 0 && again.output.contains("schema forge is up to date"), "\(again.output)")
+            // Another installation beside it, with a plain URL, starts empty instead of taking history.
+            let other = try ServiceProcess.run("forge", ["migrate", "--json", "--namespace", "other"], environment: ["FORGE_POSTGRES_URL": url])
+            #expect(other.output.contains(#""moved_from":null"#), "\(other.output)")
+        }
+    }
+}
