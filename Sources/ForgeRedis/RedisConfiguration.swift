@@ -40,8 +40,10 @@ public struct RedisConfiguration: Sendable, Hashable {
             guard let db = Int(path), db >= 0 else { throw bad("database must be a number") }
             database = db
         }
-        let user = components.user.flatMap { $0.isEmpty ? nil : $0.removingPercentEncoding }
-        let password = components.password.flatMap { $0.removingPercentEncoding }
+        // Decoded exactly once: `user`/`password` of URLComponents are decoded already, and
+        // decoding them again dropped a password holding `%` (and mangled one holding `%41`).
+        let user = components.percentEncodedUser.flatMap { $0.isEmpty ? nil : $0.removingPercentEncoding }
+        let password = components.percentEncodedPassword.flatMap { $0.removingPercentEncoding }
         self.init(
             host: host, port: components.port ?? 6379, username: password == nil ? nil : user,
             password: password,

@@ -16,3 +16,17 @@ import Testing
         #expect(!RedisError.server("NOSCRIPT No matching script").isUnavailable)
     }
 }
+
+@Suite struct RedisConfigurationTests {
+    /// The password was percent-decoded twice: one holding `%` was dropped (no AUTH was sent) and
+    /// one holding `%41` became `A`.
+    @Test func percentEncodedPasswordIsDecodedOnce() throws {
+        let plain = try RedisConfiguration(url: "redis://app:p%25ss%2541w0rd@cache:6380/2")
+        #expect(plain.username == "app")
+        #expect(plain.password == "p%ss%41w0rd")
+        #expect(plain.host == "cache" && plain.port == 6380 && plain.database == 2)
+        let reserved = try RedisConfiguration(url: "redis://:a%2Fb%40c%3Ad@127.0.0.1")
+        #expect(reserved.password == "a/b@c:d")
+        #expect(reserved.username == nil)
+    }
+}

@@ -358,8 +358,10 @@ class Load:
 
 
 def psql(stack, sql):
+    # History lives in the namespace's schema (forge).
+    env = dict(os.environ, PGOPTIONS="-c search_path=forge")
     out = subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(stack.pg_port), "-U", "forge", "-d", "forge", "-AtF", "\t",
-                          "-c", sql], check=True, capture_output=True, text=True).stdout
+                          "-c", sql], check=True, capture_output=True, text=True, env=env).stdout
     return [line.split("\t") for line in out.splitlines() if line]
 
 
