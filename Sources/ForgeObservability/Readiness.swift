@@ -63,19 +63,32 @@ public final class Readiness: Sendable {
         return await task.value
     }
 
+    /// A check's failure (`nil` if it passed).
+    ///
+    /// Its own function, never inlined: with the `do`/`catch` written inside the task group's child
+    /// closure, Swift 6.3's `-c release --static-swift-stdlib` build corrupted the child's frame (the
+    /// check's name came back empty, then the group was torn down under its children: SIGSEGV on
+    /// the first `/readyz` in every container). `scripts/check-deploy` runs that build.
+    @inline(never)
+    private static func failure(of check: Check) async -> String? {
+        do {
+            return try await check() ? nil : "check failed"
+        } catch {
+            return "\(error)"
+        }
+    }
+
     /// Runs every check concurrently and stores the results.
     private func run() async -> [String: Bool] {
         let outcomes = await withTaskGroup(of: (String, String?).self) { group in
             for (name, check) in checks {
-                group.addTask {
-                    do {
-                        return (name, try await check() ? nil : "check failed")
-                    } catch {
-                        return (name, "\(error)")
-                    }
-                }
+                group.addTask { (name, await Self.failure(of: check)) }
             }
-            return await group.reduce(into: [String: String?]()) { $0[$1.0] = $1.1 }
+            var outcomes: [String: String?] = [:]
+            while let (name, failure) = await group.next() {
+                outcomes[name] = .some(failure)
+            }
+            return outcomes
         }
         let results = outcomes.mapValues { $0 == nil }
         let changes: [(String, String?)] = cache.withLock { cache in
