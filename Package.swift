@@ -23,6 +23,7 @@ let package = Package(
         .executable(name: "forge-bench", targets: ["forge-bench"]),
         .library(name: "ForgeLoad", targets: ["ForgeLoad"]),
         .executable(name: "forge-load", targets: ["forge-load"]),
+        .executable(name: "forge-multicall", targets: ["forge-multicall"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -117,8 +118,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(
-            name: "forge-gateway",
+        .target(
+            name: "GatewayCLI",
             dependencies: [
                 "ForgeGateway", "ForgeObservability", "ForgeRedis", "ForgePostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -126,10 +127,11 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            path: "Sources/forge-gateway",
             swiftSettings: swiftSettings
         ),
-        .executableTarget(
-            name: "forge-scheduler",
+        .target(
+            name: "SchedulerCLI",
             dependencies: [
                 "ForgeScheduler", "ForgeObservability", "ForgeRedis", "ForgePostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -137,10 +139,11 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            path: "Sources/forge-scheduler",
             swiftSettings: swiftSettings
         ),
-        .executableTarget(
-            name: "forge-worker",
+        .target(
+            name: "WorkerCLI",
             dependencies: [
                 "ForgeWorker", "ForgeObservability", "ForgeRedis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -148,22 +151,25 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            path: "Sources/forge-worker",
             swiftSettings: swiftSettings
         ),
-        .executableTarget(
-            name: "forge",
+        .target(
+            name: "ForgeCLI",
             dependencies: [
                 "ForgeCore", "ForgePostgres", "ForgeObservability",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            path: "Sources/forge",
             swiftSettings: swiftSettings
         ),
-        .executableTarget(
-            name: "forge-bench",
+        .target(
+            name: "BenchCLI",
             dependencies: [
                 "ForgeCore", "ForgeRedis", "ForgePostgres", "ForgeScheduler",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            path: "Sources/forge-bench",
             swiftSettings: swiftSettings
         ),
         .target(name: "ForgeTestSupport", path: "Tests/ForgeTestSupport", swiftSettings: swiftSettings),
@@ -178,12 +184,60 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(
-            name: "forge-load",
+        .target(
+            name: "LoadCLI",
             dependencies: [
                 "ForgeLoad",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            path: "Sources/forge-load",
+            swiftSettings: swiftSettings
+        ),
+        // The programs: each a main.swift over its CLI library, so that forge-multicall can hold
+        // them all (the container image ships that one binary under every program's name).
+        .executableTarget(
+            name: "forge-gateway",
+            dependencies: ["GatewayCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/Programs/forge-gateway",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "forge-scheduler",
+            dependencies: ["SchedulerCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/Programs/forge-scheduler",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "forge-worker",
+            dependencies: ["WorkerCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/Programs/forge-worker",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "forge",
+            dependencies: ["ForgeCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/Programs/forge",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "forge-bench",
+            dependencies: ["BenchCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/Programs/forge-bench",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "forge-load",
+            dependencies: ["LoadCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/Programs/forge-load",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "forge-multicall",
+            dependencies: [
+                "GatewayCLI", "SchedulerCLI", "WorkerCLI", "ForgeCLI", "BenchCLI", "LoadCLI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/Programs/forge-multicall",
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ForgeCoreTests", dependencies: ["ForgeCore"], swiftSettings: swiftSettings),

@@ -7,12 +7,13 @@ import Foundation
 
 /// Measures the raw engine: enqueue → lease → ack of no-op jobs through Redis from one process,
 /// optionally with the history archiver writing every event to Postgres at the same time.
-@main
-struct BenchCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct BenchCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "forge-bench",
         abstract: "Raw engine throughput: enqueue → lease → ack of no-op jobs, optionally archived to Postgres."
     )
+
+    public init() {}
 
     // URLs may hold passwords: no ArgumentParser default from the environment, which --help would print.
     @Option(help: "Redis URL (env FORGE_REDIS_URL; default redis://127.0.0.1:6379).") var redisURL: String?
@@ -29,13 +30,13 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "Enqueue everything first, then drain: reports enqueue and lease→ack rates separately.")
     var phases = false
 
-    func validate() throws {
+    public func validate() throws {
         guard jobs > 0 else { throw ValidationError("--jobs must be positive") }
         guard (1...1000).contains(batch) else { throw ValidationError("--batch must be 1…1000") }
         guard producers > 0, consumers > 0 else { throw ValidationError("--producers and --consumers must be positive") }
     }
 
-    func run() async throws {
+    public func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let redisURL = redisURL ?? environment["FORGE_REDIS_URL"] ?? "redis://127.0.0.1:6379"
         let postgresURL = postgresURL ?? environment["FORGE_POSTGRES_URL"] ?? "postgres://forge@127.0.0.1:5432/forge"

@@ -9,12 +9,13 @@ import UnixSignals
 
 /// `forge-gateway`: the HTTP API. Parses flags (each defaulting to its `FORGE_*` variable), builds
 /// the Redis and Postgres clients and runs the HTTP server until SIGTERM/SIGINT, then drains.
-@main
-struct ForgeGatewayCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct ForgeGatewayCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "forge-gateway",
         abstract: "Forge's HTTP API: enqueue, inspect, cancel, queues, dead letters and schedules."
     )
+
+    public init() {}
 
     @OptionGroup var service: ServiceOptions
     @OptionGroup var finished: FinishedJobOptions
@@ -48,7 +49,7 @@ struct ForgeGatewayCommand: AsyncParsableCommand {
     )
     var searchTimeoutMs = Int(environment("FORGE_SEARCH_TIMEOUT_MS", "")) ?? PostgresConfiguration.defaultSearchTimeoutMs
 
-    func validate() throws {
+    public func validate() throws {
         if let text = environment("FORGE_SEARCH_TIMEOUT_MS", nil), Int(text) == nil {
             throw ValidationError("FORGE_SEARCH_TIMEOUT_MS: '\(text)' is not a number of milliseconds")
         }
@@ -76,7 +77,7 @@ struct ForgeGatewayCommand: AsyncParsableCommand {
         }
     }
 
-    func run() async throws {
+    public func run() async throws {
         LogSetup.bootstrap(service: "forge-gateway", level: service.level)
         let logger = Logger(label: "forge.gateway")
         let redis = RedisClient(

@@ -2,9 +2,8 @@ import ArgumentParser
 
 /// `forge-load`: Forge's load generator (`forge-load --rps 2000 --duration 60s`) and its
 /// horizontal-scaling benchmark (`forge-load scale --workers 1,2,4,8`).
-@main
-struct ForgeLoadCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct ForgeLoadCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "forge-load",
         abstract: "Load generator and scaling benchmark for Forge.",
         discussion: """
@@ -16,4 +15,6 @@ struct ForgeLoadCommand: AsyncParsableCommand {
         subcommands: [RunCommand.self, ScaleCommand.self],
         defaultSubcommand: RunCommand.self
     )
+
+    public init() {}
 }

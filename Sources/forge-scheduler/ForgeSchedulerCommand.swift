@@ -11,12 +11,13 @@ import UnixSignals
 /// `forge-scheduler`: promotes due jobs, reclaims expired leases, fires cron schedules, archives
 /// history and applies retention while it holds the leader lease; a hot standby otherwise.
 /// Runs the probe server (8081) and the scheduler until SIGTERM/SIGINT, then drains.
-@main
-struct ForgeSchedulerCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct ForgeSchedulerCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "forge-scheduler",
         abstract: "Forge's scheduler: one leader at a time promotes, reclaims, fires cron, archives and prunes history."
     )
+
+    public init() {}
 
     @OptionGroup var service: ServiceOptions
     @OptionGroup var finished: FinishedJobOptions
@@ -50,7 +51,7 @@ struct ForgeSchedulerCommand: AsyncParsableCommand {
             ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
     }
 
-    func validate() throws {
+    public func validate() throws {
         _ = try service.redisURL()
         _ = try service.postgresURL()
         if let text = environment("FORGE_LEADER_TTL_MS", nil), Int64(text) == nil {
@@ -89,7 +90,7 @@ struct ForgeSchedulerCommand: AsyncParsableCommand {
         }
     }
 
-    func run() async throws {
+    public func run() async throws {
         LogSetup.bootstrap(service: "forge-scheduler", level: service.level)
         let logger = Logger(label: "forge.scheduler")
         let redis = RedisClient(

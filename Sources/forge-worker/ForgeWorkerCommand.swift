@@ -13,12 +13,13 @@ import UnixSignals
 ///
 /// To run handlers of your own, link the `ForgeWorker` library into a binary like this one
 /// (see Sources/ForgeWorker/README.md).
-@main
-struct ForgeWorkerCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct ForgeWorkerCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "forge-worker",
         abstract: "Forge's worker: leases jobs and runs the built-in handlers (noop, sleep, fail, http)."
     )
+
+    public init() {}
 
     @OptionGroup var service: ServiceOptions
     @OptionGroup var finished: FinishedJobOptions
@@ -42,7 +43,7 @@ struct ForgeWorkerCommand: AsyncParsableCommand {
     @Option(help: "This worker's name in job records and metrics (env FORGE_WORKER_NAME; default hostname-pid).")
     var name = environment("FORGE_WORKER_NAME", WorkerConfiguration.defaultWorkerName)
 
-    func validate() throws {
+    public func validate() throws {
         _ = try service.redisURL()
         for (variable, flag, parses) in [
             ("FORGE_CONCURRENCY", "--concurrency", { (text: String) in Int(text) != nil }),
@@ -90,7 +91,7 @@ struct ForgeWorkerCommand: AsyncParsableCommand {
         "name": "--name / FORGE_WORKER_NAME",
     ]
 
-    func run() async throws {
+    public func run() async throws {
         LogSetup.bootstrap(service: "forge-worker", level: service.level)
         let logger = Logger(label: "forge.worker")
         let configuration = try workerConfiguration()

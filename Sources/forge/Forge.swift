@@ -2,9 +2,8 @@ import ArgumentParser
 import Foundation
 
 /// `forge`: the admin CLI. Each subcommand lives in its own file.
-@main
-struct Forge: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct Forge: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "forge",
         abstract: "Administer a Forge installation.",
         discussion: CLIExit.help,
@@ -13,9 +12,11 @@ struct Forge: AsyncParsableCommand {
         ]
     )
 
+    public init() {}
+
     /// ArgumentParser's own entry point, except that a usage error exits 2 (as documented in
     /// ``CLIExit``) instead of its 64.
-    static func main() async {
+    public static func main() async {
         do {
             var command = try parseAsRoot()
             if var command = command as? any AsyncParsableCommand {

@@ -1,0 +1,8 @@
+// forge-worker: runs jobs. Its code is WorkerCLI's, shared with forge-multicall.
+import ArgumentParser
+import WorkerCLI
+
+// In a function, not top-level code: there the synchronous `main()` would be chosen.
+@main enum Program {
+    static func main() async { await ForgeWorkerCommand.main() }
+}
