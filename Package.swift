@@ -6,6 +6,16 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+/// A program: its `@main` in Sources/Programs/NAME, its code in the CLI library it runs.
+func program(_ name: String, _ library: String) -> Target {
+    .executableTarget(
+        name: name,
+        dependencies: [.target(name: library), .product(name: "ArgumentParser", package: "swift-argument-parser")],
+        path: "Sources/Programs/\(name)",
+        swiftSettings: swiftSettings
+    )
+}
+
 let package = Package(
     name: "forge",
     platforms: [.macOS(.v15)],
@@ -193,44 +203,14 @@ let package = Package(
             path: "Sources/forge-load",
             swiftSettings: swiftSettings
         ),
-        // The programs: each a main.swift over its CLI library, so that forge-multicall can hold
+        // The programs: each a small @main over its CLI library, so that forge-multicall can hold
         // them all (the container image ships that one binary under every program's name).
-        .executableTarget(
-            name: "forge-gateway",
-            dependencies: ["GatewayCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            path: "Sources/Programs/forge-gateway",
-            swiftSettings: swiftSettings
-        ),
-        .executableTarget(
-            name: "forge-scheduler",
-            dependencies: ["SchedulerCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            path: "Sources/Programs/forge-scheduler",
-            swiftSettings: swiftSettings
-        ),
-        .executableTarget(
-            name: "forge-worker",
-            dependencies: ["WorkerCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            path: "Sources/Programs/forge-worker",
-            swiftSettings: swiftSettings
-        ),
-        .executableTarget(
-            name: "forge",
-            dependencies: ["ForgeCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            path: "Sources/Programs/forge",
-            swiftSettings: swiftSettings
-        ),
-        .executableTarget(
-            name: "forge-bench",
-            dependencies: ["BenchCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            path: "Sources/Programs/forge-bench",
-            swiftSettings: swiftSettings
-        ),
-        .executableTarget(
-            name: "forge-load",
-            dependencies: ["LoadCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            path: "Sources/Programs/forge-load",
-            swiftSettings: swiftSettings
-        ),
+        program("forge-gateway", "GatewayCLI"),
+        program("forge-scheduler", "SchedulerCLI"),
+        program("forge-worker", "WorkerCLI"),
+        program("forge", "ForgeCLI"),
+        program("forge-bench", "BenchCLI"),
+        program("forge-load", "LoadCLI"),
         .executableTarget(
             name: "forge-multicall",
             dependencies: [
