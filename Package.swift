@@ -238,7 +238,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ForgeGatewayTests",
-            dependencies: ["ForgeCore", "ForgeRedis", "ForgePostgres", "ForgeGateway", "ForgeObservability"],
+            dependencies: [
+                "ForgeCore", "ForgeRedis", "ForgePostgres", "ForgeGateway", "ForgeObservability",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
