@@ -7,8 +7,18 @@ import NIOCore
 ///
 /// Middleware order, outermost first: HTTP metrics (sees the final status of every request),
 /// problem mapping (turns every thrown error into a problem document), then auth on `/v1`.
-/// Other route groups (the remote-worker lease API) can be added to the returned router.
+/// A known path asked with a method it does not serve answers 405 (``MethodNotAllowed``).
 public func buildGatewayRouter(
+    configuration: GatewayConfiguration, dependencies: GatewayDependencies
+) -> Router<BasicRequestContext> {
+    let router = servedRoutes(configuration: configuration, dependencies: dependencies)
+    MethodNotAllowed.register(on: router)
+    return router
+}
+
+/// The router with the routes the gateway serves and nothing else: what the OpenAPI document
+/// describes (`RouteTableTests` compares the two).
+func servedRoutes(
     configuration: GatewayConfiguration, dependencies: GatewayDependencies
 ) -> Router<BasicRequestContext> {
     let router = Router()
@@ -22,7 +32,7 @@ public func buildGatewayRouter(
     router.get("openapi.yaml") { _, _ in
         Response(
             status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml))
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.bytes))
         )
     }
     let v1 = router.group("v1")

@@ -1,5 +1,6 @@
 import ForgeCore
 import ForgeRedis
+import HTTPTypes
 
 /// The problems the gateway answers with, one factory per kind, so each status, title and type
 /// URI is spelled in one place.
@@ -23,6 +24,16 @@ extension Problem {
 
     public static func notFound(_ detail: String) -> Problem {
         Problem(status: 404, title: "Not found", detail: detail, type: "urn:forge:problem:not-found")
+    }
+
+    /// A known path asked with a method it does not serve; `Allow` lists those it does.
+    static func methodNotAllowed(_ method: HTTPRequest.Method, path: String, allow: String) -> Problem {
+        var problem = Problem(
+            status: 405, title: "Method not allowed", detail: "\(method) is not allowed on \(path); use \(allow)",
+            type: "urn:forge:problem:method-not-allowed"
+        )
+        problem.headers = [("Allow", allow)]
+        return problem
     }
 
     public static func conflict(_ detail: String) -> Problem {
