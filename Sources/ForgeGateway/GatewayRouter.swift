@@ -6,7 +6,8 @@ import NIOCore
 /// behind bearer-token auth (unless ``GatewayConfiguration/authEnabled`` is off).
 ///
 /// Middleware order, outermost first: HTTP metrics (sees the final status of every request),
-/// problem mapping (turns every thrown error into a problem document), then auth on `/v1`.
+/// problem mapping (turns every thrown error into a problem document), then auth and the
+/// per-token rate limit on `/v1`.
 /// A known path asked with a method it does not serve answers 405 (``MethodNotAllowed``).
 public func buildGatewayRouter(
     configuration: GatewayConfiguration, dependencies: GatewayDependencies
@@ -38,6 +39,13 @@ func servedRoutes(
     let v1 = router.group("v1")
     if configuration.authEnabled {
         v1.add(middleware: AuthMiddleware(tokens: configuration.apiTokens))
+    }
+    if configuration.rateLimitPerSecond > 0 {
+        v1.add(
+            middleware: RateLimitMiddleware(
+                limiter: RateLimiter(perSecond: configuration.rateLimitPerSecond, burst: configuration.rateLimitBurst)
+            )
+        )
     }
     JobRoutes(configuration: configuration, dependencies: dependencies).register(on: v1)
     QueueRoutes(dependencies: dependencies).register(on: v1)

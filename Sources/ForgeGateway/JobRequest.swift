@@ -15,14 +15,12 @@ enum JobRequest {
     static let capMs: ClosedRange<Int64> = 1...604_800_000
 
     /// Validates every field and builds the job; errors name the field under `reader.path`.
-    ///
-    /// - Parameter idempotencyKey: the `Idempotency-Key` header, used as `unique_key` (window
-    ///   24 h unless `unique_for_ms` says otherwise) when the body has no `unique_key`.
-    static func newJob(from reader: ObjectReader, limits: JobLimits, idempotencyKey: String? = nil) throws(RequestError) -> NewJob {
+    /// (`Idempotency-Key` is a separate mechanism with keys of its own: ``IdempotencyKey``.)
+    static func newJob(from reader: ObjectReader, limits: JobLimits) throws(RequestError) -> NewJob {
         var reader = reader
         let fields: Fields
         do {
-            fields = try Fields(&reader, limits: limits, idempotencyKey: idempotencyKey)
+            fields = try Fields(&reader, limits: limits)
         } catch {
             throw .invalid(error)
         }
@@ -41,7 +39,7 @@ enum JobRequest {
                 queue: fields.queue, type: fields.type, payload: fields.payload, payloadIsJSON: true,
                 priority: fields.priority, runAtMs: fields.runAtMs, delayMs: fields.delayMs,
                 maxAttempts: fields.maxAttempts, timeoutMs: fields.timeoutMs, backoff: backoff,
-                uniqueKey: fields.uniqueKey ?? idempotencyKey, uniqueForMs: fields.uniqueForMs, limits: limits
+                uniqueKey: fields.uniqueKey, uniqueForMs: fields.uniqueForMs, limits: limits
             )
         } catch {
             throw .invalid(nest(error, reader.path))
@@ -63,7 +61,7 @@ enum JobRequest {
         var uniqueKey: String?
         var uniqueForMs: Int64?
 
-        init(_ reader: inout ObjectReader, limits: JobLimits, idempotencyKey: String?) throws(ValidationError) {
+        init(_ reader: inout ObjectReader, limits: JobLimits) throws(ValidationError) {
             type = try reader.requiredString("type")
             _ = try JobType(type, field: reader.field("type"))
             queue = try reader.string("queue")
@@ -111,19 +109,10 @@ enum JobRequest {
                 // A time before 1970 is in the past like any other: the job runs now.
                 runAtMs = max(0, parsed)
             }
-            if uniqueForMs != nil, uniqueKey == nil, idempotencyKey == nil {
+            if uniqueForMs != nil, uniqueKey == nil {
                 throw reader.invalid("unique_for_ms", "needs unique_key")
             }
         }
-    }
-
-    /// The `Idempotency-Key` header, checked like a `unique_key`.
-    static func idempotencyKey(_ header: String?) throws(ValidationError) -> String? {
-        guard let header else { return nil }
-        guard (1...256).contains(header.utf8.count) else {
-            throw ValidationError(field: "Idempotency-Key", reason: "must be 1 to 256 bytes long")
-        }
-        return header
     }
 
     private static func nest(_ error: ValidationError, _ path: String) -> ValidationError {

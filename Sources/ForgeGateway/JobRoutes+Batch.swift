@@ -10,6 +10,7 @@ extension JobRoutes {
     /// whenever something was enqueued.
     func batch(_ request: Request) async throws -> Response {
         var reader = try await RequestBody.object(request, limit: configuration.maxBodyBytes)
+        let key = try IdempotencyKey(request, endpoint: "POST /v1/jobs/batch", body: reader.tape.bytes)
         guard let items = try reader.array("jobs") else { throw ValidationError(field: "jobs", reason: "is required") }
         try reader.finish()
         guard (1...configuration.maxBatchSize).contains(items.count) else {
@@ -38,6 +39,8 @@ extension JobRoutes {
             }
         }
         if !refused.isEmpty { throw Self.refusal(of: refused, items: items.count) }
+        let isRepeat: Bool
+        (jobs, isRepeat) = try await claim(key, for: jobs)
         let written = try await dependencies.queues.enqueueEach(jobs)
         // Nothing was written (e.g. every queue refuses under back-pressure): the request failed.
         if written.allSatisfy({ if case .failure = $0 { true } else { false } }), case .failure(let error) = written[0] {
@@ -49,7 +52,10 @@ extension JobRoutes {
             switch outcome {
             case .success(let result):
                 if result.created { countEnqueued(job) }
-                results.append(.enqueued(result))
+                var answered = result
+                // A repeat answers as the first request did: created when the ids agree.
+                if isRepeat { answered.created = result.id == job.id }
+                results.append(.enqueued(answered))
             case .failure(let error):
                 // Another queue's chunk of the same batch may have been written: per item.
                 results.append(.refused(problem(for: error)))

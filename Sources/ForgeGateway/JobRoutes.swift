@@ -12,8 +12,6 @@ struct JobRoutes<Context: RequestContext>: Sendable {
     let configuration: GatewayConfiguration
     let dependencies: GatewayDependencies
 
-    static var idempotencyKeyHeader: HTTPField.Name { HTTPField.Name("Idempotency-Key")! }
-
     func register(on v1: RouterGroup<Context>) {
         v1.post("jobs") { request, _ in try await enqueue(request) }
         v1.post("jobs/batch") { request, _ in try await batch(request) }
@@ -23,16 +21,21 @@ struct JobRoutes<Context: RequestContext>: Sendable {
     }
 
     /// `POST /v1/jobs`: 201 `{id, state}` for a new job; 200 with the existing job's `{id, state}`
-    /// when its unique key (or `Idempotency-Key` header) matched.
+    /// when its unique key matched. A repeat with the same `Idempotency-Key` and body gets the
+    /// first answer (the same job, 201 if the first request created it).
     func enqueue(_ request: Request) async throws -> Response {
-        let key = try JobRequest.idempotencyKey(request.headers[Self.idempotencyKeyHeader])
         let reader = try await RequestBody.object(request, limit: configuration.maxBodyBytes)
-        let job = try JobRequest.newJob(from: reader, limits: configuration.jobLimits, idempotencyKey: key)
+        let key = try IdempotencyKey(request, endpoint: "POST /v1/jobs", body: reader.tape.bytes)
+        let built = try JobRequest.newJob(from: reader, limits: configuration.jobLimits)
+        let (jobs, isRepeat) = try await claim(key, for: [built])
+        let job = jobs[0]
         let result = try await dependencies.queues.enqueue(job)
         if result.created { countEnqueued(job) }
+        // A repeat's job already exists; the first request created it when the ids agree.
+        let created = isRepeat ? result.id == job.id : result.created
         var writer = JSONWriter(capacity: 64)
         JobStateView(id: result.id.rawValue, state: result.state?.rawValue).write(to: &writer)
-        var response = JSONResponse.make(writer, status: result.created ? .created : .ok)
+        var response = JSONResponse.make(writer, status: created ? .created : .ok)
         response.headers[.location] = "/v1/jobs/\(result.id.rawValue)"
         return response
     }

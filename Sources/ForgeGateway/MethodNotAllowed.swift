@@ -10,8 +10,11 @@ import Hummingbird
 /// real routes are in place. The answers bypass `/v1` auth on purpose: they reveal only what
 /// the published OpenAPI document already says.
 enum MethodNotAllowed {
-    /// Methods a client may plausibly send; `HEAD` only where the path has no `GET`.
-    static let candidates: [HTTPRequest.Method] = [.get, .head, .post, .put, .delete, .patch, .options, .trace]
+    /// Methods a client may plausibly send (QUERY: the safe method with a body, RFC draft
+    /// httpbis-safe-method-w-body); `HEAD` only where the path has no `GET`.
+    static let candidates: [HTTPRequest.Method] = [
+        .get, .head, .post, .put, .delete, .patch, .options, .trace, HTTPRequest.Method("QUERY")!,
+    ]
 
     /// Registers the 405 answers on `router`; call after every route is added.
     static func register<Context: RequestContext>(on router: Router<Context>) {

@@ -36,6 +36,17 @@ extension Problem {
         return problem
     }
 
+    /// The bearer token is past its rate limit.
+    static func tooManyRequests(retryAfterSeconds: Int, perSecond: Double) -> Problem {
+        var problem = Problem(
+            status: 429, title: "Too many requests",
+            detail: "this token is past its limit of \(Int(perSecond)) requests per second; retry after \(retryAfterSeconds) s",
+            type: "urn:forge:problem:rate-limited"
+        )
+        problem.headers = [("Retry-After", String(retryAfterSeconds))]
+        return problem
+    }
+
     public static func conflict(_ detail: String) -> Problem {
         Problem(status: 409, title: "Conflict", detail: detail, type: "urn:forge:problem:conflict")
     }

@@ -39,6 +39,7 @@ import Testing
 
             #expect(try await gateway.http.send("DELETE", "/v1/schedules/nightly").status == 204)
             #expect(try await gateway.http.send("DELETE", "/v1/schedules/nightly").status == 404)
+            #expect(try await gateway.http.get("/v1/schedules/nightly").status == 404, "a deleted schedule is gone")
             #expect((try await gateway.http.get("/v1/schedules").json["schedules"] as? [Any])?.isEmpty == true)
         }
     }

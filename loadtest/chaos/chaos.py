@@ -319,7 +319,6 @@ class Load:
             # Gives up long before the gateway answers, then repeats with the same key: the job
             # must exist once, whatever happened to the first request.
             headers["Idempotency-Key"] = key
-            body["unique_for_ms"] = 20000
             try:
                 self.stack.api("POST", "/v1/jobs", body, headers, timeout=0.002)
             except Exception:
