@@ -1,4 +1,5 @@
 import ForgeCore
+import ForgePostgres
 import ForgeRedis
 import Foundation
 import Testing
@@ -50,6 +51,33 @@ import Testing
             #expect(put.text.contains(#""payload":\#(Self.payload),"#), "\(put.text)")
             let get = try await gateway.http.get("/v1/schedules/exact")
             #expect(get.text.contains(#""payload":\#(Self.payload),"#), "\(get.text)")
+        }
+    }
+
+    /// Postgres history keeps the text too: read back from history once Redis forgot the job,
+    /// and through the history search.
+    @Test func historyReturnsThePayloadByteForByte() async throws {
+        try await TestGateway.with { gateway in
+            let reply = try await gateway.http.send("POST", "/v1/jobs", body: #"{"type": "a", "queue": "hf", "payload": \#(Self.payload)}"#)
+            let id = try #require(reply.json["id"] as? String)
+            let queue = try QueueName("hf")
+            let leased = try await gateway.queues.lease(queue: queue, count: 1, visibilityMs: 30_000, worker: "w")
+            let job = try #require(leased.first)
+            _ = try await gateway.queues.complete(queue: queue, [Completion(id: job.id, token: job.token, result: "[1.0,2]")])
+            while true {
+                let batch = try await gateway.queues.readEvents(queue, count: 100)
+                if batch.isEmpty { break }
+                try await gateway.history.record(batch.events)
+                try await gateway.queues.acknowledgeEvents(batch)
+            }
+            _ = try await gateway.redis.command(["DEL", gateway.keys.queue(queue).job(try JobID(id))])
+
+            let read = try await gateway.http.get("/v1/jobs/\(id)")
+            #expect(read.status == 200)
+            #expect(read.text.contains(#""payload":\#(Self.payload),"#), "\(read.text)")
+            #expect(read.text.contains(#""result":[1.0,2],"#), "\(read.text)")
+            let search = try await gateway.http.get("/v1/jobs?queue=hf")
+            #expect(search.text.contains(#""payload":\#(Self.payload),"#), "\(search.text)")
         }
     }
 }
