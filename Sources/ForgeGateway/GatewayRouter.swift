@@ -43,7 +43,8 @@ func servedRoutes(
     if configuration.rateLimitPerSecond > 0 {
         v1.add(
             middleware: RateLimitMiddleware(
-                limiter: RateLimiter(perSecond: configuration.rateLimitPerSecond, burst: configuration.rateLimitBurst)
+                limiter: RateLimiter(perSecond: configuration.rateLimitPerSecond, burst: configuration.rateLimitBurst),
+                perToken: configuration.authEnabled
             )
         )
     }

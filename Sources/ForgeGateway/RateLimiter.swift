@@ -4,7 +4,7 @@ import Synchronization
 /// `perSecond`. A request takes one; an empty bucket answers how long until one is back.
 ///
 /// Keys are the tokens auth already accepted, so the table is bounded by the configured tokens
-/// (one shared key when auth is off); nothing a caller sends can grow it.
+/// (one shared key when auth is off, ``RateLimitMiddleware``); nothing a caller sends can grow it.
 final class RateLimiter: Sendable {
     private struct Bucket {
         var available: Double

@@ -27,6 +27,17 @@ import Glibc
         }
     }
 
+    @Test func withoutAuthEveryCallerSharesOneBucket() async throws {
+        try await TestGateway.with(configure: { $0.authEnabled = false; $0.rateLimitPerSecond = 0.01; $0.rateLimitBurst = 2 }) { gateway in
+            // Made-up tokens must not each get a fresh bucket.
+            var statuses: [Int] = []
+            for token in ["made-up-1", "made-up-2", "made-up-3"] {
+                statuses.append(try await gateway.http.get("/v1/queues", token: .some(token)).status)
+            }
+            #expect(statuses == [200, 200, 429])
+        }
+    }
+
     @Test func theBucketRefillsAtTheConfiguredRate() {
         let limiter = RateLimiter(perSecond: 2, burst: 2)
         let start = ContinuousClock.now
