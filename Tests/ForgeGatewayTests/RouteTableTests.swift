@@ -78,6 +78,7 @@ import Yams
                 ("POST", "/v1/schedules/s", "GET, PUT, DELETE"),
                 ("PATCH", "/v1/dlq", "GET"),
                 ("POST", "/metrics", "GET"),
+                ("QUERY", "/v1/schedules", "GET"),
             ]
             for (method, path, allow) in cases {
                 let reply = try await gateway.http.send(method, path)
