@@ -7,7 +7,8 @@ extension JobRoutes {
     /// naming every bad item, and nothing is enqueued); then every item is enqueued in one
     /// `QueueStore.enqueueEach` call (one Redis round trip), and a queue refusing its items
     /// (back-pressure) fails only those, reported in place. The status is 200
-    /// whenever something was enqueued.
+    /// whenever something was enqueued. An `Idempotency-Key` covers the whole batch
+    /// (``claim(_:for:)``): a repeat gets the same jobs, in the same order.
     func batch(_ request: Request) async throws -> Response {
         var reader = try await RequestBody.object(request, limit: configuration.maxBodyBytes)
         let key = try IdempotencyKey(request, endpoint: "POST /v1/jobs/batch", body: reader.tape.bytes)
