@@ -5,6 +5,11 @@ import Synchronization
 /// Version 7 puts the creation time in the leading 48 bits, so ids sort by creation time and
 /// B-tree indexes on them stay append-mostly. Within one millisecond a per-process counter fills
 /// `rand_a`, so ids made by one process are strictly increasing.
+///
+/// An id made for a queue (``generate(tag:nowMilliseconds:)``) carries the queue's 16-bit
+/// ``QueueName/tag`` in its last four hex digits, so the queue holding a job is found from the id
+/// alone, without a per-job index or a lookup in every queue; the other 46 bits of `rand_b` stay
+/// random.
 public struct JobID: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
     public let rawValue: String
 
@@ -20,6 +25,25 @@ public struct JobID: Hashable, Sendable, Comparable, CustomStringConvertible, Co
 
     /// A new time-ordered id.
     public static func generate(nowMilliseconds: Int64 = WallClock.nowMilliseconds()) -> JobID {
+        make(tag: nil, nowMilliseconds: nowMilliseconds)
+    }
+
+    /// A new time-ordered id carrying `tag` (see ``tag``).
+    public static func generate(tag: UInt16, nowMilliseconds: Int64 = WallClock.nowMilliseconds()) -> JobID {
+        make(tag: tag, nowMilliseconds: nowMilliseconds)
+    }
+
+    /// The last 16 bits: the queue's ``QueueName/tag`` for an id made by ``generate(tag:nowMilliseconds:)``
+    /// (random for other ids, which only means a lookup by tag finds nothing).
+    public var tag: UInt16 {
+        rawValue.utf8.suffix(4).reduce(0) { $0 << 4 | UInt16(Self.hexValue($1)) }
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8 {
+        byte <= UInt8(ascii: "9") ? byte &- UInt8(ascii: "0") : (byte | 0x20) &- UInt8(ascii: "a") &+ 10
+    }
+
+    private static func make(tag: UInt16?, nowMilliseconds: Int64) -> JobID {
         let (ms, counter) = sequence.withLock { state -> (Int64, UInt16) in
             if nowMilliseconds > state.ms {
                 state = (nowMilliseconds, UInt16.random(in: 0..<0x400))
@@ -39,6 +63,10 @@ public struct JobID: Hashable, Sendable, Comparable, CustomStringConvertible, Co
         let tail = random.next() as UInt64
         for index in 8..<16 { bytes[index] = UInt8(truncatingIfNeeded: tail >> (8 * (15 - index))) }
         bytes[8] = 0x80 | (bytes[8] & 0x3F)
+        if let tag {
+            bytes[14] = UInt8(truncatingIfNeeded: tag >> 8)
+            bytes[15] = UInt8(truncatingIfNeeded: tag)
+        }
         return JobID(trusted: format(bytes))
     }
 

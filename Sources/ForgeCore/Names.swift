@@ -25,6 +25,14 @@ public struct QueueName: Hashable, Sendable, Comparable, CustomStringConvertible
     public var description: String { rawValue }
     public static func < (lhs: QueueName, rhs: QueueName) -> Bool { lhs.rawValue < rhs.rawValue }
 
+    /// 16 bits derived from the name (FNV-1a, folded), the same in every process and version:
+    /// job ids made for this queue carry it (``JobID/tag``).
+    public var tag: UInt16 {
+        var hash: UInt32 = 0x811C_9DC5
+        for byte in rawValue.utf8 { hash = (hash ^ UInt32(byte)) &* 0x0100_0193 }
+        return UInt16(truncatingIfNeeded: hash ^ (hash >> 16))
+    }
+
     public init(from decoder: any Decoder) throws {
         try self.init(try decoder.singleValueContainer().decode(String.self))
     }

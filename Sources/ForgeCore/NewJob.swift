@@ -35,8 +35,10 @@ public struct NewJob: Sendable, Hashable {
     public static let defaultUniqueForMs: Int64 = 86_400_000
 
     /// Validates every field, throwing a ``ValidationError`` that names the first bad one.
+    ///
+    /// - Parameter id: by default a new id tagged with the queue (``JobID/generate(tag:nowMilliseconds:)``).
     public init(
-        id: JobID = .generate(),
+        id: JobID? = nil,
         queue: String? = nil,
         type: String,
         payload: String? = nil,
@@ -51,8 +53,8 @@ public struct NewJob: Sendable, Hashable {
         uniqueForMs: Int64? = nil,
         limits: JobLimits = .standard
     ) throws(ValidationError) {
-        self.id = id
         self.queue = try queue.map { (q: String) throws(ValidationError) in try QueueName(q) } ?? .default
+        self.id = id ?? .generate(tag: self.queue.tag)
         self.type = try JobType(type)
         self.payload = try NewJob.checkPayload(payload ?? "null", limit: limits.maxPayloadBytes, isJSON: payloadIsJSON)
         self.priority = priority ?? NewJob.defaultPriority
@@ -94,8 +96,9 @@ public struct NewJob: Sendable, Hashable {
         case (nil, .some):
             throw ValidationError(field: "unique_for_ms", reason: "needs unique_key")
         case (.some(let key), let window):
-            guard (1...256).contains(key.utf8.count) else {
-                throw ValidationError(field: "unique_key", reason: "must be 1 to 256 bytes long")
+            // Characters, as JSON Schema counts a string's length (the OpenAPI document's limit).
+            guard (1...256).contains(key.unicodeScalars.count) else {
+                throw ValidationError(field: "unique_key", reason: "must be 1 to 256 characters long")
             }
             guard !key.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else {
                 throw ValidationError(field: "unique_key", reason: "must not contain control characters")

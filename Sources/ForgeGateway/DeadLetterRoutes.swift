@@ -15,8 +15,8 @@ struct DeadLetterRoutes<Context: RequestContext>: Sendable {
 
     /// `GET /v1/dlq?queue=&limit=`: `{"jobs": [job, …]}`, most recent death first.
     func list(_ request: Request) async throws -> Response {
-        var query = QueryReader(request)
-        guard let queueText = query.string("queue") else {
+        var query = try QueryReader(request)
+        guard let queueText = try query.string("queue") else {
             throw ValidationError(field: "queue", reason: "is required")
         }
         let queue = try QueueName(queueText)

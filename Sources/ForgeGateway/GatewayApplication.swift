@@ -18,6 +18,17 @@ public struct GatewayApplication: Service {
         readiness = dependencies.readiness
         application = Application(
             router: buildGatewayRouter(configuration: configuration, dependencies: dependencies),
+            server: .http1(
+                configuration: .init(
+                    // A client that opens a connection and sends nothing (or stops halfway
+                    // through a request) is dropped instead of holding it forever.
+                    idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)),
+                    httpDecoderConfiguration: .init(
+                        maxHeaderFieldSize: GatewayConfiguration.maxHeaderBytes,
+                        maxHeaderListSize: GatewayConfiguration.maxHeaderBytes
+                    )
+                )
+            ),
             configuration: .init(address: .hostname(host, port: port), serverName: "forge-gateway"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
             logger: dependencies.logger

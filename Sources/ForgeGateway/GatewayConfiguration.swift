@@ -16,13 +16,32 @@ public struct GatewayConfiguration: Sendable, Hashable {
     public var maxListLimit: Int
     /// Most jobs one `POST /v1/jobs/batch` may hold.
     public var maxBatchSize: Int
+    /// How long an `Idempotency-Key` is remembered.
+    public var idempotencyWindowMs: Int64
+    /// Requests per second each bearer token may make on `/v1`, sustained; 0 turns limiting off.
+    public var rateLimitPerSecond: Double
+    /// Requests a token may make at once after being idle (the bucket's size).
+    public var rateLimitBurst: Int
+    /// A connection with no request in flight and nothing read for this long is closed.
+    public var idleTimeoutSeconds: Int
 
     public static let defaultMaxBodyBytes = 2 << 20
+    public static let defaultIdempotencyWindowSeconds = 86_400
+    /// Generous: far above one client's normal use, and above `forge-load`'s 2000 requests/s, so
+    /// only a runaway client meets it.
+    public static let defaultRateLimitPerSecond = 5_000
+    public static let defaultRateLimitBurst = 10_000
+    public static let defaultIdleTimeoutSeconds = 75
+    /// Largest request head (request line and headers) accepted: bearer tokens and keys are small.
+    public static let maxHeaderBytes = 32 << 10
 
     public init(
         apiTokens: [String] = [], authEnabled: Bool = true, maxBodyBytes: Int = GatewayConfiguration.defaultMaxBodyBytes,
         jobLimits: JobLimits = .standard, defaultListLimit: Int = 50, maxListLimit: Int = 1000,
-        maxBatchSize: Int = 1000
+        maxBatchSize: Int = 1000, idempotencyWindowMs: Int64 = Int64(GatewayConfiguration.defaultIdempotencyWindowSeconds) * 1000,
+        rateLimitPerSecond: Double = Double(GatewayConfiguration.defaultRateLimitPerSecond),
+        rateLimitBurst: Int = GatewayConfiguration.defaultRateLimitBurst,
+        idleTimeoutSeconds: Int = GatewayConfiguration.defaultIdleTimeoutSeconds
     ) {
         self.apiTokens = apiTokens
         self.authEnabled = authEnabled
@@ -31,6 +50,10 @@ public struct GatewayConfiguration: Sendable, Hashable {
         self.defaultListLimit = defaultListLimit
         self.maxListLimit = maxListLimit
         self.maxBatchSize = maxBatchSize
+        self.idempotencyWindowMs = idempotencyWindowMs
+        self.rateLimitPerSecond = rateLimitPerSecond
+        self.rateLimitBurst = rateLimitBurst
+        self.idleTimeoutSeconds = idleTimeoutSeconds
     }
 
     /// Shortest bearer token accepted: 16 bytes, 128 bits when random, so a token cannot be

@@ -6,9 +6,20 @@ import NIOCore
 /// behind bearer-token auth (unless ``GatewayConfiguration/authEnabled`` is off).
 ///
 /// Middleware order, outermost first: HTTP metrics (sees the final status of every request),
-/// problem mapping (turns every thrown error into a problem document), then auth on `/v1`.
-/// Other route groups (the remote-worker lease API) can be added to the returned router.
+/// problem mapping (turns every thrown error into a problem document), then auth and the
+/// per-token rate limit on `/v1`.
+/// A known path asked with a method it does not serve answers 405 (``MethodNotAllowed``).
 public func buildGatewayRouter(
+    configuration: GatewayConfiguration, dependencies: GatewayDependencies
+) -> Router<BasicRequestContext> {
+    let router = servedRoutes(configuration: configuration, dependencies: dependencies)
+    MethodNotAllowed.register(on: router)
+    return router
+}
+
+/// The router with the routes the gateway serves and nothing else: what the OpenAPI document
+/// describes (`RouteTableTests` compares the two).
+func servedRoutes(
     configuration: GatewayConfiguration, dependencies: GatewayDependencies
 ) -> Router<BasicRequestContext> {
     let router = Router()
@@ -22,12 +33,20 @@ public func buildGatewayRouter(
     router.get("openapi.yaml") { _, _ in
         Response(
             status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml))
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.bytes))
         )
     }
     let v1 = router.group("v1")
     if configuration.authEnabled {
         v1.add(middleware: AuthMiddleware(tokens: configuration.apiTokens))
+    }
+    if configuration.rateLimitPerSecond > 0 {
+        v1.add(
+            middleware: RateLimitMiddleware(
+                limiter: RateLimiter(perSecond: configuration.rateLimitPerSecond, burst: configuration.rateLimitBurst),
+                perToken: configuration.authEnabled
+            )
+        )
     }
     JobRoutes(configuration: configuration, dependencies: dependencies).register(on: v1)
     QueueRoutes(dependencies: dependencies).register(on: v1)

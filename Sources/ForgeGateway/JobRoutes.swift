@@ -12,8 +12,6 @@ struct JobRoutes<Context: RequestContext>: Sendable {
     let configuration: GatewayConfiguration
     let dependencies: GatewayDependencies
 
-    static var idempotencyKeyHeader: HTTPField.Name { HTTPField.Name("Idempotency-Key")! }
-
     func register(on v1: RouterGroup<Context>) {
         v1.post("jobs") { request, _ in try await enqueue(request) }
         v1.post("jobs/batch") { request, _ in try await batch(request) }
@@ -23,74 +21,23 @@ struct JobRoutes<Context: RequestContext>: Sendable {
     }
 
     /// `POST /v1/jobs`: 201 `{id, state}` for a new job; 200 with the existing job's `{id, state}`
-    /// when its unique key (or `Idempotency-Key` header) matched.
+    /// when its unique key matched. A repeat with the same `Idempotency-Key` and body gets the
+    /// first answer (the same job, 201 if the first request created it).
     func enqueue(_ request: Request) async throws -> Response {
-        let key = try JobRequest.idempotencyKey(request.headers[Self.idempotencyKeyHeader])
         let reader = try await RequestBody.object(request, limit: configuration.maxBodyBytes)
-        let job = try JobRequest.newJob(from: reader, limits: configuration.jobLimits, idempotencyKey: key)
+        let key = try IdempotencyKey(request, endpoint: "POST /v1/jobs", body: reader.tape.bytes)
+        let built = try JobRequest.newJob(from: reader, limits: configuration.jobLimits)
+        let (jobs, isRepeat) = try await claim(key, for: [built])
+        let job = jobs[0]
         let result = try await dependencies.queues.enqueue(job)
         if result.created { countEnqueued(job) }
+        // A repeat's job already exists; the first request created it when the ids agree.
+        let created = isRepeat ? result.id == job.id : result.created
         var writer = JSONWriter(capacity: 64)
         JobStateView(id: result.id.rawValue, state: result.state?.rawValue).write(to: &writer)
-        var response = JSONResponse.make(writer, status: result.created ? .created : .ok)
+        var response = JSONResponse.make(writer, status: created ? .created : .ok)
         response.headers[.location] = "/v1/jobs/\(result.id.rawValue)"
         return response
-    }
-
-    /// `POST /v1/jobs/batch`: every valid item is enqueued in one `QueueStore.enqueue` call (one
-    /// Redis round trip); refused items are skipped and reported in place. The status is 200
-    /// whether or not some items were refused; each result says what happened to its item.
-    func batch(_ request: Request) async throws -> Response {
-        var reader = try await RequestBody.object(request, limit: configuration.maxBodyBytes)
-        guard let items = try reader.array("jobs") else { throw ValidationError(field: "jobs", reason: "is required") }
-        try reader.finish()
-        guard (1...configuration.maxBatchSize).contains(items.count) else {
-            throw ValidationError(field: "jobs", reason: "must hold 1 to \(configuration.maxBatchSize) jobs")
-        }
-        var outcomes: [Result<NewJob, ValidationError>] = []
-        outcomes.reserveCapacity(items.count)
-        for (index, item) in items.enumerated() {
-            let path = "jobs[\(index)]"
-            guard reader.tape.nodes[item].kind == .object else {
-                outcomes.append(.failure(ValidationError(field: path, reason: "must be an object")))
-                continue
-            }
-            do {
-                let item = try ObjectReader(tape: reader.tape, index: item, path: path)
-                outcomes.append(.success(try JobRequest.newJob(from: item, limits: configuration.jobLimits)))
-            } catch {
-                outcomes.append(.failure(error))
-            }
-        }
-        let valid = outcomes.compactMap { try? $0.get() }
-        let written = try await dependencies.queues.enqueueEach(valid)
-        // Nothing was written (e.g. every queue refuses under back-pressure): the request failed.
-        if !written.isEmpty, written.allSatisfy({ if case .failure = $0 { true } else { false } }),
-            case .failure(let error) = written[0]
-        {
-            throw error
-        }
-        var enqueued = written.makeIterator()
-        var results: [BatchItemView] = []
-        results.reserveCapacity(outcomes.count)
-        for outcome in outcomes {
-            switch outcome {
-            case .success(let job):
-                switch enqueued.next() {
-                case .success(let result):
-                    if result.created { countEnqueued(job) }
-                    results.append(.enqueued(result))
-                case .failure(let error):
-                    // Another queue's chunk of the same batch may have been written: per item.
-                    results.append(.refused(problem(for: error)))
-                case nil:
-                    throw Problem.internalError()
-                }
-            case .failure(let error):
-                results.append(.refused(.invalid(error)))
-            }
-        }
-        return JSONResponse.make(BatchView(results: results).written())
     }
 
     /// `GET /v1/jobs/{id}`: from Redis while the job is live, from Postgres history after.
@@ -104,7 +51,7 @@ struct JobRoutes<Context: RequestContext>: Sendable {
     /// `GET /v1/jobs?queue=&state=&type=&created_after=&created_before=&limit=&cursor=`: history
     /// search over Postgres, newest first, keyset pagination through `next_cursor`.
     func search(_ request: Request) async throws -> Response {
-        var query = QueryReader(request)
+        var query = try QueryReader(request)
         let queue = try query.string("queue").map { (text: String) throws(ValidationError) in try QueueName(text) }
         let state = try query.string("state").map { (text: String) throws(ValidationError) -> JobState in
             guard let state = JobState(rawValue: text) else {
@@ -120,7 +67,7 @@ struct JobRoutes<Context: RequestContext>: Sendable {
             "limit", in: 1...min(configuration.maxListLimit, JobQuery.limits.upperBound),
             default: configuration.defaultListLimit
         )
-        let cursor = query.string("cursor")
+        let cursor = try query.string("cursor")
         try query.finish()
         let page = try await dependencies.history.search(
             JobQuery(
@@ -154,53 +101,14 @@ struct JobRoutes<Context: RequestContext>: Sendable {
     }
 
     /// The problem for one batch item whose queue refused it.
-    private func problem(for error: any Error) -> Problem {
+    func problem(for error: any Error) -> Problem {
         if let refused = error as? QueueError { return .backpressure(refused) }
         if let redis = error as? RedisError, redis.isUnavailable { return .unavailable("Redis") }
         dependencies.logger.error("batch item not enqueued", metadata: ["error": "\(error)"])
         return .internalError()
     }
 
-    private func countEnqueued(_ job: NewJob) {
+    func countEnqueued(_ job: NewJob) {
         dependencies.metrics.jobsEnqueued(queue: job.queue.rawValue, type: job.type.rawValue).increment()
-    }
-}
-
-/// `{"results": [...]}` of a batch enqueue, in request order.
-struct BatchView {
-    var results: [BatchItemView]
-
-    func written() -> JSONWriter {
-        var writer = JSONWriter(capacity: 64 + results.count * 80)
-        writer.beginObject()
-        writer.key("results")
-        writer.beginArray()
-        for result in results { result.write(to: &writer) }
-        writer.endArray()
-        writer.endObject()
-        return writer
-    }
-}
-
-/// One batch result: `{created, id, state}` or `{error: problem}`.
-enum BatchItemView {
-    case enqueued(EnqueueResult)
-    case refused(Problem)
-
-    func write(to writer: inout JSONWriter) {
-        writer.beginObject()
-        switch self {
-        case .enqueued(let result):
-            writer.key("created")
-            writer.bool(result.created)
-            writer.key("id")
-            writer.string(result.id.rawValue)
-            writer.key("state")
-            writer.string(result.state?.rawValue)
-        case .refused(let problem):
-            writer.key("error")
-            problem.write(to: &writer)
-        }
-        writer.endObject()
     }
 }

@@ -1,6 +1,5 @@
 import ForgeCore
 import ForgeRedis
-import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -18,6 +17,8 @@ public struct Problem: Error, Sendable, Hashable, Encodable {
     public var detail: String
     /// The request field at fault, spelled as the caller spelled it (`jobs[3].priority`).
     public var field: String?
+    /// A batch refused as a whole: every invalid item (the first ``maxListedErrors``).
+    public var errors: [FieldProblem]?
     /// Extra response headers (`WWW-Authenticate`, `Retry-After`); not part of the body.
     var headers: [(String, String)] = []
 
@@ -29,7 +30,15 @@ public struct Problem: Error, Sendable, Hashable, Encodable {
         self.field = field
     }
 
-    enum CodingKeys: String, CodingKey { case type, title, status, detail, field }
+    /// One refused field of a batch: `{field, detail}`.
+    public struct FieldProblem: Sendable, Hashable, Encodable {
+        public var field: String
+        public var detail: String
+    }
+
+    static let maxListedErrors = 100
+
+    enum CodingKeys: String, CodingKey { case type, title, status, detail, field, errors }
 
     public static func == (lhs: Problem, rhs: Problem) -> Bool {
         lhs.type == rhs.type && lhs.status == rhs.status && lhs.detail == rhs.detail && lhs.field == rhs.field
@@ -42,83 +51,24 @@ public struct Problem: Error, Sendable, Hashable, Encodable {
         hasher.combine(field)
     }
 
-    /// A refused field: 400 naming it.
-    public static func invalid(_ error: ValidationError) -> Problem {
-        Problem(
-            status: 400, title: "Invalid request", detail: "\(error.field) \(error.reason)", field: error.field,
-            type: "urn:forge:problem:invalid-request"
-        )
-    }
-
-    public static func notFound(_ detail: String) -> Problem {
-        Problem(status: 404, title: "Not found", detail: detail, type: "urn:forge:problem:not-found")
-    }
-
-    public static func conflict(_ detail: String) -> Problem {
-        Problem(status: 409, title: "Conflict", detail: detail, type: "urn:forge:problem:conflict")
-    }
-
-    public static func badJSON() -> Problem {
-        Problem(
-            status: 400, title: "Invalid request", detail: "body is not valid JSON",
-            type: "urn:forge:problem:invalid-json"
-        )
-    }
-
-    /// The body is not JSON; says where and why, so a client can find the mistake.
-    static func badJSON(at offset: Int, _ reason: String) -> Problem {
-        Problem(
-            status: 400, title: "Invalid request", detail: "body is not valid JSON: \(reason) at byte \(offset)",
-            type: "urn:forge:problem:invalid-json"
-        )
-    }
-
-    public static func tooLarge(limit: Int) -> Problem {
-        Problem(
-            status: 413, title: "Request body too large", detail: "the body is larger than \(limit) bytes",
-            type: "urn:forge:problem:body-too-large"
-        )
-    }
-
-    static func unauthorized(_ detail: String) -> Problem {
-        var problem = Problem(
-            status: 401, title: "Unauthorized", detail: detail, type: "urn:forge:problem:unauthorized"
-        )
-        problem.headers = [("WWW-Authenticate", "Bearer")]
-        return problem
-    }
-
-    static func unavailable(_ dependency: String) -> Problem {
-        var problem = Problem(
-            status: 503, title: "Service unavailable", detail: "\(dependency) is unreachable; retry shortly",
-            type: "urn:forge:problem:unavailable"
-        )
-        problem.headers = [("Retry-After", "1")]
-        return problem
-    }
-
-    /// The queue refuses enqueues until its history is archived (Postgres down or slow).
-    static func backpressure(_ error: QueueError) -> Problem {
-        var problem = Problem(
-            status: 503, title: "Service unavailable", detail: error.description,
-            type: "urn:forge:problem:backpressure"
-        )
-        problem.headers = [("Retry-After", "5")]
-        return problem
-    }
-
-    static func internalError() -> Problem {
-        Problem(
-            status: 500, title: "Internal server error", detail: "the request failed; the gateway log has details",
-            type: "urn:forge:problem:internal"
-        )
-    }
-
     /// The problem as a JSON object (inside a batch result).
     func write(to writer: inout JSONWriter) {
         writer.beginObject()
         writer.key("detail")
         writer.string(detail)
+        if let errors {
+            writer.key("errors")
+            writer.beginArray()
+            for error in errors {
+                writer.beginObject()
+                writer.key("detail")
+                writer.string(error.detail)
+                writer.key("field")
+                writer.string(error.field)
+                writer.endObject()
+            }
+            writer.endArray()
+        }
         if let field {
             writer.key("field")
             writer.string(field)
@@ -134,9 +84,9 @@ public struct Problem: Error, Sendable, Hashable, Encodable {
 
     /// The `application/problem+json` response.
     var response: Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let body = (try? encoder.encode(self)) ?? Data()
+        var writer = JSONWriter(capacity: 256)
+        write(to: &writer)
+        let body = writer.bytes
         var fields = HTTPFields()
         fields[.contentType] = "application/problem+json"
         for (name, value) in headers {

@@ -11,7 +11,7 @@ import NIOCore
 /// that decides which failure becomes which status.
 ///
 /// - ``Problem``: as thrown.
-/// - ``ValidationError``: 400 naming the field.
+/// - ``ValidationError``: 400 naming the field; ``RequestError``: 400 or 422 naming the field.
 /// - Redis / Postgres unreachable: 503 with `Retry-After: 1` (the clients reconnect lazily, so the
 ///   next request after the outage succeeds); any other Redis / Postgres failure: 500 without the
 ///   internal message, which goes to the log instead.
@@ -40,6 +40,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return problem
         case let validation as ValidationError:
             return .invalid(validation)
+        case let request as RequestError:
+            return request.problem
         case let refused as QueueError:
             return .backpressure(refused)
         case let redis as RedisError:

@@ -2,25 +2,31 @@ import ForgeCore
 import Hummingbird
 
 /// Reads query parameters by name, refusing unknown ones and naming the parameter in every error,
-/// like ``ObjectReader`` does for bodies.
+/// like ``ObjectReader`` does for bodies: a parameter given twice, or with an empty value, is a
+/// 400 too (leave a parameter out for "any"), so no value is silently dropped.
 struct QueryReader {
     private var values: [String: String] = [:]
     private var read: Set<String> = []
 
-    init(_ request: Request) {
-        for (key, value) in request.uri.queryParameters { values[String(key)] = String(value) }
+    init(_ request: Request) throws(ValidationError) {
+        for (key, value) in request.uri.queryParameters {
+            guard values.updateValue(String(value), forKey: String(key)) == nil else {
+                throw ValidationError(field: String(key), reason: "is given more than once")
+            }
+        }
     }
 
-    /// The value; an empty value counts as absent (`?queue=` is "any queue").
-    mutating func string(_ key: String) -> String? {
+    /// The value, or `nil` when the parameter is absent.
+    mutating func string(_ key: String) throws(ValidationError) -> String? {
         read.insert(key)
-        guard let value = values[key], !value.isEmpty else { return nil }
+        guard let value = values[key] else { return nil }
+        guard !value.isEmpty else { throw ValidationError(field: key, reason: "must not be empty (leave it out instead)") }
         return value
     }
 
     /// An integer within `range`, else `fallback` when absent.
     mutating func int(_ key: String, in range: ClosedRange<Int>, default fallback: Int) throws(ValidationError) -> Int {
-        guard let text = string(key) else { return fallback }
+        guard let text = try string(key) else { return fallback }
         guard let value = Int(text), range.contains(value) else {
             throw ValidationError(field: key, reason: "must be an integer from \(range.lowerBound) to \(range.upperBound)")
         }
@@ -29,7 +35,7 @@ struct QueryReader {
 
     /// An RFC 3339 time as Unix milliseconds.
     mutating func time(_ key: String) throws(ValidationError) -> Int64? {
-        guard let text = string(key) else { return nil }
+        guard let text = try string(key) else { return nil }
         guard let ms = RFC3339.parse(text) else {
             throw ValidationError(field: key, reason: "must be an RFC 3339 time such as 2030-01-01T12:00:00Z")
         }

@@ -3,84 +3,82 @@ import Foundation
 
 /// The body of `PUT /v1/schedules/{name}`: `{cron, time_zone?, job: {type, queue?, payload?,
 /// priority?, max_attempts?, timeout_ms?}, paused?}`.
+///
+/// Checked like a job request (``JobRequest``): the document's rules first (types, ranges, the
+/// shapes of `cron` and `time_zone` as its patterns give them): 400; then what only the parser
+/// and the time-zone database know (a field value out of range, `61 * * * *`; an unknown zone;
+/// U+0000 in the payload): 422.
 enum ScheduleRequest {
-    /// Validates the cron expression (`cron`), the time zone (`time_zone`) and the job template
-    /// (`job.*`, checked by building the job a tick would enqueue).
-    static func schedule(named name: String, from reader: ObjectReader, limits: JobLimits) throws(ValidationError) -> Schedule {
-        try Schedule.validateName(name)
-        var reader = reader
-        let cron = try reader.requiredString("cron")
-        let timeZone = try reader.string("time_zone") ?? "UTC"
-        let paused = try reader.bool("paused") ?? false
-        guard var job = try reader.object("job") else { throw reader.invalid("job", "is required") }
-        let template = JobTemplate(
-            type: try job.requiredString("type"), queue: try job.string("queue"),
-            payload: job.json("payload")?.text, priority: try job.int("priority"),
-            maxAttempts: try job.int("max_attempts"), timeoutMs: try job.int64("timeout_ms")
-        )
-        try job.finish()
-        try reader.finish()
+    /// The shapes the document gives `cron` and `time_zone` (a test checks both are its patterns).
+    static let cronPattern = #"^[ \t]*(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|[0-9A-Za-z*?,/-]+([ \t]+[0-9A-Za-z*?,/-]+){4,5})[ \t]*$"#
+    static let timeZonePattern = #"^[A-Za-z0-9_+-]{1,64}(/[A-Za-z0-9_+-]{1,64}){0,2}$"#
 
-        _ = try CronExpression(cron, field: "cron")
+    /// Validates the name, the cron expression (`cron`), the time zone (`time_zone`) and the job
+    /// template (`job.*`, checked by building the job a tick would enqueue).
+    static func schedule(named name: String, from reader: ObjectReader, limits: JobLimits) throws(RequestError) -> Schedule {
+        var reader = reader
+        let cron: String
+        let timeZone: String
+        let paused: Bool
+        let template: JobTemplate
+        var payloadHasNull = false
+        do throws(ValidationError) {
+            try Schedule.validateName(name)
+            cron = try reader.requiredString("cron")
+            guard matches(cron, cronPattern) else {
+                throw reader.invalid("cron", "must be 5 fields (or 6 with leading seconds) of 0-9, A-Z, *, ?, ',', '/' and '-', or a macro such as @daily")
+            }
+            timeZone = try reader.string("time_zone") ?? "UTC"
+            guard matches(timeZone, timeZonePattern) else {
+                throw reader.invalid("time_zone", "must be an IANA time zone name such as Europe/Berlin or UTC")
+            }
+            paused = try reader.bool("paused") ?? false
+            guard var job = try reader.object("job") else { throw reader.invalid("job", "is required") }
+            let type = try job.requiredString("type")
+            _ = try JobType(type, field: "job.type")
+            let queue = try job.string("queue")
+            if let queue { _ = try QueueName(queue, field: "job.queue") }
+            let payload = job.json("payload")
+            if let payload, payload.text.utf8.count > limits.maxPayloadBytes {
+                throw job.invalid("payload", "is larger than \(limits.maxPayloadBytes) bytes")
+            }
+            payloadHasNull = payload?.hasNull == true
+            template = JobTemplate(
+                type: type, queue: queue, payload: payload?.text, priority: try job.int("priority", in: JobRequest.priority),
+                maxAttempts: try job.int("max_attempts", in: limits.maxAttempts),
+                timeoutMs: try job.int64("timeout_ms", in: limits.timeoutMs)
+            )
+            try job.finish()
+            try reader.finish()
+        } catch {
+            throw .invalid(error)
+        }
+        do {
+            _ = try CronExpression(cron, field: "cron")
+        } catch {
+            throw .unprocessable(error)
+        }
         guard TimeZone(identifier: timeZone) != nil else {
-            throw ValidationError(field: "time_zone", reason: "must be an IANA time zone such as Europe/Berlin or UTC")
+            throw .unprocessable(ValidationError(field: "time_zone", reason: "is not a time zone this server knows (e.g. Europe/Berlin, UTC)"))
+        }
+        if payloadHasNull {
+            throw .unprocessable(ValidationError(field: "job.payload", reason: "must not contain the character U+0000 (\\u0000): Postgres history cannot store it"))
         }
         do {
             _ = try NewJob(
-                queue: template.queue, type: template.type, payload: template.payload, priority: template.priority,
-                maxAttempts: template.maxAttempts, timeoutMs: template.timeoutMs, limits: limits
+                queue: template.queue, type: template.type, payload: template.payload, payloadIsJSON: true,
+                priority: template.priority, maxAttempts: template.maxAttempts, timeoutMs: template.timeoutMs, limits: limits
             )
         } catch {
-            throw error.nested(under: "job")
+            throw .invalid(error.nested(under: "job"))
         }
         return Schedule(name: name, cron: cron, timeZone: timeZone, job: template, paused: paused)
     }
-}
 
-/// A schedule as the API shows it, with when it last fired and fires next.
-struct ScheduleView: Encodable {
-    var schedule: Schedule
-    var lastFiredMs: Int64?
-    var nextFireMs: Int64?
-
-    init(_ schedule: Schedule, lastFiredMs: Int64?, nowMs: Int64 = WallClock.nowMilliseconds()) {
-        self.schedule = schedule
-        self.lastFiredMs = lastFiredMs
-        nextFireMs = (try? CronExpression(schedule.cron))?.nextFire(afterMs: nowMs, timeZone: schedule.timeZone)
+    /// Whether `text` matches `pattern` (compiled per call: schedules are written rarely, and a
+    /// shared `Regex` is not `Sendable`).
+    static func matches(_ text: String, _ pattern: String) -> Bool {
+        guard let regex = try? Regex(pattern) else { return false }
+        return text.wholeMatch(of: regex) != nil
     }
-
-    enum CodingKeys: String, CodingKey {
-        case name, cron, job, paused
-        case timeZone = "time_zone"
-        case lastFiredAt = "last_fired_at"
-        case nextFireAt = "next_fire_at"
-    }
-
-    enum JobKeys: String, CodingKey {
-        case type, queue, payload, priority
-        case maxAttempts = "max_attempts"
-        case timeoutMs = "timeout_ms"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(schedule.name, forKey: .name)
-        try c.encode(schedule.cron, forKey: .cron)
-        try c.encode(schedule.timeZone, forKey: .timeZone)
-        try c.encode(schedule.paused, forKey: .paused)
-        try c.encodeOrNull(lastFiredMs.map(RFC3339.format(milliseconds:)), forKey: .lastFiredAt)
-        try c.encodeOrNull(nextFireMs.map(RFC3339.format(milliseconds:)), forKey: .nextFireAt)
-        var job = c.nestedContainer(keyedBy: JobKeys.self, forKey: .job)
-        let template = schedule.job
-        try job.encode(template.type, forKey: .type)
-        try job.encode(template.queue ?? QueueName.default.rawValue, forKey: .queue)
-        try job.encode(template.payload.map(JSONValue.init(storedText:)) ?? .null, forKey: .payload)
-        try job.encodeOrNull(template.priority, forKey: .priority)
-        try job.encodeOrNull(template.maxAttempts, forKey: .maxAttempts)
-        try job.encodeOrNull(template.timeoutMs, forKey: .timeoutMs)
-    }
-}
-
-struct ScheduleListView: Encodable {
-    var schedules: [ScheduleView]
 }

@@ -18,8 +18,8 @@ struct ScheduleRoutes<Context: RequestContext>: Sendable {
     func list() async throws -> Response {
         let schedules = try await dependencies.schedules.all()
         let fired = try await dependencies.schedules.lastFired()
-        return try JSONResponse.make(
-            ScheduleListView(schedules: schedules.map { ScheduleView($0, lastFiredMs: fired[$0.name]) })
+        return JSONResponse.make(
+            ScheduleListView(schedules: schedules.map { ScheduleView($0, lastFiredMs: fired[$0.name]) }).written()
         )
     }
 
@@ -29,7 +29,7 @@ struct ScheduleRoutes<Context: RequestContext>: Sendable {
             throw Problem.notFound("no schedule named \(name)")
         }
         let fired = try await dependencies.schedules.lastFired()
-        return try JSONResponse.make(ScheduleView(schedule, lastFiredMs: fired[name]))
+        return JSONResponse.make(ScheduleView(schedule, lastFiredMs: fired[name]).written())
     }
 
     /// `PUT /v1/schedules/{name}`: 201 when created, 200 when it replaced one.
@@ -37,7 +37,7 @@ struct ScheduleRoutes<Context: RequestContext>: Sendable {
         let reader = try await RequestBody.object(request, limit: configuration.maxBodyBytes)
         let schedule = try ScheduleRequest.schedule(named: name, from: reader, limits: configuration.jobLimits)
         let created = try await dependencies.schedules.put(schedule)
-        return try JSONResponse.make(ScheduleView(schedule, lastFiredMs: nil), status: created ? .created : .ok)
+        return JSONResponse.make(ScheduleView(schedule, lastFiredMs: nil).written(), status: created ? .created : .ok)
     }
 
     /// `DELETE /v1/schedules/{name}`: 204, or 404 when there was none.

@@ -3,10 +3,28 @@ import Synchronization
 
 /// Forge's metric families, named as DESIGN.md's contract says, each with HELP text.
 ///
-/// Label values come from bounded sets (queue names, registered job types, route templates,
-/// status codes), never from job ids. One registry per process, rendered by `/metrics`.
+/// Label values come from bounded sets (route templates, status codes, reasons), never from job
+/// ids. Queue names and job types come from callers, so the `queue` and `type` labels are capped
+/// here, for every service at once: the first ``LabelLimits`` distinct values a process sees keep
+/// their own series, later ones are counted under `other`. One registry per process, rendered by
+/// `/metrics`.
 public final class ForgeMetrics: Sendable {
+    /// Distinct values a capped label keeps per process before the rest become `other`.
+    public struct LabelLimits: Sendable, Hashable {
+        public var queue: Int
+        public var type: Int
+
+        public init(queue: Int = 100, type: Int = 100) {
+            self.queue = queue
+            self.type = type
+        }
+    }
+
+    /// The value that stands for every value past a label's limit.
+    public static let overflowLabel = "other"
+
     public let registry: PrometheusCollectorRegistry
+    public let labelLimits: LabelLimits
 
     /// Wait: from enqueue or run_at to start, 1 ms … 1 h.
     public static let waitBuckets: [Double] = [
@@ -17,8 +35,9 @@ public final class ForgeMetrics: Sendable {
     /// HTTP request latency, 0.5 ms … 10 s.
     public static let httpBuckets: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
-    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), labelLimits: LabelLimits = LabelLimits()) {
         self.registry = registry
+        self.labelLimits = labelLimits
         // Families that only grow on failure exist at 0 from the start, so dashboards show 0
         // rather than "no data" and increase() sees the first error.
         _ = redisErrors
@@ -153,42 +172,71 @@ public final class ForgeMetrics: Sendable {
 
     /// Removes a gauge from `/metrics` (a former leader's depth samples).
     public func unregister(_ gauge: Gauge) {
-        handles.withLock { handles in
-            if let key = handles.first(where: { ($0.value as? Gauge) === gauge })?.key { handles[key] = nil }
+        state.withLock { state in
+            if let key = state.handles.first(where: { ($0.value as? Gauge) === gauge })?.key { state.handles[key] = nil }
         }
         registry.unregisterGauge(gauge)
     }
 
+    /// The value a `queue` or `type` label gets for `value`: itself while the label has room,
+    /// else ``overflowLabel``. Other label names are not capped.
+    public func label(_ name: String, _ value: String) -> String {
+        state.withLock { $0.cap(name, value, labelLimits) }
+    }
+
     // The registry validates names and labels and locks on every lookup; hot paths (every job,
-    // every request) ask for the same few series again and again, so handles are kept here.
+    // every request) ask for the same few series again and again, so handles are kept here, under
+    // the same lock as the capped labels' admitted values.
     private struct HandleKey: Hashable {
         var name: String
         var labels: [String]
     }
 
-    private let handles = Mutex<[HandleKey: any AnyObject & Sendable]>([:])
+    private struct State {
+        var handles: [HandleKey: any AnyObject & Sendable] = [:]
+        var admitted: [String: Set<String>] = [:]
+
+        mutating func cap(_ name: String, _ value: String, _ limits: LabelLimits) -> String {
+            let limit: Int
+            switch name {
+            case "queue": limit = limits.queue
+            case "type": limit = limits.type
+            default: return value
+            }
+            if admitted[name]?.contains(value) == true { return value }
+            guard admitted[name, default: []].count < limit else { return ForgeMetrics.overflowLabel }
+            admitted[name, default: []].insert(value)
+            return value
+        }
+    }
+
+    private let state = Mutex<State>(State())
 
     private func handle<Metric: AnyObject & Sendable>(
-        _ name: String, _ labels: [(String, String)], make: () -> Metric
+        _ name: String, _ labels: [(String, String)], make: ([(String, String)]) -> Metric
     ) -> Metric {
-        let key = HandleKey(name: name, labels: labels.map(\.1))
-        if let found = handles.withLock({ $0[key] }) as? Metric { return found }
-        let made = make()
-        handles.withLock { $0[key] = made }
+        let (key, capped, found) = state.withLock { state in
+            let capped = labels.map { ($0.0, state.cap($0.0, $0.1, labelLimits)) }
+            let key = HandleKey(name: name, labels: capped.map(\.1))
+            return (key, capped, state.handles[key])
+        }
+        if let found = found as? Metric { return found }
+        let made = make(capped)
+        state.withLock { $0.handles[key] = made }
         return made
     }
 
     private func counter(_ name: String, _ help: String, _ labels: [(String, String)]) -> Counter {
-        handle(name, labels) { registry.makeCounter(descriptor: Self.descriptor(name, help), labels: labels) }
+        handle(name, labels) { registry.makeCounter(descriptor: Self.descriptor(name, help), labels: $0) }
     }
 
     private func gauge(_ name: String, _ help: String, _ labels: [(String, String)]) -> Gauge {
-        handle(name, labels) { registry.makeGauge(descriptor: Self.descriptor(name, help), labels: labels) }
+        handle(name, labels) { registry.makeGauge(descriptor: Self.descriptor(name, help), labels: $0) }
     }
 
     private func histogram(_ name: String, _ help: String, _ labels: [(String, String)], _ buckets: [Double]) -> ValueHistogram {
         handle(name, labels) {
-            registry.makeValueHistogram(descriptor: Self.descriptor(name, help), labels: labels, buckets: buckets)
+            registry.makeValueHistogram(descriptor: Self.descriptor(name, help), labels: $0, buckets: buckets)
         }
     }
 

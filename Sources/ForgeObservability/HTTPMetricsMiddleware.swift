@@ -5,7 +5,8 @@ import Prometheus
 /// `forge_http_request_seconds{route,method}`.
 ///
 /// `route` is the matched route template (`/v1/jobs/{id}`), never the raw path, so job ids do
-/// not explode the label set; unmatched paths share `unmatched`.
+/// not explode the label set; unmatched paths share one value. `method` is one of the standard
+/// methods or `other`: a method is any token a client cares to send.
 public struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     private let metrics: ForgeMetrics
 
@@ -28,10 +29,13 @@ public struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
 
     private func record(_ request: Request, _ context: Context, status: Int, since start: ContinuousClock.Instant) {
         let route = context.endpointPath ?? "unmatched"
-        let method = request.method.rawValue
+        let method = standardMethods.contains(request.method.rawValue) ? request.method.rawValue : "other"
         metrics.httpRequests(route: route, method: method, status: String(status)).increment()
         let elapsed = ContinuousClock.now - start
         metrics.httpRequestSeconds(route: route, method: method)
             .record(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
     }
 }
+
+/// The `method` label values besides `other`.
+private let standardMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT", "QUERY"]

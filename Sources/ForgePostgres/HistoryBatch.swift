@@ -15,7 +15,7 @@ struct HistoryBatch {
         var type: String?
         var state: String
         var priority: Int?
-        /// JSON text; the statement casts it to `jsonb`.
+        /// JSON text; the statement casts it to `json`, which keeps it as it is.
         var payload: String?
         var attempts: Int?
         var maxAttempts: Int?
@@ -25,7 +25,7 @@ struct HistoryBatch {
         var finishedMs: Int64?
         var errors: [ErrorEntry]
         var lastError: String?
-        /// JSON text; the statement casts it to `jsonb`.
+        /// JSON text; the statement casts it to `json`, which keeps it as it is.
         var result: String?
         var uniqueKey: String?
         var seq: Int
@@ -140,10 +140,10 @@ struct HistoryBatch {
         JobState(rawValue: state)?.isTerminal ?? false
     }
 
-    /// `text` if `jsonb` can hold it, else `text` itself as a JSON string (the original stays
-    /// readable, byte for byte, as that string's value): one bad payload or result must not make
-    /// the whole batch fail its `::jsonb` cast. Refused by `jsonb` are invalid JSON and valid JSON
-    /// holding U+0000.
+    /// `text` if it is JSON without U+0000, else `text` itself as a JSON string (the original
+    /// stays readable, byte for byte, as that string's value): one bad payload or result must not
+    /// make the whole batch fail its `::json` cast, and U+0000 is kept out for anything that
+    /// reads the column as `jsonb`.
     private static func jsonText(_ text: String) -> String {
         // The archiver sees every payload: skip the parser for the commonest literals.
         if text == "null" || text == "{}" || text == "[]" || text == "true" || text == "false" { return text }

@@ -39,10 +39,10 @@ public struct HistoryStore: Sendable {
     static let upsertJobs = """
         INSERT INTO jobs AS j (id, queue, type, state, priority, payload, attempts, max_attempts, created_at,
             run_at, started_at, finished_at, errors, last_error, result, unique_key, seq, updated_at)
-        SELECT x.id, x.queue, x.type, x.state, x.priority, x.payload::jsonb, x.attempts, x.max_attempts,
+        SELECT x.id, x.queue, x.type, x.state, x.priority, x.payload::json, x.attempts, x.max_attempts,
             to_timestamp(x.created_ms / 1000.0), to_timestamp(x.run_at_ms / 1000.0),
             to_timestamp(x.started_ms / 1000.0), to_timestamp(x.finished_ms / 1000.0), x.errors, x.last_error,
-            x.result::jsonb, x.unique_key, x.seq, now()
+            x.result::json, x.unique_key, x.seq, now()
         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::smallint[], $6::text[],
             $7::int[], $8::int[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::jsonb[],
             $14::text[], $15::text[], $16::text[], $17::int[])

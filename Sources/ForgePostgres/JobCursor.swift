@@ -1,13 +1,28 @@
 import ForgeCore
-import Foundation
 
 /// A keyset pagination position: the `(created_at, id)` of the last row of a page.
 ///
-/// Opaque to callers (base64url of `<created_at in µs>:<id>`) so the encoding can change; exact to
-/// the microsecond so no row is skipped or repeated at a page boundary.
+/// Written `<created_at in µs since 1970>.<id>` (`1717171717123456.0190b6a4-7c1e-7cc3-9a1e-3f0c2b9d4e5f`):
+/// exact to the microsecond, so no row is skipped or repeated at a page boundary. Callers pass it
+/// back unchanged; it is not signed, because it grants nothing a query parameter could not ask for
+/// (`created_before` does the same), but it is checked byte by byte against one strict grammar, so
+/// a crafted cursor is refused with a 400 naming `cursor` before anything reaches SQL:
+///
+/// - microseconds: 1 to 18 digits without a sign or leading zero (at most year 33658, far inside
+///   Postgres' `timestamptz` and `interval` ranges, so the arithmetic on it cannot overflow);
+/// - id: a UUID in lower-case canonical form.
+///
+/// Every string the grammar admits is a valid position, so the OpenAPI document's pattern for
+/// `cursor` (``pattern``) describes exactly what is accepted.
 public struct JobCursor: Sendable, Hashable, CustomStringConvertible {
     public var createdAtMicros: Int64
     public var id: JobID
+
+    /// The largest position a cursor can hold: 18 nines.
+    public static let maxMicros: Int64 = 999_999_999_999_999_999
+    /// The grammar above as a regular expression (for the OpenAPI document and its tests).
+    public static let pattern =
+        "^(0|[1-9][0-9]{0,17})\\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 
     public init(createdAtMicros: Int64, id: JobID) {
         self.createdAtMicros = createdAtMicros
@@ -16,21 +31,32 @@ public struct JobCursor: Sendable, Hashable, CustomStringConvertible {
 
     /// Decodes a cursor a previous page returned.
     public init(_ encoded: String) throws(ValidationError) {
-        let invalid = ValidationError(field: "cursor", reason: "is not a cursor returned by a previous page")
-        var base64 = encoded.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64) else { throw invalid }
-        let parts = String(decoding: data, as: UTF8.self).split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2, let micros = Int64(parts[0]), let id = try? JobID(String(parts[1])) else {
+        let invalid = ValidationError(field: "cursor", reason: "is not a cursor returned by a previous page (\(Self.shape))")
+        let bytes = Array(encoded.utf8)
+        guard let dot = bytes.firstIndex(of: UInt8(ascii: ".")), (1...18).contains(dot), bytes.count == dot + 37 else {
             throw invalid
         }
-        self.init(createdAtMicros: micros, id: id)
+        var micros: Int64 = 0
+        for byte in bytes[..<dot] {
+            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { throw invalid }
+            micros = micros * 10 + Int64(byte - UInt8(ascii: "0"))
+        }
+        guard bytes[0] != UInt8(ascii: "0") || dot == 1 else { throw invalid }
+        let id = bytes[(dot + 1)...]
+        for (offset, byte) in id.enumerated() {
+            let ok =
+                switch offset {
+                case 8, 13, 18, 23: byte == UInt8(ascii: "-")
+                default: (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+                }
+            guard ok else { throw invalid }
+        }
+        guard let jobID = try? JobID(String(decoding: id, as: UTF8.self)) else { throw invalid }
+        self.init(createdAtMicros: micros, id: jobID)
     }
 
-    /// The opaque string form.
-    public var description: String {
-        Data("\(createdAtMicros):\(id.rawValue)".utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
+    private static let shape = "digits, a dot and a job id"
+
+    /// The string form.
+    public var description: String { "\(createdAtMicros).\(id.rawValue)" }
 }

@@ -19,5 +19,6 @@ public struct Migration: Sendable, Hashable {
         .leanIndexes,
         .quarantine,
         .typeIndex,
+        .exactJSON,
     ]
 }

@@ -4,7 +4,7 @@ import ForgeCore
 public struct QueueError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
-            case historyBacklogFull, fenced
+            case historyBacklogFull, fenced, queueLimit
         }
 
         private let base: Base
@@ -16,6 +16,8 @@ public struct QueueError: Error, Sendable, CustomStringConvertible {
         /// A scheduler duty ran with an older leader epoch than one that already acted on the
         /// queue: this replica lost the leader lock and must stop.
         public static let fenced = Code(.fenced)
+        /// Enqueueing (or pausing) would create a queue beyond the configured number of queues.
+        public static let queueLimit = Code(.queueLimit)
 
         public var description: String { base.rawValue }
     }
@@ -34,6 +36,13 @@ public struct QueueError: Error, Sendable, CustomStringConvertible {
 
     static func fenced(_ queue: QueueName, _ message: String) -> QueueError {
         QueueError(code: .fenced, queue: queue, message: "refused: \(message) (another scheduler leads now)")
+    }
+
+    static func queueLimit(_ queue: QueueName, limit: Int) -> QueueError {
+        QueueError(
+            code: .queueLimit, queue: queue,
+            message: "not created: \(limit) queues exist, the configured limit; delete an empty queue or raise the limit"
+        )
     }
 
     /// The error an enqueue script's `BACKPRESSURE` reply stands for.

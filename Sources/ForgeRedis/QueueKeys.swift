@@ -14,6 +14,12 @@ public struct KeySpace: Sendable, Hashable {
 
     /// SET of known queue names (global, cold: written on enqueue, read by admin and `*` workers).
     public var queues: String { "\(namespace):queues" }
+    /// SET of the registered queues whose ``QueueName/tag`` is `tag` (global, cold: written when a
+    /// queue is registered or deleted), so a job's queue is found from its id in O(1).
+    public func queueTag(_ tag: UInt16) -> String {
+        let hex = String(tag, radix: 16)
+        return "\(namespace):queuetag:" + String(repeating: "0", count: 4 - hex.count) + hex
+    }
     /// The scheduler leader lock.
     public var leader: String { "\(namespace):leader" }
     /// Monotonic counter handing out leader fencing tokens.
@@ -60,11 +66,14 @@ public struct QueueKeys: Sendable, Hashable {
     public var wake: String { prefix + "wake" }
     /// HASH of counters (enqueued, completed, retried, dead…).
     public var stats: String { prefix + "stats" }
+    /// Exists while the queue is in the registry (``KeySpace/queues``); the enqueue script refuses
+    /// a queue without it, so jobs never land in a queue nobody knows about (see ``QueueStore``).
+    public var registered: String { prefix + "registered" }
 
     public func job(_ id: JobID) -> String { prefix + "job:" + id.rawValue }
 
     /// Every per-queue structure (not the per-job hashes and unique keys, which expire).
     public var structures: [String] {
-        readyLists + [leased, leaseSeq, scheduled, retry, dead, paused, backpressure, fence, events, wake, stats]
+        readyLists + [leased, leaseSeq, scheduled, retry, dead, paused, backpressure, fence, events, wake, stats, registered]
     }
 }

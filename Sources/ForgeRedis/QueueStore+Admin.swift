@@ -8,11 +8,13 @@ extension QueueStore {
         return try CancelScript.parse(reply)
     }
 
-    public func pause(_ queue: QueueName) async throws(RedisError) {
-        _ = try await redis.evaluate([
-            PauseScript.call(keys.queue(queue), paused: true),
-            ScriptCall(Self.registerQueues, keys: [keys.queues], arguments: [queue.rawValue]),
-        ])
+    /// Pauses a queue, registering it first (a queue can be paused before its first job), within
+    /// `maxQueues` (``QueueError`` `queueLimit` when a new queue would exceed it).
+    public func pause(_ queue: QueueName, maxQueues: Int? = nil) async throws {
+        guard try await register([queue], maxQueues: maxQueues).contains(queue) else {
+            throw QueueError.queueLimit(queue, limit: maxQueues ?? 0)
+        }
+        _ = try await redis.evaluate(PauseScript.call(keys.queue(queue), paused: true))
     }
 
     public func resume(_ queue: QueueName) async throws(RedisError) {
@@ -71,10 +73,15 @@ extension QueueStore {
         try await redis.evaluate(RemoveDeadScript.call(keys.queue(queue), id: id)).int == 1
     }
 
-    /// Every queue that ever had a job enqueued or was paused.
+    /// Every registered queue: each that had a job enqueued or was paused, and was not deleted since.
     public func queueNames() async throws(RedisError) -> [QueueName] {
         let reply = try await redis.command(["SMEMBERS", keys.queues])
         return (reply.array ?? []).compactMap { $0.string.flatMap { try? QueueName($0) } }.sorted()
+    }
+
+    /// Whether `queue` is in the registry (one O(1) call, for routes about one queue).
+    public func isRegistered(_ queue: QueueName) async throws(RedisError) -> Bool {
+        try await redis.command(["SISMEMBER", keys.queues, queue.rawValue]).int == 1
     }
 
     /// Depth by state and the paused flag, in one round trip.
@@ -93,23 +100,6 @@ extension QueueStore {
                 scheduled: n[0], pending: n[6...].reduce(0, +), active: n[1], retrying: n[2], dead: n[3], completed: n[4]
             )
         )
-    }
-
-    /// Finds the queue holding a live job: one pipelined EXISTS per known queue. Job ids carry no
-    /// queue, and a global id → queue index would cost a cross-slot write on every enqueue.
-    public func locate(_ id: JobID, hint: QueueName? = nil) async throws(RedisError) -> QueueName? {
-        let candidates: [QueueName]
-        if let hint { candidates = [hint] } else { candidates = try await queueNames() }
-        guard !candidates.isEmpty else { return nil }
-        let replies = try await redis.pipeline(candidates.map { ["EXISTS", keys.queue($0).job(id)] })
-        return zip(candidates, replies).first { $0.1.int == 1 }?.0
-    }
-
-    /// A live job as stored in Redis, or `nil` when Redis no longer (or never) held it.
-    public func job(_ id: JobID, queue: QueueName? = nil) async throws(RedisError) -> JobRecord? {
-        guard let queue = try await locate(id, hint: queue) else { return nil }
-        let reply = try await redis.command(["HGETALL", keys.queue(queue).job(id)])
-        return JobHash.record(from: reply, id: id, queue: queue)
     }
 
     /// Dead letters of a queue, most recent first.

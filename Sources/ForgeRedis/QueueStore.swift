@@ -13,11 +13,9 @@ public final class QueueStore: Sendable {
     /// How long a finished (completed or canceled) job stays readable in Redis; Postgres keeps it after.
     public let finishedRetentionMs: Int64
 
-    /// Queues this store added to the registry lately: enqueueing into them skips the registry
-    /// call (a second script per enqueue). They register again after a reconnect (Redis may have
-    /// restarted empty) and every few seconds anyway (a deleted queue, a flushed Redis).
-    private let registered = Mutex<(connections: Int, at: [QueueName: ContinuousClock.Instant])>((0, [:]))
-    static let registrationRefresh: Duration = .seconds(10)
+    /// Queue names by ``QueueName/tag``, as last read from Redis (``KeySpace/queueTag(_:)``),
+    /// for finding a job's queue by its id (see ``locate(_:hint:)``); read again on a miss.
+    let tagCache = Mutex<[UInt16: [QueueName]]>([:])
 
     public init(redis: RedisClient, keys: KeySpace = KeySpace(), finishedRetentionMs: Int64 = 3_600_000) {
         self.redis = redis
@@ -27,12 +25,22 @@ public final class QueueStore: Sendable {
 
     /// Enqueues jobs in one round trip and returns a result per job, in the order of `jobs`.
     ///
-    /// One script call per queue (and per ``EnqueueScript/maxJobsPerCall`` jobs), pipelined, plus
-    /// the queue registry update. Each call succeeds or fails on its own: a queue under
-    /// back-pressure (``QueueError``) or a refused call fails only its own jobs, and those of the
-    /// other calls are enqueued. Throws only when Redis could not be reached, in which case the
-    /// whole call may be repeated with the same jobs without creating any twice.
-    public func enqueueEach(_ jobs: [NewJob]) async throws(RedisError) -> [Result<EnqueueResult, any Error>] {
+    /// One script call per queue (and per ``EnqueueScript/maxJobsPerCall`` jobs), pipelined. Each
+    /// call succeeds or fails on its own: a queue under back-pressure or over the queue limit
+    /// (``QueueError``) or a refused call fails only its own jobs, and those of the other calls are
+    /// enqueued. A queue not in the registry yet (its first job, or its first since it was
+    /// deleted) is refused by the script; it is registered, within `maxQueues`, and its calls sent
+    /// again: two more round trips, once per queue. Throws only when Redis could not be reached,
+    /// in which case the whole call may be repeated with the same jobs without creating any twice.
+    ///
+    /// - Parameters:
+    ///   - maxQueues: the most queues the registry may hold when a new one is created; `nil`: no
+    ///     limit (the gateway passes its configured limit; the scheduler's cron ticks go to queues
+    ///     the gateway accepted).
+    ///   - idempotencyWindowMs: the jobs belong to an `Idempotency-Key` request; see ``EnqueueScript``.
+    public func enqueueEach(
+        _ jobs: [NewJob], maxQueues: Int? = nil, idempotencyWindowMs: Int64? = nil
+    ) async throws(RedisError) -> [Result<EnqueueResult, any Error>] {
         guard !jobs.isEmpty else { return [] }
         // Group by queue (one script call per queue and chunk), remembering request positions.
         var groups: [(queue: QueueName, indices: [Int])] = []
@@ -46,27 +54,32 @@ public final class QueueStore: Sendable {
             }
         }
         let calls = groups.map { group in
-            EnqueueScript.call(keys.queue(group.queue), jobs: group.indices.map { jobs[$0] })
+            EnqueueScript.call(
+                keys.queue(group.queue), jobs: group.indices.map { jobs[$0] }, idempotencyWindowMs: idempotencyWindowMs
+            )
         }
-        let now = ContinuousClock.now
-        let connections = redis.connectionsMade
-        let unregistered = registered.withLock { registered in
-            if registered.connections != connections { registered = (connections, [:]) }
-            return Set(groups.map(\.queue)).filter { registered.at[$0].map { now - $0 > Self.registrationRefresh } ?? true }
+        var replies = try await evaluateRepeatable(calls)
+        let unregistered = groups.indices.filter {
+            if case .error(let message) = replies[$0] { message.hasPrefix("UNREGISTERED") } else { false }
         }
-        let names = unregistered.map(\.rawValue).sorted()
-        let registry = names.isEmpty ? [] : [ScriptCall(Self.registerQueues, keys: [keys.queues], arguments: names)]
-        let replies = try await evaluateRepeatable(calls + registry)
-        if let reply = replies.last, !names.isEmpty, reply.int != nil {
-            registered.withLock { registered in for queue in unregistered { registered.at[queue] = now } }
+        if !unregistered.isEmpty {
+            let queues = Array(Set(unregistered.map { groups[$0].queue })).sorted()
+            let accepted = try await register(queues, maxQueues: maxQueues)
+            let retry = unregistered.filter { accepted.contains(groups[$0].queue) }
+            for index in unregistered where !accepted.contains(groups[index].queue) {
+                replies[index] = .error("QUEUELIMIT \(maxQueues ?? 0)")
+            }
+            if !retry.isEmpty {
+                for (index, reply) in zip(retry, try await evaluateRepeatable(retry.map { calls[$0] })) {
+                    replies[index] = reply
+                }
+            }
         }
         var results = [Result<EnqueueResult, any Error>?](repeating: nil, count: jobs.count)
         for (group, reply) in zip(groups, replies) {
             let parsed: Result<[EnqueueResult], any Error>
             if case .error(let message) = reply {
-                let error: any Error =
-                    message.hasPrefix("BACKPRESSURE") ? QueueError.backpressure(group.queue) : RedisError.server(message)
-                parsed = .failure(error)
+                parsed = .failure(Self.refusal(message, queue: group.queue, maxQueues: maxQueues))
             } else {
                 parsed = Result { () throws(RedisError) in try EnqueueScript.parse(reply, queue: group.queue) }
                     .mapError { $0 as any Error }
@@ -81,15 +94,38 @@ public final class QueueStore: Sendable {
         return results.map { $0 ?? .failure(RedisError.unexpectedReply("enqueue", .null)) }
     }
 
-    /// Enqueues jobs in one round trip; results in the order of `jobs`. Throws the first failure
-    /// (``QueueError`` when a queue is under back-pressure), though the jobs of other queues
-    /// may have been enqueued: use ``enqueueEach(_:)`` to know which.
-    public func enqueue(_ jobs: [NewJob]) async throws -> [EnqueueResult] {
-        try await enqueueEach(jobs).map { try $0.get() }
+    /// The error an enqueue script's error reply stands for.
+    private static func refusal(_ message: String, queue: QueueName, maxQueues: Int?) -> any Error {
+        if message.hasPrefix("BACKPRESSURE") { return QueueError.backpressure(queue) }
+        if message.hasPrefix("QUEUELIMIT") { return QueueError.queueLimit(queue, limit: maxQueues ?? 0) }
+        return RedisError.server(message)
     }
 
-    public func enqueue(_ job: NewJob) async throws -> EnqueueResult {
-        try await enqueue([job])[0]
+    /// Adds `queues` to the registry (within `maxQueues`), to the sets of their tags, and sets
+    /// their `registered` markers, the marker last (it lets enqueues in); returns the queues that
+    /// are registered now.
+    func register(_ queues: [QueueName], maxQueues: Int?) async throws(RedisError) -> Set<QueueName> {
+        let reply = try await evaluateRepeatable(RegisterQueuesScript.call(keys, queues, limit: maxQueues))
+        let flags = reply.array ?? []
+        let accepted = zip(queues, flags).filter { $0.1.int == 1 }.map(\.0)
+        if !accepted.isEmpty {
+            let replies = try await redis.pipeline(
+                accepted.map { ["SADD", keys.queueTag($0.tag), $0.rawValue] } + accepted.map { ["SET", keys.queue($0).registered, "1"] }
+            )
+            for case .error(let message) in replies { throw RedisError.server(message) }
+        }
+        return Set(accepted)
+    }
+
+    /// Enqueues jobs in one round trip; results in the order of `jobs`. Throws the first failure
+    /// (``QueueError`` when a queue is under back-pressure), though the jobs of other queues
+    /// may have been enqueued: use ``enqueueEach(_:maxQueues:idempotencyWindowMs:)`` to know which.
+    public func enqueue(_ jobs: [NewJob], maxQueues: Int? = nil) async throws -> [EnqueueResult] {
+        try await enqueueEach(jobs, maxQueues: maxQueues).map { try $0.get() }
+    }
+
+    public func enqueue(_ job: NewJob, maxQueues: Int? = nil) async throws -> EnqueueResult {
+        try await enqueue([job], maxQueues: maxQueues)[0]
     }
 
     /// Runs script calls in one round trip; when the connection breaks mid-call (a timeout, a
@@ -109,7 +145,4 @@ public final class QueueStore: Sendable {
         if case .error(let message) = reply { throw RedisError.server(message) }
         return reply
     }
-
-    /// Adds queue names to the registry; idempotent.
-    static let registerQueues = LuaScript(name: "register-queues", source: "return redis.call('SADD', KEYS[1], unpack(ARGV))")
 }

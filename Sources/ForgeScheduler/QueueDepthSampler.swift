@@ -30,11 +30,14 @@ public final class QueueDepthSampler: Sendable {
     }
 
     /// Reads every queue's status and sets the gauges; returns the statuses read.
+    ///
+    /// Queues past the metrics' queue-label limit share the `other` series, so their counts are
+    /// summed; a series whose queue is gone (deleted) leaves `/metrics`.
     @discardableResult
     public func sampleOnce() async throws -> [QueueStatus] {
         var statuses: [QueueStatus] = []
         for queue in try await queues.queueNames() { statuses.append(try await queues.status(queue)) }
-        var gauges: [String: Gauge] = [:]
+        var totals: [String: [(String, Int)]] = [:]
         for status in statuses {
             // Failure counters of every known queue exist at 0 (registering creates them), so
             // alerts and `increase()` see the first failure.
@@ -43,13 +46,23 @@ public final class QueueDepthSampler: Sendable {
             _ = metrics.jobsDead(queue: queue)
             _ = metrics.historyQuarantined(queue: queue)
             _ = metrics.deadLettersTrimmed(queue: queue)
-            for (state, count) in Self.states(status.counts) {
-                let gauge = metrics.queueJobs(queue: status.name.rawValue, state: state)
+            let label = metrics.label("queue", queue)
+            let counts = Self.states(status.counts)
+            totals[label] = totals[label].map { zip($0, counts).map { ($0.0, $0.1 + $1.1) } } ?? counts
+        }
+        var gauges: [String: Gauge] = [:]
+        for (label, counts) in totals {
+            for (state, count) in counts {
+                let gauge = metrics.queueJobs(queue: label, state: state)
                 gauge.set(to: Double(count))
-                gauges["\(status.name.rawValue)/\(state)"] = gauge
+                gauges["\(label)/\(state)"] = gauge
             }
         }
-        exported.withLock { $0.merge(gauges) { $1 } }
+        let stale = exported.withLock { exported in
+            defer { exported = gauges }
+            return exported.filter { gauges[$0.key] == nil }.map(\.value)
+        }
+        for gauge in stale { metrics.unregister(gauge) }
         return statuses
     }
 

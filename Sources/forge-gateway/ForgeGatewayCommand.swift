@@ -1,4 +1,5 @@
 import ArgumentParser
+import ForgeCore
 import ForgeGateway
 import ForgeObservability
 import ForgePostgres
@@ -49,7 +50,57 @@ public struct ForgeGatewayCommand: AsyncParsableCommand {
     )
     var searchTimeoutMs = Int(environment("FORGE_SEARCH_TIMEOUT_MS", "")) ?? PostgresConfiguration.defaultSearchTimeoutMs
 
+    @Option(help: "Largest job payload in bytes as sent (env FORGE_MAX_PAYLOAD_BYTES).")
+    var maxPayloadBytes = Int(environment("FORGE_MAX_PAYLOAD_BYTES", "")) ?? JobLimits.standard.maxPayloadBytes
+
+    @Option(
+        name: .customLong("rate-limit-rps"),
+        help: "Requests per second each bearer token may make on /v1, sustained; past it 429 with Retry-After; 0 = no limit (env FORGE_RATE_LIMIT_RPS)."
+    )
+    var rateLimitRPS = Int(environment("FORGE_RATE_LIMIT_RPS", "")) ?? GatewayConfiguration.defaultRateLimitPerSecond
+
+    @Option(help: "Requests a token may make at once after being idle (env FORGE_RATE_LIMIT_BURST).")
+    var rateLimitBurst = Int(environment("FORGE_RATE_LIMIT_BURST", "")) ?? GatewayConfiguration.defaultRateLimitBurst
+
+    @Option(
+        name: .customLong("idempotency-ttl-seconds"),
+        help: "How long an Idempotency-Key is remembered (env FORGE_IDEMPOTENCY_TTL_SECONDS)."
+    )
+    var idempotencyTTLSeconds = Int(environment("FORGE_IDEMPOTENCY_TTL_SECONDS", "")) ?? GatewayConfiguration.defaultIdempotencyWindowSeconds
+
+    @Option(
+        name: .customLong("http-idle-timeout-seconds"),
+        help: "Close a connection that sends nothing for this long (env FORGE_HTTP_IDLE_TIMEOUT_SECONDS)."
+    )
+    var httpIdleTimeoutSeconds = Int(environment("FORGE_HTTP_IDLE_TIMEOUT_SECONDS", "")) ?? GatewayConfiguration.defaultIdleTimeoutSeconds
+
+    /// The numeric settings: (environment variable, flag, value, allowed range).
+    private var numericSettings: [(env: String, flag: String, value: Int, range: ClosedRange<Int>)] {
+        [
+            ("FORGE_MAX_PAYLOAD_BYTES", "--max-payload-bytes", maxPayloadBytes, 1024...(64 << 20)),
+            ("FORGE_RATE_LIMIT_RPS", "--rate-limit-rps", rateLimitRPS, 0...1_000_000),
+            ("FORGE_RATE_LIMIT_BURST", "--rate-limit-burst", rateLimitBurst, 1...10_000_000),
+            ("FORGE_IDEMPOTENCY_TTL_SECONDS", "--idempotency-ttl-seconds", idempotencyTTLSeconds, 1...(30 * 86_400)),
+            ("FORGE_HTTP_IDLE_TIMEOUT_SECONDS", "--http-idle-timeout-seconds", httpIdleTimeoutSeconds, 1...3_600),
+        ]
+    }
+
     public func validate() throws {
+        for setting in numericSettings {
+            if let text = environment(setting.env, nil), Int(text) == nil {
+                throw ValidationError("\(setting.env): '\(text)' is not a whole number")
+            }
+            guard setting.range.contains(setting.value) else {
+                throw ValidationError(
+                    "\(setting.flag) / \(setting.env): must be between \(setting.range.lowerBound) and \(setting.range.upperBound), got \(setting.value)"
+                )
+            }
+        }
+        guard maxPayloadBytes < maxBodyBytes else {
+            throw ValidationError(
+                "--max-payload-bytes / FORGE_MAX_PAYLOAD_BYTES (\(maxPayloadBytes)) must be below --max-body-bytes / FORGE_MAX_BODY_BYTES (\(maxBodyBytes)): the payload travels inside the body"
+            )
+        }
         if let text = environment("FORGE_SEARCH_TIMEOUT_MS", nil), Int(text) == nil {
             throw ValidationError("FORGE_SEARCH_TIMEOUT_MS: '\(text)' is not a number of milliseconds")
         }
@@ -113,7 +164,13 @@ public struct ForgeGatewayCommand: AsyncParsableCommand {
             history: HistoryStore(client: postgres), readiness: readiness, metrics: ForgeMetrics(), logger: logger
         )
         let tokens = try apiTokens()
-        let configuration = GatewayConfiguration(apiTokens: tokens, authEnabled: auth == "on", maxBodyBytes: maxBodyBytes)
+        var limits = JobLimits.standard
+        limits.maxPayloadBytes = maxPayloadBytes
+        let configuration = GatewayConfiguration(
+            apiTokens: tokens, authEnabled: auth == "on", maxBodyBytes: maxBodyBytes, jobLimits: limits,
+            idempotencyWindowMs: Int64(idempotencyTTLSeconds) * 1000, rateLimitPerSecond: Double(rateLimitRPS),
+            rateLimitBurst: rateLimitBurst, idleTimeoutSeconds: httpIdleTimeoutSeconds
+        )
         if !configuration.authEnabled { logger.warning("auth is off: /v1 accepts requests without a token") }
         let host = service.httpHost
         let port = service.port(default: 8080)

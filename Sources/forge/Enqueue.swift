@@ -19,7 +19,7 @@ struct Enqueue: AsyncParsableCommand {
     @Option(help: "Retry backoff cap in milliseconds (with --backoff-base-ms).") var backoffCapMs: Int64?
     @Option(help: "Deduplication key: a second enqueue inside the window returns the first job.") var uniqueKey: String?
     @Option(help: "How long the unique key holds, in milliseconds.") var uniqueForMs: Int64?
-    @Option(help: "Idempotency-Key header: repeating the request with it returns the first job.") var idempotencyKey: String?
+    @Option(help: "Idempotency-Key header: repeating the same request with it returns the first answer, never a second job.") var idempotencyKey: String?
 
     func validate() throws {
         if delayMs != nil && runAt != nil { throw ValidationError("--delay-ms and --run-at: give one of them, not both") }
@@ -51,7 +51,7 @@ struct Enqueue: AsyncParsableCommand {
             let response = try await gateway.client().send("POST", ["v1", "jobs"], body: body.data, headers: headers)
             if gateway.json { return Output.json(response.body) }
             let job = response.object
-            let note = response.status == 200 ? "  (existing job: unique or idempotency key matched)" : ""
+            let note = response.status == 200 ? "  (existing job: unique key matched)" : ""
             print("\(Output.cell(job["id"]))  \(Output.cell(job["state"]))\(note)")
         }
     }

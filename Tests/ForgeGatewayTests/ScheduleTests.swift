@@ -1,3 +1,4 @@
+import ForgeCore
 import ForgeGateway
 import ForgeRedis
 import Foundation
@@ -32,9 +33,13 @@ import Testing
             #expect(job["type"] as? String == "report.daily")
             #expect(job["priority"] as? Int == 7)
             #expect((job["payload"] as? [String: Any])?["kind"] as? String == "daily")
+            // Fields the request left out show the value each tick uses, never null.
+            #expect(job["max_attempts"] as? Int == NewJob.defaultMaxAttempts)
+            #expect(job["timeout_ms"] as? Int == Int(NewJob.defaultTimeoutMs))
 
             #expect(try await gateway.http.send("DELETE", "/v1/schedules/nightly").status == 204)
             #expect(try await gateway.http.send("DELETE", "/v1/schedules/nightly").status == 404)
+            #expect(try await gateway.http.get("/v1/schedules/nightly").status == 404, "a deleted schedule is gone")
             #expect((try await gateway.http.get("/v1/schedules").json["schedules"] as? [Any])?.isEmpty == true)
         }
     }
@@ -46,22 +51,24 @@ import Testing
                 body[key] = value
                 return body
             }
-            let cases: [(String, [String: Any], String)] = [
-                ("nightly", with("cron", "* * *"), "cron"),
-                ("nightly", with("cron", "61 * * * *"), "cron"),
-                ("nightly", with("cron", "* * * * FOO"), "cron"),
-                ("nightly", with("time_zone", "Mars/Olympus_Mons"), "time_zone"),
-                ("nightly", with("job", ["type": "a", "priority": 11]), "job.priority"),
-                ("nightly", with("job", ["type": "a", "queue": "Nope!"]), "job.queue"),
-                ("nightly", with("job", ["type": "a", "colour": 1]), "job.colour"),
-                ("nightly", with("cron", 5), "cron"),
-                ("nightly", with("extra", true), "extra"),
-                ("Bad Name", Self.body, "name"),
+            // 400: the OpenAPI document refuses it; 422: it fits the document, but no such minute
+            // or weekday or zone exists.
+            let cases: [(String, [String: Any], String, Int)] = [
+                ("nightly", with("cron", "* * *"), "cron", 400),
+                ("nightly", with("cron", "61 * * * *"), "cron", 422),
+                ("nightly", with("cron", "* * * * FOO"), "cron", 422),
+                ("nightly", with("time_zone", "Mars/Olympus_Mons"), "time_zone", 422),
+                ("nightly", with("job", ["type": "a", "priority": 11]), "job.priority", 400),
+                ("nightly", with("job", ["type": "a", "queue": "Nope!"]), "job.queue", 400),
+                ("nightly", with("job", ["type": "a", "colour": 1]), "job.colour", 400),
+                ("nightly", with("cron", 5), "cron", 400),
+                ("nightly", with("extra", true), "extra", 400),
+                ("Bad Name", Self.body, "name", 400),
             ]
-            for (name, body, field) in cases {
+            for (name, body, field, status) in cases {
                 let path = "/v1/schedules/" + name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed)!
                 let reply = try await gateway.http.send("PUT", path, json: body)
-                #expect(reply.status == 400, "\(field): \(reply.text)")
+                #expect(reply.status == status, "\(field): \(reply.text)")
                 #expect(reply.json["field"] as? String == field, "\(reply.text)")
             }
             #expect(try await ScheduleStore(redis: gateway.redis, keys: gateway.keys).all().isEmpty)

@@ -13,6 +13,9 @@ struct TestGateway {
     static let token = "test-token-1"
 
     let http: HTTPClient
+    /// The loopback port the gateway listens on.
+    let port: Int
+    let metrics: ForgeMetrics
     let queues: QueueStore
     let history: HistoryStore
     let redis: RedisClient
@@ -65,13 +68,14 @@ struct TestGateway {
     ) async throws {
         let queues = QueueStore(redis: redis, keys: keys)
         let history = HistoryStore(client: postgres)
+        let metrics = ForgeMetrics()
         let dependencies = GatewayDependencies(
             queues: queues, schedules: ScheduleStore(redis: redis, keys: keys), history: history,
             readiness: Readiness(checks: [
                 (name: "redis", check: { await redis.ping() }),
                 (name: "postgres", check: { await postgres.ping() }),
             ]),
-            metrics: ForgeMetrics(), logger: Logger(label: "test.gateway")
+            metrics: metrics, logger: Logger(label: "test.gateway")
         )
         var configuration = GatewayConfiguration(apiTokens: [token, "other-token"])
         configure(&configuration)
@@ -86,7 +90,8 @@ struct TestGateway {
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else { throw CancellationError() }
             let gateway = TestGateway(
-                http: HTTPClient(base: "http://127.0.0.1:\(port)", token: token), queues: queues, history: history,
+                http: HTTPClient(base: "http://127.0.0.1:\(port)", token: token), port: port, metrics: metrics,
+                queues: queues, history: history,
                 redis: redis, keys: keys
             )
             do {

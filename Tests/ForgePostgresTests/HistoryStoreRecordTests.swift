@@ -18,7 +18,7 @@ import Testing
             #expect(job.createdAtMs == t0 && job.startedAtMs == t0 + 10 && job.finishedAtMs == t0 + 20)
             #expect(job.errors.isEmpty && job.lastError == nil)
             let raw = try await client.query(
-                "SELECT count(*) OVER (), seq, jsonb_typeof(payload), payload->>'to', result->'ok' FROM jobs"
+                "SELECT count(*) OVER (), seq, json_typeof(payload), payload->>'to', result->'ok' FROM jobs"
             )
             #expect(raw.rows == [["1", "3", "object", "a@b.c", "true"]])
             let audited = try await client.query("SELECT count(*) FROM job_events")
@@ -140,7 +140,7 @@ import Testing
             try await store.record([
                 try event(id, 1, .enqueued, .pending, at: t0, type: "x", payload: "not json {"),
             ])
-            let raw = try await client.query("SELECT jsonb_typeof(payload), payload #>> '{}' FROM jobs")
+            let raw = try await client.query("SELECT json_typeof(payload), payload #>> '{}' FROM jobs")
             #expect(raw.rows == [["string", "not json {"]])
         }
     }

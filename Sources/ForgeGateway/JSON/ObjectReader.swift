@@ -37,9 +37,13 @@ struct ObjectReader {
         return members[key]
     }
 
-    /// A present, non-null value's node.
-    private mutating func present(_ key: String) -> Int? {
-        guard let index = node(key), tape.nodes[index].kind != .null else { return nil }
+    /// A present value's node; `nil` when absent. An explicit `null` is refused: every optional
+    /// field means "the default" only when it is left out, so `null` cannot mean two things (the
+    /// OpenAPI document does not allow it either). `payload`, which may be any JSON value, is read
+    /// with ``json(_:)`` instead.
+    private mutating func present(_ key: String) throws(ValidationError) -> Int? {
+        guard let index = node(key) else { return nil }
+        guard tape.nodes[index].kind != .null else { throw invalid(key, "must not be null (leave it out for the default)") }
         return index
     }
 
@@ -50,7 +54,7 @@ struct ObjectReader {
     }
 
     mutating func string(_ key: String) throws(ValidationError) -> String? {
-        guard let index = present(key) else { return nil }
+        guard let index = try present(key) else { return nil }
         guard tape.nodes[index].kind == .string else { throw invalid(key, "must be a string") }
         return tape.string(index)
     }
@@ -61,7 +65,7 @@ struct ObjectReader {
     }
 
     mutating func int64(_ key: String) throws(ValidationError) -> Int64? {
-        guard let index = present(key) else { return nil }
+        guard let index = try present(key) else { return nil }
         guard tape.nodes[index].kind == .number else { throw invalid(key, "must be an integer") }
         let text = tape.raw(index)
         if let number = Int64(text) { return number }
@@ -80,7 +84,7 @@ struct ObjectReader {
     }
 
     mutating func bool(_ key: String) throws(ValidationError) -> Bool? {
-        guard let index = present(key) else { return nil }
+        guard let index = try present(key) else { return nil }
         switch tape.nodes[index].kind {
         case .true: return true
         case .false: return false
@@ -89,14 +93,14 @@ struct ObjectReader {
     }
 
     mutating func object(_ key: String) throws(ValidationError) -> ObjectReader? {
-        guard let index = present(key) else { return nil }
+        guard let index = try present(key) else { return nil }
         guard tape.nodes[index].kind == .object else { throw invalid(key, "must be an object") }
         return try ObjectReader(tape: tape, index: index, path: field(key))
     }
 
     /// The element nodes of an array value.
     mutating func array(_ key: String) throws(ValidationError) -> [Int]? {
-        guard let index = present(key) else { return nil }
+        guard let index = try present(key) else { return nil }
         guard tape.nodes[index].kind == .array else { throw invalid(key, "must be an array") }
         return tape.elements(index)
     }

@@ -2,21 +2,26 @@ import ForgeCore
 
 /// Enqueues a batch of jobs into one queue atomically.
 ///
-/// KEYS: 1 scheduled, 2 events, 3 wake, 4 stats, 5 backpressure
-/// ARGV: 1 key prefix, 2 job count, then 8 values per job: id, spec (see ``JobSpec``), priority,
+/// KEYS: 1 scheduled, 2 events, 3 wake, 4 stats, 5 backpressure, 6 registered
+/// ARGV: 1 key prefix, 2 job count, then 9 values per job: id, spec (see ``JobSpec``), priority,
 ///   max_attempts, start kind (`now` | `at` | `after`), start ms, unique key (`''` for none),
-///   unique window ms
+///   unique window ms, Idempotency-Key window ms (`0` for none)
 ///
 /// Guarantees: a job with a unique key whose key is still held returns the holder's id and state
 /// instead of being created (also within one batch); a job whose id already exists (the same
 /// call repeated after a lost reply) returns that job, so retrying an enqueue never duplicates;
 /// otherwise the job hash, its place in its priority's ready list (or in scheduled) and its
 /// `enqueued` event are written together.
+/// A job sent under an `Idempotency-Key` (window > 0) also leaves `idem:<id>` for the window: the
+/// gateway repeats such a request with the same ids, and the marker keeps a job that already
+/// finished and left Redis from being created a second time.
 /// Returns `{id, state, created}` per job. While the queue's `backpressure` flag is set (its
 /// unarchived history is over the limit) nothing is written and the reply is the error
-/// `BACKPRESSURE …`.
+/// `BACKPRESSURE …`; while the queue is not in the registry (its `registered` marker is missing:
+/// a new or deleted queue) nothing is written and the reply is `UNREGISTERED …`, so no job lands
+/// in a queue the scheduler and `*` workers cannot see.
 enum EnqueueScript {
-    static let fieldsPerJob = 8
+    static let fieldsPerJob = 9
     /// Jobs per script call; a bigger batch becomes several calls in one pipeline. Bounds the
     /// argument lists Lua unpacks and the time Redis spends in one call.
     static let maxJobsPerCall = 500
@@ -24,6 +29,9 @@ enum EnqueueScript {
     static let script = LuaScript(named: "enqueue", body: #"""
         if redis.call('EXISTS', KEYS[5]) == 1 then
           return redis.error_reply('BACKPRESSURE unarchived history of this queue is over its limit')
+        end
+        if redis.call('EXISTS', KEYS[6]) == 0 then
+          return redis.error_reply('UNREGISTERED queue is not in the registry')
         end
         local prefix = ARGV[1]
         local n = tonumber(ARGV[2])
@@ -34,13 +42,14 @@ enum EnqueueScript {
         local scheduled = {'ZADD', KEYS[1]}
         local created, ready_total = 0, 0
         for i = 0, n - 1 do
-          local b = 2 + i * 8
+          local b = 2 + i * 9
           local id, spec, priority, max_attempts = ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4]
-          local ukey = ARGV[b + 7]
+          local ukey, iwin = ARGV[b + 7], ARGV[b + 9]
           local holder = nil
           local known = redis.call('HGET', prefix .. 'job:' .. id, 'state')
-          if known then
-            -- The same job sent again (a retry after a lost reply): never a second copy.
+          if known or (iwin ~= '0' and redis.call('EXISTS', prefix .. 'idem:' .. id) == 1) then
+            -- The same job sent again (a retry after a lost reply, or an Idempotency-Key repeat,
+            -- perhaps after the job finished and left): never a second copy.
             holder = id
           elseif ukey ~= '' then
             local uk = prefix .. 'unique:' .. ukey
@@ -77,6 +86,7 @@ enum EnqueueScript {
               scheduled[#scheduled + 1] = run_at
               scheduled[#scheduled + 1] = id
             end
+            if iwin ~= '0' then redis.call('SET', prefix .. 'idem:' .. id, '1', 'PX', iwin) end
             event(KEYS[2], id, '1', 'enqueued', state, now_s, '0', run_at, nil, nil, priority, max_attempts, spec)
             created = created + 1
             out[#out + 1] = {id, state, 1}
@@ -90,7 +100,9 @@ enum EnqueueScript {
         return out
         """#)
 
-    static func call(_ keys: QueueKeys, jobs: [NewJob]) -> ScriptCall {
+    /// - Parameter idempotencyWindowMs: how long the `idem:<id>` markers live; `nil`: none.
+    static func call(_ keys: QueueKeys, jobs: [NewJob], idempotencyWindowMs: Int64? = nil) -> ScriptCall {
+        let window = String(idempotencyWindowMs ?? 0)
         var arguments = [keys.prefix, String(jobs.count)]
         arguments.reserveCapacity(2 + jobs.count * fieldsPerJob)
         for job in jobs {
@@ -102,11 +114,12 @@ enum EnqueueScript {
                 }
             arguments += [
                 job.id.rawValue, JobSpec(job).packed, String(job.priority), String(job.maxAttempts), kind,
-                String(startMs), job.uniqueness?.key ?? "", String(job.uniqueness?.forMs ?? 0),
+                String(startMs), job.uniqueness?.key ?? "", String(job.uniqueness?.forMs ?? 0), window,
             ]
         }
         return ScriptCall(
-            script, keys: [keys.scheduled, keys.events, keys.wake, keys.stats, keys.backpressure], arguments: arguments
+            script, keys: [keys.scheduled, keys.events, keys.wake, keys.stats, keys.backpressure, keys.registered],
+            arguments: arguments
         )
     }
 

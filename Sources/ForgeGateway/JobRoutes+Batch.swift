@@ -1,0 +1,118 @@
+import ForgeCore
+import ForgeRedis
+import Hummingbird
+
+extension JobRoutes {
+    /// `POST /v1/jobs/batch`: the batch is validated as a whole (one invalid item refuses it,
+    /// naming every bad item, and nothing is enqueued); then every item is enqueued in one
+    /// `QueueStore.enqueueEach` call (one Redis round trip), and a queue refusing its items
+    /// (back-pressure) fails only those, reported in place. The status is 200
+    /// whenever something was enqueued. An `Idempotency-Key` covers the whole batch
+    /// (``claim(_:for:)``): a repeat gets the same jobs, in the same order.
+    func batch(_ request: Request) async throws -> Response {
+        var reader = try await RequestBody.object(request, limit: configuration.maxBodyBytes)
+        let key = try IdempotencyKey(request, endpoint: "POST /v1/jobs/batch", body: reader.tape.bytes)
+        guard let items = try reader.array("jobs") else { throw ValidationError(field: "jobs", reason: "is required") }
+        try reader.finish()
+        guard (1...configuration.maxBatchSize).contains(items.count) else {
+            throw ValidationError(field: "jobs", reason: "must hold 1 to \(configuration.maxBatchSize) jobs")
+        }
+        var jobs: [NewJob] = []
+        jobs.reserveCapacity(items.count)
+        var refused: [RequestError] = []
+        for (index, item) in items.enumerated() {
+            let path = "jobs[\(index)]"
+            guard reader.tape.nodes[item].kind == .object else {
+                refused.append(.invalid(ValidationError(field: path, reason: "must be an object")))
+                continue
+            }
+            let itemReader: ObjectReader
+            do {
+                itemReader = try ObjectReader(tape: reader.tape, index: item, path: path)
+            } catch {
+                refused.append(.invalid(error))
+                continue
+            }
+            do {
+                jobs.append(try JobRequest.newJob(from: itemReader, limits: configuration.jobLimits))
+            } catch {
+                refused.append(error)
+            }
+        }
+        if !refused.isEmpty { throw Self.refusal(of: refused, items: items.count) }
+        let isRepeat: Bool
+        (jobs, isRepeat) = try await claim(key, for: jobs)
+        let written = try await dependencies.queues.enqueueEach(jobs)
+        // Nothing was written (e.g. every queue refuses under back-pressure): the request failed.
+        if written.allSatisfy({ if case .failure = $0 { true } else { false } }), case .failure(let error) = written[0] {
+            throw error
+        }
+        var results: [BatchItemView] = []
+        results.reserveCapacity(jobs.count)
+        for (job, outcome) in zip(jobs, written) {
+            switch outcome {
+            case .success(let result):
+                if result.created { countEnqueued(job) }
+                var answered = result
+                // A repeat answers as the first request did: created when the ids agree.
+                if isRepeat { answered.created = result.id == job.id }
+                results.append(.enqueued(answered))
+            case .failure(let error):
+                // Another queue's chunk of the same batch may have been written: per item.
+                results.append(.refused(problem(for: error)))
+            }
+        }
+        return JSONResponse.make(BatchView(results: results).written())
+    }
+
+    /// One problem for a batch with invalid items: 400 when any item does not match the document,
+    /// else 422; `field` names the first, `errors` lists them.
+    static func refusal(of refused: [RequestError], items: Int) -> Problem {
+        let first = refused.first { if case .invalid = $0 { true } else { false } } ?? refused[0]
+        var problem = first.problem
+        problem.detail += "; \(refused.count) of \(items) jobs refused, none enqueued"
+        problem.errors = refused.prefix(Problem.maxListedErrors).map {
+            Problem.FieldProblem(field: $0.validation.field, detail: "\($0.validation.field) \($0.validation.reason)")
+        }
+        return problem
+    }
+}
+
+/// `{"results": [...]}` of a batch enqueue, in request order.
+struct BatchView {
+    var results: [BatchItemView]
+
+    func written() -> JSONWriter {
+        var writer = JSONWriter(capacity: 64 + results.count * 80)
+        writer.beginObject()
+        writer.key("results")
+        writer.beginArray()
+        for result in results { result.write(to: &writer) }
+        writer.endArray()
+        writer.endObject()
+        return writer
+    }
+}
+
+/// One batch result: `{created, id, state}` or `{error: problem}`.
+enum BatchItemView {
+    case enqueued(EnqueueResult)
+    case refused(Problem)
+
+    func write(to writer: inout JSONWriter) {
+        writer.beginObject()
+        switch self {
+        case .enqueued(let result):
+            writer.key("created")
+            writer.bool(result.created)
+            writer.key("id")
+            writer.string(result.id.rawValue)
+            writer.key("state")
+            writer.string(result.state?.rawValue)
+        case .refused(let problem):
+            writer.key("error")
+            problem.write(to: &writer)
+        }
+        writer.endObject()
+    }
+}

@@ -1,0 +1,109 @@
+import ForgeCore
+import ForgeRedis
+import HTTPTypes
+
+/// The problems the gateway answers with, one factory per kind, so each status, title and type
+/// URI is spelled in one place.
+extension Problem {
+    /// A refused field: 400 naming it (the request does not match the OpenAPI document).
+    public static func invalid(_ error: ValidationError) -> Problem {
+        Problem(
+            status: 400, title: "Invalid request", detail: "\(error.field) \(error.reason)", field: error.field,
+            type: "urn:forge:problem:invalid-request"
+        )
+    }
+
+    /// A field the document allows but a rule it cannot express refuses (an unknown time zone, a
+    /// reused Idempotency-Key): 422 naming it.
+    public static func unprocessable(_ error: ValidationError) -> Problem {
+        Problem(
+            status: 422, title: "Unprocessable request", detail: "\(error.field) \(error.reason)", field: error.field,
+            type: "urn:forge:problem:unprocessable"
+        )
+    }
+
+    public static func notFound(_ detail: String) -> Problem {
+        Problem(status: 404, title: "Not found", detail: detail, type: "urn:forge:problem:not-found")
+    }
+
+    /// A known path asked with a method it does not serve; `Allow` lists those it does.
+    static func methodNotAllowed(_ method: HTTPRequest.Method, path: String, allow: String) -> Problem {
+        var problem = Problem(
+            status: 405, title: "Method not allowed", detail: "\(method) is not allowed on \(path); use \(allow)",
+            type: "urn:forge:problem:method-not-allowed"
+        )
+        problem.headers = [("Allow", allow)]
+        return problem
+    }
+
+    /// The bearer token is past its rate limit.
+    static func tooManyRequests(retryAfterSeconds: Int, perSecond: Double) -> Problem {
+        var problem = Problem(
+            status: 429, title: "Too many requests",
+            detail: "this token is past its limit of \(Int(perSecond)) requests per second; retry after \(retryAfterSeconds) s",
+            type: "urn:forge:problem:rate-limited"
+        )
+        problem.headers = [("Retry-After", String(retryAfterSeconds))]
+        return problem
+    }
+
+    public static func conflict(_ detail: String) -> Problem {
+        Problem(status: 409, title: "Conflict", detail: detail, type: "urn:forge:problem:conflict")
+    }
+
+    public static func badJSON() -> Problem {
+        Problem(
+            status: 400, title: "Invalid request", detail: "body is not valid JSON",
+            type: "urn:forge:problem:invalid-json"
+        )
+    }
+
+    /// The body is not JSON; says where and why, so a client can find the mistake.
+    static func badJSON(at offset: Int, _ reason: String) -> Problem {
+        Problem(
+            status: 400, title: "Invalid request", detail: "body is not valid JSON: \(reason) at byte \(offset)",
+            type: "urn:forge:problem:invalid-json"
+        )
+    }
+
+    public static func tooLarge(limit: Int) -> Problem {
+        Problem(
+            status: 413, title: "Request body too large", detail: "the body is larger than \(limit) bytes",
+            type: "urn:forge:problem:body-too-large"
+        )
+    }
+
+    static func unauthorized(_ detail: String) -> Problem {
+        var problem = Problem(
+            status: 401, title: "Unauthorized", detail: detail, type: "urn:forge:problem:unauthorized"
+        )
+        problem.headers = [("WWW-Authenticate", "Bearer")]
+        return problem
+    }
+
+    static func unavailable(_ dependency: String) -> Problem {
+        var problem = Problem(
+            status: 503, title: "Service unavailable", detail: "\(dependency) is unreachable; retry shortly",
+            type: "urn:forge:problem:unavailable"
+        )
+        problem.headers = [("Retry-After", "1")]
+        return problem
+    }
+
+    /// The queue refuses enqueues until its history is archived (Postgres down or slow).
+    static func backpressure(_ error: QueueError) -> Problem {
+        var problem = Problem(
+            status: 503, title: "Service unavailable", detail: error.description,
+            type: "urn:forge:problem:backpressure"
+        )
+        problem.headers = [("Retry-After", "5")]
+        return problem
+    }
+
+    static func internalError() -> Problem {
+        Problem(
+            status: 500, title: "Internal server error", detail: "the request failed; the gateway log has details",
+            type: "urn:forge:problem:internal"
+        )
+    }
+}

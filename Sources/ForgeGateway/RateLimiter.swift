@@ -1,0 +1,40 @@
+import Synchronization
+
+/// Token buckets, one per bearer token: each holds up to `burst` requests and refills at
+/// `perSecond`. A request takes one; an empty bucket answers how long until one is back.
+///
+/// Keys are the tokens auth already accepted, so the table is bounded by the configured tokens
+/// (one shared key when auth is off, ``RateLimitMiddleware``); nothing a caller sends can grow it.
+final class RateLimiter: Sendable {
+    private struct Bucket {
+        var available: Double
+        var updated: ContinuousClock.Instant
+    }
+
+    let perSecond: Double
+    let burst: Double
+    private let buckets = Mutex<[String: Bucket]>([:])
+
+    init(perSecond: Double, burst: Int) {
+        self.perSecond = perSecond
+        self.burst = Double(max(1, burst))
+    }
+
+    /// Takes one request from `key`'s bucket: `nil` when allowed, else the whole seconds to wait
+    /// (at least 1, for `Retry-After`).
+    func take(_ key: String, now: ContinuousClock.Instant = .now) -> Int? {
+        buckets.withLock { buckets in
+            var bucket = buckets[key] ?? Bucket(available: burst, updated: now)
+            let elapsed = now - bucket.updated
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            bucket.available = min(burst, bucket.available + max(0, seconds) * perSecond)
+            bucket.updated = now
+            defer { buckets[key] = bucket }
+            if bucket.available >= 1 {
+                bucket.available -= 1
+                return nil
+            }
+            return max(1, Int(((1 - bucket.available) / perSecond).rounded(.up)))
+        }
+    }
+}

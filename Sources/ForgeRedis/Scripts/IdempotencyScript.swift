@@ -1,0 +1,28 @@
+import ForgeCore
+
+/// Claims an `Idempotency-Key` for one request, or returns the request that claimed it first.
+///
+/// KEYS: 1 the key's record (``KeySpace/idempotency(_:)``, a slot of its own)
+/// ARGV: 1 the request's fingerprint, 2 the job ids the request will create (comma-separated),
+///   3 how long the key holds (ms)
+///
+/// Guarantees: the first request with a key stores `<fingerprint>|<ids>` and gets nil back; every
+/// later request within the window gets that record instead, whatever it sent. The caller
+/// compares fingerprints (a different body is a 422) and otherwise enqueues the stored ids: the
+/// enqueue script never creates an id twice, so concurrent repeats and a repeat after a crash
+/// between claim and enqueue both end with exactly the first request's jobs.
+enum IdempotencyScript {
+    static let script = LuaScript(name: "idempotency-claim", source: #"""
+        local prior = redis.call('GET', KEYS[1])
+        if prior then return prior end
+        redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[2], 'PX', ARGV[3])
+        return false
+        """#)
+
+    static func call(_ key: String, fingerprint: String, ids: [JobID], windowMs: Int64) -> ScriptCall {
+        ScriptCall(
+            script, keys: [key],
+            arguments: [fingerprint, ids.map(\.rawValue).joined(separator: ","), String(windowMs)]
+        )
+    }
+}

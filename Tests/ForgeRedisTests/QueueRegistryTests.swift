@@ -1,0 +1,121 @@
+import ForgeCore
+import ForgeRedis
+import Testing
+
+/// The queue registry: every queue holding jobs is in it, within a limit, and an empty queue can
+/// leave it with all its keys; a job's queue is found from the job's id.
+@Suite struct QueueRegistryTests {
+    @Test func newQueueBeyondTheLimitIsRefusedAndKnownQueuesGoOn() async throws {
+        try await TestRedis.with { redis in
+            _ = try await redis.store.enqueue(job(queue: "one"), maxQueues: 2)
+            _ = try await redis.store.enqueue(job(queue: "two"), maxQueues: 2)
+            let results = try await redis.store.enqueueEach([job(queue: "three"), job(queue: "one")], maxQueues: 2)
+            guard case .failure(let error as QueueError) = results[0] else {
+                Issue.record("expected a queue-limit refusal, got \(results[0])")
+                return
+            }
+            #expect(error.code == .queueLimit)
+            #expect((try? results[1].get())?.created == true)
+            #expect(try await redis.store.queueNames().map(\.rawValue) == ["one", "two"])
+            #expect(try await redis.store.status(try QueueName("three")).counts == QueueCounts())
+            await #expect(throws: QueueError.self) { try await redis.store.pause(try QueueName("four"), maxQueues: 2) }
+        }
+    }
+
+    /// A queue missing from the registry (deleted, or Redis lost the set) is registered again by
+    /// its next enqueue, before the job is written.
+    @Test func enqueueIntoAnUnregisteredQueueRegistersItFirst() async throws {
+        try await TestRedis.with { redis in
+            _ = try await redis.store.enqueue(job(queue: "q"))
+            _ = try await redis.client.command(["DEL", redis.keys.queues, redis.keys.queue(q).registered])
+            #expect(try await redis.store.queueNames().isEmpty)
+            let again = try await redis.store.enqueue(job(queue: "q"))
+            #expect(again.created)
+            #expect(try await redis.store.queueNames() == [q])
+            #expect(try await redis.store.status(q).counts.pending == 2)
+        }
+    }
+
+    @Test func emptyQueueIsDeletedWithEveryKeyAndAFullOneStays() async throws {
+        try await TestRedis.with { redis in
+            let first = try await redis.store.enqueue(job(queue: "q"))
+            let held = try #require(try await redis.store.deleteQueue(q))
+            #expect(held.counts.pending == 1)
+            #expect(try await redis.store.isRegistered(q))
+            #expect(try await redis.store.job(first.id) != nil)
+
+            let leased = try await redis.store.lease(queue: q, count: 1, visibilityMs: 30_000, worker: "w")
+            _ = try await redis.store.complete(queue: q, leased.map { Completion(id: $0.id, token: $0.token) })
+            #expect(try await redis.store.deleteQueue(q)?.events ?? 0 > 0, "events not archived keep the queue")
+            while true {
+                let batch = try await redis.store.readEvents(q, count: 100)
+                if batch.isEmpty { break }
+                try await redis.store.acknowledgeEvents(batch)
+            }
+            #expect(try await redis.store.deleteQueue(q) == nil)
+            #expect(try await !redis.store.isRegistered(q))
+            for key in redis.keys.queue(q).structures {
+                #expect(try await redis.client.command(["EXISTS", key]).int == 0, "\(key)")
+            }
+            #expect(try await redis.client.command(["SMEMBERS", redis.keys.queueTag(q.tag)]).array?.isEmpty == true)
+        }
+    }
+
+    /// Enqueues racing a delete never leave a job in a queue the registry does not list.
+    @Test func enqueueRacingDeleteNeverStrandsAJob() async throws {
+        try await TestRedis.with { redis in
+            for _ in 0..<30 {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { _ = try await redis.store.deleteQueue(q) }
+                    group.addTask { _ = try await redis.store.enqueue(job(queue: "q")) }
+                    try await group.waitForAll()
+                }
+                if let waiting = try await redis.client.command(["LINDEX", redis.keys.queue(q).ready(5), "0"]).string {
+                    #expect(try await redis.store.isRegistered(q), "a job sits in a queue the registry does not list")
+                    #expect(try await redis.store.locate(try JobID(waiting)) == q, "its id no longer finds it")
+                }
+                // Empty it again for the next round.
+                let leased = try await redis.store.lease(queue: q, count: 100, visibilityMs: 30_000, worker: "w")
+                _ = try await redis.store.complete(queue: q, leased.map { Completion(id: $0.id, token: $0.token) })
+                while true {
+                    let batch = try await redis.store.readEvents(q, count: 100)
+                    if batch.isEmpty { break }
+                    try await redis.store.acknowledgeEvents(batch)
+                }
+            }
+        }
+    }
+
+    @Test func jobIsFoundByItsIdInWhicheverQueueItIs() async throws {
+        try await TestRedis.with { redis in
+            var ids: [(JobID, QueueName)] = []
+            for name in ["a", "b", "c", "mail", "reports"] {
+                let result = try await redis.store.enqueue(job(queue: name))
+                ids.append((result.id, try QueueName(name)))
+            }
+            for (id, queue) in ids {
+                #expect(try await redis.store.locate(id) == queue)
+                #expect(try await redis.store.job(id)?.queue == queue)
+            }
+            #expect(try await redis.store.locate(.generate()) == nil)
+        }
+    }
+
+    /// A job created under an Idempotency-Key is not created again by a repeat, even after it
+    /// finished and left Redis.
+    @Test func idempotentRepeatNeverCreatesTheJobTwice() async throws {
+        try await TestRedis.with { redis in
+            let first = job(queue: "q")
+            let claimed = try await redis.store.claimIdempotencyKey("d1", fingerprint: "f", ids: [first.id], windowMs: 60_000)
+            #expect(claimed == .claimed)
+            let repeated = try await redis.store.claimIdempotencyKey("d1", fingerprint: "g", ids: [JobID.generate()], windowMs: 60_000)
+            #expect(repeated == .earlier(fingerprint: "f", ids: [first.id]))
+
+            #expect(try await redis.store.enqueueEach([first], idempotencyWindowMs: 60_000)[0].get().created)
+            _ = try await redis.client.command(["DEL", redis.keys.queue(q).job(first.id)])
+            let again = try await redis.store.enqueueEach([first], idempotencyWindowMs: 60_000)[0].get()
+            #expect(!again.created && again.id == first.id)
+            #expect(try await redis.store.status(q).counts.pending == 1)
+        }
+    }
+}
