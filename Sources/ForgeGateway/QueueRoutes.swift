@@ -2,13 +2,14 @@ import ForgeCore
 import ForgeRedis
 import Hummingbird
 
-/// `/v1/queues`: depth by state and the paused flag; pause and resume.
+/// `/v1/queues`: depth by state and the paused flag; pause and resume; deleting an empty queue.
 struct QueueRoutes<Context: RequestContext>: Sendable {
     let dependencies: GatewayDependencies
 
     func register(on v1: RouterGroup<Context>) {
         v1.get("queues") { _, _ in try await list() }
         v1.get("queues/{queue}") { _, context in try await show(context.parameters.require("queue")) }
+        v1.delete("queues/{queue}") { _, context in try await delete(context.parameters.require("queue")) }
         v1.post("queues/{queue}/pause") { _, context in
             try await setPaused(context.parameters.require("queue"), paused: true)
         }
@@ -35,6 +36,24 @@ struct QueueRoutes<Context: RequestContext>: Sendable {
             throw Problem.notFound("no queue named \(name)")
         }
         return try JSONResponse.make(QueueView(try await dependencies.queues.status(name)))
+    }
+
+    /// `DELETE /v1/queues/{queue}`: 204 once the queue and its keys are gone; 409 naming what it
+    /// still holds (jobs by state, or history not yet archived); 404 for an unknown queue. Queue
+    /// names come from callers, so this is how one made by mistake leaves the registry and metrics.
+    func delete(_ nameText: String) async throws -> Response {
+        let name = try QueueName(nameText)
+        guard try await dependencies.queues.queueNames().contains(name) else {
+            throw Problem.notFound("no queue named \(name)")
+        }
+        if let held = try await dependencies.queues.deleteQueue(name) {
+            let c = held.counts
+            let jobs = [("scheduled", c.scheduled), ("pending", c.pending), ("active", c.active), ("retrying", c.retrying), ("dead", c.dead)]
+                .filter { $0.1 > 0 }.map { "\($0.1) \($0.0)" }
+            let parts = jobs + (held.events > 0 ? ["\(held.events) events not yet archived to history"] : [])
+            throw Problem.conflict("queue \(name) is not empty: \(parts.joined(separator: ", "))")
+        }
+        return Response(status: .noContent)
     }
 
     /// `POST /v1/queues/{queue}/pause|resume`: answers the queue as it is now. Pausing an unknown

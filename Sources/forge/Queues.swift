@@ -1,11 +1,11 @@
 import ArgumentParser
 import Foundation
 
-/// `forge queues [list|show|pause|resume]`.
+/// `forge queues [list|show|pause|resume|delete]`.
 struct Queues: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List queues with their depth by state; pause or resume one.",
-        subcommands: [List.self, Show.self, Pause.self, Resume.self],
+        abstract: "List queues with their depth by state; pause, resume or delete one.",
+        subcommands: [List.self, Show.self, Pause.self, Resume.self, Delete.self],
         defaultSubcommand: List.self
     )
 
@@ -15,6 +15,15 @@ struct Queues: AsyncParsableCommand {
         let counts = queue["counts"] as? [String: Any] ?? [:]
         return [Output.cell(queue["name"]), Output.cell(queue["paused"])]
             + ["scheduled", "pending", "active", "retrying", "dead", "completed"].map { Output.cell(counts[$0]) }
+    }
+
+    /// Sends one change to a queue; prints the server's body with `--json`, else `done`.
+    static func change(_ gateway: GatewayOptions, _ method: String, _ path: [String], done: String) async throws {
+        try await reportingErrors(json: gateway.json) {
+            let response = try await gateway.client().send(method, path)
+            // DELETE answers 204 No Content: with --json there is no body to print.
+            gateway.json ? Output.json(response.body) : print(done)
+        }
     }
 
     struct List: AsyncParsableCommand {
@@ -51,10 +60,7 @@ struct Queues: AsyncParsableCommand {
         @Argument(help: "Queue name.") var name: String
 
         func run() async throws {
-            try await reportingErrors(json: gateway.json) {
-                let response = try await gateway.client().send("POST", ["v1", "queues", name, "pause"])
-                gateway.json ? Output.json(response.body) : print("\(name)  paused")
-            }
+            try await Queues.change(gateway, "POST", ["v1", "queues", name, "pause"], done: "\(name)  paused")
         }
     }
 
@@ -64,10 +70,19 @@ struct Queues: AsyncParsableCommand {
         @Argument(help: "Queue name.") var name: String
 
         func run() async throws {
-            try await reportingErrors(json: gateway.json) {
-                let response = try await gateway.client().send("POST", ["v1", "queues", name, "resume"])
-                gateway.json ? Output.json(response.body) : print("\(name)  resumed")
-            }
+            try await Queues.change(gateway, "POST", ["v1", "queues", name, "resume"], done: "\(name)  resumed")
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Delete an empty queue (no jobs waiting, running or dead, history archived)."
+        )
+        @OptionGroup var gateway: GatewayOptions
+        @Argument(help: "Queue name.") var name: String
+
+        func run() async throws {
+            try await Queues.change(gateway, "DELETE", ["v1", "queues", name], done: "\(name)  deleted")
         }
     }
 }

@@ -79,6 +79,11 @@ extension OneStackAtATime {
 
                 let id = try await stack.enqueue(["type": "noop", "queue": "exit"])
                 #expect(try stack.cli(["dlq", "retry", id]).status == 4)
+                // A queue holding a job is not deleted: a conflict naming what it holds.
+                let delete = try stack.cli(["queues", "delete", "exit"])
+                #expect(delete.status == 4)
+                #expect(delete.stderr.contains("1 pending"), "\(delete.stderr)")
+                #expect(try stack.cli(["queues", "delete", "no-such-queue"]).status == 3)
                 #expect(try stack.cli(["queues", "--token", "not-the-token"]).status == 6)
                 #expect(try CLIRun.forge(["queues", "--gateway-url", "http://127.0.0.1:1"]).status == 5)
                 #expect(try stack.cli(["jobs", "--limit", "many"]).status == 2)
