@@ -85,10 +85,7 @@ struct BatchView {
     func written() -> JSONWriter {
         var writer = JSONWriter(capacity: 64 + results.count * 80)
         writer.beginObject()
-        writer.key("results")
-        writer.beginArray()
-        for result in results { result.write(to: &writer) }
-        writer.endArray()
+        writer.array("results", results) { $0.write(to: &$1) }
         writer.endObject()
         return writer
     }

@@ -106,10 +106,7 @@ struct JobListView {
     func written() -> JSONWriter {
         var writer = JSONWriter(capacity: 64 + jobs.reduce(0) { $0 + 512 + $1.record.payload.utf8.count })
         writer.beginObject()
-        writer.key("jobs")
-        writer.beginArray()
-        for job in jobs { job.write(to: &writer) }
-        writer.endArray()
+        writer.array("jobs", jobs) { $0.write(to: &$1) }
         writer.key("next_cursor")
         writer.string(nextCursor)
         writer.endObject()

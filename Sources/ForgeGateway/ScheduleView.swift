@@ -63,10 +63,7 @@ struct ScheduleListView {
     func written() -> JSONWriter {
         var writer = JSONWriter(capacity: 64 + schedules.count * 320)
         writer.beginObject()
-        writer.key("schedules")
-        writer.beginArray()
-        for schedule in schedules { schedule.write(to: &writer) }
-        writer.endArray()
+        writer.array("schedules", schedules) { $0.write(to: &$1) }
         writer.endObject()
         return writer
     }

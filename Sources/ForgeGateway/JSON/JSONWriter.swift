@@ -20,6 +20,14 @@ struct JSONWriter {
         needsComma[needsComma.count - 1] = false
     }
 
+    /// The member `name` of the current object: an array of `items`, each written by `write`.
+    mutating func array<Items: Sequence>(_ name: String, _ items: Items, _ write: (Items.Element, inout JSONWriter) -> Void) {
+        key(name)
+        beginArray()
+        for item in items { write(item, &self) }
+        endArray()
+    }
+
     mutating func string(_ text: String) { value(); appendString(text) }
     mutating func string(_ text: String?) { if let text { string(text) } else { null() } }
     mutating func int<Number: BinaryInteger>(_ number: Number) { value(); bytes.append(contentsOf: String(number).utf8) }
