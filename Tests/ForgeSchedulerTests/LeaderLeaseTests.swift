@@ -28,16 +28,25 @@ import Testing
 
     @Test func followerTakesOverWhenTheLeaderStopsRenewing() async throws {
         try await TestRedis.with { redis in
-            // Long enough that a loaded 2-core machine never delays a renew past the TTL.
-            let ttl: Int64 = 1500
+            // Long: A must renew within a TTL of taking the lock, even with the whole suite
+            // running beside it on two cores.
+            let ttl: Int64 = 4000
             let a = lease(redis, "a", ttlMs: ttl)
             let b = lease(redis, "b", ttlMs: ttl)
             let leading = Task { await a.run() }
             #expect(await eventually { a.isLeader })
             let following = Task { await b.run() }
             defer { following.cancel() }
-            // B keeps retrying but cannot take over while A renews.
-            try await Task.sleep(for: .milliseconds(Int(ttl)))
+            // B keeps retrying but cannot take over while A holds the lock. Half a TTL after A
+            // took it, B cannot lead however late anything ran; after that A's renewals keep
+            // it: the lock, still A's, has more time left than it could without a renewal.
+            try await Task.sleep(for: .milliseconds(Int(ttl / 2)))
+            #expect(!b.isLeader)
+            #expect(await eventually(timeout: .milliseconds(Int(ttl))) {
+                let holder = try? await redis.client.command(["GET", redis.keys.leader]).string
+                let left = try? await redis.client.command(["PTTL", redis.keys.leader]).int
+                return holder == "a" && (left ?? 0) > ttl * 3 / 4
+            })
             #expect(!b.isLeader)
 
             // A "crashes": it stops renewing and never releases.
