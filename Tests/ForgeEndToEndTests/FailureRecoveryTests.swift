@@ -8,7 +8,9 @@ extension EndToEndTests {
     /// A worker killed with SIGKILL mid-job loses its lease; after the visibility timeout the
     /// reclaimer returns the job and another worker completes it.
     @Test func jobOfAKilledWorkerCompletesElsewhere() async throws {
-        try await withStack(workers: [["--visibility-ms", "1500"]]) { stack in
+        // 3 s: short enough to wait for, long enough that lagging heartbeats on a loaded machine
+        // do not lose the first lease before the kill (a third attempt would follow).
+        try await withStack(workers: [["--visibility-ms", "3000"]]) { stack in
             let id = try await stack.enqueue(["type": "sleep", "payload": ["ms": 1500], "max_attempts": 5])
             _ = try await stack.waitForState(id, "active")
             stack.stop("worker-1", signal: SIGKILL)

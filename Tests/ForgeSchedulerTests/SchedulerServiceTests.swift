@@ -9,8 +9,10 @@ import Testing
 
 @Suite struct SchedulerServiceTests {
     func replica(_ id: String, _ redis: TestRedis, _ postgres: PostgresClient, metrics: ForgeMetrics, readiness: Readiness? = nil) -> SchedulerService {
+        // A long leader TTL: the hand-over tested here is the graceful release, never an expiry,
+        // and a loaded machine may delay a renewal by seconds.
         let configuration = SchedulerConfiguration(
-            id: id, leaderTTLMs: 2000, promoteInterval: .milliseconds(20), reclaimInterval: .milliseconds(20),
+            id: id, leaderTTLMs: 10_000, promoteInterval: .milliseconds(20), reclaimInterval: .milliseconds(20),
             cronInterval: .milliseconds(20), archiveIdleInterval: .milliseconds(20), depthSampleInterval: .milliseconds(50)
         )
         return SchedulerService(
