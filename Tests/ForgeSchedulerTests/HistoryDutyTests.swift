@@ -55,7 +55,7 @@ import Testing
                 }
             }
             defer { running.cancel() }
-            let lagging = await eventually {
+            let lagging = await eventually(timeout: .seconds(20)) {
                 (metricValue(metrics, "forge_history_lag_seconds") ?? 0) >= 0.3
                     && (metricValue(metrics, "forge_history_backlog_entries") ?? 0) >= 1
                     && (metricValue(metrics, "forge_history_backlog_bytes") ?? 0) > 0

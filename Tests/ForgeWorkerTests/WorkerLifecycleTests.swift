@@ -131,7 +131,8 @@ import Testing
                 // Let the worker find the queue empty and block on its wake-up list.
                 try await Task.sleep(for: .milliseconds(200))
                 let id = try await redis.enqueue("noop")
-                try await redis.waitFor(id, state: .completed, timeout: .seconds(2))
+                // Far below the 60 s a poll would take, with room for a loaded machine.
+                try await redis.waitFor(id, state: .completed, timeout: .seconds(10))
             }
         }
     }
