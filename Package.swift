@@ -264,7 +264,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ForgeRedisTests",
-            dependencies: ["ForgeCore", "ForgeRedis"],
+            dependencies: ["ForgeCore", "ForgeRedis", "ForgeTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -24,6 +24,9 @@ public struct GatewayConfiguration: Sendable, Hashable {
     public var rateLimitBurst: Int
     /// A connection with no request in flight and nothing read for this long is closed.
     public var idleTimeoutSeconds: Int
+    /// Most queues the registry may hold: queue names come from callers, and each queue costs
+    /// keys, scheduler work and metric series. `nil`: no limit.
+    public var maxQueues: Int?
 
     public static let defaultMaxBodyBytes = 2 << 20
     public static let defaultIdempotencyWindowSeconds = 86_400
@@ -32,6 +35,7 @@ public struct GatewayConfiguration: Sendable, Hashable {
     public static let defaultRateLimitPerSecond = 5_000
     public static let defaultRateLimitBurst = 10_000
     public static let defaultIdleTimeoutSeconds = 75
+    public static let defaultMaxQueues = 1_000
     /// Largest request head (request line and headers) accepted: bearer tokens and keys are small.
     public static let maxHeaderBytes = 32 << 10
 
@@ -41,7 +45,8 @@ public struct GatewayConfiguration: Sendable, Hashable {
         maxBatchSize: Int = 1000, idempotencyWindowMs: Int64 = Int64(GatewayConfiguration.defaultIdempotencyWindowSeconds) * 1000,
         rateLimitPerSecond: Double = Double(GatewayConfiguration.defaultRateLimitPerSecond),
         rateLimitBurst: Int = GatewayConfiguration.defaultRateLimitBurst,
-        idleTimeoutSeconds: Int = GatewayConfiguration.defaultIdleTimeoutSeconds
+        idleTimeoutSeconds: Int = GatewayConfiguration.defaultIdleTimeoutSeconds,
+        maxQueues: Int? = GatewayConfiguration.defaultMaxQueues
     ) {
         self.apiTokens = apiTokens
         self.authEnabled = authEnabled
@@ -54,6 +59,7 @@ public struct GatewayConfiguration: Sendable, Hashable {
         self.rateLimitPerSecond = rateLimitPerSecond
         self.rateLimitBurst = rateLimitBurst
         self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.maxQueues = maxQueues
     }
 
     /// Shortest bearer token accepted: 16 bytes, 128 bits when random, so a token cannot be

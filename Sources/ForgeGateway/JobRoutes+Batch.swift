@@ -42,7 +42,7 @@ extension JobRoutes {
         if !refused.isEmpty { throw Self.refusal(of: refused, items: items.count) }
         let isRepeat: Bool
         (jobs, isRepeat) = try await claim(key, for: jobs)
-        let written = try await dependencies.queues.enqueueEach(jobs)
+        let written = try await dependencies.queues.enqueueEach(jobs, maxQueues: configuration.maxQueues)
         // Nothing was written (e.g. every queue refuses under back-pressure): the request failed.
         if written.allSatisfy({ if case .failure = $0 { true } else { false } }), case .failure(let error) = written[0] {
             throw error

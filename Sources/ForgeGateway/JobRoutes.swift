@@ -29,7 +29,7 @@ struct JobRoutes<Context: RequestContext>: Sendable {
         let built = try JobRequest.newJob(from: reader, limits: configuration.jobLimits)
         let (jobs, isRepeat) = try await claim(key, for: [built])
         let job = jobs[0]
-        let result = try await dependencies.queues.enqueue(job)
+        let result = try await dependencies.queues.enqueue(job, maxQueues: configuration.maxQueues)
         if result.created { countEnqueued(job) }
         // A repeat's job already exists; the first request created it when the ids agree.
         let created = isRepeat ? result.id == job.id : result.created
@@ -102,7 +102,7 @@ struct JobRoutes<Context: RequestContext>: Sendable {
 
     /// The problem for one batch item whose queue refused it.
     func problem(for error: any Error) -> Problem {
-        if let refused = error as? QueueError { return .backpressure(refused) }
+        if let refused = error as? QueueError { return .refusal(refused) }
         if let redis = error as? RedisError, redis.isUnavailable { return .unavailable("Redis") }
         dependencies.logger.error("batch item not enqueued", metadata: ["error": "\(error)"])
         return .internalError()

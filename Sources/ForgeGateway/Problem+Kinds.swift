@@ -90,6 +90,11 @@ extension Problem {
         return problem
     }
 
+    /// A queue refusing a call although Redis answered: over the queue limit, or back-pressure.
+    static func refusal(_ error: QueueError) -> Problem {
+        error.code == .queueLimit ? queueLimit(error) : backpressure(error)
+    }
+
     /// The queue refuses enqueues until its history is archived (Postgres down or slow).
     static func backpressure(_ error: QueueError) -> Problem {
         var problem = Problem(
@@ -98,6 +103,16 @@ extension Problem {
         )
         problem.headers = [("Retry-After", "5")]
         return problem
+    }
+
+    /// A new queue would exceed ``GatewayConfiguration/maxQueues``: 422 naming `queue`, since the
+    /// same request to an existing queue succeeds (delete unused queues to make room).
+    static func queueLimit(_ error: QueueError) -> Problem {
+        Problem(
+            status: 422, title: "Unprocessable request",
+            detail: error.description,
+            field: "queue", type: "urn:forge:problem:queue-limit"
+        )
     }
 
     static func internalError() -> Problem {

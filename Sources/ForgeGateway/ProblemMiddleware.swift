@@ -15,7 +15,8 @@ import NIOCore
 /// - Redis / Postgres unreachable: 503 with `Retry-After: 1` (the clients reconnect lazily, so the
 ///   next request after the outage succeeds); any other Redis / Postgres failure: 500 without the
 ///   internal message, which goes to the log instead.
-/// - ``QueueError`` (a queue refusing enqueues under back-pressure): 503 with `Retry-After: 5`.
+/// - ``QueueError``: a queue refusing enqueues under back-pressure, 503 with `Retry-After: 5`; a
+///   new queue past the queue limit, 422 naming `queue`.
 /// - A Postgres statement timeout (a history search that no index serves well): 503 naming the
 ///   limit, so a caller narrows the search instead of reporting a server bug.
 /// - Hummingbird's own errors (unknown route, too large a body): their status.
@@ -43,7 +44,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         case let request as RequestError:
             return request.problem
         case let refused as QueueError:
-            return .backpressure(refused)
+            return .refusal(refused)
         case let redis as RedisError:
             metrics.redisErrors.increment()
             log(error, request)

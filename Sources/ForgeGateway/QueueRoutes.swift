@@ -5,6 +5,8 @@ import Hummingbird
 /// `/v1/queues`: depth by state and the paused flag; pause and resume; deleting an empty queue.
 struct QueueRoutes<Context: RequestContext>: Sendable {
     let dependencies: GatewayDependencies
+    /// ``GatewayConfiguration/maxQueues``: pausing a queue that does not exist yet registers it.
+    let maxQueues: Int?
 
     func register(on v1: RouterGroup<Context>) {
         v1.get("queues") { _, _ in try await list() }
@@ -61,7 +63,7 @@ struct QueueRoutes<Context: RequestContext>: Sendable {
     func setPaused(_ nameText: String, paused: Bool) async throws -> Response {
         let name = try QueueName(nameText)
         if paused {
-            try await dependencies.queues.pause(name)
+            try await dependencies.queues.pause(name, maxQueues: maxQueues)
         } else {
             guard try await dependencies.queues.queueNames().contains(name) else {
                 throw Problem.notFound("no queue named \(name)")

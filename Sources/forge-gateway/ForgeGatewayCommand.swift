@@ -62,6 +62,9 @@ public struct ForgeGatewayCommand: AsyncParsableCommand {
     @Option(help: "Requests a token may make at once after being idle (env FORGE_RATE_LIMIT_BURST).")
     var rateLimitBurst = Int(environment("FORGE_RATE_LIMIT_BURST", "")) ?? GatewayConfiguration.defaultRateLimitBurst
 
+    @Option(help: "Most queues there may be; enqueueing into or pausing a new queue past it is refused with a 422 naming queue; 0 = no limit (env FORGE_MAX_QUEUES).")
+    var maxQueues = Int(environment("FORGE_MAX_QUEUES", "")) ?? GatewayConfiguration.defaultMaxQueues
+
     @Option(
         name: .customLong("idempotency-ttl-seconds"),
         help: "How long an Idempotency-Key is remembered (env FORGE_IDEMPOTENCY_TTL_SECONDS)."
@@ -169,7 +172,7 @@ public struct ForgeGatewayCommand: AsyncParsableCommand {
         let configuration = GatewayConfiguration(
             apiTokens: tokens, authEnabled: auth == "on", maxBodyBytes: maxBodyBytes, jobLimits: limits,
             idempotencyWindowMs: Int64(idempotencyTTLSeconds) * 1000, rateLimitPerSecond: Double(rateLimitRPS),
-            rateLimitBurst: rateLimitBurst, idleTimeoutSeconds: httpIdleTimeoutSeconds
+            rateLimitBurst: rateLimitBurst, idleTimeoutSeconds: httpIdleTimeoutSeconds, maxQueues: maxQueues > 0 ? maxQueues : nil
         )
         if !configuration.authEnabled { logger.warning("auth is off: /v1 accepts requests without a token") }
         let host = service.httpHost

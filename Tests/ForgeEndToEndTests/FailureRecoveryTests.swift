@@ -26,10 +26,11 @@ extension EndToEndTests {
     /// the worker exits 0, and nothing is lost.
     @Test func terminatedWorkerFinishesOrReleasesItsJobs() async throws {
         try await withStack(workers: [["--grace", "2", "--concurrency", "4"]]) { stack in
-            let short = try await stack.enqueue(["type": "sleep", "payload": ["ms": 600]])
+            // 1.5 s: inside the 2 s grace, and long enough that a slow poll still sees it running.
+            let short = try await stack.enqueue(["type": "sleep", "payload": ["ms": 1500]])
             let long = try await stack.enqueue(["type": "sleep", "payload": ["ms": 60_000]])
-            _ = try await stack.waitForState(short, "active")
             _ = try await stack.waitForState(long, "active")
+            #expect(try await stack.job(short)["state"] as? String == "active")
             let status = stack.stop("worker-1", signal: SIGTERM)
             #expect(status == 0)
             #expect(try await stack.job(short)["state"] as? String == "completed")

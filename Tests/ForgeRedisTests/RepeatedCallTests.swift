@@ -1,5 +1,6 @@
 import ForgeCore
 import ForgeRedis
+import ForgeTestSupport
 import Testing
 
 /// Calls whose reply was lost are repeated; a repeat must never do the work twice, and the
@@ -10,10 +11,14 @@ import Testing
     /// timeout, so the first lease runs on the server but its reply never arrives; the store's
     /// repeat with the same request id gets that lease's job.
     @Test func leaseWhoseReplyIsLostIsHandedOverByTheRepeat() async throws {
-        try await TestRedis.with { redis in
+        // A server of its own: stalling the shared one would time out the tests running beside it.
+        let server = try PrivateRedis()
+        try server.start()
+        defer { server.stop() }
+        try await TestRedis.with(url: server.url) { redis in
             let new = job(maxAttempts: 1)
             _ = try await redis.store.enqueue(new)
-            var configuration = TestRedis.configuration
+            var configuration = TestRedis.configuration(url: server.url)
             configuration.timeoutMs = 400
             let impatient = RedisClient(configuration: configuration)
             let store = QueueStore(redis: impatient, keys: redis.keys)
@@ -94,7 +99,12 @@ import Testing
             for start in stride(from: 0, to: jobs.count, by: 1000) {
                 _ = try await redis.store.enqueue(Array(jobs[start..<start + 1000]))
             }
-            let leased = try await redis.store.lease(queue: q, count: 10_000, visibilityMs: 60_000, worker: "w")
+            // Leased 1 000 at a time (a worker's most): one 10 000-job lease holds Redis for
+            // seconds, long enough to time out every other test's calls.
+            var leased: [LeasedJob] = []
+            while leased.count < jobs.count {
+                leased += try await redis.store.lease(queue: q, count: 1000, visibilityMs: 60_000, worker: "w")
+            }
             #expect(leased.count == 10_000)
             #expect(try await redis.store.status(q).counts.active == 10_000)
             let outcome = try await redis.store.complete(queue: q, leased.map { Completion(id: $0.id, token: $0.token) })

@@ -9,16 +9,19 @@ struct TestRedis {
     let store: QueueStore
     let keys: KeySpace
 
-    static var configuration: RedisConfiguration {
-        let url = ProcessInfo.processInfo.environment["FORGE_TEST_REDIS_URL"] ?? "redis://127.0.0.1:16379"
+    static var configuration: RedisConfiguration { configuration(url: nil) }
+
+    /// The shared test Redis, or the server at `url` (a test's own ``PrivateRedis``).
+    static func configuration(url: String?) -> RedisConfiguration {
+        let url = url ?? ProcessInfo.processInfo.environment["FORGE_TEST_REDIS_URL"] ?? "redis://127.0.0.1:16379"
         return try! RedisConfiguration(url: url, setting: "FORGE_TEST_REDIS_URL", poolSize: 8)
     }
 
     static func with<T>(
-        finishedRetentionMs: Int64 = 60_000,
+        url: String? = nil, finishedRetentionMs: Int64 = 60_000,
         _ body: (TestRedis) async throws -> T
     ) async throws -> T {
-        let client = RedisClient(configuration: configuration)
+        let client = RedisClient(configuration: configuration(url: url))
         let keys = KeySpace(namespace: "t-\(UUID().uuidString.prefix(8).lowercased())")
         let redis = TestRedis(
             client: client,
