@@ -22,7 +22,8 @@ public func buildGatewayRouter(
 func servedRoutes(
     configuration: GatewayConfiguration, dependencies: GatewayDependencies
 ) -> Router<BasicRequestContext> {
-    let router = Router()
+    // HEAD answers wherever GET does (its headers, no body), as RFC 9110 asks of every server.
+    let router = Router(options: .autoGenerateHeadEndpoints)
     router.add(middleware: HTTPMetricsMiddleware(metrics: dependencies.metrics))
     router.add(
         middleware: ProblemMiddleware(

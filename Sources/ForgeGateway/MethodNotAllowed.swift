@@ -37,8 +37,10 @@ enum MethodNotAllowed {
         }
     }
 
-    /// `GET, POST`: the served methods in a stable order.
+    /// `GET, HEAD, POST`: the served methods in a stable order, HEAD wherever GET is served (the
+    /// router answers it from the GET route).
     static func allowHeader(_ methods: Set<HTTPRequest.Method>) -> String {
-        candidates.filter(methods.contains).map(\.rawValue).joined(separator: ", ")
+        let served = methods.contains(.get) ? methods.union([.head]) : methods
+        return candidates.filter(served.contains).map(\.rawValue).joined(separator: ", ")
     }
 }

@@ -70,15 +70,15 @@ import Yams
     @Test func aKnownPathWithAnotherMethodIs405WithAllow() async throws {
         try await TestGateway.with { gateway in
             let cases: [(String, String, String)] = [
-                ("PUT", "/v1/jobs", "GET, POST"),
+                ("PUT", "/v1/jobs", "GET, HEAD, POST"),
                 ("DELETE", "/v1/dlq/0190b6a4-7c1e-7cc3-9a1e-3f0c2b9d4e5f/retry", "POST"),
-                ("PATCH", "/v1/jobs/0190b6a4-7c1e-7cc3-9a1e-3f0c2b9d4e5f", "GET, DELETE"),
-                ("DELETE", "/v1/queues", "GET"),
+                ("PATCH", "/v1/jobs/0190b6a4-7c1e-7cc3-9a1e-3f0c2b9d4e5f", "GET, HEAD, DELETE"),
+                ("DELETE", "/v1/queues", "GET, HEAD"),
                 ("GET", "/v1/queues/q/pause", "POST"),
-                ("POST", "/v1/schedules/s", "GET, PUT, DELETE"),
-                ("PATCH", "/v1/dlq", "GET"),
-                ("POST", "/metrics", "GET"),
-                ("QUERY", "/v1/schedules", "GET"),
+                ("POST", "/v1/schedules/s", "GET, HEAD, PUT, DELETE"),
+                ("PATCH", "/v1/dlq", "GET, HEAD"),
+                ("POST", "/metrics", "GET, HEAD"),
+                ("QUERY", "/v1/schedules", "GET, HEAD"),
             ]
             for (method, path, allow) in cases {
                 let reply = try await gateway.http.send(method, path)
@@ -89,6 +89,13 @@ import Yams
             }
             // An unknown path stays a 404.
             #expect(try await gateway.http.send("GET", "/v1/nothing-here").status == 404)
+            // HEAD is answered wherever GET is: GET's status and headers, no body.
+            for path in ["/v1/queues", "/livez", "/openapi.yaml"] {
+                let head = try await gateway.http.send("HEAD", path)
+                #expect(head.status == 200, "HEAD \(path): \(head.status)")
+                #expect(head.body.isEmpty, "HEAD \(path)")
+            }
+            #expect(try await gateway.http.send("HEAD", "/v1/jobs/0190b6a4-7c1e-7cc3-9a1e-3f0c2b9d4e5f").status == 404)
         }
     }
 }
