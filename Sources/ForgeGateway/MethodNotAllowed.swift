@@ -3,7 +3,7 @@ import Hummingbird
 
 /// Answers a known path asked with a method it does not serve: 405 problem+json with `Allow`
 /// listing the methods it does serve (RFC 9110 §15.5.6), instead of Hummingbird's 404, which
-/// would tell a client the resource does not exist.
+/// would tell a client the resource does not exist; and `OPTIONS` with 204 and that `Allow`.
 ///
 /// Hummingbird resolves the path before the method and has no hook for "path found, method
 /// not", so this registers an explicit answer for every other method on every path, once all
@@ -30,6 +30,13 @@ enum MethodNotAllowed {
             let allow = allowHeader(methods)
             for method in candidates where !methods.contains(method) {
                 if method == .head, methods.contains(.get) { continue }
+                if method == .options {
+                    // OPTIONS asks what the path serves: the answer is the Allow list itself.
+                    router.on(RouterPath(path), method: .options) { _, _ -> Response in
+                        Response(status: .noContent, headers: [.allow: allow])
+                    }
+                    continue
+                }
                 router.on(RouterPath(path), method: method) { request, _ -> Response in
                     throw Problem.methodNotAllowed(request.method, path: request.uri.path, allow: allow)
                 }
@@ -37,10 +44,10 @@ enum MethodNotAllowed {
         }
     }
 
-    /// `GET, HEAD, POST`: the served methods in a stable order, HEAD wherever GET is served (the
-    /// router answers it from the GET route).
+    /// `GET, HEAD, POST, OPTIONS`: the served methods in a stable order, HEAD wherever GET is
+    /// served (the router answers it from the GET route), and OPTIONS, answered here.
     static func allowHeader(_ methods: Set<HTTPRequest.Method>) -> String {
-        let served = methods.contains(.get) ? methods.union([.head]) : methods
+        let served = methods.union(methods.contains(.get) ? [.head, .options] : [.options])
         return candidates.filter(served.contains).map(\.rawValue).joined(separator: ", ")
     }
 }

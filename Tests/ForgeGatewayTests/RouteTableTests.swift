@@ -70,15 +70,15 @@ import Yams
     @Test func aKnownPathWithAnotherMethodIs405WithAllow() async throws {
         try await TestGateway.with { gateway in
             let cases: [(String, String, String)] = [
-                ("PUT", "/v1/jobs", "GET, HEAD, POST"),
-                ("DELETE", "/v1/dlq/0190b6a4-7c1e-7cc3-9a1e-3f0c2b9d4e5f/retry", "POST"),
-                ("PATCH", "/v1/jobs/0190b6a4-7c1e-7cc3-9a1e-3f0c2b9d4e5f", "GET, HEAD, DELETE"),
-                ("DELETE", "/v1/queues", "GET, HEAD"),
-                ("GET", "/v1/queues/q/pause", "POST"),
-                ("POST", "/v1/schedules/s", "GET, HEAD, PUT, DELETE"),
-                ("PATCH", "/v1/dlq", "GET, HEAD"),
-                ("POST", "/metrics", "GET, HEAD"),
-                ("QUERY", "/v1/schedules", "GET, HEAD"),
+                ("PUT", "/v1/jobs", "GET, HEAD, POST, OPTIONS"),
+                ("DELETE", "/v1/dlq/0190b6a4-7c1e-7cc3-9a1e-3f0c2b9d4e5f/retry", "POST, OPTIONS"),
+                ("PATCH", "/v1/jobs/0190b6a4-7c1e-7cc3-9a1e-3f0c2b9d4e5f", "GET, HEAD, DELETE, OPTIONS"),
+                ("DELETE", "/v1/queues", "GET, HEAD, OPTIONS"),
+                ("GET", "/v1/queues/q/pause", "POST, OPTIONS"),
+                ("POST", "/v1/schedules/s", "GET, HEAD, PUT, DELETE, OPTIONS"),
+                ("PATCH", "/v1/dlq", "GET, HEAD, OPTIONS"),
+                ("POST", "/metrics", "GET, HEAD, OPTIONS"),
+                ("QUERY", "/v1/schedules", "GET, HEAD, OPTIONS"),
             ]
             for (method, path, allow) in cases {
                 let reply = try await gateway.http.send(method, path)
@@ -96,6 +96,10 @@ import Yams
                 #expect(head.body.isEmpty, "HEAD \(path)")
             }
             #expect(try await gateway.http.send("HEAD", "/v1/jobs/0190b6a4-7c1e-7cc3-9a1e-3f0c2b9d4e5f").status == 404)
+            // OPTIONS: 204 with the same Allow list.
+            let options = try await gateway.http.send("OPTIONS", "/v1/schedules/s")
+            #expect(options.status == 204)
+            #expect(options.header("Allow") == "GET, HEAD, PUT, DELETE, OPTIONS")
         }
     }
 }
