@@ -31,14 +31,16 @@ public struct JobRecord: Sendable, Hashable {
     /// JSON text.
     public var result: String?
     public var uniqueKey: String?
-    /// Failed attempts, oldest first; Postgres keeps all of them, Redis only the last.
+    /// Failed attempts, oldest first; Postgres keeps the last 20 of them, Redis only the last.
     public var errors: [AttemptError]
+    /// Failed attempts older than those in ``errors``, counted but not kept.
+    public var errorsOmitted: Int
 
     public init(
         id: JobID, queue: QueueName, type: String, state: JobState, priority: Int, payload: String,
         attempts: Int, maxAttempts: Int, timeoutMs: Int64? = nil, createdAtMs: Int64, runAtMs: Int64? = nil,
         startedAtMs: Int64? = nil, finishedAtMs: Int64? = nil, lastError: String? = nil, result: String? = nil,
-        uniqueKey: String? = nil, errors: [AttemptError] = []
+        uniqueKey: String? = nil, errors: [AttemptError] = [], errorsOmitted: Int = 0
     ) {
         self.id = id
         self.queue = queue
@@ -57,5 +59,6 @@ public struct JobRecord: Sendable, Hashable {
         self.result = result
         self.uniqueKey = uniqueKey
         self.errors = errors
+        self.errorsOmitted = errorsOmitted
     }
 }

@@ -12,14 +12,13 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        guard let header = request.headers[.authorization] else {
+        guard request.headers[.authorization] != nil else {
             throw Problem.unauthorized("missing Authorization: Bearer <token> header")
         }
-        let prefix = "bearer "
-        guard header.count > prefix.count, header.prefix(prefix.count).lowercased() == prefix else {
+        guard let token = BearerCredentials.token(in: request) else {
             throw Problem.unauthorized("the Authorization header must be Bearer <token>")
         }
-        let presented = Array(header.dropFirst(prefix.count).utf8)
+        let presented = Array(token.utf8)
         guard Self.matchesAny(presented, tokens) else {
             throw Problem.unauthorized("the bearer token is not valid")
         }

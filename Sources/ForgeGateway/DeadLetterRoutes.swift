@@ -1,6 +1,10 @@
 import ForgeCore
+import ForgeObservability
+import ForgePostgres
 import ForgeRedis
 import Hummingbird
+import Logging
+import Prometheus
 
 /// `/v1/dlq`: list, retry and delete dead letters.
 struct DeadLetterRoutes<Context: RequestContext>: Sendable {
@@ -27,8 +31,15 @@ struct DeadLetterRoutes<Context: RequestContext>: Sendable {
     }
 
     /// `POST /v1/dlq/{id}/retry`: back to pending with fresh attempts; 200 `{id, state}`.
+    ///
+    /// Dead letters stay in Redis longer than history keeps finished jobs (180 against 14 days
+    /// by default), so history may have let the job go: its row is written again from Redis
+    /// first, for the new run's events to build on.
     func retry(_ idText: String) async throws -> Response {
         let (id, queue) = try await locate(idText)
+        if let record = try await dependencies.queues.job(id, queue: queue), record.state == .dead {
+            await restoreHistory(record)
+        }
         guard try await dependencies.queues.reviveDead(id, queue: queue) else {
             throw Problem.conflict("job \(id) is not in the dead-letter queue")
         }
@@ -42,6 +53,19 @@ struct DeadLetterRoutes<Context: RequestContext>: Sendable {
             throw Problem.conflict("job \(id) is not in the dead-letter queue")
         }
         return Response(status: .noContent)
+    }
+
+    /// Best effort: with Postgres out of reach the retry still goes ahead (Redis holds the live
+    /// job); history then shows the new run from its first event, as before.
+    private func restoreHistory(_ record: JobRecord) async {
+        do {
+            try await dependencies.history.restore(record)
+        } catch {
+            dependencies.metrics.postgresErrors.increment()
+            dependencies.logger.warning(
+                "could not restore a revived dead letter's history row", metadata: ["job_id": "\(record.id)", "error": "\(error)"]
+            )
+        }
     }
 
     /// The id and the queue whose dead set may hold it; 404 when Redis has no such job.

@@ -52,9 +52,11 @@ struct IdempotencyKey: Sendable {
         return raw
     }
 
-    /// The caller's scope: its bearer token (hashed with the rest), or one shared scope without auth.
+    /// The caller's scope: its bearer token (hashed with the rest), whatever the casing of the
+    /// scheme; spelled as the canonical header so keys stored before this rule keep their scope.
+    /// Without a bearer token (auth off) the header as sent, or one shared scope without one.
     private static func scope(of request: Request) -> String {
-        request.headers[.authorization] ?? "anonymous"
+        BearerCredentials.token(in: request).map { "Bearer " + $0 } ?? request.headers[.authorization] ?? "anonymous"
     }
 
     private static func invalid(_ reason: String) -> ValidationError {

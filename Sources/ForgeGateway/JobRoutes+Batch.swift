@@ -40,11 +40,15 @@ extension JobRoutes {
             }
         }
         if !refused.isEmpty { throw Self.refusal(of: refused, items: items.count) }
-        let isRepeat: Bool
-        (jobs, isRepeat) = try await claim(key, for: jobs)
-        let written = try await dependencies.queues.enqueueEach(jobs, maxQueues: configuration.maxQueues)
+        let claimed = try await claim(key, for: jobs)
+        jobs = claimed.jobs
+        let written = try await dependencies.queues.enqueueEach(
+            jobs, maxQueues: configuration.maxQueues, idempotencyWindowMs: markerWindow(claimed)
+        )
         // Nothing was written (e.g. every queue refuses under back-pressure): the request failed.
-        if written.allSatisfy({ if case .failure = $0 { true } else { false } }), case .failure(let error) = written[0] {
+        let failures = written.compactMap { if case .failure(let error) = $0 { error } else { nil } }
+        if failures.count == written.count, let error = failures.first {
+            await releaseClaim(claimed, refusedBy: failures)
             throw error
         }
         var results: [BatchItemView] = []
@@ -54,8 +58,9 @@ extension JobRoutes {
             case .success(let result):
                 if result.created { countEnqueued(job) }
                 var answered = result
-                // A repeat answers as the first request did: created when the ids agree.
-                if isRepeat { answered.created = result.id == job.id }
+                // Created when the job this request proposed exists (see `enqueue`); a repeat
+                // answers as the first request did.
+                answered.created = result.id == job.id
                 results.append(.enqueued(answered))
             case .failure(let error):
                 // Another queue's chunk of the same batch may have been written: per item.

@@ -22,17 +22,26 @@ struct JobRoutes<Context: RequestContext>: Sendable {
 
     /// `POST /v1/jobs`: 201 `{id, state}` for a new job; 200 with the existing job's `{id, state}`
     /// when its unique key matched. A repeat with the same `Idempotency-Key` and body gets the
-    /// first answer (the same job, 201 if the first request created it).
+    /// first answer (the same job and state, 201 if the first request created it).
     func enqueue(_ request: Request) async throws -> Response {
         let reader = try await RequestBody.object(request, limit: configuration.maxBodyBytes)
         let key = try IdempotencyKey(request, endpoint: "POST /v1/jobs", body: reader.tape.bytes)
         let built = try JobRequest.newJob(from: reader, limits: configuration.jobLimits)
-        let (jobs, isRepeat) = try await claim(key, for: [built])
-        let job = jobs[0]
-        let result = try await dependencies.queues.enqueue(job, maxQueues: configuration.maxQueues)
+        let claimed = try await claim(key, for: [built])
+        let job = claimed.jobs[0]
+        let result: EnqueueResult
+        do {
+            result = try await dependencies.queues.enqueue(
+                job, maxQueues: configuration.maxQueues, idempotencyWindowMs: markerWindow(claimed)
+            )
+        } catch {
+            await releaseClaim(claimed, refusedBy: [error])
+            throw error
+        }
         if result.created { countEnqueued(job) }
-        // A repeat's job already exists; the first request created it when the ids agree.
-        let created = isRepeat ? result.id == job.id : result.created
+        // The job this request proposed exists: created by this call, by an earlier try of it, or
+        // by a concurrent repeat of it; another id is a unique key's holder.
+        let created = result.id == job.id
         var writer = JSONWriter(capacity: 64)
         JobStateView(id: result.id.rawValue, state: result.state?.rawValue).write(to: &writer)
         var response = JSONResponse.make(writer, status: created ? .created : .ok)

@@ -1,6 +1,6 @@
 import ForgeCore
 
-/// A job as the API shows it: `{attempts, created_at, errors, finished_at, id, last_error,
+/// A job as the API shows it: `{attempts, created_at, errors, errors_omitted, finished_at, id, last_error,
 /// max_attempts, payload, priority, queue, result, run_at, started_at, state, timeout_ms, type,
 /// unique_key}`; times are RFC 3339 UTC with milliseconds, absent values `null`. The payload and
 /// result are the stored JSON text, byte for byte as they were sent.
@@ -26,6 +26,8 @@ struct JobView {
             writer.endObject()
         }
         writer.endArray()
+        writer.key("errors_omitted")
+        writer.int(record.errorsOmitted)
         writer.key("finished_at")
         writer.string(record.finishedAtMs.map(RFC3339.format(milliseconds:)))
         writer.key("id")

@@ -12,7 +12,8 @@ struct RateLimitMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        let key = perToken ? request.headers[.authorization] ?? "" : ""
+        // Auth ran first, so with auth on the token is one of the configured ones.
+        let key = perToken ? BearerCredentials.token(in: request).map(String.init) ?? "" : ""
         if let wait = limiter.take(key) {
             throw Problem.tooManyRequests(retryAfterSeconds: wait, perSecond: limiter.perSecond)
         }

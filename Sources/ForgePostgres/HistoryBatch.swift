@@ -23,13 +23,23 @@ struct HistoryBatch {
         var runAtMs: Int64?
         var startedMs: Int64?
         var finishedMs: Int64?
+        /// The newest ``HistoryBatch/keptErrors`` failures of this batch, oldest first.
         var errors: [ErrorEntry]
+        /// Failures of this batch beyond those.
+        var errorsOmitted = 0
         var lastError: String?
         /// JSON text; the statement casts it to `json`, which keeps it as it is.
         var result: String?
         var uniqueKey: String?
         var seq: Int
+        /// Whether the batch may create the row when history has none: not when all it knows of
+        /// the job is that it left Redis (`removed`), which history, having let the job go
+        /// already (retention), has no use for.
+        var creates = false
     }
+
+    /// Failed attempts a `jobs` row keeps; older ones are counted in `errors_omitted`.
+    static let keptErrors = 20
 
     /// One entry of `jobs.errors`; `seq` lets a replay skip entries the row already holds.
     struct ErrorEntry: Codable {
@@ -133,7 +143,12 @@ struct HistoryBatch {
         }
         if let error {
             row.errors.append(ErrorEntry(seq: event.seq, attempt: event.attempts, at: event.atMs, error: error))
+            if row.errors.count > keptErrors {
+                row.errors.removeFirst()
+                row.errorsOmitted += 1
+            }
         }
+        if event.kind != .removed { row.creates = true }
     }
 
     private static func isTerminal(_ state: String) -> Bool {
@@ -144,7 +159,7 @@ struct HistoryBatch {
     /// stays readable, byte for byte, as that string's value): one bad payload or result must not
     /// make the whole batch fail its `::json` cast, and U+0000 is kept out for anything that
     /// reads the column as `jsonb`.
-    private static func jsonText(_ text: String) -> String {
+    static func jsonText(_ text: String) -> String {
         // The archiver sees every payload: skip the parser for the commonest literals.
         if text == "null" || text == "{}" || text == "[]" || text == "true" || text == "false" { return text }
         let data = Data(text.utf8)
@@ -168,7 +183,7 @@ struct HistoryBatch {
     /// The two statements' parameters: one array literal per column, in the order of
     /// ``HistoryStore/upsertJobs`` and ``HistoryStore/insertEvents``.
     func encoded() throws(PostgresError) -> (jobs: [String?], events: [String?]) {
-        var columns = [PostgresArray](repeating: PostgresArray(), count: 17)
+        var columns = [PostgresArray](repeating: PostgresArray(), count: 19)
         let errorEncoder = JSONEncoder()
         for row in jobs {
             columns[0].append(row.id)
@@ -192,6 +207,8 @@ struct HistoryBatch {
             columns[14].append(row.result)
             columns[15].append(row.uniqueKey)
             columns[16].append(row.seq)
+            columns[17].append(row.errorsOmitted)
+            columns[18].append(row.creates)
         }
         var eventColumns = [PostgresArray](repeating: PostgresArray(), count: 8)
         for event in events {

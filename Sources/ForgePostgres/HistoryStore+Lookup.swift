@@ -16,7 +16,7 @@ extension HistoryStore {
         (extract(epoch FROM run_at) * 1000)::bigint AS run_at_ms,
         (extract(epoch FROM started_at) * 1000)::bigint AS started_ms,
         (extract(epoch FROM finished_at) * 1000)::bigint AS finished_ms,
-        errors::text AS errors, last_error, result::text AS result, unique_key
+        errors::text AS errors, errors_omitted, last_error, result::text AS result, unique_key
         """
 
     /// Decodes one row of ``recordColumns``. Columns a lost enqueue event left NULL get the
@@ -38,7 +38,8 @@ extension HistoryStore {
             createdAtMs: try row.int64("created_ms") ?? 0, runAtMs: try row.int64("run_at_ms"),
             startedAtMs: try row.int64("started_ms"), finishedAtMs: try row.int64("finished_ms"),
             lastError: row["last_error"], result: row["result"], uniqueKey: row["unique_key"],
-            errors: try errors(row["errors"] ?? "[]", job: idText)
+            errors: try errors(row["errors"] ?? "[]", job: idText),
+            errorsOmitted: row["errors_omitted"].flatMap { Int($0) } ?? 0
         )
     }
 

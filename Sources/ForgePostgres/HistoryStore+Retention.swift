@@ -21,7 +21,8 @@ public struct RetentionStep: Sendable, Hashable {
 extension HistoryStore {
     /// Looks at up to `scan` jobs created before `cutoffMs`, oldest first and after `cursor`,
     /// and deletes those among them that finished (completed, dead or canceled) before the
-    /// cut-off, with their audit events.
+    /// cut-off, with their audit events. A finished row without a finish time (left by releases
+    /// that archived a dead letter's removal after retention) goes by its creation time.
     ///
     /// The walk goes forward through `jobs_created_idx` from the cursor, so a sweep looks at each
     /// old job once: jobs that are old but unfinished (scheduled far ahead, or stuck) are passed
@@ -50,7 +51,8 @@ extension HistoryStore {
                 LIMIT $2
             ), doomed AS (
                 SELECT j.id FROM jobs j JOIN scanned s ON s.id = j.id
-                WHERE s.finished_at < 'epoch'::timestamptz + $1::bigint * interval '1 millisecond'
+                WHERE (s.finished_at < 'epoch'::timestamptz + $1::bigint * interval '1 millisecond'
+                        OR s.finished_at IS NULL)
                     AND s.state IN ('completed', 'dead', 'canceled')
                 FOR UPDATE OF j SKIP LOCKED
             ), events AS (

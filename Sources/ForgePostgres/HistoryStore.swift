@@ -26,7 +26,7 @@ public struct HistoryStore: Sendable {
         }
     }
 
-    /// `$1…$17`: one array per column (see `HistoryBatch.encoded()`).
+    /// `$1…$19`: one array per column (see `HistoryBatch.encoded()`).
     ///
     /// One `INSERT … ON CONFLICT DO UPDATE`: a new job costs one index probe and one row write, a
     /// known one an update in place of the insert (the batch holds each job once, so no row is hit
@@ -34,20 +34,25 @@ public struct HistoryStore: Sendable {
     /// means "not set", which is why `attempts` is nullable since migration 2); `created_at` keeps
     /// the stored value, since only the first event sets it. A row only moves forward
     /// (`j.seq < excluded.seq`), which makes replays harmless, and `errors` only gains the entries
-    /// newer than the row. Measured against migration 1's CTE (update, then insert where missing):
-    /// two of its three index probes per row and a third of the statement's time are gone.
+    /// newer than the row, keeping the last ``HistoryBatch/keptErrors`` and counting the rest in
+    /// `errors_omitted`. A job the batch knows only as `removed` gets no row when history has
+    /// none (retention let it go before its dead letter left Redis): a row made of that event
+    /// alone held a wrong type, payload and creation time and no finish time, so retention never
+    /// deleted it. Measured against migration 1's CTE (update, then insert where missing): two
+    /// of its three index probes per row and a third of the statement's time are gone.
     static let upsertJobs = """
         INSERT INTO jobs AS j (id, queue, type, state, priority, payload, attempts, max_attempts, created_at,
-            run_at, started_at, finished_at, errors, last_error, result, unique_key, seq, updated_at)
+            run_at, started_at, finished_at, errors, last_error, result, unique_key, seq, errors_omitted, updated_at)
         SELECT x.id, x.queue, x.type, x.state, x.priority, x.payload::json, x.attempts, x.max_attempts,
             to_timestamp(x.created_ms / 1000.0), to_timestamp(x.run_at_ms / 1000.0),
             to_timestamp(x.started_ms / 1000.0), to_timestamp(x.finished_ms / 1000.0), x.errors, x.last_error,
-            x.result::json, x.unique_key, x.seq, now()
+            x.result::json, x.unique_key, x.seq, x.errors_omitted, now()
         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::smallint[], $6::text[],
             $7::int[], $8::int[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::jsonb[],
-            $14::text[], $15::text[], $16::text[], $17::int[])
+            $14::text[], $15::text[], $16::text[], $17::int[], $18::int[], $19::bool[])
             AS x(id, queue, type, state, priority, payload, attempts, max_attempts, created_ms, run_at_ms,
-                started_ms, finished_ms, errors, last_error, result, unique_key, seq)
+                started_ms, finished_ms, errors, last_error, result, unique_key, seq, errors_omitted, creates)
+        WHERE x.creates OR EXISTS (SELECT 1 FROM jobs AS known WHERE known.id = x.id)
         ON CONFLICT (id) DO UPDATE SET
             queue = excluded.queue,
             type = coalesce(excluded.type, j.type),
@@ -61,10 +66,16 @@ public struct HistoryStore: Sendable {
             started_at = coalesce(excluded.started_at, j.started_at),
             finished_at = CASE WHEN excluded.state IN ('completed', 'dead', 'canceled')
                 THEN coalesce(excluded.finished_at, j.finished_at) END,
-            errors = j.errors || coalesce(
-                (SELECT jsonb_agg(e ORDER BY (e ->> 'seq')::int) FROM jsonb_array_elements(excluded.errors) AS e
-                 WHERE (e ->> 'seq')::int > j.seq),
-                '[]'::jsonb),
+            (errors, errors_omitted) = (
+                SELECT coalesce(jsonb_agg(a.e ORDER BY a.o) FILTER (WHERE a.o > a.n - \(HistoryBatch.keptErrors)), '[]'::jsonb),
+                    j.errors_omitted + excluded.errors_omitted + greatest(0, coalesce(max(a.n), 0) - \(HistoryBatch.keptErrors))
+                FROM (
+                    SELECT t.e, t.o, count(*) OVER () AS n
+                    FROM jsonb_array_elements(j.errors || coalesce(
+                        (SELECT jsonb_agg(e ORDER BY (e ->> 'seq')::int) FROM jsonb_array_elements(excluded.errors) AS e
+                         WHERE (e ->> 'seq')::int > j.seq),
+                        '[]'::jsonb)) WITH ORDINALITY AS t(e, o)
+                ) AS a),
             last_error = coalesce(excluded.last_error, j.last_error),
             result = coalesce(excluded.result, j.result),
             unique_key = coalesce(excluded.unique_key, j.unique_key),
@@ -73,11 +84,13 @@ public struct HistoryStore: Sendable {
         WHERE j.seq < excluded.seq
         """
 
+    /// `removed` events of jobs history has no row for are left out (see ``upsertJobs``).
     static let insertEvents = """
         INSERT INTO job_events (job_id, seq, queue, kind, state, at, attempt, error)
         SELECT x.job_id, x.seq, x.queue, x.kind, x.state, to_timestamp(x.at_ms / 1000.0), x.attempt, x.error
         FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::int[], $8::text[])
             AS x(job_id, seq, queue, kind, state, at_ms, attempt, error)
+        WHERE x.kind <> 'removed' OR EXISTS (SELECT 1 FROM jobs WHERE jobs.id = x.job_id)
         ON CONFLICT (job_id, seq) DO NOTHING
         """
 }

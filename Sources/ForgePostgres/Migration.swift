@@ -20,5 +20,6 @@ public struct Migration: Sendable, Hashable {
         .quarantine,
         .typeIndex,
         .exactJSON,
+        .boundedErrors,
     ]
 }

@@ -38,5 +38,11 @@ struct PostgresArray {
         if let value { text.append(String(value)) } else { text.append("NULL") }
     }
 
+    mutating func append(_ value: Bool) {
+        if !empty { text.append(",") }
+        empty = false
+        text.append(value ? "t" : "f")
+    }
+
     var literal: String { text + "}" }
 }

@@ -98,10 +98,7 @@ public struct PostgresConfiguration: Sendable, Hashable, Codable {
         ]
     }
 
-    /// The URL with any password replaced by `***`, safe for logs and error messages.
-    public var redactedURL: String {
-        guard var components = URLComponents(string: url), components.password != nil else { return url }
-        components.password = "***"
-        return components.string ?? url
-    }
+    /// The URL with every password in it replaced by `***`, safe for logs and error messages
+    /// (see ``RedactedURL``).
+    public var redactedURL: String { RedactedURL.redact(url) }
 }

@@ -43,6 +43,19 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         code == .connectionFailed || code == .connectionBroken || code == .shutdown
     }
 
+    /// Whether the failure is about reaching or using Postgres at all, whatever the data: no
+    /// connection, a server shutting down, out of resources (SQLSTATE classes 08, 53, 57P, 58), a
+    /// read-only standby (25), failed authentication or a missing database, schema or table
+    /// (28, 3D, 3F, 42: not migrated, no privilege), a transaction conflict that passes on a
+    /// retry (40, 55), or a bad setting. Every write fails alike while it lasts, so nothing
+    /// should be set aside as the data's fault.
+    public var isOutage: Bool {
+        if isUnavailable || code == .configuration { return true }
+        guard code == .query, let sqlState else { return false }
+        if sqlState.hasPrefix("57P") { return true }
+        return ["08", "53", "58", "25", "28", "3D", "3F", "42", "40", "55"].contains(String(sqlState.prefix(2)))
+    }
+
     /// Whether the server refused the statement for the data it carried (SQLSTATE class 22, data
     /// exception, or 23, integrity violation), so sending the same data again fails again. Any
     /// other failure (connection, lock, timeout, missing table) may pass on a retry.

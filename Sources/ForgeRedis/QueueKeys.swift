@@ -22,8 +22,9 @@ public struct KeySpace: Sendable, Hashable {
     }
     /// The scheduler leader lock.
     public var leader: String { "\(namespace):leader" }
-    /// Monotonic counter handing out leader fencing tokens.
-    public var leaderEpoch: String { "\(namespace):leader:epoch" }
+    /// The last leader fencing token handed out. Its hash tag is the lock's own name, so it
+    /// lives in the lock's slot and one script takes the lock and draws the epoch together.
+    public var leaderEpoch: String { "\(namespace):{\(leader)}:epoch" }
 }
 
 /// The keys of one queue.

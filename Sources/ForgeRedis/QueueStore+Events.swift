@@ -44,12 +44,18 @@ extension QueueStore {
             case .pendingOnly: [read("0")]
             case .newOnly: [read(">")]
             }
+        var batch = EventBatch(queue: queue, events: [], entryIDs: [])
         var replies = try await redis.pipeline(commands)
         if case .error(let message) = replies[0], message.hasPrefix("NOGROUP") {
-            _ = try await redis.command(["XGROUP", "CREATE", stream, Self.archiverGroup, "0", "MKSTREAM"])
+            // Without MKSTREAM: a queue whose stream does not exist has nothing to archive, and
+            // creating it would bring back a key of a queue deleted since the registry was read.
+            let created = try await redis.command(["XGROUP", "CREATE", stream, Self.archiverGroup, "0"])
+            if case .error(let message) = created {
+                if message.contains("requires the key to exist") { return batch }
+                throw RedisError.server(message)
+            }
             replies = try await redis.pipeline(commands)
         }
-        var batch = EventBatch(queue: queue, events: [], entryIDs: [])
         var seen = Set<String>()
         for reply in replies {
             if case .error(let message) = reply { throw RedisError.server(message) }
@@ -171,6 +177,21 @@ struct PackedFields {
 /// Postgres text or `jsonb` value can hold (an error message carrying one used to make every
 /// archive pass fail); NUL becomes U+FFFD, the replacement character.
 enum EventText {
+    /// The longest error message kept, in UTF-8 bytes: a handler's error text is for people
+    /// (Sidekiq and River keep messages of this order), and each failure's message is stored in
+    /// the job hash, the events stream and the job's history row.
+    static let maxErrorBytes = 16 * 1024
+
+    /// `error` cleaned, and cut at ``maxErrorBytes`` (on a character boundary, marked).
+    static func error(_ error: String) -> String {
+        let cleaned = clean(error)
+        guard cleaned.utf8.count > maxErrorBytes else { return cleaned }
+        let marker = " …[truncated]"
+        var end = cleaned.utf8.index(cleaned.utf8.startIndex, offsetBy: maxErrorBytes - marker.utf8.count)
+        while end.samePosition(in: cleaned.unicodeScalars) == nil { end = cleaned.utf8.index(before: end) }
+        return String(cleaned.unicodeScalars[..<end]) + marker
+    }
+
     static func clean(_ text: String) -> String {
         guard text.utf8.contains(where: { $0 == 0x1E || $0 == 0x1F || $0 == 0 }) else { return text }
         var cleaned = String.UnicodeScalarView()

@@ -29,4 +29,10 @@ extension QueueStore {
         let earlier = parts[1].split(separator: ",").compactMap { try? JobID(String($0)) }
         return .earlier(fingerprint: String(parts[0]), ids: earlier)
     }
+
+    /// Gives back a claim whose request created nothing (its enqueue was refused as a whole), so
+    /// the key is free for the client's next request; a claim someone else holds is left alone.
+    public func releaseIdempotencyKey(_ digest: String, fingerprint: String, ids: [JobID]) async throws(RedisError) {
+        _ = try await evaluateRepeatable(IdempotencyScript.releaseCall(keys.idempotency(digest), fingerprint: fingerprint, ids: ids))
+    }
 }

@@ -47,7 +47,7 @@ extension QueueStore {
         queue: QueueName, _ lease: LeaseRef, error: String, retryable: Bool, retryDelayMs: Int64
     ) async throws(RedisError) -> FailOutcome {
         let call = FailScript.call(
-            keys.queue(queue), id: lease.id, token: lease.token, error: EventText.clean(error), retryable: retryable,
+            keys.queue(queue), id: lease.id, token: lease.token, error: EventText.error(error), retryable: retryable,
             delayMs: retryDelayMs, retentionMs: finishedRetentionMs
         )
         return try FailScript.parse(try await evaluateRepeatable(call))

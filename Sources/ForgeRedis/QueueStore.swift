@@ -120,12 +120,12 @@ public final class QueueStore: Sendable {
     /// Enqueues jobs in one round trip; results in the order of `jobs`. Throws the first failure
     /// (``QueueError`` when a queue is under back-pressure), though the jobs of other queues
     /// may have been enqueued: use ``enqueueEach(_:maxQueues:idempotencyWindowMs:)`` to know which.
-    public func enqueue(_ jobs: [NewJob], maxQueues: Int? = nil) async throws -> [EnqueueResult] {
-        try await enqueueEach(jobs, maxQueues: maxQueues).map { try $0.get() }
+    public func enqueue(_ jobs: [NewJob], maxQueues: Int? = nil, idempotencyWindowMs: Int64? = nil) async throws -> [EnqueueResult] {
+        try await enqueueEach(jobs, maxQueues: maxQueues, idempotencyWindowMs: idempotencyWindowMs).map { try $0.get() }
     }
 
-    public func enqueue(_ job: NewJob, maxQueues: Int? = nil) async throws -> EnqueueResult {
-        try await enqueue([job], maxQueues: maxQueues)[0]
+    public func enqueue(_ job: NewJob, maxQueues: Int? = nil, idempotencyWindowMs: Int64? = nil) async throws -> EnqueueResult {
+        try await enqueue([job], maxQueues: maxQueues, idempotencyWindowMs: idempotencyWindowMs)[0]
     }
 
     /// Runs script calls in one round trip; when the connection breaks mid-call (a timeout, a

@@ -56,7 +56,8 @@ public struct ArchiverService: Sendable {
                 ]
             )
         }
-        for failure in pass.failures {
+        // An outage fails every queue alike; the loop reports it once (the drain throws).
+        for failure in pass.failures where ArchiveTroubles.Failure(failure.error) != .outage {
             reporter.report(failure.error, duty: "archiver/\(failure.queue)")
         }
     }

@@ -13,16 +13,17 @@ public struct DeadLetterJanitor: Sendable {
     private let metrics: ForgeMetrics
     private let cap: Int
     private let maxAgeMs: Int64
-    private let epoch: @Sendable () -> Int64?
+    private let epoch: @Sendable () throws -> Int64?
     private let logger: Logger
     private let loop: DutyLoop
+    private let sweep: QueueSweep
 
     /// - Parameters:
     ///   - cap: dead letters kept per queue; 0 for no cap.
     ///   - maxAgeMs: how long a dead letter is kept; 0 for no limit.
     public init(
         queues: QueueStore, metrics: ForgeMetrics, cap: Int, maxAgeMs: Int64, interval: Duration = .seconds(60),
-        epoch: @escaping @Sendable () -> Int64? = { nil }, reporter: FailureReporter, logger: Logger
+        epoch: @escaping @Sendable () throws -> Int64? = { nil }, reporter: FailureReporter, logger: Logger
     ) {
         self.queues = queues
         self.metrics = metrics
@@ -31,22 +32,24 @@ public struct DeadLetterJanitor: Sendable {
         self.epoch = epoch
         self.logger = logger
         loop = DutyLoop(name: "dead-letter-janitor", interval: interval, reporter: reporter)
+        sweep = QueueSweep(duty: "dead-letter-janitor", reporter: reporter)
     }
 
     /// Trims every queue's dead letters; returns how many left Redis.
     @discardableResult
     public func trimOnce() async throws -> Int {
         guard cap > 0 || maxAgeMs > 0 else { return 0 }
+        let fence = try epoch()
         var total = 0
-        for queue in try await queues.queueNames() {
+        try await sweep.run(try await queues.queueNames()) { queue in
             var removed = 0
             var more = true
             while more && !Task.isCancelled {
-                let pass = try await queues.trimDeadLetters(queue, cap: cap, maxAgeMs: maxAgeMs, epoch: epoch())
+                let pass = try await queues.trimDeadLetters(queue, cap: cap, maxAgeMs: maxAgeMs, epoch: fence)
                 removed += pass.removed
                 more = pass.more
             }
-            guard removed > 0 else { continue }
+            guard removed > 0 else { return }
             metrics.deadLettersTrimmed(queue: queue.rawValue).increment(by: Int64(removed))
             logger.info(
                 "dead letters beyond the cap or age left Redis (history keeps them)",

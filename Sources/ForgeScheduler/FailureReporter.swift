@@ -18,6 +18,10 @@ public struct FailureReporter: Sendable {
     public func report(_ error: any Error, duty: String) {
         var metadata: Logger.Metadata = ["duty": "\(duty)", "error": "\(error)"]
         switch error {
+        case is NotLeading:
+            // The replica stepped down while the pass started; its duties are being stopped.
+            logger.debug("scheduler duty skipped: not leading", metadata: metadata)
+            return
         case is RedisError:
             metrics.redisErrors.increment()
             metadata["dependency"] = "redis"

@@ -12,10 +12,13 @@ import Synchronization
 /// acknowledgement replays the batch on the next pass, which the history store ignores because
 /// rows never move backwards in `seq`: each event lands exactly once in effect.
 ///
-/// Nothing can stall it for good: queues are written one by one, so one queue's failure leaves
-/// the others archiving; a pass is bounded in bytes as well as entries; and a batch Postgres
-/// refuses for its data is split until the refused job is found, whose events go to
-/// `history_quarantine` with the reason (see ``HistoryIsolation``) while the rest is archived.
+/// Nothing can stall it for good: queues are written one by one, and a queue whose write failed
+/// waits out a backoff while the others go on archiving (``ArchiveTroubles``), so one queue's
+/// failure, whatever it is, never holds up the rest; a pass is bounded in bytes as well as
+/// entries; and a batch Postgres refuses for its data, at once, or keeps failing for any reason
+/// but an outage, a few times in a row, is split until the job at fault is found, whose events
+/// go to `history_quarantine` with the reason (see ``HistoryIsolation``) while the rest is
+/// archived.
 public final class HistoryArchiver: Sendable {
     public struct Pass: Sendable {
         /// Stream entries archived (and acknowledged) in this pass.
@@ -35,7 +38,8 @@ public final class HistoryArchiver: Sendable {
     private let isolation: HistoryIsolation
     private let batchSize: Int
     private let maxPassBytes: Int
-    private let reads = Mutex(ReadState())
+    private let now: @Sendable () -> ContinuousClock.Instant
+    private let reads: Mutex<ReadState>
 
     private struct ReadState {
         /// Where the next pass starts reading, so a pass cut short by its byte budget does not
@@ -43,6 +47,7 @@ public final class HistoryArchiver: Sendable {
         var start = 0
         /// Average entry size seen per queue, to ask for no more entries than the budget holds.
         var entryBytes: [QueueName: Int] = [:]
+        var troubles: ArchiveTroubles
     }
 
     /// - Parameters:
@@ -50,52 +55,83 @@ public final class HistoryArchiver: Sendable {
     ///     call (at most 500 events or about 1 MiB).
     ///   - maxPassBytes: packed event bytes one pass reads at most (a queue's read may overshoot
     ///     it by one batch of average-sized entries).
-    public init(queues: QueueStore, history: HistoryStore, batchSize: Int = 50, maxPassBytes: Int = 16 << 20) {
+    ///   - suspectTries: failures in a row, for a reason Postgres does not say is the data's (a
+    ///     program limit, a timeout) nor an outage, after which a queue's batch is split to find
+    ///     and quarantine the job at fault.
+    ///   - now: the clock the per-queue backoff reads.
+    public init(
+        queues: QueueStore, history: HistoryStore, batchSize: Int = 50, maxPassBytes: Int = 16 << 20,
+        suspectTries: Int = 3, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }
+    ) {
         self.queues = queues
         isolation = HistoryIsolation(history: history)
         self.batchSize = max(1, batchSize)
         self.maxPassBytes = max(1, maxPassBytes)
+        self.now = now
+        reads = Mutex(ReadState(troubles: ArchiveTroubles(suspectTries: suspectTries)))
     }
+
+    /// The queues whose last history write failed and that wait for their next try.
+    public var troubledQueues: [QueueName] { reads.withLock { $0.troubles.queues } }
 
     /// Archives up to one batch from each of `names` (all known queues when `nil`), entries an
     /// earlier failure left unacknowledged first.
     public func archiveOnce(_ names: [QueueName]? = nil) async throws -> Pass {
-        try await write(try await read(names, .pendingThenNew))
+        let pass = await write(try await read(names, .pendingThenNew))
+        if pass.archived == 0, let failure = pass.failures.first { throw failure.error }
+        return pass
     }
 
     /// Archives until the streams are empty: first the entries an earlier failure left
     /// unacknowledged, then new entries, reading each next batch from Redis while Postgres
-    /// writes the current one (the read was about 40 % of a pass). Returns early when a queue
-    /// fails, so the caller can pause before its entries are replayed; throws when every queue
-    /// of a pass failed. Returns the entries archived.
+    /// writes the current one (the read was about 40 % of a pass). A queue whose write fails is
+    /// left out of the rest of the call (its entries stay pending for a later call, after its
+    /// backoff) while the other queues go on. Throws when nothing was archived because Postgres
+    /// is out of reach (every write failed with an outage), so the caller backs off and reports
+    /// it once. Returns the entries archived.
     @discardableResult
     public func drain(_ names: [QueueName]? = nil, onPass: (Pass) async -> Void = { _ in }) async throws -> Int {
         var total = 0
+        var failed = Set<QueueName>()
+        var failures: [QueueFailure] = []
         while true {
-            let pending = try await read(names, .pendingOnly)
+            let pending = try await read(names, .pendingOnly, skipping: failed)
             if pending.isEmpty { break }
-            let pass = try await write(pending)
+            let pass = await write(pending)
             await onPass(pass)
             total += pass.archived
-            if !pass.failures.isEmpty { return total }
+            failed.formUnion(pass.failures.map(\.queue))
+            failures += pass.failures
         }
-        var batches = try await read(names, .newOnly)
+        var batches = try await read(names, .newOnly, skipping: failed)
         while !batches.isEmpty {
-            async let next = read(names, .newOnly)
-            let pass = try await write(batches)
+            let skipping = failed
+            async let next = read(names, .newOnly, skipping: skipping)
+            let pass = await write(batches)
             await onPass(pass)
             total += pass.archived
-            batches = try await next
-            // What `next` read stays pending for the next call to replay.
-            if !pass.failures.isEmpty { return total }
+            failed.formUnion(pass.failures.map(\.queue))
+            failures += pass.failures
+            // What `next` read of a queue that failed meanwhile stays pending for a later call.
+            batches = try await next.filter { !failed.contains($0.queue) }
+        }
+        if total == 0, let first = failures.first,
+            failures.allSatisfy({ ArchiveTroubles.Failure($0.error) == .outage })
+        {
+            throw first.error
         }
         return total
     }
 
-    /// Reads one batch per queue until the pass's byte budget is spent.
-    private func read(_ names: [QueueName]?, _ which: EventRead) async throws -> [EventBatch] {
-        let targets: [QueueName]
-        if let names { targets = names } else { targets = try await queues.queueNames() }
+    /// Reads one batch per queue until the pass's byte budget is spent, leaving out `skipping`
+    /// and the queues still waiting out a failure's backoff.
+    private func read(_ names: [QueueName]?, _ which: EventRead, skipping: Set<QueueName> = []) async throws -> [EventBatch] {
+        let known: [QueueName]
+        if let names { known = names } else { known = try await queues.queueNames() }
+        let instant = now()
+        let targets = reads.withLock { state in
+            known.filter { !skipping.contains($0) && state.troubles.isDue($0, at: instant) }
+        }
         guard !targets.isEmpty else { return [] }
         let start = reads.withLock { $0.start } % targets.count
         var budget = maxPassBytes
@@ -118,18 +154,22 @@ public final class HistoryArchiver: Sendable {
     }
 
     /// Writes each queue's batch to Postgres, then acknowledges it: never the other way round.
-    private func write(_ batches: [EventBatch]) async throws -> Pass {
+    /// A queue's failure is noted (``ArchiveTroubles``) and reported in the pass.
+    private func write(_ batches: [EventBatch]) async -> Pass {
         var pass = Pass()
         for batch in batches {
+            let isolating = reads.withLock { $0.troubles.shouldIsolate(batch.queue) }
             do {
-                pass.quarantined += try await isolation.record(batch.events)
+                pass.quarantined += try await isolation.record(batch.events, isolating: isolating)
                 try await queues.acknowledgeEvents(batch)
                 pass.archived += batch.entryIDs.count
+                reads.withLock { $0.troubles.succeeded(batch.queue) }
             } catch {
+                let instant = now()
+                reads.withLock { $0.troubles.failed(batch.queue, ArchiveTroubles.Failure(error), at: instant) }
                 pass.failures.append(QueueFailure(queue: batch.queue, error: error))
             }
         }
-        if pass.archived == 0, let failure = pass.failures.first { throw failure.error }
         return pass
     }
 }

@@ -10,8 +10,9 @@ import Synchronization
 /// The lock is `SET <leader> <id> NX PX <ttl>`; the leader renews it every third of the TTL with a
 /// script that only extends it while it still holds our id, and steps down at once when a renew
 /// fails (Redis error, lost key, or no successful renew for a whole TTL), so two replicas never
-/// both believe they lead for long. Every acquisition draws a fencing ``epoch`` from
-/// `INCR <leader:epoch>`, strictly larger than any earlier leader's.
+/// both believe they lead for long. Every acquisition draws a fencing ``epoch`` in the same
+/// script that takes the lock (``LeaderScripts/acquire``), strictly larger than any earlier
+/// leader's; duties pass it to every queue script they run and run nothing without it.
 public final class LeaderLease: Sendable {
     public let id: String
     public let ttlMs: Int64
@@ -46,6 +47,13 @@ public final class LeaderLease: Sendable {
 
     /// The fencing token of the current leadership, `nil` while following.
     public var epoch: Int64? { state.withLock { $0.epoch } }
+
+    /// The fencing token duties pass to the queue scripts; throws while following, so a duty
+    /// still running after a step-down changes nothing (it used to run unfenced).
+    public func currentEpoch() throws(NotLeading) -> Int64 {
+        guard let epoch else { throw NotLeading(replica: id) }
+        return epoch
+    }
 
     /// How often the leader renews and followers retry.
     public var refreshInterval: Duration { .milliseconds(ttlMs / 3) }
@@ -120,23 +128,12 @@ public final class LeaderLease: Sendable {
 
     private func acquire(started: ContinuousClock.Instant) async {
         do {
-            let call = ScriptCall(LeaderScripts.acquire, keys: [keys.leader], arguments: [id, String(ttlMs)])
-            guard try await redis.evaluate(call).int == 1 else { return }
+            let call = ScriptCall(LeaderScripts.acquire, keys: [keys.leader, keys.leaderEpoch], arguments: [id, String(ttlMs)])
+            guard let epoch = try await redis.evaluate(call).int, epoch > 0 else { return }
+            becomeLeader(epoch: epoch, at: started)
         } catch {
             metrics?.redisErrors.increment()
             logger.debug("leader acquire failed", metadata: ["error": "\(error)"])
-            return
-        }
-        do {
-            guard let epoch = try await redis.command(["INCR", keys.leaderEpoch]).int else {
-                throw RedisError(code: .unexpectedReply, message: "INCR \(keys.leaderEpoch) did not return an integer")
-            }
-            becomeLeader(epoch: epoch, at: started)
-        } catch {
-            // Holding the lock without a fencing token is not leading; let it go again.
-            metrics?.redisErrors.increment()
-            logger.warning("could not draw a leader epoch; giving the lock back", metadata: ["error": "\(error)"])
-            _ = try? await redis.evaluate(ScriptCall(LeaderScripts.release, keys: [keys.leader], arguments: [id]))
         }
     }
 
@@ -164,4 +161,10 @@ public final class LeaderLease: Sendable {
         logger.log(level: level, "stepped down as scheduler leader", metadata: ["id": "\(id)", "epoch": "\(epoch)", "reason": "\(reason)"])
         for watcher in watchers { watcher.yield(false) }
     }
+}
+
+/// A duty asked for the leader's fencing epoch on a replica that does not lead (any more).
+public struct NotLeading: Error, Sendable, CustomStringConvertible {
+    public var replica: String
+    public var description: String { "scheduler \(replica) is not the leader" }
 }

@@ -9,26 +9,30 @@ import ForgeRedis
 public struct Promoter: Sendable {
     private let queues: QueueStore
     private let loop: DutyLoop
+    private let sweep: QueueSweep
     private let batch: Int
-    private let epoch: @Sendable () -> Int64?
+    private let epoch: @Sendable () throws -> Int64?
 
-    /// - Parameter epoch: the leader's fencing token (`nil`: not fenced).
+    /// - Parameter epoch: the leader's fencing token (`nil`: not fenced; throws: not leading, so
+    ///   nothing runs).
     public init(
         queues: QueueStore, interval: Duration = .milliseconds(200), batch: Int = 1000,
-        epoch: @escaping @Sendable () -> Int64? = { nil }, reporter: FailureReporter
+        epoch: @escaping @Sendable () throws -> Int64? = { nil }, reporter: FailureReporter
     ) {
         self.queues = queues
         self.batch = batch
         self.epoch = epoch
         loop = DutyLoop(name: "promoter", interval: interval, reporter: reporter)
+        sweep = QueueSweep(duty: "promoter", reporter: reporter)
     }
 
     /// Promotes up to one batch per queue; returns how many jobs became ready.
     @discardableResult
     public func promoteOnce() async throws -> Int {
+        let fence = try epoch()
         var moved = 0
-        for queue in try await queues.queueNames() {
-            moved += try await queues.promoteDue(queue, limit: batch, epoch: epoch()).moved
+        try await sweep.run(try await queues.queueNames()) { queue in
+            moved += try await queues.promoteDue(queue, limit: batch, epoch: fence).moved
         }
         return moved
     }

@@ -12,29 +12,33 @@ public struct Reclaimer: Sendable {
     private let queues: QueueStore
     private let metrics: ForgeMetrics
     private let loop: DutyLoop
+    private let sweep: QueueSweep
     private let batch: Int
-    private let epoch: @Sendable () -> Int64?
+    private let epoch: @Sendable () throws -> Int64?
 
-    /// - Parameter epoch: the leader's fencing token (`nil`: not fenced).
+    /// - Parameter epoch: the leader's fencing token (`nil`: not fenced; throws: not leading, so
+    ///   nothing runs).
     public init(
         queues: QueueStore, metrics: ForgeMetrics, interval: Duration = .milliseconds(250), batch: Int = 1000,
-        epoch: @escaping @Sendable () -> Int64? = { nil }, reporter: FailureReporter
+        epoch: @escaping @Sendable () throws -> Int64? = { nil }, reporter: FailureReporter
     ) {
         self.queues = queues
         self.metrics = metrics
         self.batch = batch
         self.epoch = epoch
         loop = DutyLoop(name: "reclaimer", interval: interval, reporter: reporter)
+        sweep = QueueSweep(duty: "reclaimer", reporter: reporter)
     }
 
     /// Reclaims up to one batch per queue; returns how many leases it took back.
     @discardableResult
     public func reclaimOnce() async throws -> Int {
+        let fence = try epoch()
         var total = 0
-        for queue in try await queues.queueNames() {
-            let outcome = try await queues.reclaimExpired(queue, limit: batch, epoch: epoch())
+        try await sweep.run(try await queues.queueNames()) { queue in
+            let outcome = try await queues.reclaimExpired(queue, limit: batch, epoch: fence)
             let expired = outcome.moved + outcome.died
-            guard expired > 0 else { continue }
+            guard expired > 0 else { return }
             metrics.leasesExpired(queue: queue.rawValue).increment(by: Int64(expired))
             if outcome.died > 0 { metrics.jobsDead(queue: queue.rawValue).increment(by: Int64(outcome.died)) }
             total += expired

@@ -30,7 +30,8 @@ public struct SchedulerService: Service {
             metrics: metrics, logger: logger
         )
         let lease = lease
-        let epoch: @Sendable () -> Int64? = { lease.epoch }
+        // Read when a pass starts; throws once the lease is lost, so no pass runs unfenced.
+        let epoch: @Sendable () throws -> Int64? = { try lease.currentEpoch() }
         let now = configuration.now ?? { try await queues.serverTime() }
         let promoter = Promoter(
             queues: queues, interval: configuration.promoteInterval, epoch: epoch, reporter: reporter

@@ -107,3 +107,116 @@ import Testing
         }
     }
 }
+
+/// Issue 17, items 1, 9 and 12: a repeat never runs a finished job again, answers as the first
+/// request did, is scoped by the token whatever the casing of `Bearer`, and a refused request
+/// leaves its key free.
+@Suite struct IdempotencyRepeatTests {
+    static let headers = ["Idempotency-Key": "order-44"]
+
+    /// The job ran, finished and left Redis (as after `FORGE_FINISHED_TTL_MS`); the repeat used
+    /// to create and run it a second time.
+    @Test func aRepeatAfterTheJobLeftRedisRunsNothingAgain() async throws {
+        try await TestGateway.with { gateway in
+            let body = #"{"type": "charge", "queue": "gone"}"#
+            let first = try await gateway.http.send("POST", "/v1/jobs", body: body, headers: Self.headers)
+            #expect(first.status == 201)
+            #expect(first.json["state"] as? String == "pending")
+            let id = try JobID(try #require(first.json["id"] as? String))
+            let queue = try QueueName("gone")
+            let leased = try await gateway.queues.lease(queue: queue, count: 1, visibilityMs: 30_000, worker: "w")
+            #expect(leased.map(\.id) == [id])
+            _ = try await gateway.queues.complete(queue: queue, [Completion(id: id, token: leased[0].token)])
+            _ = try await gateway.redis.command(["DEL", gateway.keys.queue(queue).job(id)])
+
+            let repeated = try await gateway.http.send("POST", "/v1/jobs", body: body, headers: Self.headers)
+            #expect(repeated.status == 201, "the first answer: \(repeated.text)")
+            #expect(repeated.json["id"] as? String == id.rawValue)
+            #expect(repeated.json["state"] as? String == "pending", "the first answer's state")
+            #expect(try await gateway.counts("gone").pending == 0, "nothing runs again")
+            #expect(try await gateway.queues.job(id) == nil)
+        }
+    }
+
+    /// A canceled job that left Redis used to be created again by a repeat.
+    @Test func aRepeatDoesNotReviveACanceledJob() async throws {
+        try await TestGateway.with { gateway in
+            let body = #"{"type": "charge", "queue": "undone", "delay_ms": 60000}"#
+            let first = try await gateway.http.send("POST", "/v1/jobs", body: body, headers: Self.headers)
+            #expect(first.status == 201)
+            #expect(first.json["state"] as? String == "scheduled")
+            let id = try JobID(try #require(first.json["id"] as? String))
+            #expect(try await gateway.queues.cancel(id) == .canceled)
+            let repeatedWhileKnown = try await gateway.http.send("POST", "/v1/jobs", body: body, headers: Self.headers)
+            #expect(repeatedWhileKnown.status == 201)
+            #expect(repeatedWhileKnown.json["state"] as? String == "scheduled", "the first answer, not the job's state now")
+            _ = try await gateway.redis.command(["DEL", gateway.keys.queue(try QueueName("undone")).job(id)])
+            let repeated = try await gateway.http.send("POST", "/v1/jobs", body: body, headers: Self.headers)
+            #expect(repeated.status == 201)
+            #expect(repeated.json["id"] as? String == id.rawValue)
+            #expect(try await gateway.counts("undone").scheduled == 0)
+            #expect(try await gateway.queues.job(id) == nil)
+        }
+    }
+
+    /// Concurrent identical requests: whichever reaches Redis first creates the job, and every
+    /// one of them answers as the first request does (201, the same id).
+    @Test func concurrentRepeatsAllAnswerAsTheFirst() async throws {
+        try await TestGateway.with { gateway in
+            let body = #"{"type": "charge", "queue": "race"}"#
+            let replies = try await withThrowingTaskGroup(of: HTTPClient.Reply.self) { group in
+                for _ in 0..<16 {
+                    group.addTask { try await gateway.http.send("POST", "/v1/jobs", body: body, headers: Self.headers) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(replies.map(\.status) == Array(repeating: 201, count: 16))
+            #expect(Set(replies.compactMap { $0.json["id"] as? String }).count == 1)
+            #expect(try await gateway.counts("race").pending == 1)
+        }
+    }
+
+    /// The scope is the token: `Bearer`, `bearer` and `BEARER` with the same token share keys.
+    @Test func theSchemeCasingDoesNotSplitTheScope() async throws {
+        try await TestGateway.with { gateway in
+            let first = try await gateway.http.send(
+                "POST", "/v1/jobs", body: #"{"type": "a", "queue": "casing"}"#,
+                headers: Self.headers.merging(["Authorization": "Bearer \(TestGateway.token)"]) { $1 }
+            )
+            #expect(first.status == 201)
+            for scheme in ["bearer", "BEARER", "BeArEr"] {
+                let other = try await gateway.http.send(
+                    "POST", "/v1/jobs", body: #"{"type": "b", "queue": "casing"}"#,
+                    headers: Self.headers.merging(["Authorization": "\(scheme) \(TestGateway.token)"]) { $1 }
+                )
+                #expect(other.status == 422, "\(scheme): \(other.text)")
+            }
+            #expect(try await gateway.counts("casing").pending == 1)
+        }
+    }
+
+    /// A request refused as a whole (back-pressure 503, queue limit 422) created nothing, so its
+    /// key is not kept: the client may send another request with it.
+    @Test func aRefusedRequestLeavesItsKeyFree() async throws {
+        try await TestGateway.with(configure: { $0.maxQueues = 1 }) { gateway in
+            #expect(try await gateway.http.send("POST", "/v1/jobs", body: #"{"type": "a", "queue": "first"}"#).status == 201)
+            let overLimit = try await gateway.http.send(
+                "POST", "/v1/jobs", body: #"{"type": "a", "queue": "second"}"#, headers: Self.headers
+            )
+            #expect(overLimit.status == 422)
+            let pressed = try QueueName("first")
+            _ = try await gateway.redis.command(["SET", gateway.keys.queue(pressed).backpressure, "1"])
+            let underPressure = try await gateway.http.send(
+                "POST", "/v1/jobs/batch", body: #"{"jobs": [{"type": "a", "queue": "first"}]}"#, headers: Self.headers
+            )
+            #expect(underPressure.status == 503)
+            _ = try await gateway.redis.command(["DEL", gateway.keys.queue(pressed).backpressure])
+            let accepted = try await gateway.http.send(
+                "POST", "/v1/jobs", body: #"{"type": "b", "queue": "first"}"#, headers: Self.headers
+            )
+            #expect(accepted.status == 201, "the key was never used for a request that created something: \(accepted.text)")
+            let keys = try await gateway.redis.command(["KEYS", "\(gateway.keys.namespace):idempotency:*"])
+            #expect(keys.array?.count == 1, "only the accepted request's key is kept")
+        }
+    }
+}

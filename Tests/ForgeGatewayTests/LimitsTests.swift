@@ -27,6 +27,21 @@ import Glibc
         }
     }
 
+    /// The bucket is the token's, however the client spells the scheme: 64 casings of `Bearer`
+    /// used to be 64 buckets.
+    @Test func theSchemeCasingDoesNotMintBuckets() async throws {
+        try await TestGateway.with(configure: { $0.rateLimitPerSecond = 0.01; $0.rateLimitBurst = 1 }) { gateway in
+            var statuses: [Int] = []
+            for scheme in ["Bearer", "bearer", "BEARER", "BeArEr"] {
+                let reply = try await gateway.http.send(
+                    "GET", "/v1/queues", headers: ["Authorization": "\(scheme) \(TestGateway.token)"]
+                )
+                statuses.append(reply.status)
+            }
+            #expect(statuses == [200, 429, 429, 429])
+        }
+    }
+
     @Test func withoutAuthEveryCallerSharesOneBucket() async throws {
         try await TestGateway.with(configure: { $0.authEnabled = false; $0.rateLimitPerSecond = 0.01; $0.rateLimitBurst = 2 }) { gateway in
             // Made-up tokens must not each get a fresh bucket.

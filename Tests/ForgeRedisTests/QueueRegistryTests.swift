@@ -36,6 +36,27 @@ import Testing
         }
     }
 
+    /// Scheduler duties already on their way when a queue is deleted (promote, reclaim, trim,
+    /// the archiver's read) used to write its `fence` key and recreate its events stream, so a
+    /// pause/delete loop grew Redis for good (issue 17, item 11).
+    @Test func dutiesOnADeletedQueueLeaveNoKeys() async throws {
+        try await TestRedis.with { redis in
+            let gone = try QueueName("gone")
+            for round in 1...3 {
+                try await redis.store.pause(gone)
+                try await redis.store.resume(gone)
+                #expect(try await redis.store.deleteQueue(gone) == nil)
+                let epoch = Int64(round)
+                _ = try await redis.store.promoteDue(gone, epoch: epoch)
+                _ = try await redis.store.reclaimExpired(gone, epoch: epoch)
+                _ = try await redis.store.trimDeadLetters(gone, cap: 1, maxAgeMs: 1, epoch: epoch)
+                #expect(try await redis.store.readEvents(gone, count: 10).isEmpty)
+            }
+            let left = try await redis.client.command(["KEYS", redis.keys.queue(gone).prefix + "*"])
+            #expect(left.array?.compactMap(\.string) == [])
+        }
+    }
+
     @Test func emptyQueueIsDeletedWithEveryKeyAndAFullOneStays() async throws {
         try await TestRedis.with { redis in
             let first = try await redis.store.enqueue(job(queue: "q"))

@@ -12,9 +12,11 @@ import ForgeCore
 /// call repeated after a lost reply) returns that job, so retrying an enqueue never duplicates;
 /// otherwise the job hash, its place in its priority's ready list (or in scheduled) and its
 /// `enqueued` event are written together.
-/// A job sent under an `Idempotency-Key` (window > 0) also leaves `idem:<id>` for the window: the
-/// gateway repeats such a request with the same ids, and the marker keeps a job that already
-/// finished and left Redis from being created a second time.
+/// A job sent under an `Idempotency-Key` (window > 0) also leaves `idem:<id>` for the window,
+/// holding the state it was created in (or `@<holder>` when a unique key matched): the gateway
+/// repeats such a request with the same ids, and the marker keeps a job that already finished
+/// and left Redis from being created a second time, and lets the repeat answer as the first
+/// request was answered (that state, that holder).
 /// Returns `{id, state, created}` per job. While the queue's `backpressure` flag is set (its
 /// unarchived history is over the limit) nothing is written and the reply is the error
 /// `BACKPRESSURE …`; while the queue is not in the registry (its `registered` marker is missing:
@@ -45,20 +47,28 @@ enum EnqueueScript {
           local b = 2 + i * 9
           local id, spec, priority, max_attempts = ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4]
           local ukey, iwin = ARGV[b + 7], ARGV[b + 9]
-          local holder = nil
-          local known = redis.call('HGET', prefix .. 'job:' .. id, 'state')
-          if known or (iwin ~= '0' and redis.call('EXISTS', prefix .. 'idem:' .. id) == 1) then
+          local holder, answered = nil, nil
+          local first = false
+          if iwin ~= '0' then first = redis.call('GET', prefix .. 'idem:' .. id) end
+          if first and string.sub(first, 1, 1) == '@' then
+            -- The first request under this Idempotency-Key met a unique key's holder: the same
+            -- answer again, even after the unique key expired.
+            holder = string.sub(first, 2)
+          elseif first or redis.call('EXISTS', prefix .. 'job:' .. id) == 1 then
             -- The same job sent again (a retry after a lost reply, or an Idempotency-Key repeat,
-            -- perhaps after the job finished and left): never a second copy.
+            -- perhaps after the job finished and left): never a second copy. A repeat answers
+            -- with the state the first answer had.
             holder = id
+            if first and first ~= '1' then answered = first end
           elseif ukey ~= '' then
             local uk = prefix .. 'unique:' .. ukey
             if not redis.call('SET', uk, id, 'NX', 'PX', ARGV[b + 8]) then
               holder = redis.call('GET', uk)
+              if iwin ~= '0' then redis.call('SET', prefix .. 'idem:' .. id, '@' .. holder, 'PX', iwin) end
             end
           end
           if holder then
-            local st = redis.call('HGET', prefix .. 'job:' .. holder, 'state')
+            local st = answered or redis.call('HGET', prefix .. 'job:' .. holder, 'state')
             out[#out + 1] = {holder, st or '', 0}
           else
             local kind = ARGV[b + 5]
@@ -86,7 +96,7 @@ enum EnqueueScript {
               scheduled[#scheduled + 1] = run_at
               scheduled[#scheduled + 1] = id
             end
-            if iwin ~= '0' then redis.call('SET', prefix .. 'idem:' .. id, '1', 'PX', iwin) end
+            if iwin ~= '0' then redis.call('SET', prefix .. 'idem:' .. id, state, 'PX', iwin) end
             event(KEYS[2], id, '1', 'enqueued', state, now_s, '0', run_at, nil, nil, priority, max_attempts, spec)
             created = created + 1
             out[#out + 1] = {id, state, 1}

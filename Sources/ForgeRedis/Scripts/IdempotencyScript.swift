@@ -20,9 +20,23 @@ enum IdempotencyScript {
         """#)
 
     static func call(_ key: String, fingerprint: String, ids: [JobID], windowMs: Int64) -> ScriptCall {
-        ScriptCall(
-            script, keys: [key],
-            arguments: [fingerprint, ids.map(\.rawValue).joined(separator: ","), String(windowMs)]
-        )
+        ScriptCall(script, keys: [key], arguments: [fingerprint, record(ids), String(windowMs)])
     }
+
+    /// Gives a claim back: deletes the key's record only while it is still the one `release`
+    /// names, so a request whose enqueue was refused as a whole frees its key without touching a
+    /// later request's claim.
+    ///
+    /// KEYS: 1 the key's record. ARGV: 1 the fingerprint, 2 the job ids (comma-separated).
+    /// Returns 1 when the record was deleted, else 0.
+    static let release = LuaScript(name: "idempotency-release", source: #"""
+        if redis.call('GET', KEYS[1]) == ARGV[1] .. '|' .. ARGV[2] then return redis.call('DEL', KEYS[1]) end
+        return 0
+        """#)
+
+    static func releaseCall(_ key: String, fingerprint: String, ids: [JobID]) -> ScriptCall {
+        ScriptCall(release, keys: [key], arguments: [fingerprint, record(ids)])
+    }
+
+    private static func record(_ ids: [JobID]) -> String { ids.map(\.rawValue).joined(separator: ",") }
 }

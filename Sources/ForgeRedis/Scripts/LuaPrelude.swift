@@ -12,8 +12,8 @@
 ///   events or 1 MiB); an event is
 ///   `id \31 seq \31 kind \31 state \31 at \31 attempts \31 run_at \31 error \31 result \31
 ///   priority \31 max_attempts \31 spec` (absent values empty). `emit` also bumps the job's `seq`.
-/// - `fence(key, epoch)`: refuses (`FENCED`) a scheduler duty whose leader epoch is older than
-///   the newest one that acted on the queue.
+/// - `fence(key, epoch, prefix)`: refuses (`FENCED`) a scheduler duty whose leader epoch is older
+///   than the newest one that acted on the queue, and records a newer one (for a registered queue).
 /// - `chunked(head, items)`: one command with a long argument list, sent in chunks (Lua's
 ///   `unpack` stops at about 8 000 values, and a command failing mid-script half-applies it).
 /// - `push_ready(...)`: appends job ids to the ready LIST of their priority (one per 0–9);
@@ -72,15 +72,16 @@ enum LuaPrelude {
 
         -- Scheduler duties pass the leader's fencing epoch; the queue keeps the highest one that
         -- acted on it, and a duty of an older leader (one that lost the lock without noticing yet)
-        -- is refused before it changes anything.
-        local function fence(key, epoch)
+        -- is refused before it changes anything. Only a registered queue keeps it: a duty that
+        -- reaches a queue deleted meanwhile must not bring one of its keys back.
+        local function fence(key, epoch, prefix)
           if epoch == '' then return end
           local seen = tonumber(redis.call('GET', key) or '0')
           local mine = tonumber(epoch)
           if mine < seen then
             error({err = 'FENCED leader epoch ' .. epoch .. ' is older than ' .. seen})
           end
-          if mine > seen then redis.call('SET', key, epoch) end
+          if mine > seen and redis.call('EXISTS', prefix .. 'registered') == 1 then redis.call('SET', key, epoch) end
         end
 
         -- Lua's unpack refuses more than about 8 000 values, and a command that fails half-way

@@ -13,7 +13,7 @@ import ForgeCore
 /// already acted on the queue.
 enum PromoteScript {
     static let script = LuaScript(named: "promote", body: #"""
-        fence(KEYS[5], ARGV[3])
+        fence(KEYS[5], ARGV[3], ARGV[1])
         local prefix, limit = ARGV[1], tonumber(ARGV[2])
         local now = now_ms()
         local moved = 0

@@ -15,7 +15,7 @@ import ForgeCore
 /// vanish before it runs. Returns `{requeued, died, next_deadline_ms}` (-1 when nothing is leased).
 enum ReclaimScript {
     static let script = LuaScript(named: "reclaim", body: #"""
-        fence(KEYS[6], ARGV[4])
+        fence(KEYS[6], ARGV[4], ARGV[1])
         local prefix, limit, retention = ARGV[1], tonumber(ARGV[2]), ARGV[3]
         local now = now_ms()
         local requeued, died = 0, 0

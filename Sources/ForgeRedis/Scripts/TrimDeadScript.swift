@@ -14,7 +14,7 @@ import ForgeCore
 /// Refuses with `FENCED` when a newer scheduler leader has already acted on the queue.
 enum TrimDeadScript {
     static let script = LuaScript(named: "trim-dead", body: #"""
-        fence(KEYS[3], ARGV[5])
+        fence(KEYS[3], ARGV[5], ARGV[1])
         local prefix, cap, max_age, limit = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
         local now = now_ms()
         local doomed = {}
