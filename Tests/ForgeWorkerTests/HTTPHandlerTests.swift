@@ -59,6 +59,22 @@ import Testing
         }
     }
 
+    @Test func loopbackIsRefusedByDefault() async throws {
+        try await withServer { port in
+            try await TestRedis.with { redis in
+                let id = try await redis.enqueue(
+                    "http", payload: #"{"url":"http://127.0.0.1:\#(port)/status/200"}"#, maxAttempts: 3
+                )
+                try await withWorker(redis, handlers: .builtins, configuration: testConfiguration()) { _ in
+                    let dead = try await redis.waitFor(id, state: .dead)
+                    #expect(dead.attempts == 1)
+                    #expect(dead.lastError?.contains("127.0.0.1 is a loopback address") == true)
+                    #expect(dead.lastError?.contains("FORGE_HTTP_ALLOW") == true)
+                }
+            }
+        }
+    }
+
     @Test func refusedConnectionIsRetryable() async throws {
         try await TestRedis.with { redis in
             // Port 1 on loopback: nothing listens there.
