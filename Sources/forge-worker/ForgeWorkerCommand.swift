@@ -43,6 +43,9 @@ public struct ForgeWorkerCommand: AsyncParsableCommand {
     @Option(help: "This worker's name in job records and metrics (env FORGE_WORKER_NAME; default hostname-pid).")
     var name = environment("FORGE_WORKER_NAME", WorkerConfiguration.defaultWorkerName)
 
+    @Option(name: .customLong("http-allow"), help: "Hosts, *.domains, addresses and CIDR blocks the http handler may reach although they are loopback, link-local or private, comma-separated (env FORGE_HTTP_ALLOW).")
+    var httpAllow = environment("FORGE_HTTP_ALLOW", "")
+
     public func validate() throws {
         _ = try service.redisURL()
         for (variable, flag, parses) in [
@@ -56,6 +59,16 @@ public struct ForgeWorkerCommand: AsyncParsableCommand {
             }
         }
         _ = try workerConfiguration()
+        _ = try httpConfiguration()
+    }
+
+    /// The `http` handler's settings, with errors that name the flag and variable.
+    func httpConfiguration() throws -> HTTPHandler.Configuration {
+        do {
+            return HTTPHandler.Configuration(allowlist: try HTTPAllowlist(parsing: httpAllow))
+        } catch {
+            throw ValidationError("--http-allow / FORGE_HTTP_ALLOW: \(error.reason)")
+        }
     }
 
     /// The settings as a ``WorkerConfiguration``, with errors that name the flag and variable.
@@ -115,7 +128,7 @@ public struct ForgeWorkerCommand: AsyncParsableCommand {
         let worker = WorkerService(
             store: QueueStore(
                 redis: redis, keys: KeySpace(namespace: service.namespace), finishedRetentionMs: finished.finishedTTLMs
-            ), handlers: .builtins,
+            ), handlers: .builtins(http: try httpConfiguration()),
             configuration: configuration, metrics: metrics, readiness: readiness, logger: logger
         )
         let probes = ProbeServer.make(

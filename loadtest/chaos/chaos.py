@@ -205,6 +205,8 @@ class Stack:
             "FORGE_LOG_LEVEL": "notice", "FORGE_FINISHED_TTL_MS": "30000",
             # Short, so the memory check sees the keys of the client-timeout scenario leave.
             "FORGE_IDEMPOTENCY_TTL_SECONDS": "20",
+            # The sink listens on loopback, which the http handler refuses unless allowed.
+            "FORGE_HTTP_ALLOW": "127.0.0.1",
         })
         return env
 

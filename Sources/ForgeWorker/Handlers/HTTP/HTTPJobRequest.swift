@@ -1,0 +1,112 @@
+import Foundation
+
+/// The request an `http` job's payload describes; a payload that cannot describe one is a
+/// non-retryable failure, since a retry would read the same payload.
+struct HTTPJobRequest: Sendable {
+    /// Without user and password (those become an `Authorization` header).
+    var url: URL
+    var method: String
+    var headers: [(name: String, value: String)]
+    var body: [UInt8]?
+    /// `timeout_ms`: how long the whole exchange (redirects included) may take, if set.
+    var timeout: Duration?
+
+    init(payload: String) throws(JobFailure) {
+        func bad(_ why: String) -> JobFailure { JobFailure(message: "http payload: \(why)", retryable: false) }
+        let object = try? JSONSerialization.jsonObject(with: Data(payload.utf8), options: [.fragmentsAllowed])
+        guard let fields = object as? [String: Any] else { throw bad("must be a JSON object") }
+        guard let text = fields["url"] as? String, let url = URL(string: text), Self.isHTTP(url) else {
+            throw bad("url must be an http(s) URL")
+        }
+        self.url = url
+        method = "POST"
+        if let value = fields["method"] {
+            guard let value = value as? String, !value.isEmpty, value.allSatisfy({ $0.isASCII && $0.isLetter }) else {
+                throw bad("method must be an HTTP method such as POST")
+            }
+            method = value.uppercased()
+        }
+        headers = []
+        if let value = fields["headers"] {
+            guard let object = value as? [String: Any] else { throw bad("headers must be an object of strings") }
+            for (name, value) in object.sorted(by: { $0.key < $1.key }) {
+                guard let value = value as? String else { throw bad("header \(name) must be a string") }
+                guard Self.isToken(name), !value.contains(where: { "\r\n\0".contains($0) }) else {
+                    throw bad("header \(name) is not a valid HTTP header")
+                }
+                headers.append((name, value))
+            }
+        }
+        if let value = fields["body"], !(value is NSNull) {
+            if let string = value as? String {
+                body = Array(string.utf8)
+            } else {
+                guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed]) else {
+                    throw bad("body cannot be written as JSON")
+                }
+                body = Array(data)
+                if self["Content-Type"] == nil { headers.append(("Content-Type", "application/json")) }
+            }
+        }
+        if let value = fields["timeout_ms"] {
+            guard let ms = (value as? NSNumber)?.doubleValue, ms > 0, ms.isFinite else {
+                throw bad("timeout_ms must be a positive number")
+            }
+            timeout = .milliseconds(min(ms, 86_400_000))
+        }
+        moveCredentialsToHeader()
+    }
+
+    /// The first value of a header, by case-insensitive name.
+    subscript(name: String) -> String? {
+        headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+    }
+
+    mutating func removeHeaders(_ names: Set<String>) {
+        headers.removeAll { names.contains($0.name.lowercased()) }
+    }
+
+    /// The URL without credentials, query or fragment, for messages that end up in job history.
+    var described: String { Self.describe(url) }
+
+    static func describe(_ url: URL) -> String {
+        guard var components = URLComponents(url: url, resolvingAgainstBaseURL: true) else { return "request" }
+        components.query = nil
+        components.fragment = nil
+        components.user = nil
+        components.password = nil
+        return components.string ?? "request"
+    }
+
+    static func isHTTP(_ url: URL) -> Bool {
+        guard let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty else { return false }
+        return scheme == "http" || scheme == "https"
+    }
+
+    /// `https://user:secret@host/` sends Basic credentials, as curl and URLSession did; the URL
+    /// itself goes out (and into messages) without them.
+    private mutating func moveCredentialsToHeader() {
+        guard let user = url.user else { return }
+        if self["Authorization"] == nil {
+            let secret = "\(user):\(url.password ?? "")"
+            headers.append(("Authorization", "Basic \(Data(secret.utf8).base64EncodedString())"))
+        }
+        url = Self.withoutCredentials(url)
+    }
+
+    static func withoutCredentials(_ url: URL) -> URL {
+        guard url.user != nil || url.password != nil,
+            var components = URLComponents(url: url, resolvingAgainstBaseURL: true)
+        else { return url }
+        components.user = nil
+        components.password = nil
+        return components.url ?? url
+    }
+
+    /// An RFC 9110 token, the only thing a header name may be.
+    private static func isToken(_ name: String) -> Bool {
+        let symbols = "!#$%&'*+-.^_`|~".unicodeScalars
+        return !name.isEmpty
+            && name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil || symbols.contains($0)) }
+    }
+}
