@@ -19,12 +19,14 @@ extension OneStackAtATime {
             let old = PostgresClient(configuration: try PostgresConfiguration(url: url, poolSize: 1))
             try await Migrator(client: old, migrations: Array(Migration.all.prefix(3))).migrate()
             let id = JobID.generate()
-            try await HistoryStore(client: old).record([
-                JobEvent(
-                    streamID: "1-1", jobID: id, queue: try QueueName("default"), seq: 1, kind: .enqueued, state: .pending,
-                    atMs: 1_700_000_000_000, attempts: 0, type: "legacy", payload: "{}"
-                ),
-            ])
+            // A row as the old release wrote it (today's archiver writes columns later migrations add).
+            try await old.query(
+                """
+                INSERT INTO jobs (id, queue, type, state, payload, attempts, created_at, seq)
+                VALUES ($1, 'default', 'legacy', 'pending', '{}', 0, to_timestamp(1700000000), 1)
+                """,
+                [id.rawValue]
+            )
             let placed = try await old.query("SELECT to_regclass('public.jobs') IS NOT NULL AS present")
             await old.shutdown()
             #expect(placed.rows == [["t"]])
