@@ -86,8 +86,8 @@ public struct WorkerConfiguration: Sendable {
         guard stopTimeout >= .zero else {
             throw ValidationError(field: "stop_timeout", reason: "must not be negative")
         }
-        guard runawayGrace >= .zero else {
-            throw ValidationError(field: "runaway_grace_ms", reason: "must not be negative")
+        guard (.zero ... .seconds(86_400)).contains(runawayGrace) else {
+            throw ValidationError(field: "runaway_grace_ms", reason: "must be between 0 and 86400000")
         }
         guard !workerName.isEmpty, workerName.utf8.count <= 200 else {
             throw ValidationError(field: "name", reason: "must be 1 to 200 bytes long")
