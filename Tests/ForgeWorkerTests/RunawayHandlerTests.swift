@@ -12,22 +12,22 @@ import Testing
 @Suite struct RunawayHandlerTests {
     let q = try! QueueName("q")
 
+    /// One slot, so a second job only runs once the runaway's slot is free again, and a runaway
+    /// grace of 200 ms.
+    static func configuration(visibilityMs: Int64 = 30_000, grace: Duration = .seconds(5)) -> WorkerConfiguration {
+        var configuration = testConfiguration(concurrency: 1, visibilityMs: visibilityMs, grace: grace)
+        configuration.runawayGrace = .milliseconds(200)
+        return configuration
+    }
+
     @Test func handlerIgnoringItsTimeoutIsGivenUpAndItsAttemptFailsOnce() async throws {
         try await TestRedis.with { redis in
             let runaway = Runaway()
-            var handlers = HandlerRegistry()
-            handlers.register("deaf") { _ in
-                await runaway.run()
-                return #"{"late":true}"#
-            }
-            handlers.register("quick") { _ in nil }
             let metrics = ForgeMetrics()
-            // One slot: a second job can only run once the runaway's slot is free again.
-            var configuration = testConfiguration(concurrency: 1, visibilityMs: 3_000)
-            configuration.runawayGrace = .milliseconds(200)
+            let configuration = Self.configuration(visibilityMs: 3_000)
             // A minute's backoff keeps the failed attempt `retrying` (no scheduler promotes it here).
             let id = try await redis.enqueue("deaf", maxAttempts: 3, timeoutMs: 200, backoff: try Backoff(baseMs: 60_000, capMs: 60_000))
-            try await withWorker(redis, handlers: handlers, configuration: configuration, metrics: metrics) { _ in
+            try await withWorker(redis, handlers: runaway.handlers, configuration: configuration, metrics: metrics) { _ in
                 defer { runaway.release() }
                 let failed = try await redis.waitFor(id, state: .retrying)
                 #expect(failed.attempts == 1)
@@ -37,7 +37,7 @@ import Testing
                 let next = try await redis.enqueue("quick")
                 try await redis.waitFor(next, state: .completed)
                 #expect(runaway.isRunning)
-                // A heartbeat (every second) would have put the old lease back in `leased`.
+                // Heartbeats go on (every second) and leave the old lease alone.
                 try await Task.sleep(for: .milliseconds(1_200))
                 #expect(try await redis.client.command(["ZSCORE", redis.keys.queue(q).leased, id.rawValue]).isNull)
                 #expect(try await redis.job(id)?.state == .retrying)
@@ -70,17 +70,10 @@ import Testing
     @Test func canceledHandlerIgnoringTheStopGivesItsSlotBackAfterItsDeadline() async throws {
         try await TestRedis.with { redis in
             let runaway = Runaway()
-            var handlers = HandlerRegistry()
-            handlers.register("deaf") { _ in
-                await runaway.run()
-                return nil
-            }
-            handlers.register("quick") { _ in nil }
             let metrics = ForgeMetrics()
-            var configuration = testConfiguration(concurrency: 1, visibilityMs: 1_500)
-            configuration.runawayGrace = .milliseconds(200)
+            let configuration = Self.configuration(visibilityMs: 1_500)
             let id = try await redis.enqueue("deaf", timeoutMs: 1_000)
-            try await withWorker(redis, handlers: handlers, configuration: configuration, metrics: metrics) { _ in
+            try await withWorker(redis, handlers: runaway.handlers, configuration: configuration, metrics: metrics) { _ in
                 defer { runaway.release() }
                 #expect(try await eventually { runaway.isRunning })
                 #expect(try await redis.store.cancel(id) == .cancelRequested)
@@ -99,13 +92,7 @@ import Testing
     @Test func workerStopsWhileAGivenUpHandlerStillRuns() async throws {
         try await TestRedis.with { redis in
             let runaway = Runaway()
-            var handlers = HandlerRegistry()
-            handlers.register("deaf") { _ in
-                await runaway.run()
-                return nil
-            }
-            var configuration = testConfiguration(concurrency: 1, grace: .milliseconds(100))
-            configuration.runawayGrace = .milliseconds(200)
+            let configuration = Self.configuration(grace: .milliseconds(100))
             let id = try await redis.enqueue("deaf", timeoutMs: 200, backoff: fastBackoff)
             let stopped = Flag()
             // Lets the handler go if the worker never stops, so a failing test ends.
@@ -113,7 +100,7 @@ import Testing
                 _ = try? await eventually(timeout: .seconds(15)) { stopped.isSet }
                 runaway.release()
             }()
-            try await withWorker(redis, handlers: handlers, configuration: configuration) { _ in
+            try await withWorker(redis, handlers: runaway.handlers, configuration: configuration) { _ in
                 try await redis.waitFor(id, state: .retrying)
             }
             stopped.set()
@@ -142,6 +129,17 @@ final class Runaway: Sendable {
     }
 
     func release() { released.set() }
+
+    /// `deaf` runs until released (then returns a result, to be dropped); `quick` returns at once.
+    var handlers: HandlerRegistry {
+        var handlers = HandlerRegistry()
+        handlers.register("deaf") { _ in
+            await self.run()
+            return #"{"late":true}"#
+        }
+        handlers.register("quick") { _ in nil }
+        return handlers
+    }
 
     var isRunning: Bool { running.load(ordering: .relaxed) > 0 }
 }
