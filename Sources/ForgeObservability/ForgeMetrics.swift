@@ -104,6 +104,23 @@ public final class ForgeMetrics: Sendable {
         gauge("forge_worker_concurrency", "Jobs this worker process may run at once.", [("worker", worker)])
     }
 
+    /// Handlers that ignored being stopped (at their job's timeout, or on a cancel or lost lease)
+    /// for the runaway grace: the worker freed their slots and stopped waiting for them.
+    public func workerRunawayHandlers(queue: String, type: String) -> Counter {
+        counter(
+            "forge_worker_runaway_handlers_total", "Handlers the worker gave up on for ignoring their stop past the runaway grace.",
+            [("queue", queue), ("type", type)]
+        )
+    }
+
+    /// Swift cannot kill a task: these keep their memory until they return or the process restarts.
+    public func workerRunawayHandlersRunning(worker: String) -> Gauge {
+        gauge(
+            "forge_worker_runaway_handlers", "Handlers given up on that are still running in this worker process.",
+            [("worker", worker)]
+        )
+    }
+
     public var historyLagSeconds: Gauge {
         gauge("forge_history_lag_seconds", "Age of the oldest job event not yet archived to Postgres.", [])
     }

@@ -4,7 +4,8 @@ import Logging
 
 /// Runs one leased job: the handler in a task of its own, which an outside stop (cancel, lost
 /// lease, end of grace, or the job's deadline from ``DeadlineWatcher``) cancels; then reports
-/// the outcome.
+/// the outcome. If the handler ignores the stop past the runaway grace, the worker gives up on it
+/// (see `WorkerState+Runaways.swift`) and the runner ends without it.
 struct JobRunner: Sendable {
     let parts: WorkerParts
 
@@ -13,6 +14,8 @@ struct JobRunner: Sendable {
         case threw(any Error)
         case timedOut
         case stopped(StopReason)
+        /// The handler ignored its stop; `failAttempt`: the lease was still good.
+        case givenUp(failAttempt: Bool)
     }
 
     func run(_ assignment: Assignment) async {
@@ -35,18 +38,24 @@ struct JobRunner: Sendable {
         }
 
         // The handler's own task, so an outside stop (``RunControl``) can cancel just it; this
-        // task waits for it, so it never outlives the run. One task per job, no helper tasks.
+        // task waits for it, so it never outlives the run, unless the worker gives up on a handler
+        // that ignores its stop: that one runs on alone (nothing can end it), and what it returns
+        // is dropped. One task per job, no helper tasks.
         let control = assignment.control
         let task = Task { () -> Outcome in
-            do { return .returned(try await handler.handle(context)) } catch { return .threw(error) }
+            let outcome: Outcome
+            do { outcome = .returned(try await handler.handle(context)) } catch { outcome = .threw(error) }
+            if !control.handlerEnded() { state.runawayEnded(lease) }
+            return outcome
         }
         control.attach { task.cancel() }
-        let returned = await withTaskCancellationHandler { await task.value } onCancel: { task.cancel() }
+        let end = await withTaskCancellationHandler { await control.waitForHandler() } onCancel: { task.cancel() }
         let outcome: Outcome =
-            switch control.finish() {
-            case .timedOut: .timedOut
-            case .some(let reason): .stopped(reason)
-            case nil: returned
+            switch end {
+            case .givenUp(let failAttempt): .givenUp(failAttempt: failAttempt)
+            case .ended(stoppedFor: .timedOut): .timedOut
+            case .ended(stoppedFor: .some(let reason)): .stopped(reason)
+            case .ended(stoppedFor: nil): await task.value
             }
         let elapsed = ContinuousClock.now - start
 
@@ -72,15 +81,24 @@ struct JobRunner: Sendable {
                 )
             }
         case .timedOut:
-            if state.handlerEnded(lease) {
-                parts.metrics.failed(job, .timeout)
-                await fail(job, message: "timeout after \(job.timeoutMs) ms", retryable: true, logger: context.logger)
-            }
+            if state.handlerEnded(lease) { await failTimedOut(job, logger: context.logger) }
+        case .givenUp(let failAttempt):
+            context.logger.warning(
+                "handler ignored its stop for the runaway grace; its slot is free and its outcome will be dropped",
+                metadata: ["runaway_grace": "\(parts.configuration.runawayGrace)"]
+            )
+            if failAttempt { await failTimedOut(job, logger: context.logger) }
         case .stopped(let reason):
             state.handlerEnded(lease)
             context.logger.info("handler stopped", metadata: ["reason": "\(reason)"])
         }
         state.remove(lease)
+    }
+
+    /// Fails an attempt that ran past its job's `timeout_ms`: retryable, with the job's backoff.
+    private func failTimedOut(_ job: LeasedJob, logger: Logger) async {
+        parts.metrics.failed(job, .timeout)
+        await fail(job, message: "timeout after \(job.timeoutMs) ms", retryable: true, logger: logger)
     }
 
     /// Records a failed attempt, retrying through a Redis outage for as long as the lease could

@@ -3,11 +3,25 @@ import Synchronization
 /// How a running handler is stopped from outside (cancel, lost lease, end of grace, deadline):
 /// the first reason wins and cancels the handler's task; a stop after the handler finished is
 /// ignored, so a job that returned just before its deadline still counts as done.
+///
+/// It is also where the job's runner waits for the handler: until the handler's task ends, or
+/// until the worker gives up on a handler that ignores its stop (a runaway), whichever comes
+/// first. Exactly one of the two happens, so a run is either reported or given up, never both.
 final class RunControl: Sendable {
+    /// How the runner's wait for its handler ended.
+    enum End: Sendable, Equatable {
+        /// The handler returned or threw; `stoppedFor` says whether it was stopped before that.
+        case ended(stoppedFor: StopReason?)
+        /// The handler ignored its stop for the runaway grace and the worker stopped waiting for
+        /// it. `failAttempt`: the lease was still the worker's, so the attempt fails as timed out.
+        case givenUp(failAttempt: Bool)
+    }
+
     private struct State {
         var reason: StopReason?
-        var finished = false
+        var end: End?
         var cancel: (@Sendable () -> Void)?
+        var waiter: CheckedContinuation<End, Never>?
     }
 
     private let state = Mutex(State())
@@ -15,7 +29,7 @@ final class RunControl: Sendable {
     /// Stops the run for `reason` unless it was stopped or finished already.
     func stop(_ reason: StopReason) {
         let cancel = state.withLock { state -> (@Sendable () -> Void)? in
-            guard state.reason == nil, !state.finished else { return nil }
+            guard state.reason == nil, state.end == nil else { return nil }
             state.reason = reason
             return state.cancel
         }
@@ -31,11 +45,38 @@ final class RunControl: Sendable {
         if stopped { cancel() }
     }
 
-    /// The handler ended; returns why it was stopped before that, if it was.
-    func finish() -> StopReason? {
-        state.withLock { state in
-            state.finished = true
-            return state.reason
+    /// Called by the handler's task as it ends. Returns false if the worker had given up on it
+    /// already: then nobody waits for its outcome any more.
+    func handlerEnded() -> Bool { settle { .ended(stoppedFor: $0) } }
+
+    /// Stops waiting for a handler that ignores its stop. Returns false if the handler has ended
+    /// meanwhile: its runner reports it as usual.
+    func giveUp(failAttempt: Bool) -> Bool { settle { _ in .givenUp(failAttempt: failAttempt) } }
+
+    /// Waits until the handler has ended or the worker has given up on it. Not cancellable, like
+    /// waiting for the handler's task itself: the runner must not report a run still going on.
+    func waitForHandler() async -> End {
+        await withCheckedContinuation { (continuation: CheckedContinuation<End, Never>) in
+            let end = state.withLock { state -> End? in
+                if state.end == nil { state.waiter = continuation }
+                return state.end
+            }
+            if let end { continuation.resume(returning: end) }
         }
+    }
+
+    /// Records how the wait ends (from the stop reason so far), unless it has ended already, and
+    /// wakes the runner. Returns whether this call settled it.
+    private func settle(_ end: (StopReason?) -> End) -> Bool {
+        let settled = state.withLock { state -> (end: End, waiter: CheckedContinuation<End, Never>?)? in
+            guard state.end == nil else { return nil }
+            let settled = end(state.reason)
+            state.end = settled
+            defer { state.waiter = nil }
+            return (settled, state.waiter)
+        }
+        guard let settled else { return false }
+        settled.waiter?.resume(returning: settled.end)
+        return true
     }
 }

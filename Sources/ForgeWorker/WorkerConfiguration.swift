@@ -17,6 +17,11 @@ public struct WorkerConfiguration: Sendable {
     /// before it stops waiting; only the leases of ended handlers are handed back at once (the
     /// others expire), so a job never runs here and on its next owner at the same time.
     public var stopTimeout: Duration
+    /// How long a handler may run on past its job's `timeout_ms` (when it is cancelled) before the
+    /// worker gives up on it: stops heartbeating its job, fails the attempt as timed out, frees its
+    /// slot and drops whatever it returns later. Swift cannot kill a task, so a handler that never
+    /// returns keeps its memory; `forge_worker_runaway_handlers` shows how many do.
+    public var runawayGrace: Duration
     /// Recorded on each lease (job hash `worker`) and used as the `worker` metric label.
     public var workerName: String
     /// How often `*` re-reads the queue registry, which bounds how late the first job of a brand
@@ -33,6 +38,7 @@ public struct WorkerConfiguration: Sendable {
         visibilityMs: Int64 = 30_000,
         gracePeriod: Duration = .seconds(25),
         stopTimeout: Duration = .seconds(5),
+        runawayGrace: Duration = .seconds(5),
         workerName: String = WorkerConfiguration.defaultWorkerName,
         queueRefreshInterval: Duration = .milliseconds(250),
         idleWaitMs: Int = 1_000
@@ -43,6 +49,7 @@ public struct WorkerConfiguration: Sendable {
         self.visibilityMs = visibilityMs
         self.gracePeriod = gracePeriod
         self.stopTimeout = stopTimeout
+        self.runawayGrace = runawayGrace
         self.workerName = workerName
         self.queueRefreshInterval = queueRefreshInterval
         self.idleWaitMs = idleWaitMs
@@ -78,6 +85,9 @@ public struct WorkerConfiguration: Sendable {
         }
         guard stopTimeout >= .zero else {
             throw ValidationError(field: "stop_timeout", reason: "must not be negative")
+        }
+        guard (.zero ... .seconds(86_400)).contains(runawayGrace) else {
+            throw ValidationError(field: "runaway_grace_ms", reason: "must be between 0 and 86400000")
         }
         guard !workerName.isEmpty, workerName.utf8.count <= 200 else {
             throw ValidationError(field: "name", reason: "must be 1 to 200 bytes long")

@@ -25,6 +25,7 @@ struct WorkerMetrics: Sendable {
             _ = metrics.jobsDead(queue: queue)
             for type in handlers.types.map({ handlers.metricLabel(for: $0) }) {
                 _ = metrics.jobsCompleted(queue: queue, type: type)
+                _ = metrics.workerRunawayHandlers(queue: queue, type: type)
                 for reason in [FailureReason.error, .timeout, .noHandler, .leaseLost] {
                     _ = metrics.jobsFailed(queue: queue, type: type, reason: reason.rawValue)
                 }
@@ -53,6 +54,14 @@ struct WorkerMetrics: Sendable {
     func retried(_ job: LeasedJob) { metrics.jobsRetried(queue: job.queue.rawValue).increment() }
 
     func dead(_ job: LeasedJob) { metrics.jobsDead(queue: job.queue.rawValue).increment() }
+
+    /// A handler ignored its stop for the runaway grace and the worker gave up on it.
+    func runaway(_ job: LeasedJob) {
+        metrics.workerRunawayHandlers(queue: job.queue.rawValue, type: type(job)).increment()
+    }
+
+    /// Handlers given up on whose tasks still run (and hold their memory).
+    func runawaysRunning(_ count: Int) { metrics.workerRunawayHandlersRunning(worker: worker).set(Int64(count)) }
 
     func busy(_ running: Int) { metrics.workerBusy(worker: worker).set(Int64(running)) }
 

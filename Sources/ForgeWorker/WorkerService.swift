@@ -55,6 +55,7 @@ public struct WorkerService: Service {
         workerMetrics.prepare(initial.map(\.name))
         workerMetrics.concurrency(configuration.concurrency)
         workerMetrics.busy(0)
+        workerMetrics.runawaysRunning(0)
         logger.info(
             "worker started",
             metadata: [

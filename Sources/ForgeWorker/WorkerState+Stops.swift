@@ -44,22 +44,41 @@ extension WorkerState {
         return stopped
     }
 
-    /// Tells every running handler past its job's deadline to stop (it then fails the attempt
-    /// as timed out); returns the earliest deadline still ahead, which the watcher sleeps until.
-    func stopTimedOut(now: ContinuousClock.Instant = .now) -> ContinuousClock.Instant? {
-        state.withLock { s in
+    /// Tells every running handler past its job's deadline to stop (it then fails the attempt as
+    /// timed out), and gives up on every handler still running `runawayGrace` after it was told
+    /// so, or after its deadline if it was stopped for another reason (see
+    /// ``giveUp(_:_:metrics:)``). Returns the earliest of these instants still ahead, which the
+    /// watcher sleeps until.
+    func stopTimedOut(runawayGrace: Duration, now: ContinuousClock.Instant = .now) -> ContinuousClock.Instant? {
+        let (next, gaveUp) = state.withLock { s -> (ContinuousClock.Instant?, Bool) in
             var next: ContinuousClock.Instant?
-            for (lease, entry) in s.entries where entry.running && !entry.abandoned && !entry.timedOut {
-                if entry.deadline <= now {
-                    s.entries[lease]?.timedOut = true
+            var gaveUp = false
+            for (lease, entry) in s.entries where entry.running {
+                var stoppedAt = entry.timedOutAt ?? entry.deadline
+                if !entry.abandoned && entry.timedOutAt == nil {
+                    if entry.deadline > now {
+                        next = next.map { min($0, entry.deadline) } ?? entry.deadline
+                        continue
+                    }
+                    s.entries[lease]?.timedOutAt = now
                     entry.control.stop(.timedOut)
-                } else if next.map({ entry.deadline < $0 }) ?? true {
-                    next = entry.deadline
+                    stoppedAt = now
+                }
+                let giveUpAt = stoppedAt + runawayGrace
+                if giveUpAt > now {
+                    next = next.map { min($0, giveUpAt) } ?? giveUpAt
+                } else if Self.giveUp(&s, lease, metrics: metrics) {
+                    gaveUp = true
                 }
             }
             s.watchedDeadline = next
-            return next
+            return (next, gaveUp)
         }
+        if gaveUp {
+            fetchBell.ring()
+            changeBell.ring()
+        }
+        return next
     }
 
     /// Marks a lease abandoned and tells its handler why; a finished job's queued completion is
@@ -107,8 +126,8 @@ extension WorkerState {
         }
     }
 
-    /// Which of `leases` still have a handler running.
+    /// Which of `leases` still have a handler running, given up on or not.
     func running(_ leases: some Sequence<LeaseRef>) -> Set<LeaseRef> {
-        state.withLock { s in Set(leases.filter { s.entries[$0]?.running == true }) }
+        state.withLock { s in Set(leases.filter { s.entries[$0]?.running == true || s.runaways.contains($0) }) }
     }
 }

@@ -33,15 +33,17 @@ final class WorkerState: Sendable {
         var control: RunControl
         /// The handler still holds its slot.
         var running: Bool
-        /// Canceled, lost or released: the worker must not ack or fail it any more.
+        /// Canceled, lost, released or given up on: no more heartbeats, and the worker must not ack
+        /// or fail it any more (but for a runaway's runner, which fails it as timed out if the lease
+        /// was still good when the worker gave up on the handler).
         var abandoned: Bool
         /// When the lease was last known good: the lease or the last successful heartbeat was
         /// *sent* then, so Redis' deadline is at least this plus the visibility timeout.
         var confirmedAt: ContinuousClock.Instant
         /// When the handler is stopped for running past the job's `timeout_ms`.
         var deadline: ContinuousClock.Instant
-        /// The handler was told it timed out (once).
-        var timedOut = false
+        /// When the handler was told it timed out (once); the runaway grace counts from then.
+        var timedOutAt: ContinuousClock.Instant?
     }
 
     struct State {
@@ -62,6 +64,8 @@ final class WorkerState: Sendable {
         var draining = false
         /// The deadline the watcher sleeps until; a job with an earlier one wakes it.
         var watchedDeadline: ContinuousClock.Instant?
+        /// Runs whose handlers the worker gave up on and that still run; they hold no slot.
+        var runaways: Set<LeaseRef> = []
     }
 
     let capacity: Int

@@ -40,6 +40,12 @@ public struct ForgeWorkerCommand: AsyncParsableCommand {
     @Option(help: "Seconds running jobs may take to finish on SIGTERM before they are handed back (env FORGE_GRACE).")
     var grace = Double(environment("FORGE_GRACE", "")) ?? 25
 
+    @Option(
+        name: .customLong("runaway-grace-ms"),
+        help: "How long a handler may ignore being stopped at its timeout before the worker gives up on it, frees its slot and fails the attempt (env FORGE_RUNAWAY_GRACE_MS)."
+    )
+    var runawayGraceMs = Int64(environment("FORGE_RUNAWAY_GRACE_MS", "")) ?? 5_000
+
     @Option(help: "This worker's name in job records and metrics (env FORGE_WORKER_NAME; default hostname-pid).")
     var name = environment("FORGE_WORKER_NAME", WorkerConfiguration.defaultWorkerName)
 
@@ -53,6 +59,7 @@ public struct ForgeWorkerCommand: AsyncParsableCommand {
             ("FORGE_LEASE_BATCH", "--batch", { Int($0) != nil }),
             ("FORGE_VISIBILITY_MS", "--visibility-ms", { Int64($0) != nil }),
             ("FORGE_GRACE", "--grace", { Double($0) != nil }),
+            ("FORGE_RUNAWAY_GRACE_MS", "--runaway-grace-ms", { Int64($0) != nil }),
         ] {
             if let text = environment(variable, nil), !parses(text) {
                 throw ValidationError("\(flag) / \(variable): '\(text)' is not a number")
@@ -84,7 +91,7 @@ public struct ForgeWorkerCommand: AsyncParsableCommand {
         }
         let configuration = WorkerConfiguration(
             queues: selection, concurrency: concurrency, leaseBatch: batch, visibilityMs: visibilityMs,
-            gracePeriod: .milliseconds(Int64(grace * 1000)), workerName: name
+            gracePeriod: .milliseconds(Int64(grace * 1000)), runawayGrace: .milliseconds(runawayGraceMs), workerName: name
         )
         do {
             try configuration.validate()
@@ -101,6 +108,7 @@ public struct ForgeWorkerCommand: AsyncParsableCommand {
         "batch": "--batch / FORGE_LEASE_BATCH",
         "visibility_ms": "--visibility-ms / FORGE_VISIBILITY_MS",
         "grace": "--grace / FORGE_GRACE",
+        "runaway_grace_ms": "--runaway-grace-ms / FORGE_RUNAWAY_GRACE_MS",
         "name": "--name / FORGE_WORKER_NAME",
     ]
 
