@@ -36,7 +36,7 @@ struct ScheduleRoutes<Context: RequestContext>: Sendable {
     func put(_ name: String, _ request: Request) async throws -> Response {
         let reader = try await RequestBody.object(request, limit: configuration.maxBodyBytes)
         let schedule = try ScheduleRequest.schedule(named: name, from: reader, limits: configuration.jobLimits)
-        let created = try await dependencies.schedules.put(schedule)
+        let created = try await dependencies.schedules.put(schedule) == .created
         return JSONResponse.make(ScheduleView(schedule, lastFiredMs: nil).written(), status: created ? .created : .ok)
     }
 
