@@ -55,6 +55,12 @@ public struct JobTemplate: Sendable, Hashable, Codable {
         case timeoutMs = "timeout_ms"
     }
 
+    /// The queue each tick goes to.
+    public func queueName() throws(ValidationError) -> QueueName {
+        guard let queue else { return .default }
+        return try QueueName(queue, field: "job.queue")
+    }
+
     /// The job for one tick; `uniqueKey` makes the tick idempotent.
     public func newJob(uniqueKey: String, uniqueForMs: Int64) throws(ValidationError) -> NewJob {
         try NewJob(

@@ -1,4 +1,5 @@
 import ForgeCore
+import ForgeObservability
 import Foundation
 
 /// Settings of the HTTP API, filled by `forge-gateway` from flags and `FORGE_*` variables.
@@ -27,6 +28,12 @@ public struct GatewayConfiguration: Sendable, Hashable {
     /// Most queues the registry may hold: queue names come from callers, and each queue costs
     /// keys, scheduler work and metric series. `nil`: no limit.
     public var maxQueues: Int?
+    /// Most cron schedules there may be: the scheduler leader keeps an index entry for each and
+    /// `GET /v1/schedules` lists them all in one answer. A PUT creating one past it is a 422 naming
+    /// `name`; replacing an existing schedule is always allowed. `nil`: no limit.
+    public var maxSchedules: Int?
+    /// Largest payload of a schedule's job, as sent (the job limit applies too, if smaller).
+    public var maxSchedulePayloadBytes: Int
 
     public static let defaultMaxBodyBytes = 2 << 20
     public static let defaultIdempotencyWindowSeconds = 86_400
@@ -35,7 +42,12 @@ public struct GatewayConfiguration: Sendable, Hashable {
     public static let defaultRateLimitPerSecond = 5_000
     public static let defaultRateLimitBurst = 10_000
     public static let defaultIdleTimeoutSeconds = 75
-    public static let defaultMaxQueues = 1_000
+    public static let defaultMaxQueues = QueueLimitOptions.defaultMaxQueues
+    public static let defaultMaxSchedules = 1_000
+    /// 16 KiB: a schedule's job carries parameters, not data, and every schedule is stored whole in
+    /// one Redis hash and listed whole by `GET /v1/schedules`, so the worst case (the schedule
+    /// limit times this) stays 16 MiB, well inside the 256 MiB a gateway pod may use.
+    public static let defaultMaxSchedulePayloadBytes = 16 << 10
     /// Largest request head (request line and headers) accepted: bearer tokens and keys are small.
     public static let maxHeaderBytes = 32 << 10
 
@@ -46,7 +58,9 @@ public struct GatewayConfiguration: Sendable, Hashable {
         rateLimitPerSecond: Double = Double(GatewayConfiguration.defaultRateLimitPerSecond),
         rateLimitBurst: Int = GatewayConfiguration.defaultRateLimitBurst,
         idleTimeoutSeconds: Int = GatewayConfiguration.defaultIdleTimeoutSeconds,
-        maxQueues: Int? = GatewayConfiguration.defaultMaxQueues
+        maxQueues: Int? = GatewayConfiguration.defaultMaxQueues,
+        maxSchedules: Int? = GatewayConfiguration.defaultMaxSchedules,
+        maxSchedulePayloadBytes: Int = GatewayConfiguration.defaultMaxSchedulePayloadBytes
     ) {
         self.apiTokens = apiTokens
         self.authEnabled = authEnabled
@@ -60,6 +74,15 @@ public struct GatewayConfiguration: Sendable, Hashable {
         self.rateLimitBurst = rateLimitBurst
         self.idleTimeoutSeconds = idleTimeoutSeconds
         self.maxQueues = maxQueues
+        self.maxSchedules = maxSchedules
+        self.maxSchedulePayloadBytes = maxSchedulePayloadBytes
+    }
+
+    /// The job limits a schedule's job is checked with: a job's, with the smaller payload limit.
+    public var scheduleJobLimits: JobLimits {
+        var limits = jobLimits
+        limits.maxPayloadBytes = min(limits.maxPayloadBytes, maxSchedulePayloadBytes)
+        return limits
     }
 
     /// Shortest bearer token accepted: 16 bytes, 128 bits when random, so a token cannot be

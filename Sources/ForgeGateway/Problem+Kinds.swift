@@ -105,13 +105,24 @@ extension Problem {
         return problem
     }
 
-    /// A new queue would exceed ``GatewayConfiguration/maxQueues``: 422 naming `queue`, since the
-    /// same request to an existing queue succeeds (delete unused queues to make room).
-    static func queueLimit(_ error: QueueError) -> Problem {
+    /// A new queue would exceed ``GatewayConfiguration/maxQueues``: 422 naming `field` (the
+    /// request's queue: `queue`, or `job.queue` of a schedule), since the same request to an
+    /// existing queue succeeds (delete unused queues to make room).
+    static func queueLimit(_ error: QueueError, field: String = "queue") -> Problem {
         Problem(
             status: 422, title: "Unprocessable request",
             detail: error.description,
-            field: "queue", type: "urn:forge:problem:queue-limit"
+            field: field, type: "urn:forge:problem:queue-limit"
+        )
+    }
+
+    /// A new schedule would exceed ``GatewayConfiguration/maxSchedules``: 422 naming `name`, since
+    /// replacing an existing schedule succeeds (delete unused schedules to make room).
+    static func scheduleLimit(_ name: String, limit: Int) -> Problem {
+        Problem(
+            status: 422, title: "Unprocessable request",
+            detail: "schedule \(name) not created: \(limit) schedules exist, the configured limit; delete one or raise the limit",
+            field: "name", type: "urn:forge:problem:schedule-limit"
         )
     }
 

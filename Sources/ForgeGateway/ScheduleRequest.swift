@@ -14,7 +14,8 @@ enum ScheduleRequest {
     static let timeZonePattern = #"^[A-Za-z0-9_+-]{1,64}(/[A-Za-z0-9_+-]{1,64}){0,2}$"#
 
     /// Validates the name, the cron expression (`cron`), the time zone (`time_zone`) and the job
-    /// template (`job.*`, checked by building the job a tick would enqueue).
+    /// template (`job.*`, checked by building the job a tick would enqueue); `limits` are
+    /// ``GatewayConfiguration/scheduleJobLimits``, whose payload limit is a schedule's own.
     static func schedule(named name: String, from reader: ObjectReader, limits: JobLimits) throws(RequestError) -> Schedule {
         var reader = reader
         let cron: String
@@ -40,7 +41,7 @@ enum ScheduleRequest {
             if let queue { _ = try QueueName(queue, field: "job.queue") }
             let payload = job.json("payload")
             if let payload, payload.text.utf8.count > limits.maxPayloadBytes {
-                throw job.invalid("payload", "is larger than \(limits.maxPayloadBytes) bytes")
+                throw job.invalid("payload", "is larger than \(limits.maxPayloadBytes) bytes, the most a schedule's job may carry")
             }
             payloadHasNull = payload?.hasNull == true
             template = JobTemplate(

@@ -33,11 +33,29 @@ struct ScheduleRoutes<Context: RequestContext>: Sendable {
     }
 
     /// `PUT /v1/schedules/{name}`: 201 when created, 200 when it replaced one.
+    ///
+    /// Within ``GatewayConfiguration/maxSchedules`` (a new schedule past it is a 422 naming
+    /// `name`) and ``GatewayConfiguration/maxQueues``: the job's queue is registered here, as
+    /// pausing a queue registers it, so the slot is held and the leader's ticks are not refused
+    /// for it later (a new queue past the limit is a 422 naming `job.queue`). The count is read
+    /// before the queue is registered, so a refused schedule registers nothing (unless two PUTs
+    /// race for the last place: the loser's queue stays, empty); the script that stores the
+    /// schedule counts again, atomically.
     func put(_ name: String, _ request: Request) async throws -> Response {
         let reader = try await RequestBody.object(request, limit: configuration.maxBodyBytes)
-        let schedule = try ScheduleRequest.schedule(named: name, from: reader, limits: configuration.jobLimits)
-        let created = try await dependencies.schedules.put(schedule)
-        return JSONResponse.make(ScheduleView(schedule, lastFiredMs: nil).written(), status: created ? .created : .ok)
+        let schedule = try ScheduleRequest.schedule(named: name, from: reader, limits: configuration.scheduleJobLimits)
+        let store = dependencies.schedules
+        guard try await store.hasRoom(for: name, maxSchedules: configuration.maxSchedules) else {
+            throw Problem.scheduleLimit(name, limit: configuration.maxSchedules ?? 0)
+        }
+        do {
+            try await dependencies.queues.reserve(try schedule.job.queueName(), maxQueues: configuration.maxQueues)
+        } catch let refusal as QueueError where refusal.code == .queueLimit {
+            throw Problem.queueLimit(refusal, field: "job.queue")
+        }
+        let outcome = try await store.put(schedule, maxSchedules: configuration.maxSchedules)
+        guard outcome != .limitReached else { throw Problem.scheduleLimit(name, limit: configuration.maxSchedules ?? 0) }
+        return JSONResponse.make(ScheduleView(schedule, lastFiredMs: nil).written(), status: outcome == .created ? .created : .ok)
     }
 
     /// `DELETE /v1/schedules/{name}`: 204, or 404 when there was none.

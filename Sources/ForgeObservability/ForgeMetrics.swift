@@ -153,6 +153,13 @@ public final class ForgeMetrics: Sendable {
         )
     }
 
+    /// Cron ticks a schedule could not enqueue, by `reason`: `backpressure`, `queue_limit`,
+    /// `invalid` (a schedule or job template that cannot become a job) or `error`. No schedule
+    /// label: names come from callers; the log names the schedule.
+    public func cronFailures(reason: String) -> Counter {
+        counter("forge_cron_failures_total", "Cron ticks not enqueued, by reason.", [("reason", reason)])
+    }
+
     public var schedulerLeader: Gauge {
         gauge("forge_scheduler_leader", "1 while this scheduler replica holds the leader lease.", [])
     }

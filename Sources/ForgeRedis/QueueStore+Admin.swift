@@ -8,12 +8,18 @@ extension QueueStore {
         return try CancelScript.parse(reply)
     }
 
-    /// Pauses a queue, registering it first (a queue can be paused before its first job), within
-    /// `maxQueues` (``QueueError`` `queueLimit` when a new queue would exceed it).
-    public func pause(_ queue: QueueName, maxQueues: Int? = nil) async throws {
+    /// Registers a queue before its first job (to pause it, or aim a schedule at it), within
+    /// `maxQueues` (``QueueError`` `queueLimit` when a new queue would exceed it); a queue that is
+    /// registered already is left as it is.
+    public func reserve(_ queue: QueueName, maxQueues: Int? = nil) async throws {
         guard try await register([queue], maxQueues: maxQueues).contains(queue) else {
             throw QueueError.queueLimit(queue, limit: maxQueues ?? 0)
         }
+    }
+
+    /// Pauses a queue, registering it first (``reserve(_:maxQueues:)``).
+    public func pause(_ queue: QueueName, maxQueues: Int? = nil) async throws {
+        try await reserve(queue, maxQueues: maxQueues)
         _ = try await redis.evaluate(PauseScript.call(keys.queue(queue), paused: true))
     }
 

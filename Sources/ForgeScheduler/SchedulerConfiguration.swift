@@ -1,4 +1,5 @@
 import ForgeCore
+import ForgeObservability
 
 /// How often each scheduler duty runs and how the leader lease behaves.
 ///
@@ -34,6 +35,10 @@ public struct SchedulerConfiguration: Sendable {
     /// How long a dead letter stays in Redis; 0 for no limit. Postgres keeps it after.
     public var deadLetterMaxAgeMs: Int64
     public var deadLetterInterval: Duration
+    /// Most queues there may be (`FORGE_MAX_QUEUES`, as the gateway's): a cron tick for a queue
+    /// that is not registered while the registry is full is refused, counted and tried again.
+    /// `nil`: no limit.
+    public var maxQueues: Int?
     /// The clock (Unix ms) for cron ticks and retention cut-offs; `nil` is Redis `TIME`, the one
     /// clock all replicas share, so a replica with a skewed clock neither fires early nor late.
     /// Tests inject their own.
@@ -54,6 +59,7 @@ public struct SchedulerConfiguration: Sendable {
         deadLetterMax: Int = 10_000,
         deadLetterMaxAgeMs: Int64 = 180 * 86_400_000,
         deadLetterInterval: Duration = .seconds(60),
+        maxQueues: Int? = QueueLimitOptions.defaultMaxQueues,
         now: (@Sendable () async throws -> Int64)? = nil
     ) {
         self.id = id
@@ -70,6 +76,7 @@ public struct SchedulerConfiguration: Sendable {
         self.deadLetterMax = deadLetterMax
         self.deadLetterMaxAgeMs = deadLetterMaxAgeMs
         self.deadLetterInterval = deadLetterInterval
+        self.maxQueues = maxQueues
         self.now = now
     }
 }

@@ -40,8 +40,8 @@ public struct SchedulerService: Service {
             queues: queues, metrics: metrics, interval: configuration.reclaimInterval, epoch: epoch, reporter: reporter
         )
         let cron = CronFirer(
-            schedules: schedules, queues: queues, interval: configuration.cronInterval, now: now,
-            reporter: reporter, logger: logger
+            schedules: schedules, queues: queues, maxQueues: configuration.maxQueues, interval: configuration.cronInterval, now: now,
+            metrics: metrics, reporter: reporter, logger: logger
         )
         let janitor = DeadLetterJanitor(
             queues: queues, metrics: metrics, cap: configuration.deadLetterMax, maxAgeMs: configuration.deadLetterMaxAgeMs,

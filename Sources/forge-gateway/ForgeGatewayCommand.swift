@@ -21,6 +21,7 @@ public struct ForgeGatewayCommand: AsyncParsableCommand {
     @OptionGroup var service: ServiceOptions
     @OptionGroup var finished: FinishedJobOptions
     @OptionGroup var connections: RedisConnectionOptions
+    @OptionGroup var queueLimit: QueueLimitOptions
 
     // No ArgumentParser default: `--help` would print the tokens (see SecretSetting).
     @Option(name: .customLong("api-tokens"), help: "Comma-separated bearer tokens accepted on /v1 (env FORGE_API_TOKENS).")
@@ -62,8 +63,11 @@ public struct ForgeGatewayCommand: AsyncParsableCommand {
     @Option(help: "Requests a token may make at once after being idle (env FORGE_RATE_LIMIT_BURST).")
     var rateLimitBurst = Int(environment("FORGE_RATE_LIMIT_BURST", "")) ?? GatewayConfiguration.defaultRateLimitBurst
 
-    @Option(help: "Most queues there may be; enqueueing into or pausing a new queue past it is refused with a 422 naming queue; 0 = no limit (env FORGE_MAX_QUEUES).")
-    var maxQueues = Int(environment("FORGE_MAX_QUEUES", "")) ?? GatewayConfiguration.defaultMaxQueues
+    @Option(help: "Most cron schedules there may be; creating one past it is refused with a 422 naming name; 0 = no limit (env FORGE_MAX_SCHEDULES).")
+    var maxSchedules = Int(environment("FORGE_MAX_SCHEDULES", "")) ?? GatewayConfiguration.defaultMaxSchedules
+
+    @Option(help: "Largest payload of a schedule's job in bytes as sent, if below the job limit (env FORGE_MAX_SCHEDULE_PAYLOAD_BYTES).")
+    var maxSchedulePayloadBytes = Int(environment("FORGE_MAX_SCHEDULE_PAYLOAD_BYTES", "")) ?? GatewayConfiguration.defaultMaxSchedulePayloadBytes
 
     @Option(
         name: .customLong("idempotency-ttl-seconds"),
@@ -81,6 +85,8 @@ public struct ForgeGatewayCommand: AsyncParsableCommand {
     private var numericSettings: [(env: String, flag: String, value: Int, range: ClosedRange<Int>)] {
         [
             ("FORGE_MAX_PAYLOAD_BYTES", "--max-payload-bytes", maxPayloadBytes, 1024...(64 << 20)),
+            ("FORGE_MAX_SCHEDULES", "--max-schedules", maxSchedules, 0...1_000_000),
+            ("FORGE_MAX_SCHEDULE_PAYLOAD_BYTES", "--max-schedule-payload-bytes", maxSchedulePayloadBytes, 1024...(64 << 20)),
             ("FORGE_RATE_LIMIT_RPS", "--rate-limit-rps", rateLimitRPS, 0...1_000_000),
             ("FORGE_RATE_LIMIT_BURST", "--rate-limit-burst", rateLimitBurst, 1...10_000_000),
             ("FORGE_IDEMPOTENCY_TTL_SECONDS", "--idempotency-ttl-seconds", idempotencyTTLSeconds, 1...(30 * 86_400)),
@@ -172,7 +178,8 @@ public struct ForgeGatewayCommand: AsyncParsableCommand {
         let configuration = GatewayConfiguration(
             apiTokens: tokens, authEnabled: auth == "on", maxBodyBytes: maxBodyBytes, jobLimits: limits,
             idempotencyWindowMs: Int64(idempotencyTTLSeconds) * 1000, rateLimitPerSecond: Double(rateLimitRPS),
-            rateLimitBurst: rateLimitBurst, idleTimeoutSeconds: httpIdleTimeoutSeconds, maxQueues: maxQueues > 0 ? maxQueues : nil
+            rateLimitBurst: rateLimitBurst, idleTimeoutSeconds: httpIdleTimeoutSeconds, maxQueues: queueLimit.maxQueues,
+            maxSchedules: maxSchedules > 0 ? maxSchedules : nil, maxSchedulePayloadBytes: maxSchedulePayloadBytes
         )
         if !configuration.authEnabled { logger.warning("auth is off: /v1 accepts requests without a token") }
         let host = service.httpHost

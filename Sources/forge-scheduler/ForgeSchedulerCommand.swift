@@ -22,6 +22,7 @@ public struct ForgeSchedulerCommand: AsyncParsableCommand {
     @OptionGroup var service: ServiceOptions
     @OptionGroup var finished: FinishedJobOptions
     @OptionGroup var connections: RedisConnectionOptions
+    @OptionGroup var queueLimit: QueueLimitOptions
 
     @Option(name: .customLong("leader-ttl-ms"), help: "Leader lock TTL in ms; renewed every third (env FORGE_LEADER_TTL_MS).")
     var leaderTTLMs = Int64(environment("FORGE_LEADER_TTL_MS", "")) ?? 5000
@@ -124,7 +125,7 @@ public struct ForgeSchedulerCommand: AsyncParsableCommand {
             configuration: SchedulerConfiguration(
                 id: replicaID, leaderTTLMs: leaderTTLMs, retentionDays: retentionDays,
                 historyBacklogLimitBytes: historyBacklogLimitMB << 20, deadLetterMax: deadLetterMax,
-                deadLetterMaxAgeMs: Int64(deadLetterMaxAgeDays) * 86_400_000
+                deadLetterMaxAgeMs: Int64(deadLetterMaxAgeDays) * 86_400_000, maxQueues: queueLimit.maxQueues
             ),
             queues: QueueStore(redis: redis, keys: keys, finishedRetentionMs: finished.finishedTTLMs), schedules: ScheduleStore(redis: redis, keys: keys),
             history: HistoryStore(client: postgres), metrics: metrics, readiness: readiness, logger: logger

@@ -47,6 +47,23 @@ import Yams
         #expect(batch["maxItems"] as? Int == GatewayConfiguration().maxBatchSize)
     }
 
+    /// Bounds JSON Schema has no keyword for (a payload's bytes, the number of schedules) are
+    /// stated as `x-forge-limit: {setting, default}` next to the text that explains them.
+    @Test func configurableLimitsAreTheCodes() throws {
+        let document = try Self.document()
+        let configuration = GatewayConfiguration()
+        func limit(_ path: String) throws -> (setting: String?, value: Int?) {
+            let limit = try Self.node(path, in: document)["x-forge-limit"] as? [String: Any]
+            return (limit?["setting"] as? String, limit?["default"] as? Int)
+        }
+        let job = try limit("components.schemas.JobRequest.properties.payload")
+        #expect(job.setting == "FORGE_MAX_PAYLOAD_BYTES" && job.value == JobLimits.standard.maxPayloadBytes)
+        let template = try limit("components.schemas.JobTemplateRequest.properties.payload")
+        #expect(template.setting == "FORGE_MAX_SCHEDULE_PAYLOAD_BYTES" && template.value == configuration.maxSchedulePayloadBytes)
+        let schedules = try limit("paths./v1/schedules/{name}.put")
+        #expect(schedules.setting == "FORGE_MAX_SCHEDULES" && schedules.value == configuration.maxSchedules)
+    }
+
     @Test func patternsAreTheCodes() throws {
         let document = try Self.document()
         let schedule = "components.schemas.ScheduleRequest.properties"

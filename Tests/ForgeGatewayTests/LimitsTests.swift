@@ -79,6 +79,32 @@ import Glibc
         }
     }
 
+    /// A schedule's job has a payload limit of its own, below a job's: every schedule is kept
+    /// whole in Redis and listed whole. Past it: a 400 naming `job.payload`, nothing stored.
+    @Test func aSchedulePayloadPastItsOwnLimitIsRefusedNamingJobPayload() async throws {
+        try await TestGateway.with(configure: { $0.maxSchedulePayloadBytes = 2048 }) { gateway in
+            func body(_ payload: String) -> String {
+                #"{"cron": "@daily", "job": {"type": "a", "queue": "big", "payload": \#(payload)}}"#
+            }
+            let fits = "\"" + String(repeating: "a", count: 2046) + "\""
+            let over = "\"" + String(repeating: "a", count: 2047) + "\""
+            #expect(try await gateway.http.send("PUT", "/v1/schedules/fits", body: body(fits)).status == 201)
+            let refused = try await gateway.http.send("PUT", "/v1/schedules/over", body: body(over))
+            #expect(refused.status == 400, "\(refused.text)")
+            #expect(refused.json["field"] as? String == "job.payload")
+            #expect(try await gateway.http.get("/v1/schedules/over").status == 404)
+            // A job may still carry it.
+            #expect(try await gateway.http.send("POST", "/v1/jobs", body: #"{"type": "a", "queue": "big", "payload": \#(over)}"#).status == 201)
+        }
+        try await TestGateway.with { gateway in
+            let over = "\"" + String(repeating: "a", count: GatewayConfiguration.defaultMaxSchedulePayloadBytes - 1) + "\""
+            let refused = try await gateway.http.send(
+                "PUT", "/v1/schedules/over", body: #"{"cron": "@daily", "job": {"type": "a", "payload": \#(over)}}"#
+            )
+            #expect(refused.status == 400, "the default is below a job's 1 MiB: \(refused.status)")
+        }
+    }
+
     @Test func jsonNestedDeeperThan64LevelsIsRefused() async throws {
         try await TestGateway.with { gateway in
             func body(depth: Int) -> String {

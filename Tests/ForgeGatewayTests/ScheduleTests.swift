@@ -74,4 +74,66 @@ import Testing
             #expect(try await ScheduleStore(redis: gateway.redis, keys: gateway.keys).all().isEmpty)
         }
     }
+
+    static func daily(queue: String) -> [String: Any] {
+        ["cron": "@daily", "job": ["type": "report", "queue": queue]]
+    }
+
+    /// A schedule's queue counts against FORGE_MAX_QUEUES like an enqueue's: within the limit the
+    /// PUT registers the queue (so no tick is refused for it later); a new queue past the limit
+    /// is a 422 naming `job.queue` that stores nothing and creates no queue.
+    @Test func aScheduleOnANewQueuePastTheQueueLimitIsRefusedNamingJobQueue() async throws {
+        try await TestGateway.with(configure: { $0.maxQueues = 2 }) { gateway in
+            let job = try await gateway.http.send("POST", "/v1/jobs", body: #"{"type": "a", "queue": "first"}"#)
+            #expect(job.status == 201, "\(job.text)")
+            let reports = try await gateway.http.send("PUT", "/v1/schedules/reports", json: Self.daily(queue: "reports"))
+            #expect(reports.status == 201, "\(reports.text)")
+            #expect(try await gateway.queues.queueNames().map(\.rawValue).sorted() == ["first", "reports"])
+
+            let refused = try await gateway.http.send("PUT", "/v1/schedules/other", json: Self.daily(queue: "third"))
+            #expect(refused.status == 422, "\(refused.text)")
+            #expect(refused.json["field"] as? String == "job.queue")
+            #expect(refused.json["type"] as? String == "urn:forge:problem:queue-limit")
+            #expect(try await gateway.http.get("/v1/schedules/other").status == 404)
+            #expect(try await gateway.queues.queueNames().map(\.rawValue).sorted() == ["first", "reports"])
+
+            #expect(try await gateway.http.send("PUT", "/v1/schedules/other", json: Self.daily(queue: "first")).status == 201)
+        }
+    }
+
+    /// FORGE_MAX_SCHEDULES bounds how many schedules there are: a PUT creating one past it is a
+    /// 422 naming `name`; replacing an existing schedule is always allowed; deleting makes room.
+    @Test func theNumberOfSchedulesIsBoundedAndReplacingOneIsAlwaysAllowed() async throws {
+        try await TestGateway.with(configure: { $0.maxSchedules = 2 }) { gateway in
+            for name in ["a", "b"] {
+                #expect(try await gateway.http.send("PUT", "/v1/schedules/\(name)", json: Self.body).status == 201)
+            }
+            let refused = try await gateway.http.send("PUT", "/v1/schedules/c", json: Self.body)
+            #expect(refused.status == 422, "\(refused.text)")
+            #expect(refused.json["field"] as? String == "name")
+            #expect(refused.json["type"] as? String == "urn:forge:problem:schedule-limit")
+            #expect(try await gateway.http.get("/v1/schedules/c").status == 404)
+
+            var changed = Self.body
+            changed["paused"] = true
+            #expect(try await gateway.http.send("PUT", "/v1/schedules/a", json: changed).status == 200)
+            #expect(try await gateway.http.send("DELETE", "/v1/schedules/b").status == 204)
+            #expect(try await gateway.http.send("PUT", "/v1/schedules/c", json: Self.body).status == 201)
+        }
+    }
+
+    /// The schedule limit holds under concurrent PUTs: Redis checks and stores in one script.
+    @Test func concurrentPutsNeverOvershootTheScheduleLimit() async throws {
+        try await TestGateway.with(configure: { $0.maxSchedules = 5 }) { gateway in
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<20 {
+                    group.addTask { try await gateway.http.send("PUT", "/v1/schedules/s\(index)", json: Self.body).status }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == 201 }.count == 5, "\(statuses)")
+            #expect(statuses.filter { $0 == 422 }.count == 15, "\(statuses)")
+            #expect(try await ScheduleStore(redis: gateway.redis, keys: gateway.keys).all().count == 5)
+        }
+    }
 }

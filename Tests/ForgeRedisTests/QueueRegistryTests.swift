@@ -22,6 +22,19 @@ import Testing
         }
     }
 
+    /// A queue can be registered before its first job (a schedule aimed at it), within the limit;
+    /// one registered already always can.
+    @Test func aQueueIsReservedWithinTheLimit() async throws {
+        try await TestRedis.with { redis in
+            try await redis.store.reserve(q, maxQueues: 1)
+            try await redis.store.reserve(q, maxQueues: 1)
+            #expect(try await redis.store.isRegistered(q))
+            await #expect(throws: QueueError.self) { try await redis.store.reserve(try QueueName("other"), maxQueues: 1) }
+            #expect(try await redis.store.queueNames() == [q])
+            #expect(try await redis.store.enqueue(job(queue: "q"), maxQueues: 1).created)
+        }
+    }
+
     /// A queue missing from the registry (deleted, or Redis lost the set) is registered again by
     /// its next enqueue, before the job is written.
     @Test func enqueueIntoAnUnregisteredQueueRegistersItFirst() async throws {
