@@ -8,6 +8,10 @@ import Logging
 import Prometheus
 
 /// `/v1/jobs`: enqueue (one and batch), read, search and cancel.
+///
+/// There is no `DELETE /v1/jobs/{id}`: a job is never removed through the API (retention removes
+/// finished jobs from history), and a cancel is not a delete, since the canceled job stays
+/// readable. So cancel is its own action, `POST /v1/jobs/{id}/cancel`, and a DELETE is a 405.
 struct JobRoutes<Context: RequestContext>: Sendable {
     let configuration: GatewayConfiguration
     let dependencies: GatewayDependencies
@@ -17,7 +21,7 @@ struct JobRoutes<Context: RequestContext>: Sendable {
         v1.post("jobs/batch") { request, _ in try await batch(request) }
         v1.get("jobs") { request, _ in try await search(request) }
         v1.get("jobs/{id}") { _, context in try await job(context.parameters.require("id")) }
-        v1.delete("jobs/{id}") { _, context in try await cancel(context.parameters.require("id")) }
+        v1.post("jobs/{id}/cancel") { _, context in try await cancel(context.parameters.require("id")) }
     }
 
     /// `POST /v1/jobs`: 201 `{id, state}` for a new job; 200 with the existing job's `{id, state}`
@@ -87,8 +91,9 @@ struct JobRoutes<Context: RequestContext>: Sendable {
         return JSONResponse.make(JobListView(jobs: page.jobs.map { JobView(record: $0) }, nextCursor: page.nextCursor).written())
     }
 
-    /// `DELETE /v1/jobs/{id}`: 200 canceled; 202 when the job is running (its worker stops it at
-    /// the next heartbeat); 409 when it already finished; 404 when unknown.
+    /// `POST /v1/jobs/{id}/cancel`: 200 canceled; 202 when the job is running (its worker stops it
+    /// at the next heartbeat); 409 when it already finished; 404 when unknown. The job stays
+    /// readable, with state `canceled`.
     func cancel(_ idText: String) async throws -> Response {
         let id = try JobID(idText)
         switch try await dependencies.queues.cancel(id) {

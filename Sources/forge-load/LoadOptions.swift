@@ -81,12 +81,11 @@ struct LoadOptions: ParsableArguments {
                 maxAttempts: maxAttempts, backoffMs: backoffMs
             ),
             requestTimeout: try DurationText.parse(timeout, flag: "--timeout"),
-            lateThreshold: .microseconds(Int64(lateMs * 1000)), maxInFlight: maxInFlight,
+            lateThreshold: try DurationText.milliseconds(lateMs, flag: "--late-ms"), maxInFlight: maxInFlight,
             drainTimeout: try DurationText.parse(drainTimeout, flag: "--drain-timeout")
         )
         let urls = metricsURLs.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
         settings.metricsURLs = urls.isEmpty ? nil : urls
-        guard lateMs > 0 else { throw LoadError.invalid("--late-ms", "must be positive") }
         try settings.validate()
         return settings
     }

@@ -76,7 +76,7 @@ struct Status: AsyncParsableCommand {
     }
 }
 
-/// `forge cancel <id>`: DELETE /v1/jobs/{id}.
+/// `forge cancel <id>`: POST /v1/jobs/{id}/cancel.
 struct Cancel: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Cancel a job that has not finished.")
 
@@ -85,7 +85,7 @@ struct Cancel: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors(json: gateway.json) {
-            let response = try await gateway.client().send("DELETE", ["v1", "jobs", id])
+            let response = try await gateway.client().send("POST", ["v1", "jobs", id, "cancel"])
             if gateway.json { return Output.json(response.body) }
             let job = response.object
             let requested = (job["cancel_requested"] as? Bool) == true ? "  (running: stops at its next heartbeat)" : ""

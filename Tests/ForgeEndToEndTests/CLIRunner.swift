@@ -1,7 +1,7 @@
 import Foundation
 
-/// Runs the built `forge` CLI with the environment a test gives it (no inherited `FORGE_*`), an
-/// optional standard input, and its stdout and stderr kept apart.
+/// Runs a built program (the `forge` CLI, `forge-load`) with the environment a test gives it (no
+/// inherited `FORGE_*`), an optional standard input, and its stdout and stderr kept apart.
 struct CLIRun {
     var status: Int32
     var stdout: String
@@ -12,8 +12,15 @@ struct CLIRun {
     }
 
     static func forge(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) throws -> CLIRun {
+        try program("forge", arguments, environment: environment, stdin: stdin)
+    }
+
+    /// Runs the executable `name` from the build directory to completion.
+    static func program(
+        _ name: String, _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil
+    ) throws -> CLIRun {
         let process = Process()
-        process.executableURL = ForgeStack.binDirectory.appendingPathComponent("forge")
+        process.executableURL = ForgeStack.binDirectory.appendingPathComponent(name)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("FORGE_") }
             .merging(environment) { $1 }

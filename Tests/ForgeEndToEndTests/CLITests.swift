@@ -97,6 +97,21 @@ extension OneStackAtATime {
             }
         }
 
+        @Test func cancelCancelsAWaitingJobAndAFinishedOneIsAConflict() async throws {
+            try await withStack(workers: []) { stack in
+                let id = try await stack.enqueue(["type": "noop", "queue": "cli-cancel"])
+                let canceled = try stack.cli(["cancel", id])
+                #expect(canceled.status == 0, "\(canceled.stderr)")
+                #expect(canceled.stdout == "\(id)  canceled\n", "\(canceled.stdout)")
+                #expect(try await stack.job(id)["state"] as? String == "canceled")
+
+                let again = try stack.cli(["cancel", id, "--json"])
+                #expect(again.status == 4, "\(again.stderr)")
+                #expect(again.json["status"] as? Int == 409, "\(again.stdout)")
+                #expect(try stack.cli(["cancel", "0190a6f2-7c1e-7000-8000-000000000000"]).status == 3)
+            }
+        }
+
         @Test func tokenComesFromAFile() async throws {
             try await withStack(workers: []) { stack in
                 let file = try secretFile(stack.token + "\n")

@@ -64,7 +64,7 @@ import Testing
             #expect(reply.json["errors"] as? [Any] != nil)
 
             // History knows it finished, so a cancel is a conflict, not "unknown".
-            #expect(try await gateway.http.send("DELETE", "/v1/jobs/\(id)").status == 409)
+            #expect(try await gateway.http.send("POST", "/v1/jobs/\(id)/cancel").status == 409)
         }
     }
 

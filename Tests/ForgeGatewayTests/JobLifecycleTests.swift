@@ -8,17 +8,32 @@ import Testing
     @Test func cancelPendingJobMakesItCanceled() async throws {
         try await TestGateway.with { gateway in
             let id = try #require(try await gateway.http.post("/v1/jobs", json: ["type": "a", "queue": "c"]).json["id"] as? String)
-            let reply = try await gateway.http.send("DELETE", "/v1/jobs/\(id)")
+            let reply = try await gateway.http.send("POST", "/v1/jobs/\(id)/cancel")
             #expect(reply.status == 200)
             #expect(reply.json["state"] as? String == "canceled")
             #expect(try await gateway.http.get("/v1/jobs/\(id)").json["state"] as? String == "canceled")
             #expect(try await gateway.counts("c").pending == 0)
 
-            let again = try await gateway.http.send("DELETE", "/v1/jobs/\(id)")
+            let again = try await gateway.http.send("POST", "/v1/jobs/\(id)/cancel")
             #expect(again.status == 409)
             #expect(again.header("Content-Type") == "application/problem+json")
 
-            #expect(try await gateway.http.send("DELETE", "/v1/jobs/\(JobID.generate())").status == 404)
+            #expect(try await gateway.http.send("POST", "/v1/jobs/\(JobID.generate())/cancel").status == 404)
+            #expect(try await gateway.http.send("POST", "/v1/jobs/not-a-job-id/cancel").status == 400)
+        }
+    }
+
+    /// DELETE used to cancel, so the "deleted" job stayed readable with 200 (issue 17, item 14).
+    /// Jobs are not deleted through the API: DELETE is a 405 and changes nothing.
+    @Test func deleteOnAJobIsNotAllowedAndLeavesItAlone() async throws {
+        try await TestGateway.with { gateway in
+            let id = try #require(try await gateway.http.post("/v1/jobs", json: ["type": "a", "queue": "d"]).json["id"] as? String)
+            let reply = try await gateway.http.send("DELETE", "/v1/jobs/\(id)")
+            #expect(reply.status == 405, "\(reply.text)")
+            #expect(reply.header("Allow") == "GET, HEAD, OPTIONS")
+            #expect(reply.header("Content-Type") == "application/problem+json")
+            #expect(try await gateway.http.get("/v1/jobs/\(id)").json["state"] as? String == "pending")
+            #expect(try await gateway.counts("d").pending == 1)
         }
     }
 
@@ -27,7 +42,7 @@ import Testing
             let id = try #require(try await gateway.http.post("/v1/jobs", json: ["type": "a", "queue": "c"]).json["id"] as? String)
             let leased = try await gateway.queues.lease(queue: try QueueName("c"), count: 1, visibilityMs: 30_000, worker: "w")
             #expect(leased.first?.id.rawValue == id)
-            let reply = try await gateway.http.send("DELETE", "/v1/jobs/\(id)")
+            let reply = try await gateway.http.send("POST", "/v1/jobs/\(id)/cancel")
             #expect(reply.status == 202)
             #expect(reply.json["state"] as? String == "active")
             #expect(reply.json["cancel_requested"] as? Bool == true)

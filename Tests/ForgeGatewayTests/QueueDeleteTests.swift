@@ -61,7 +61,7 @@ import Testing
 
     /// Cancels the queue's one job and archives its events, as the scheduler would.
     private func empty(_ gateway: TestGateway, queue name: String, canceling id: String) async throws {
-        #expect(try await gateway.http.send("DELETE", "/v1/jobs/\(id)").status == 200)
+        #expect(try await gateway.http.send("POST", "/v1/jobs/\(id)/cancel").status == 200)
         let queue = try QueueName(name)
         while true {
             let batch = try await gateway.queues.readEvents(queue, count: 100)

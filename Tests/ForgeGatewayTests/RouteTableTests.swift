@@ -72,7 +72,9 @@ import Yams
             let cases: [(String, String, String)] = [
                 ("PUT", "/v1/jobs", "GET, HEAD, POST, OPTIONS"),
                 ("DELETE", "/v1/dlq/0190b6a4-7c1e-7cc3-9a1e-3f0c2b9d4e5f/retry", "POST, OPTIONS"),
-                ("PATCH", "/v1/jobs/0190b6a4-7c1e-7cc3-9a1e-3f0c2b9d4e5f", "GET, HEAD, DELETE, OPTIONS"),
+                ("PATCH", "/v1/jobs/0190b6a4-7c1e-7cc3-9a1e-3f0c2b9d4e5f", "GET, HEAD, OPTIONS"),
+                ("DELETE", "/v1/jobs/0190b6a4-7c1e-7cc3-9a1e-3f0c2b9d4e5f", "GET, HEAD, OPTIONS"),
+                ("GET", "/v1/jobs/0190b6a4-7c1e-7cc3-9a1e-3f0c2b9d4e5f/cancel", "POST, OPTIONS"),
                 ("DELETE", "/v1/queues", "GET, HEAD, OPTIONS"),
                 ("GET", "/v1/queues/q/pause", "POST, OPTIONS"),
                 ("POST", "/v1/schedules/s", "GET, HEAD, PUT, DELETE, OPTIONS"),

@@ -19,6 +19,21 @@ struct DurationTextTests {
         }
     }
 
+    @Test(arguments: [(1.0, Duration.milliseconds(1)), (0.25, .microseconds(250)), (0.001, .microseconds(1)), (60_000, .seconds(60))])
+    func millisecondOptionsBecomeDurationsToTheMicrosecond(value: Double, duration: Duration) throws {
+        #expect(try DurationText.milliseconds(value, flag: "--late-ms") == duration)
+    }
+
+    /// `--late-ms nan|inf|1e19` used to trap converting to an integer before any check.
+    @Test(arguments: [Double.nan, .infinity, -.infinity, 1e19, -1e19, 0, -1, 0.0001, 7 * 86_400_000 + 1])
+    func millisecondOptionsThatAreNoDurationAreRefusedNamingTheFlag(value: Double) {
+        #expect {
+            try DurationText.milliseconds(value, flag: "--late-ms")
+        } throws: { error in
+            (error as? LoadError)?.message.hasPrefix("--late-ms:") == true
+        }
+    }
+
     @Test func formatsRoundTrip() throws {
         for text in ["500ms", "45s", "2m", "1.5s"] {
             #expect(DurationText.format(try DurationText.parse(text, flag: "x")) == text)
