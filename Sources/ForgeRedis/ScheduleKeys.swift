@@ -22,9 +22,10 @@ public struct ScheduleKeys: Sendable, Hashable {
 
     init(namespace: String) {
         records = "\(namespace):schedules"
-        due = "{\(records)}:due"
-        fresh = "{\(records)}:fresh"
-        version = "{\(records)}:version"
+        // Under the namespace like every key (ACL key patterns, cleanup), tagged by the hash's name.
+        due = "\(namespace):{\(records)}:due"
+        fresh = "\(namespace):{\(records)}:fresh"
+        version = "\(namespace):{\(records)}:version"
         fired = "\(namespace):schedules:fired"
     }
 }

@@ -78,7 +78,7 @@ import Testing
             // key turns it into a no-op.
             _ = try await redis.client.command(["DEL", "\(redis.keys.namespace):schedules:fired"])
             _ = try await redis.client.command(["HSET", "\(redis.keys.namespace):schedules:fired", "tick", String(t0 + 4000)])
-            _ = try await redis.client.command(["ZADD", "{\(redis.keys.namespace):schedules}:due", String(t0 + 5000), "tick"])
+            _ = try await redis.client.command(["ZADD", redis.keys.schedules.due, String(t0 + 5000), "tick"])
             let again = try await b.fireOnce()
             #expect(again.map(\.tickMs) == [t0 + 5000])
             #expect(again.map(\.created) == [false])
@@ -222,7 +222,7 @@ import Testing
             #expect(try await redis.schedules.delete("tick"))
             clock.now = t0 + 2300
             #expect(try await cron.fireOnce().isEmpty)
-            #expect(try await redis.client.command(["ZCARD", "{\(redis.keys.namespace):schedules}:due"]).int == 0)
+            #expect(try await redis.client.command(["ZCARD", redis.keys.schedules.due]).int == 0)
         }
     }
 
