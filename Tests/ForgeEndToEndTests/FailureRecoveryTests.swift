@@ -11,7 +11,7 @@ extension EndToEndTests {
         // 3 s: short enough to wait for, long enough that lagging heartbeats on a loaded machine
         // do not lose the first lease before the kill (a third attempt would follow).
         try await withStack(workers: [["--visibility-ms", "3000"]]) { stack in
-            let id = try await stack.enqueue(["type": "sleep", "payload": ["ms": 1500], "max_attempts": 5])
+            let id = try await stack.enqueue(["type": "sleep", "payload": ["ms": 5000], "max_attempts": 5])
             _ = try await stack.waitForState(id, "active")
             stack.stop("worker-1", signal: SIGKILL)
             // A longer lease for the second run: on a loaded machine its heartbeats may lag, and a

@@ -99,7 +99,7 @@ import Testing
             handlers.register("deaf") { _ in
                 running.set()
                 // Far beyond grace + stop timeout, even on a loaded machine.
-                let end = ContinuousClock.now + .seconds(3)
+                let end = ContinuousClock.now + .seconds(10)
                 while ContinuousClock.now < end { try? await Task.sleep(for: .milliseconds(20)) }
                 return nil
             }
