@@ -279,7 +279,10 @@ class Stack:
         for name in ("scheduler-1", "scheduler-2"):
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{self.ports[name]}/metrics", timeout=2) as reply:
-                    if "forge_scheduler_leader 1" in reply.read().decode():
+                    # The sample line, not the HELP text (which reads "1 while this scheduler …").
+                    samples = [line.split() for line in reply.read().decode().splitlines()
+                               if line.startswith("forge_scheduler_leader ")]
+                    if any(float(sample[1]) == 1 for sample in samples):
                         found.append(name)
             except Exception:
                 pass
