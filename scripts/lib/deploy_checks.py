@@ -1,6 +1,7 @@
 """Checks of scripts/check-deploy that read the deployment files: drift against what the Forge
-binaries accept, Grafana provisioning, and the Kubernetes container specs turned into `docker run`
-arguments. Run as `python3 scripts/lib/deploy_checks.py COMMAND …`; prints PASS/FAIL lines."""
+binaries accept, Grafana provisioning, the NetworkPolicies evaluated against the pod templates,
+and the Kubernetes container specs turned into `docker run` arguments. Run as
+`python3 scripts/lib/deploy_checks.py COMMAND …`; prints PASS/FAIL lines."""
 
 import json
 import os
