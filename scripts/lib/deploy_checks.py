@@ -1,6 +1,7 @@
 """Checks of scripts/check-deploy that read the deployment files: drift against what the Forge
-binaries accept, Grafana provisioning, and the Kubernetes container specs turned into `docker run`
-arguments. Run as `python3 scripts/lib/deploy_checks.py COMMAND …`; prints PASS/FAIL lines."""
+binaries accept, Grafana provisioning, the NetworkPolicies evaluated against the pod templates,
+and the Kubernetes container specs turned into `docker run` arguments. Run as
+`python3 scripts/lib/deploy_checks.py COMMAND …`; prints PASS/FAIL lines."""
 
 import json
 import os
@@ -175,8 +176,8 @@ def check_container(where, command, container, spec, secrets, configmaps, doc):
         volume = volumes.get(mounts.get(directory, ""), {})
         secret = volume.get("secret", {})
         keys = {i["path"]: i["key"] for i in secret.get("items", [])} or {k: k for k in secrets.get(secret.get("secretName"), set())}
-        if command == "forge-worker" and key == "FORGE_POSTGRES_URL_FILE":
-            continue  # shared ConfigMap; the worker never reads Postgres
+        if (command, key) in {("forge-worker", "FORGE_POSTGRES_URL_FILE"), ("forge migrate", "FORGE_REDIS_URL_FILE")}:
+            continue  # shared ConfigMap; the worker never reads Postgres, migrate never Redis
         report(filename in keys, f"{where}: {key} is a key of a mounted Secret", f"{value}")
     security = container.get("securityContext", {})
     pod_security = spec.get("securityContext", {})
@@ -267,6 +268,9 @@ def k8s_plan():
             for item in container.get("env", []):
                 if "value" in item:
                     env[item["name"]] = item["value"]
+                elif "configMapKeyRef" in item["valueFrom"]:
+                    ref = item["valueFrom"]["configMapKeyRef"]
+                    env[item["name"]] = configmaps[ref["name"]][ref["key"]]
                 else:
                     ref = item["valueFrom"]["secretKeyRef"]
                     env[item["name"]] = secrets[ref["name"]][ref["key"]]
@@ -312,6 +316,131 @@ def k8s_plan():
             })
     print(json.dumps(plan))
 
+# --- NetworkPolicies, evaluated ---------------------------------------------------------------------
+
+# Who may reach what (the intent of k8s/05-network-policies.yaml and the subfolders' policies).
+# Sources are the pod templates of k8s/ (by name) and the pods below that k8s/ does not make.
+OTHERS = {
+    "a pod in forge without Forge labels": ("forge", {"run": "debug"}),
+    "a pod in another namespace": ("default", {"app": "other"}),
+    "a Prometheus Operator's pod in namespace monitoring": ("monitoring", {"app.kubernetes.io/name": "prometheus"}),
+    "KEDA in namespace keda": ("keda", {"app": "keda-operator"}),
+    "a client outside the cluster": (None, {}),
+}
+PROMETHEUS = {"prometheus", "a Prometheus Operator's pod in namespace monitoring"}
+EVERYONE = "everyone"
+REACHABLE = {  # (pod, port): the sources admitted, all others refused
+    ("forge-gateway", 8080): EVERYONE,
+    ("forge-scheduler", 8081): PROMETHEUS,
+    ("forge-worker", 8082): PROMETHEUS,
+    ("redis", 6379): {"forge-gateway", "forge-scheduler", "forge-worker"},
+    ("postgres", 5432): {"forge-gateway", "forge-scheduler", "forge-migrate"},
+    ("prometheus", 9090): {"grafana", "KEDA in namespace keda"},
+    ("grafana", 3000): EVERYONE,
+}
+NO_EGRESS = {"redis", "postgres"}
+
+
+def selects(selector, labels):
+    """A Kubernetes label selector (matchLabels, matchExpressions) against a set of labels."""
+    if selector is None:
+        return False
+    if any(labels.get(k) != v for k, v in (selector.get("matchLabels") or {}).items()):
+        return False
+    for e in selector.get("matchExpressions") or []:
+        has, value = e["key"] in labels, labels.get(e["key"])
+        ok = {"In": has and value in e.get("values", []), "NotIn": not has or value not in e.get("values", []),
+              "Exists": has, "DoesNotExist": not has}[e["operator"]]
+        if not ok:
+            return False
+    return True
+
+
+def peer_admits(peer, source, namespaces, own_namespace):
+    namespace, labels = source
+    if "ipBlock" in peer:
+        return namespace is None  # only used for clients outside the cluster
+    if namespace is None:
+        return False
+    if "namespaceSelector" in peer:
+        if not selects(peer["namespaceSelector"], namespaces.get(namespace, {"kubernetes.io/metadata.name": namespace})):
+            return False
+    elif namespace != own_namespace:
+        return False
+    return selects(peer.get("podSelector", {}), labels)
+
+
+def ports_admit(ports, port):
+    return not ports or any(p.get("port") in (None, port) and p.get("protocol", "TCP") == "TCP" for p in ports)
+
+
+def netpol_allowed(policies, namespaces, source, destination, port):
+    """Whether `source` may open TCP `port` on `destination` (both (namespace, labels)) under the
+    policies: the destination's ingress side and the source's egress side must both let it."""
+    def side(pod, kind, peer_pod, rules_key, peers_key):
+        namespace, labels = pod
+        selecting = [p for p in policies if p["metadata"]["namespace"] == namespace
+                     and kind in p["spec"].get("policyTypes", ["Ingress"]) and selects(p["spec"]["podSelector"], labels)]
+        if not selecting or namespace is None:
+            return True  # not isolated in that direction
+        return any((not rule.get(peers_key) or any(peer_admits(peer, peer_pod, namespaces, namespace) for peer in rule[peers_key]))
+                   and ports_admit(rule.get("ports"), port)
+                   for policy in selecting for rule in policy["spec"].get(rules_key) or [])
+    if destination[0] is None:  # outside the cluster: only the source's egress matters
+        return side(source, "Egress", destination, "egress", "to")
+    return side(destination, "Ingress", source, "ingress", "from") and side(source, "Egress", destination, "egress", "to")
+
+
+def netpol(k8s_dir):
+    root = pathlib.Path(k8s_dir)
+    docs = {path: documents(path) for path in sorted(root.rglob("*.yaml"))}
+    base = [d for path, ds in docs.items() if path.parent == root for d in ds if d["kind"] == "NetworkPolicy"]
+    full = [d for ds in docs.values() for d in ds if d["kind"] == "NetworkPolicy"]
+    namespaces = {d["metadata"]["name"]: {**d["metadata"].get("labels", {}), "kubernetes.io/metadata.name": d["metadata"]["name"]}
+                  for ds in docs.values() for d in ds if d["kind"] == "Namespace"}
+    pods = {d["metadata"]["name"]: (d["metadata"]["namespace"], d["spec"]["template"]["metadata"]["labels"])
+            for ds in docs.values() for d in ds if pod_spec(d)}
+    in_base = {d["metadata"]["name"] for path, ds in docs.items() if path.parent == root for d in ds if pod_spec(d)}
+    sources = {**pods, **OTHERS}
+    # Every pod template is isolated for ingress by the plain `kubectl apply -f k8s/` alone.
+    open_pods = [name for name, (namespace, labels) in pods.items()
+                 if not any(p["metadata"]["namespace"] == namespace and "Ingress" in p["spec"].get("policyTypes", ["Ingress"])
+                            and selects(p["spec"]["podSelector"], labels) for p in base)]
+    report(not open_pods, f"NetworkPolicy: every one of the {len(pods)} pod templates is denied ingress by default (k8s/*.yaml)",
+           f"not selected: {open_pods}")
+    # No policy is a silent no-op: its pod selector, and each same-namespace peer selector, matches a pod.
+    noop = []
+    for policy in full:
+        spec, name = policy["spec"], policy["metadata"]["name"]
+        if not any(ns == policy["metadata"]["namespace"] and selects(spec["podSelector"], labels) for ns, labels in pods.values()):
+            noop.append(f"{name} selects no pod")
+        noop += [f"{name}: peer {peer['podSelector']} matches no pod" for rule in spec.get("ingress") or []
+                 for peer in rule.get("from") or [] if "podSelector" in peer and "namespaceSelector" not in peer
+                 and not any(selects(peer["podSelector"], labels) for _, labels in pods.values())]
+    report(not noop, f"NetworkPolicy: each of the {len(full)} policies selects pods, and each peer selector in the namespace matches a pod",
+           "; ".join(noop))
+    # Who reaches what: with the plain apply's policies (for its pods) and with the subfolders' added.
+    for (target, port), expected in REACHABLE.items():
+        # Everyone: every source but the stores, whose own egress is closed.
+        expected = set(sources) - NO_EGRESS if expected == EVERYONE else expected
+        problems = []
+        for label, policies in [("k8s/", base), ("k8s/ with its subfolders", full)]:
+            if target not in in_base and policies is base:
+                continue
+            present = set(sources) if policies is full else in_base | set(OTHERS)
+            admitted = {s for s in present - {target} if netpol_allowed(policies, namespaces, sources[s], pods[target], port)}
+            wanted = (expected & present) - {target}
+            if admitted != wanted:
+                problems.append(f"with {label}: admits {sorted(admitted)}, expected {sorted(wanted)}")
+        refused = len(set(sources) - expected - {target})  # the stores included
+        who = "everyone, clients outside the cluster too (not the stores: their egress is closed)" \
+            if REACHABLE[target, port] == EVERYONE else f"only {', '.join(sorted(expected))}; refuses the {refused} other sources"
+        report(not problems, f"NetworkPolicy: {target}:{port} admits {who}", "; ".join(problems))
+    for name in sorted(NO_EGRESS):
+        reached = [s for s, pod in sources.items() if s != name and netpol_allowed(full, namespaces, pods[name], pod, 443)]
+        reached += ["outside"] if netpol_allowed(full, namespaces, pods[name], (None, {}), 443) else []
+        report(not reached, f"NetworkPolicy: {name} opens no connection (egress denied)", f"reaches {reached}")
+
 
 if __name__ == "__main__":
     command = sys.argv[1]
@@ -319,6 +448,8 @@ if __name__ == "__main__":
         drift(sys.argv[2:])
     elif command == "grafana":
         grafana()
+    elif command == "netpol":
+        netpol(sys.argv[2] if len(sys.argv) > 2 else ROOT / "k8s")
     elif command == "k8s-plan":
         k8s_plan()
         sys.exit(0)

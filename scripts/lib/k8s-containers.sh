@@ -2,7 +2,8 @@
 # kubelet would (without an API server): image, command/args, env from the ConfigMap and Secret,
 # Secret files, emptyDirs, volumes, user, read-only root, dropped capabilities, no privilege
 # escalation, memory/CPU limits; Services become network aliases. Then every probe must answer
-# as the manifest expects. Sourced by scripts/check-deploy (uses its pass/fail/note/wait_for).
+# as the manifest expects. Sourced by scripts/check-deploy (uses its pass/fail/note/wait_for and the
+# stand-in image names).
 
 K8S_NETWORK=forge-k8s-check
 K8S_PREFIX=forge-k8s-
@@ -131,6 +132,12 @@ k8s_run_all() {
       fail "k8s StatefulSet $name: readinessProbe"; docker logs --tail 20 "$K8S_PREFIX$name" 2>&1 | sed 's/^/      /'; fi
     k8s_probe "$index" livenessProbe && pass "k8s StatefulSet $name: livenessProbe passes" || fail "k8s StatefulSet $name: livenessProbe"
   done
+  # Redis from the Secret's password only: a container without it is refused before any command.
+  local reply
+  reply=$(docker run --rm --network "$K8S_NETWORK" --entrypoint redis-cli "$FORGE_IMAGE_REDIS" -h redis \
+    LPUSH 'forge:{k8s-check}:ready:5' forged-job 2>&1 || true)
+  [[ "$reply" == *NOAUTH* ]] && pass "k8s StatefulSet redis: a container without the password is refused ($reply)" ||
+    fail "k8s StatefulSet redis without the password answered: $reply"
   for index in "${deployments[@]}"; do k8s_start "$index"; done
   for index in "${deployments[@]}"; do
     name=$(k8s_field "$index" 'pod["name"]')
