@@ -11,14 +11,14 @@ struct CLIRun {
         (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any] ?? [:]
     }
 
-    static func forge(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) throws -> CLIRun {
-        try program("forge", arguments, environment: environment, stdin: stdin)
+    static func forge(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) async throws -> CLIRun {
+        try await program("forge", arguments, environment: environment, stdin: stdin)
     }
 
     /// Runs the executable `name` from the build directory to completion.
     static func program(
         _ name: String, _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil
-    ) throws -> CLIRun {
+    ) async throws -> CLIRun {
         let process = Process()
         process.executableURL = ForgeStack.binDirectory.appendingPathComponent(name)
         process.arguments = arguments
@@ -37,7 +37,7 @@ struct CLIRun {
         try process.run()
         if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
         try input.fileHandleForWriting.close()
-        process.waitUntilExit()
+        await process.exited()
         return CLIRun(
             status: process.terminationStatus, stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
             stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? ""
@@ -47,12 +47,20 @@ struct CLIRun {
 
 extension ForgeStack {
     /// `forge` pointed at this stack's gateway with its token.
-    func cli(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) throws -> CLIRun {
-        try CLIRun.forge(
+    func cli(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) async throws -> CLIRun {
+        try await CLIRun.forge(
             arguments,
             environment: ["FORGE_GATEWAY_URL": "http://127.0.0.1:\(gatewayPort)", "FORGE_API_TOKEN": token]
                 .merging(environment) { $1 },
             stdin: stdin
         )
+    }
+}
+
+extension Process {
+    /// Waits for the process to end without holding a thread: tests run on the cooperative pool,
+    /// which has one thread per core, and `waitUntilExit()` there stalls every test beside it.
+    func exited() async {
+        while isRunning { try? await Task.sleep(for: .milliseconds(10)) }
     }
 }

@@ -83,7 +83,7 @@ extension OneStackAtATime {
                 return port
             }
 
-            let migrate = try ServiceProcess.run("forge", ["migrate"], environment: environment)
+            let migrate = try await ServiceProcess.run("forge", ["migrate"], environment: environment)
             #expect(migrate.status == 0, "\(migrate.output)")
             let gateway = try start("forge-gateway")
             _ = try start("forge-scheduler")
@@ -124,7 +124,7 @@ extension OneStackAtATime {
             try await Task.sleep(for: .milliseconds(1500))
 
             processes.forEach { $0.process.isRunning ? $0.process.terminate() : () }
-            processes.forEach { $0.process.waitUntilExit() }
+            for service in processes { await service.process.exited() }
             for (process, name) in zip(processes, ["gateway", "scheduler", "worker", "refused gateway"]) {
                 let lines = process.output.split(separator: "\n")
                 #expect(!lines.isEmpty, "\(name) logged nothing")

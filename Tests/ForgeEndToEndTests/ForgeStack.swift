@@ -57,7 +57,7 @@ final class ForgeStack: @unchecked Sendable {
     ) async throws -> ForgeStack {
         let stack = try ForgeStack(redisURL: redisURL, namespace: namespace)
         let migrate = try stack.run("migrate", ["migrate", "--postgres-url", stack.postgresURL], binary: "forge")
-        migrate.waitUntilExit()
+        await migrate.exited()
         guard migrate.terminationStatus == 0 else { throw StackError("forge migrate failed: \(stack.log("migrate"))") }
         _ = try stack.run("gateway", [], binary: "forge-gateway", port: stack.gatewayPort)
         for (index, arguments) in schedulers.enumerated() {
@@ -102,7 +102,7 @@ final class ForgeStack: @unchecked Sendable {
     func shutdown() async {
         let all = lock.withLock { Array(processes.values) }
         for process in all where process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        for process in all { process.waitUntilExit() }
+        for process in all { await process.exited() }
         if let client = try? PostgresClient(configuration: PostgresConfiguration(url: Self.postgresURL, poolSize: 1)) {
             _ = try? await client.query("DROP SCHEMA IF EXISTS \(PostgresConnection.quoteIdentifier(schema)) CASCADE")
             await client.shutdown()

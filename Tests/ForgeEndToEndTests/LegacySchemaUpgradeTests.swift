@@ -31,7 +31,7 @@ extension OneStackAtATime {
             await old.shutdown()
             #expect(placed.rows == [["t"]])
 
-            let upgrade = try ServiceProcess.run("forge", ["migrate", "--json"], environment: ["FORGE_POSTGRES_URL": url])
+            let upgrade = try await ServiceProcess.run("forge", ["migrate", "--json"], environment: ["FORGE_POSTGRES_URL": url])
             #expect(upgrade.status == 0, "\(upgrade.output)")
             let report = (try? JSONSerialization.jsonObject(with: Data(upgrade.output.utf8))) as? [String: Any] ?? [:]
             #expect(report["schema"] as? String == "forge", "\(upgrade.output)")
@@ -46,10 +46,10 @@ extension OneStackAtATime {
             #expect(job?.type == "legacy")
             #expect(left.rows == [["t"]])
 
-            let again = try ServiceProcess.run("forge", ["migrate"], environment: ["FORGE_POSTGRES_URL": url])
+            let again = try await ServiceProcess.run("forge", ["migrate"], environment: ["FORGE_POSTGRES_URL": url])
             #expect(again.status == 0 && again.output.contains("schema forge is up to date"), "\(again.output)")
             // Another installation beside it, with a plain URL, starts empty instead of taking history.
-            let other = try ServiceProcess.run("forge", ["migrate", "--json", "--namespace", "other"], environment: ["FORGE_POSTGRES_URL": url])
+            let other = try await ServiceProcess.run("forge", ["migrate", "--json", "--namespace", "other"], environment: ["FORGE_POSTGRES_URL": url])
             #expect(other.output.contains(#""moved_from":null"#), "\(other.output)")
         }
     }

@@ -6,8 +6,8 @@ import Testing
     /// `--late-ms` was turned into whole microseconds before any check, so NaN, an infinity or
     /// 1e19 crashed forge-load with a trap instead of a message (issue 17, item 13).
     @Test(arguments: ["nan", "inf", "-inf", "1e19", "-1e19", "0", "-1"])
-    func aLateThresholdThatIsNoDurationIsAUsageErrorNamingTheFlag(value: String) throws {
-        let run = try CLIRun.program(
+    func aLateThresholdThatIsNoDurationIsAUsageErrorNamingTheFlag(value: String) async throws {
+        let run = try await CLIRun.program(
             "forge-load",
             ["--late-ms=\(value)", "--url", "http://127.0.0.1:1", "--duration", "1s", "--warmup", "0s", "--drain-timeout", "0s"]
         )

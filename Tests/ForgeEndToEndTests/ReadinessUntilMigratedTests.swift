@@ -33,7 +33,7 @@ import Testing
                 #expect(process.process.isRunning, "must wait, not exit: \(process.output)")
             }
 
-            let migrate = try ServiceProcess.run("forge", ["migrate"], environment: ["FORGE_POSTGRES_URL": postgresURL, "FORGE_NAMESPACE": schema])
+            let migrate = try await ServiceProcess.run("forge", ["migrate"], environment: ["FORGE_POSTGRES_URL": postgresURL, "FORGE_NAMESPACE": schema])
             #expect(migrate.status == 0, "\(migrate.output)")
             for (process, port) in [(gateway, gatewayPort), (scheduler, schedulerPort)] {
                 try await waitUntil("ready after migrate", output: process) {

@@ -16,8 +16,8 @@ import Testing
         ["forge-bench", "--help"], ["forge", "migrate", "--help"], ["forge", "enqueue", "--help"],
         ["forge", "status", "--help"],
     ])
-    func helpNeverPrintsSecretsFromTheEnvironment(_ command: [String]) throws {
-        let (status, output) = try ServiceProcess.run(command[0], Array(command.dropFirst()), environment: Self.secrets)
+    func helpNeverPrintsSecretsFromTheEnvironment(_ command: [String]) async throws {
+        let (status, output) = try await ServiceProcess.run(command[0], Array(command.dropFirst()), environment: Self.secrets)
         #expect(status == 0, "\(output)")
         #expect(output.contains("--"), "no help text: \(output)")
         #expect(!output.contains("SECRET"), "\(command.joined(separator: " ")) printed a secret:\n\(output)")
@@ -31,7 +31,7 @@ import Testing
             let postgres = try secretFile(postgresURL + "\n")
             defer { for url in [tokens, redis, postgres] { try? FileManager.default.removeItem(at: url) } }
 
-            let migrate = try ServiceProcess.run("forge", ["migrate"], environment: [
+            let migrate = try await ServiceProcess.run("forge", ["migrate"], environment: [
                 "FORGE_POSTGRES_URL_FILE": postgres.path, "FORGE_NAMESPACE": schema,
             ])
             #expect(migrate.status == 0, "\(migrate.output)")
@@ -51,18 +51,18 @@ import Testing
     }
 
     @Test(arguments: ["forge-gateway", "forge-scheduler", "forge-worker"])
-    func unreadableSecretFileIsRefusedNamingTheSetting(_ binary: String) throws {
+    func unreadableSecretFileIsRefusedNamingTheSetting(_ binary: String) async throws {
         let missing = "/nonexistent/forge-secret"
-        let (status, output) = try ServiceProcess.run(binary, environment: [
+        let (status, output) = try await ServiceProcess.run(binary, environment: [
             "FORGE_REDIS_URL_FILE": missing, "FORGE_API_TOKENS": "t",
         ])
         #expect(status != 0)
         #expect(output.contains("FORGE_REDIS_URL_FILE: cannot read \(missing)"), "\(output)")
     }
 
-    @Test func shortTokensAreRefusedWithoutPrintingThem() throws {
+    @Test func shortTokensAreRefusedWithoutPrintingThem() async throws {
         let short = "tok-SECRET-5"
-        let (status, output) = try ServiceProcess.run("forge-gateway", environment: [
+        let (status, output) = try await ServiceProcess.run("forge-gateway", environment: [
             "FORGE_API_TOKENS": "a-long-enough-token-0123456789,\(short)",
         ])
         #expect(status != 0)
@@ -71,16 +71,16 @@ import Testing
         #expect(!output.contains("SECRET"), "\(output)")
     }
 
-    @Test func migrateRefusesAnUnreadablePostgresURLFile() throws {
-        let (status, output) = try ServiceProcess.run("forge", ["migrate"], environment: ["FORGE_POSTGRES_URL_FILE": "/nonexistent/pg"])
+    @Test func migrateRefusesAnUnreadablePostgresURLFile() async throws {
+        let (status, output) = try await ServiceProcess.run("forge", ["migrate"], environment: ["FORGE_POSTGRES_URL_FILE": "/nonexistent/pg"])
         #expect(status != 0)
         #expect(output.contains("FORGE_POSTGRES_URL_FILE: cannot read /nonexistent/pg"), "\(output)")
     }
 
-    @Test func aSettingAndItsFileTogetherAreRefused() throws {
+    @Test func aSettingAndItsFileTogetherAreRefused() async throws {
         let tokens = try secretFile("t\n")
         defer { try? FileManager.default.removeItem(at: tokens) }
-        let (status, output) = try ServiceProcess.run("forge-gateway", environment: [
+        let (status, output) = try await ServiceProcess.run("forge-gateway", environment: [
             "FORGE_API_TOKENS": "t", "FORGE_API_TOKENS_FILE": tokens.path,
         ])
         #expect(status != 0)

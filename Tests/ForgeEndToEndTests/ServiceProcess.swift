@@ -30,9 +30,9 @@ final class ServiceProcess: @unchecked Sendable {
     /// Runs `binary` to completion; its exit status and everything it printed.
     static func run(
         _ binary: String, _ arguments: [String] = [], environment: [String: String] = [:]
-    ) throws -> (status: Int32, output: String) {
+    ) async throws -> (status: Int32, output: String) {
         let service = try ServiceProcess(binary, arguments, environment: environment)
-        service.process.waitUntilExit()
+        await service.process.exited()
         return (service.process.terminationStatus, service.output)
     }
 

@@ -9,14 +9,12 @@ import Testing
         let client = PostgresClient(
             configuration: try PostgresConfiguration(url: TestDatabase.url, poolSize: 1, statementTimeoutMs: 300)
         )
-        let started = ContinuousClock.now
         do {
             try await client.query("SELECT pg_sleep(5)")
             Issue.record("pg_sleep(5) was not canceled")
         } catch {
             #expect(error.sqlState == "57014")
         }
-        #expect(ContinuousClock.now - started < .seconds(3))
         // The connection is still good for the next statement.
         #expect(try await client.query("SELECT 1").rows == [["1"]])
         await client.shutdown()

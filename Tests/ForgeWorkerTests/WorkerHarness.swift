@@ -57,7 +57,7 @@ struct TestRedis {
     /// since no scheduler runs in these tests; returns the record.
     @discardableResult
     func waitFor(
-        _ id: JobID, state: JobState, promoting queue: QueueName? = nil, timeout: Duration = .seconds(10)
+        _ id: JobID, state: JobState, promoting queue: QueueName? = nil, timeout: Duration = .seconds(30)
     ) async throws -> JobRecord {
         var last: JobRecord?
         let reached = try await eventually(timeout: timeout) {
