@@ -9,20 +9,25 @@ import Testing
 /// One queue whose history Postgres keeps refusing, for whatever reason, must not stop history
 /// for the others, and is dealt with in a bounded number of tries (issue 17, item 2).
 @Suite struct ArchiverIsolationTests {
-    /// A trigger makes Postgres refuse every `jobs` row of queue `poisoned` with `sqlState`.
-    static func poison(_ postgres: PostgresClient, sqlState: String) async throws {
+    /// A trigger makes Postgres refuse every `jobs` row matching `condition` (on `NEW`) with `sqlState`.
+    static func refuse(_ postgres: PostgresClient, where condition: String, sqlState: String) async throws {
         try await postgres.query(
             """
-            CREATE FUNCTION refuse_poisoned() RETURNS trigger LANGUAGE plpgsql AS $$
+            CREATE FUNCTION refuse_rows() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
-                IF NEW.queue = 'poisoned' THEN RAISE EXCEPTION 'refused for the test' USING ERRCODE = '\(sqlState)'; END IF;
+                IF \(condition) THEN RAISE EXCEPTION 'refused for the test' USING ERRCODE = '\(sqlState)'; END IF;
                 RETURN NEW;
             END $$
             """
         )
         try await postgres.query(
-            "CREATE TRIGGER refuse_poisoned BEFORE INSERT OR UPDATE ON jobs FOR EACH ROW EXECUTE FUNCTION refuse_poisoned()"
+            "CREATE TRIGGER refuse_rows BEFORE INSERT OR UPDATE ON jobs FOR EACH ROW EXECUTE FUNCTION refuse_rows()"
         )
+    }
+
+    /// Every row of queue `poisoned` refused with `sqlState`.
+    static func poison(_ postgres: PostgresClient, sqlState: String) async throws {
+        try await refuse(postgres, where: "NEW.queue = 'poisoned'", sqlState: sqlState)
     }
 
     /// With only the poisoned queue holding pending entries, every drain used to throw before it
@@ -53,18 +58,7 @@ import Testing
     func aJobPostgresKeepsRefusingIsQuarantinedAfterBoundedTries(sqlState: String) async throws {
         try await withArchiver { store, history, postgres, clock in
             let archiver = HistoryArchiver(queues: store, history: history, suspectTries: 3, now: { clock.now })
-            try await postgres.query(
-                """
-                CREATE FUNCTION refuse_one() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN
-                    IF NEW.type = 'poison' THEN RAISE EXCEPTION 'too big for the test' USING ERRCODE = '\(sqlState)'; END IF;
-                    RETURN NEW;
-                END $$
-                """
-            )
-            try await postgres.query(
-                "CREATE TRIGGER refuse_one BEFORE INSERT OR UPDATE ON jobs FOR EACH ROW EXECUTE FUNCTION refuse_one()"
-            )
+            try await Self.refuse(postgres, where: "NEW.type = 'poison'", sqlState: sqlState)
             let good = try await store.enqueue([try NewJob(queue: "mixed", type: "noop"), try NewJob(queue: "mixed", type: "noop")])
             let bad = try await store.enqueue(try NewJob(queue: "mixed", type: "poison"))
             var tries = 0
@@ -93,7 +87,7 @@ import Testing
                 clock.advance(by: .seconds(10))
             }
             #expect(try await postgres.query("SELECT count(*) FROM history_quarantine").rows == [["0"]])
-            try await postgres.query("DROP TRIGGER refuse_poisoned ON jobs")
+            try await postgres.query("DROP TRIGGER refuse_rows ON jobs")
             try await archiver.drain()
             #expect(try await history.job(job.id)?.state == .pending)
         }
@@ -121,25 +115,10 @@ import Testing
         }
     }
 
-    /// Runs `body` with a store in a namespace of its own, a migrated schema and a test clock.
     private func withArchiver(
         _ body: (QueueStore, HistoryStore, PostgresClient, TestClock) async throws -> Void
     ) async throws {
-        try await TestDatabase.withSchema { postgres in
-            let redis = RedisClient(configuration: HistoryArchiverTests.redisConfiguration)
-            let keys = KeySpace(namespace: "t-\(UUID().uuidString.prefix(8).lowercased())")
-            let store = QueueStore(redis: redis, keys: keys)
-            let result: Result<Void, any Error>
-            do {
-                result = .success(try await body(store, HistoryStore(client: postgres), postgres, TestClock()))
-            } catch {
-                result = .failure(error)
-            }
-            let names = (try await redis.command(["KEYS", "\(keys.namespace):*"]).array ?? []).compactMap(\.string)
-            if !names.isEmpty { _ = try await redis.command(["DEL"] + names) }
-            await redis.shutdown()
-            try result.get()
-        }
+        try await withStoreAndHistory { store, history, postgres in try await body(store, history, postgres, TestClock()) }
     }
 }
 

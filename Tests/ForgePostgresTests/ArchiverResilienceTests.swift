@@ -92,18 +92,24 @@ import Testing
     private func withArchiver(
         _ body: (QueueStore, HistoryStore, HistoryArchiver, PostgresClient) async throws -> Void
     ) async throws {
-        try await TestDatabase.withSchema { postgres in
-            let redis = RedisClient(configuration: HistoryArchiverTests.redisConfiguration)
-            let keys = KeySpace(namespace: "t-\(UUID().uuidString.prefix(8).lowercased())")
-            let store = QueueStore(redis: redis, keys: keys)
-            let history = HistoryStore(client: postgres)
-            let archiver = HistoryArchiver(queues: store, history: history)
-            let result: Result<Void, any Error>
-            do { result = .success(try await body(store, history, archiver, postgres)) } catch { result = .failure(error) }
-            let names = (try await redis.command(["KEYS", "\(keys.namespace):*"]).array ?? []).compactMap(\.string)
-            if !names.isEmpty { _ = try await redis.command(["DEL"] + names) }
-            await redis.shutdown()
-            try result.get()
+        try await withStoreAndHistory { store, history, postgres in
+            try await body(store, history, HistoryArchiver(queues: store, history: history), postgres)
         }
+    }
+}
+
+/// Runs `body` with a queue store in a Redis namespace of its own and the history of a migrated
+/// schema of its own; removes both afterwards.
+func withStoreAndHistory(_ body: (QueueStore, HistoryStore, PostgresClient) async throws -> Void) async throws {
+    try await TestDatabase.withSchema { postgres in
+        let redis = RedisClient(configuration: HistoryArchiverTests.redisConfiguration)
+        let keys = KeySpace(namespace: "t-\(UUID().uuidString.prefix(8).lowercased())")
+        let store = QueueStore(redis: redis, keys: keys)
+        let result: Result<Void, any Error>
+        do { result = .success(try await body(store, HistoryStore(client: postgres), postgres)) } catch { result = .failure(error) }
+        let names = (try await redis.command(["KEYS", "\(keys.namespace):*"]).array ?? []).compactMap(\.string)
+        if !names.isEmpty { _ = try await redis.command(["DEL"] + names) }
+        await redis.shutdown()
+        try result.get()
     }
 }
