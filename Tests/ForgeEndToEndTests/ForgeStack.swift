@@ -98,6 +98,9 @@ final class ForgeStack: @unchecked Sendable {
 
     func isRunning(_ name: String) -> Bool { lock.withLock { processes[name]?.isRunning ?? false } }
 
+    /// The process id of a running process, e.g. to read its memory from `/proc`.
+    func processID(_ name: String) -> Int32? { lock.withLock { processes[name]?.processIdentifier } }
+
     /// Stops every process and drops the schema and keys.
     func shutdown() async {
         let all = lock.withLock { Array(processes.values) }

@@ -19,6 +19,8 @@ struct TestGateway {
     let queues: QueueStore
     let history: HistoryStore
     let redis: RedisClient
+    /// The client the gateway's list reads use (dead letters).
+    let listRedis: RedisClient
     let keys: KeySpace
 
     static var redisURL: String {
@@ -92,7 +94,7 @@ struct TestGateway {
             let gateway = TestGateway(
                 http: HTTPClient(base: "http://127.0.0.1:\(port)", token: token), port: port, metrics: metrics,
                 queues: queues, history: history,
-                redis: redis, keys: keys
+                redis: redis, listRedis: redis, keys: keys
             )
             do {
                 try await body(gateway)
