@@ -192,7 +192,10 @@ let package = Package(
             path: "Sources/forge-bench",
             swiftSettings: swiftSettings
         ),
-        .target(name: "ForgeTestSupport", path: "Tests/ForgeTestSupport", swiftSettings: swiftSettings),
+        .target(
+            name: "ForgeTestSupport", dependencies: ["ForgeCore", "ForgeRedis"], path: "Tests/ForgeTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "ForgeLoad",
             dependencies: [
@@ -249,7 +252,7 @@ let package = Package(
         .testTarget(
             name: "ForgeGatewayTests",
             dependencies: [
-                "ForgeCore", "ForgeRedis", "ForgePostgres", "ForgeGateway", "ForgeObservability",
+                "ForgeCore", "ForgeRedis", "ForgePostgres", "ForgeGateway", "ForgeObservability", "ForgeTestSupport",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
@@ -258,7 +261,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ForgeEndToEndTests",
-            dependencies: ["ForgeCore", "ForgePostgres", "ForgeLoad", "ForgeTestSupport"],
+            dependencies: ["ForgeCore", "ForgeRedis", "ForgePostgres", "ForgeLoad", "ForgeTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

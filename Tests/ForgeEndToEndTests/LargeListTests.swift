@@ -1,3 +1,5 @@
+import ForgeCore
+import ForgeTestSupport
 import Foundation
 import Testing
 
@@ -7,59 +9,52 @@ extension OneStackAtATime {
     /// enqueues meanwhile.
     @Suite struct LargeListTests {
         static let deadLetters = 150
-        static let padBytes = 900 << 10
+        static let payloadBytes = 900 << 10
 
         @Test func aLargeDeadLetterListStaysUnderTheGatewaysMemoryLimit() async throws {
-            let limit = try GatewayManifest.memoryLimitBytes()
-            // A small lease batch keeps the worker's own memory modest; it is not under test.
-            try await withStack(workers: [["--concurrency", "4", "--batch", "4"]]) { stack in
-                let pad = String(repeating: "x", count: Self.padBytes)
-                for _ in 0..<Self.deadLetters {
-                    _ = try await stack.enqueue([
-                        "type": "fail", "max_attempts": 1, "payload": ["retryable": false, "message": "too big", "pad": pad],
-                    ])
+            // The gateway alone: the dead letters go straight into its namespace, and leave Redis
+            // after (no archiver copies 135 MB into Postgres meanwhile).
+            try await withStack(schedulers: [], workers: []) { stack in
+                try await stack.withQueueStore { store in
+                    try await DeadLetterFixture.make(store, queue: try QueueName("default"), count: Self.deadLetters, payloadBytes: Self.payloadBytes)
+                    try await Self.listEveryDeadLetterWhileEnqueueing(stack)
                 }
-                try await stack.waitUntil("\(Self.deadLetters) dead letters", timeout: 180) {
-                    let counts = try await stack.request("GET", "/v1/queues/default").json["counts"] as? [String: Any]
-                    return counts?["dead"] as? Int == Self.deadLetters
-                }
-                let gateway = try #require(stack.processID("gateway"))
-
-                // Small enqueues run beside the list; every one must succeed.
-                let enqueues = Task {
-                    var statuses: [Int] = []
-                    for n in 0..<50 {
-                        statuses.append(try await stack.request("POST", "/v1/jobs", json: ["type": "noop", "queue": "small", "payload": ["n": n]]).status)
-                    }
-                    return statuses
-                }
-                var listed: [String] = []
-                var cursor: String?
-                var pages = 0
-                repeat {
-                    let reply = try await stack.request(
-                        "GET", "/v1/dlq?queue=default&limit=1000" + (cursor.map { "&cursor=\($0)" } ?? "")
-                    )
-                    try #require(reply.status == 200, "\(String(decoding: reply.body.prefix(500), as: UTF8.self))")
-                    let jobs = try #require(reply.json["jobs"] as? [[String: Any]])
-                    #expect(jobs.count == 1 || reply.body.count <= 5 << 20, "a page of \(jobs.count) jobs, \(reply.body.count) bytes")
-                    listed += jobs.compactMap { $0["id"] as? String }
-                    cursor = reply.json["next_cursor"] as? String
-                    pages += 1
-                    try #require(pages <= Self.deadLetters, "the cursor never ends")
-                } while cursor != nil
-                #expect(try await enqueues.value == Array(repeating: 201, count: 50))
-
-                let peak = try PeakMemory.bytes(of: gateway)
-                print("forge-gateway peak RSS (VmHWM) \(peak >> 20) MiB, limit \(limit >> 20) MiB, \(pages) pages")
-                #expect(peak < limit, "the gateway's peak RSS \(peak >> 20) MiB is not below its limit of \(limit >> 20) MiB")
-                #expect(pages > 1)
-                #expect(listed.count == Self.deadLetters)
-                #expect(Set(listed).count == Self.deadLetters, "every dead letter once")
-
-                // Leave no large payloads in the shared Redis.
-                for id in listed { _ = try await stack.request("DELETE", "/v1/dlq/\(id)") }
             }
+        }
+
+        /// Pages through `default`'s dead letters with `limit=1000` while small enqueues run beside,
+        /// then checks the gateway's peak memory against its manifest's limit.
+        static func listEveryDeadLetterWhileEnqueueing(_ stack: ForgeStack) async throws {
+            let limit = try GatewayManifest.memoryLimitBytes()
+            let gateway = try #require(stack.processID("gateway"))
+            let enqueues = Task {
+                var statuses: [Int] = []
+                for n in 0..<50 {
+                    statuses.append(try await stack.request("POST", "/v1/jobs", json: ["type": "noop", "queue": "small", "payload": ["n": n]]).status)
+                }
+                return statuses
+            }
+            var listed: [String] = []
+            var cursor: String?
+            var pages = 0
+            repeat {
+                let reply = try await stack.request("GET", "/v1/dlq?queue=default&limit=1000" + (cursor.map { "&cursor=\($0)" } ?? ""))
+                try #require(reply.status == 200, "\(String(decoding: reply.body.prefix(500), as: UTF8.self))")
+                let jobs = try #require(reply.json["jobs"] as? [[String: Any]])
+                #expect(jobs.count == 1 || reply.body.count <= 5 << 20, "a page of \(jobs.count) jobs, \(reply.body.count) bytes")
+                listed += jobs.compactMap { $0["id"] as? String }
+                cursor = reply.json["next_cursor"] as? String
+                pages += 1
+                try #require(pages <= deadLetters, "the cursor never ends")
+            } while cursor != nil
+            #expect(try await enqueues.value == Array(repeating: 201, count: 50))
+
+            let peak = try PeakMemory.bytes(of: gateway)
+            print("forge-gateway peak RSS (VmHWM) \(peak >> 20) MiB, limit \(limit >> 20) MiB, \(pages) pages")
+            #expect(peak < limit, "the gateway's peak RSS \(peak >> 20) MiB is not below its limit of \(limit >> 20) MiB")
+            #expect(pages > 1)
+            #expect(listed.count == deadLetters)
+            #expect(Set(listed).count == deadLetters, "every dead letter once")
         }
 
         @Test func aPageBudgetOutOfRangeIsRefusedNamingTheSetting() async throws {

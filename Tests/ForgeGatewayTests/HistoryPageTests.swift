@@ -41,16 +41,7 @@ import Testing
                 ids.append(id)
             }
 
-            var pages: [[[String: Any]]] = []
-            var cursor: String?
-            repeat {
-                let reply = try await gateway.http.get("/v1/jobs?queue=hbig&limit=50" + (cursor.map { "&cursor=\($0)" } ?? ""))
-                try #require(reply.status == 200, "\(reply.text.prefix(500))")
-                pages.append(try #require(reply.json["jobs"] as? [[String: Any]]))
-                cursor = reply.json["next_cursor"] as? String
-                try #require(pages.count <= 20, "the cursor never ends")
-            } while cursor != nil
-
+            let pages = try await gateway.pages("/v1/jobs?queue=hbig&limit=50", atMost: 20)
             #expect(pages.count > 1, "one page held all ten jobs")
             for page in pages {
                 #expect(page.count == 1 || page.count * perJob <= Self.budget, "a page of \(page.count) jobs, \(page.count * perJob) bytes")
