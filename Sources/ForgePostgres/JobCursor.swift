@@ -1,28 +1,16 @@
 import ForgeCore
 
-/// A keyset pagination position: the `(created_at, id)` of the last row of a page.
-///
-/// Written `<created_at in µs since 1970>.<id>` (`1717171717123456.0190b6a4-7c1e-7cc3-9a1e-3f0c2b9d4e5f`):
-/// exact to the microsecond, so no row is skipped or repeated at a page boundary. Callers pass it
-/// back unchanged; it is not signed, because it grants nothing a query parameter could not ask for
-/// (`created_before` does the same), but it is checked byte by byte against one strict grammar, so
-/// a crafted cursor is refused with a 400 naming `cursor` before anything reaches SQL:
-///
-/// - microseconds: 1 to 18 digits without a sign or leading zero (at most year 33658, far inside
-///   Postgres' `timestamptz` and `interval` ranges, so the arithmetic on it cannot overflow);
-/// - id: a UUID in lower-case canonical form.
-///
-/// Every string the grammar admits is a valid position, so the OpenAPI document's pattern for
-/// `cursor` (``pattern``) describes exactly what is accepted.
+/// A history search position: the `(created_at, id)` of the last row of a page, as a
+/// ``PageCursor`` whose key is `created_at` in microseconds since 1970, exact, so no row is
+/// skipped or repeated at a page boundary.
 public struct JobCursor: Sendable, Hashable, CustomStringConvertible {
     public var createdAtMicros: Int64
     public var id: JobID
 
-    /// The largest position a cursor can hold: 18 nines.
-    public static let maxMicros: Int64 = 999_999_999_999_999_999
-    /// The grammar above as a regular expression (for the OpenAPI document and its tests).
-    public static let pattern =
-        "^(0|[1-9][0-9]{0,17})\\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+    /// The largest position a cursor can hold (``PageCursor/maxPosition``: about year 33658).
+    public static let maxMicros = PageCursor.maxPosition
+    /// The cursor grammar (``PageCursor/pattern``).
+    public static let pattern = PageCursor.pattern
 
     public init(createdAtMicros: Int64, id: JobID) {
         self.createdAtMicros = createdAtMicros
@@ -31,32 +19,10 @@ public struct JobCursor: Sendable, Hashable, CustomStringConvertible {
 
     /// Decodes a cursor a previous page returned.
     public init(_ encoded: String) throws(ValidationError) {
-        let invalid = ValidationError(field: "cursor", reason: "is not a cursor returned by a previous page (\(Self.shape))")
-        let bytes = Array(encoded.utf8)
-        guard let dot = bytes.firstIndex(of: UInt8(ascii: ".")), (1...18).contains(dot), bytes.count == dot + 37 else {
-            throw invalid
-        }
-        var micros: Int64 = 0
-        for byte in bytes[..<dot] {
-            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { throw invalid }
-            micros = micros * 10 + Int64(byte - UInt8(ascii: "0"))
-        }
-        guard bytes[0] != UInt8(ascii: "0") || dot == 1 else { throw invalid }
-        let id = bytes[(dot + 1)...]
-        for (offset, byte) in id.enumerated() {
-            let ok =
-                switch offset {
-                case 8, 13, 18, 23: byte == UInt8(ascii: "-")
-                default: (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
-                }
-            guard ok else { throw invalid }
-        }
-        guard let jobID = try? JobID(String(decoding: id, as: UTF8.self)) else { throw invalid }
-        self.init(createdAtMicros: micros, id: jobID)
+        let cursor = try PageCursor(encoded)
+        self.init(createdAtMicros: cursor.position, id: cursor.id)
     }
 
-    private static let shape = "digits, a dot and a job id"
-
     /// The string form.
-    public var description: String { "\(createdAtMicros).\(id.rawValue)" }
+    public var description: String { PageCursor(position: createdAtMicros, id: id).description }
 }
