@@ -35,15 +35,3 @@ public struct JobQuery: Sendable, Hashable {
         self.cursor = try cursor.map { (text: String) throws(ValidationError) -> JobCursor in try JobCursor(text) }
     }
 }
-
-/// One page of search results, newest first.
-public struct JobPage: Sendable, Hashable {
-    public var jobs: [JobRecord]
-    /// Pass as `cursor` to get the next page; `nil` on the last page.
-    public var nextCursor: String?
-
-    public init(jobs: [JobRecord], nextCursor: String?) {
-        self.jobs = jobs
-        self.nextCursor = nextCursor
-    }
-}

@@ -107,14 +107,4 @@ extension QueueStore {
             )
         )
     }
-
-    /// Dead letters of a queue, most recent first.
-    public func deadLetters(_ queue: QueueName, limit: Int = 100) async throws(RedisError) -> [JobRecord] {
-        let k = keys.queue(queue)
-        let ids = (try await redis.command(["ZREVRANGE", k.dead, "0", String(max(0, limit - 1))]).array ?? [])
-            .compactMap { $0.string.flatMap { try? JobID($0) } }
-        guard !ids.isEmpty else { return [] }
-        let replies = try await redis.pipeline(ids.map { ["HGETALL", k.job($0)] })
-        return zip(ids, replies).compactMap { JobHash.record(from: $0.1, id: $0.0, queue: queue) }
-    }
 }
