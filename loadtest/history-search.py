@@ -97,8 +97,12 @@ def ts(expr):
     return f"('epoch'::timestamptz + ({expr})::bigint * interval '1 millisecond')"
 
 
-def search_sql(filters, limit=50):
-    """The statement HistoryStore.search builds (parameters inlined, as a custom plan sees them)."""
+PAGE_BYTES = 4 << 20  # FORGE_MAX_PAGE_BYTES' default
+
+
+def search_sql(filters, limit=50, budget=PAGE_BYTES):
+    """The statement HistoryStore.search builds (HistoryStore.pageSQL; parameters inlined, as a
+    custom plan sees them)."""
     conditions = []
     for key, value in filters.items():
         if key in ("queue", "state", "type"):
@@ -110,9 +114,20 @@ def search_sql(filters, limit=50):
         elif key == "cursor_ms":
             conditions.append(f"(created_at, id) < ({ts(value)}, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)")
     where = ("WHERE " + " AND ".join(conditions)) if conditions else ""
+    order = "ORDER BY created_at DESC, id DESC ROWS UNBOUNDED PRECEDING"
+    stored = ("coalesce(pg_column_size(payload), 0) + coalesce(pg_column_size(result), 0) "
+              "+ coalesce(pg_column_size(errors), 0) + coalesce(pg_column_size(last_error), 0)")
+    exact = ("coalesce(octet_length(payload::text), 0) + coalesce(octet_length(result::text), 0) "
+             "+ coalesce(octet_length(errors::text), 0) + coalesce(octet_length(last_error), 0)")
     return (f"SELECT id::text AS id, queue, type, state, priority, payload::text AS payload, attempts, max_attempts, "
-            f"(extract(epoch FROM created_at) * 1000000)::bigint AS created_us FROM jobs {where} "
-            f"ORDER BY created_at DESC, id DESC LIMIT {limit + 1}")
+            f"errors::text AS errors, result::text AS result, created_us, has_next FROM ("
+            f" SELECT candidates.*, row_number() OVER page AS n, sum({exact}) OVER page AS bytes_through FROM ("
+            f"  SELECT jobs.*, (extract(epoch FROM created_at) * 1000000)::bigint AS created_us,"
+            f"   {stored} AS stored_bytes, sum({stored}) OVER page AS stored_through,"
+            f"   lead(true, 1, false) OVER page AS has_next"
+            f"  FROM jobs {where} WINDOW page AS ({order}) ORDER BY created_at DESC, id DESC LIMIT {limit}"
+            f" ) candidates WHERE stored_through - stored_bytes <= {budget} WINDOW page AS ({order})"
+            f") measured WHERE n = 1 OR bytes_through <= {budget} ORDER BY created_at DESC, id DESC")
 
 
 def cases():

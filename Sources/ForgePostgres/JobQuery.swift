@@ -18,14 +18,21 @@ public struct JobQuery: Sendable, Hashable {
     public var limit: Int
     /// Where the previous page ended; `nil` for the first page.
     public var cursor: JobCursor?
+    /// Most bytes of payloads, results and errors a page may hold (always at least one job);
+    /// `nil`: only `limit` bounds the page.
+    public var maxBytes: Int?
 
     public init(
         queue: QueueName? = nil, state: JobState? = nil, type: JobType? = nil, createdAfterMs: Int64? = nil,
-        createdBeforeMs: Int64? = nil, limit: Int = JobQuery.defaultLimit, cursor: String? = nil
+        createdBeforeMs: Int64? = nil, limit: Int = JobQuery.defaultLimit, cursor: String? = nil, maxBytes: Int? = nil
     ) throws(ValidationError) {
         guard Self.limits.contains(limit) else {
             throw ValidationError(field: "limit", reason: "must be between \(Self.limits.lowerBound) and \(Self.limits.upperBound)")
         }
+        if let maxBytes, maxBytes < 1 {
+            throw ValidationError(field: "max_bytes", reason: "must be at least 1")
+        }
+        self.maxBytes = maxBytes
         self.queue = queue
         self.state = state
         self.type = type
