@@ -17,7 +17,11 @@ struct DeadLetterRoutes<Context: RequestContext>: Sendable {
         v1.delete("dlq/{id}") { _, context in try await remove(context.parameters.require("id")) }
     }
 
-    /// `GET /v1/dlq?queue=&limit=`: `{"jobs": [job, …]}`, most recent death first.
+    /// `GET /v1/dlq?queue=&limit=&cursor=`: `{"jobs": [job, …], "next_cursor": …}`, most recent
+    /// death first. A page stops at `limit` jobs or at the page byte budget
+    /// (``GatewayConfiguration/maxPageBytes``), whichever comes first, with at least one job;
+    /// `next_cursor` (the last job's death time and id) continues after it. Read through
+    /// ``GatewayDependencies/listQueues``, off the connections that serve enqueues.
     func list(_ request: Request) async throws -> Response {
         var query = try QueryReader(request)
         guard let queueText = try query.string("queue") else {
@@ -25,9 +29,12 @@ struct DeadLetterRoutes<Context: RequestContext>: Sendable {
         }
         let queue = try QueueName(queueText)
         let limit = try query.int("limit", in: 1...configuration.maxListLimit, default: configuration.defaultListLimit)
+        let cursor = try query.string("cursor").map { (text: String) throws(ValidationError) in try PageCursor(text) }
         try query.finish()
-        let jobs = try await dependencies.queues.deadLetters(queue, limit: limit)
-        return JSONResponse.make(JobListView(jobs: jobs.map { JobView(record: $0) }, nextCursor: nil).written())
+        let page = try await dependencies.listQueues.deadLetterPage(
+            queue, after: cursor, limit: limit, maxBytes: configuration.maxPageBytes
+        )
+        return JobListView.response(page.jobs, nextCursor: page.nextCursor)
     }
 
     /// `POST /v1/dlq/{id}/retry`: back to pending with fresh attempts; 200 `{id, state}`.

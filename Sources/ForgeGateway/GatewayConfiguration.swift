@@ -15,6 +15,10 @@ public struct GatewayConfiguration: Sendable, Hashable {
     public var defaultListLimit: Int
     /// Largest `limit` a list request may ask for.
     public var maxListLimit: Int
+    /// Most bytes of payloads, results and errors one page of `GET /v1/jobs` or `GET /v1/dlq`
+    /// holds; a page stops there (with at least one job) and its `next_cursor` continues. Without
+    /// it, a page of `maxListLimit` jobs of the largest payload was a GiB in the gateway's memory.
+    public var maxPageBytes: Int
     /// Most jobs one `POST /v1/jobs/batch` may hold.
     public var maxBatchSize: Int
     /// How long an `Idempotency-Key` is remembered.
@@ -48,6 +52,12 @@ public struct GatewayConfiguration: Sendable, Hashable {
     /// one Redis hash and listed whole by `GET /v1/schedules`, so the worst case (the schedule
     /// limit times this) stays 16 MiB, well inside the 256 MiB a gateway pod may use.
     public static let defaultMaxSchedulePayloadBytes = 16 << 10
+    /// Four of the largest default payloads: pages stay a few MiB, far inside the gateway's
+    /// memory limit even with several lists at once.
+    public static let defaultMaxPageBytes = 4 << 20
+    /// 64 KiB to 32 MiB: a page is in memory two or three times over while it is read and
+    /// written, and a gateway's Kubernetes limit is 256 MiB.
+    public static let maxPageBytesRange = (64 << 10)...(32 << 20)
     /// Largest request head (request line and headers) accepted: bearer tokens and keys are small.
     public static let maxHeaderBytes = 32 << 10
 
@@ -60,7 +70,8 @@ public struct GatewayConfiguration: Sendable, Hashable {
         idleTimeoutSeconds: Int = GatewayConfiguration.defaultIdleTimeoutSeconds,
         maxQueues: Int? = GatewayConfiguration.defaultMaxQueues,
         maxSchedules: Int? = GatewayConfiguration.defaultMaxSchedules,
-        maxSchedulePayloadBytes: Int = GatewayConfiguration.defaultMaxSchedulePayloadBytes
+        maxSchedulePayloadBytes: Int = GatewayConfiguration.defaultMaxSchedulePayloadBytes,
+        maxPageBytes: Int = GatewayConfiguration.defaultMaxPageBytes
     ) {
         self.apiTokens = apiTokens
         self.authEnabled = authEnabled
@@ -76,6 +87,7 @@ public struct GatewayConfiguration: Sendable, Hashable {
         self.maxQueues = maxQueues
         self.maxSchedules = maxSchedules
         self.maxSchedulePayloadBytes = maxSchedulePayloadBytes
+        self.maxPageBytes = maxPageBytes
     }
 
     /// The job limits a schedule's job is checked with: a job's, with the smaller payload limit.

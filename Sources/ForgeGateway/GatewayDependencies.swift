@@ -7,6 +7,15 @@ import Logging
 /// their own isolated namespaces and schemas.
 public struct GatewayDependencies: Sendable {
     public var queues: QueueStore
+    /// The store list reads use (dead letters): the same keys over a Redis client of its own.
+    ///
+    /// A client's lanes each carry one round trip at a time, and every request queued meanwhile
+    /// waits for it (``RedisClient``). A list reads megabytes of job hashes; on the lanes that
+    /// serve enqueues, the enqueues queued behind its round trips would wait for each of them. A
+    /// second client is the simplest isolation (two more connections and threads per gateway; a
+    /// priority inside the lanes would still let a list's round trip be on the wire when an
+    /// enqueue arrives): list reads then wait only for each other. Defaults to ``queues``.
+    public var listQueues: QueueStore
     public var schedules: ScheduleStore
     public var history: HistoryStore
     public var readiness: Readiness
@@ -15,13 +24,18 @@ public struct GatewayDependencies: Sendable {
 
     public init(
         queues: QueueStore, schedules: ScheduleStore, history: HistoryStore, readiness: Readiness,
-        metrics: ForgeMetrics, logger: Logger
+        metrics: ForgeMetrics, logger: Logger, listQueues: QueueStore? = nil
     ) {
         self.queues = queues
+        self.listQueues = listQueues ?? queues
         self.schedules = schedules
         self.history = history
         self.readiness = readiness
         self.metrics = metrics
         self.logger = logger
     }
+
+    /// Connections of the list reads' Redis client. A list's round trips fetch about 1 MiB each
+    /// (``QueueStore/deadLetterPage(_:after:limit:maxBytes:)``), so two serve several lists at once.
+    public static let listConnections = 2
 }

@@ -62,7 +62,8 @@ struct JobRoutes<Context: RequestContext>: Sendable {
     }
 
     /// `GET /v1/jobs?queue=&state=&type=&created_after=&created_before=&limit=&cursor=`: history
-    /// search over Postgres, newest first, keyset pagination through `next_cursor`.
+    /// search over Postgres, newest first, keyset pagination through `next_cursor`; a page stops
+    /// at `limit` jobs or at the page byte budget (``GatewayConfiguration/maxPageBytes``).
     func search(_ request: Request) async throws -> Response {
         var query = try QueryReader(request)
         let queue = try query.string("queue").map { (text: String) throws(ValidationError) in try QueueName(text) }
@@ -85,10 +86,10 @@ struct JobRoutes<Context: RequestContext>: Sendable {
         let page = try await dependencies.history.search(
             JobQuery(
                 queue: queue, state: state, type: type, createdAfterMs: after, createdBeforeMs: before, limit: limit,
-                cursor: cursor
+                cursor: cursor, maxBytes: configuration.maxPageBytes
             )
         )
-        return JSONResponse.make(JobListView(jobs: page.jobs.map { JobView(record: $0) }, nextCursor: page.nextCursor).written())
+        return JobListView.response(page.jobs, nextCursor: page.nextCursor)
     }
 
     /// `POST /v1/jobs/{id}/cancel`: 200 canceled; 202 when the job is running (its worker stops it

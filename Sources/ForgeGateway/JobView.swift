@@ -99,19 +99,3 @@ struct JobStateView: Encodable {
         writer.endObject()
     }
 }
-
-/// `{"jobs": [...], "next_cursor": ...}`.
-struct JobListView {
-    var jobs: [JobView]
-    var nextCursor: String?
-
-    func written() -> JSONWriter {
-        var writer = JSONWriter(capacity: 64 + jobs.reduce(0) { $0 + 512 + $1.record.payload.utf8.count })
-        writer.beginObject()
-        writer.array("jobs", jobs) { $0.write(to: &$1) }
-        writer.key("next_cursor")
-        writer.string(nextCursor)
-        writer.endObject()
-        return writer
-    }
-}

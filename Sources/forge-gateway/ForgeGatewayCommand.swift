@@ -70,6 +70,12 @@ public struct ForgeGatewayCommand: AsyncParsableCommand {
     var maxSchedulePayloadBytes = Int(environment("FORGE_MAX_SCHEDULE_PAYLOAD_BYTES", "")) ?? GatewayConfiguration.defaultMaxSchedulePayloadBytes
 
     @Option(
+        name: .customLong("max-page-bytes"),
+        help: "Most bytes of payloads, results and errors one page of GET /v1/jobs or GET /v1/dlq holds (always at least one job); next_cursor continues (env FORGE_MAX_PAGE_BYTES)."
+    )
+    var maxPageBytes = Int(environment("FORGE_MAX_PAGE_BYTES", "")) ?? GatewayConfiguration.defaultMaxPageBytes
+
+    @Option(
         name: .customLong("idempotency-ttl-seconds"),
         help: "How long an Idempotency-Key is remembered (env FORGE_IDEMPOTENCY_TTL_SECONDS)."
     )
@@ -91,6 +97,7 @@ public struct ForgeGatewayCommand: AsyncParsableCommand {
             ("FORGE_RATE_LIMIT_BURST", "--rate-limit-burst", rateLimitBurst, 1...10_000_000),
             ("FORGE_IDEMPOTENCY_TTL_SECONDS", "--idempotency-ttl-seconds", idempotencyTTLSeconds, 1...(30 * 86_400)),
             ("FORGE_HTTP_IDLE_TIMEOUT_SECONDS", "--http-idle-timeout-seconds", httpIdleTimeoutSeconds, 1...3_600),
+            ("FORGE_MAX_PAGE_BYTES", "--max-page-bytes", maxPageBytes, GatewayConfiguration.maxPageBytesRange),
         ]
     }
 
@@ -143,6 +150,12 @@ public struct ForgeGatewayCommand: AsyncParsableCommand {
         let redis = RedisClient(
             configuration: try RedisConfiguration(url: try service.redisURL(), setting: "--redis-url / FORGE_REDIS_URL", poolSize: connections.redisConnections)
         )
+        // List reads on connections of their own (see GatewayDependencies.listQueues).
+        let listRedis = RedisClient(
+            configuration: try RedisConfiguration(
+                url: try service.redisURL(), setting: "--redis-url / FORGE_REDIS_URL", poolSize: GatewayDependencies.listConnections
+            )
+        )
         let postgresConfiguration = try PostgresConfiguration(
             url: try service.postgresURL(), poolSize: 4, schema: PostgresConfiguration.schema(forNamespace: service.namespace),
             connectTimeoutSeconds: 2, searchTimeoutMs: searchTimeoutMs, setting: "--postgres-url / FORGE_POSTGRES_URL"
@@ -170,7 +183,8 @@ public struct ForgeGatewayCommand: AsyncParsableCommand {
         )
         let dependencies = GatewayDependencies(
             queues: QueueStore(redis: redis, keys: keys, finishedRetentionMs: finished.finishedTTLMs), schedules: ScheduleStore(redis: redis, keys: keys),
-            history: HistoryStore(client: postgres), readiness: readiness, metrics: ForgeMetrics(), logger: logger
+            history: HistoryStore(client: postgres), readiness: readiness, metrics: ForgeMetrics(), logger: logger,
+            listQueues: QueueStore(redis: listRedis, keys: keys, finishedRetentionMs: finished.finishedTTLMs)
         )
         let tokens = try apiTokens()
         var limits = JobLimits.standard
@@ -179,7 +193,8 @@ public struct ForgeGatewayCommand: AsyncParsableCommand {
             apiTokens: tokens, authEnabled: auth == "on", maxBodyBytes: maxBodyBytes, jobLimits: limits,
             idempotencyWindowMs: Int64(idempotencyTTLSeconds) * 1000, rateLimitPerSecond: Double(rateLimitRPS),
             rateLimitBurst: rateLimitBurst, idleTimeoutSeconds: httpIdleTimeoutSeconds, maxQueues: queueLimit.maxQueues,
-            maxSchedules: maxSchedules > 0 ? maxSchedules : nil, maxSchedulePayloadBytes: maxSchedulePayloadBytes
+            maxSchedules: maxSchedules > 0 ? maxSchedules : nil, maxSchedulePayloadBytes: maxSchedulePayloadBytes,
+            maxPageBytes: maxPageBytes
         )
         if !configuration.authEnabled { logger.warning("auth is off: /v1 accepts requests without a token") }
         let host = service.httpHost
@@ -195,10 +210,12 @@ public struct ForgeGatewayCommand: AsyncParsableCommand {
             try await group.run()
         } catch {
             await redis.shutdown()
+            await listRedis.shutdown()
             await postgres.shutdown()
             throw error
         }
         await redis.shutdown()
+        await listRedis.shutdown()
         await postgres.shutdown()
         await probe.shutdown()
     }

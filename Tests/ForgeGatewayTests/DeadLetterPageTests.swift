@@ -1,4 +1,5 @@
 import ForgeCore
+import ForgeGateway
 import ForgeRedis
 import Foundation
 import Testing
@@ -7,8 +8,7 @@ import Testing
 /// the rest, and reads dead letters on Redis connections of its own, so a large list neither
 /// exhausts the gateway's memory nor holds up the enqueues it serves meanwhile.
 @Suite struct DeadLetterPageTests {
-    /// The default page budget (FORGE_MAX_PAGE_BYTES).
-    static let budget = 4 << 20
+    static let budget = GatewayConfiguration.defaultMaxPageBytes
     static let largePayload = 900 << 10
 
     @Test func aLargeDeadLetterListIsCutByBytesAndPagedWithACursor() async throws {

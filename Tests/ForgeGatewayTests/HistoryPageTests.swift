@@ -1,4 +1,5 @@
 import ForgeCore
+import ForgeGateway
 import ForgePostgres
 import Foundation
 import Testing
@@ -6,8 +7,7 @@ import Testing
 /// `GET /v1/jobs` (history search) answers a page bounded by bytes as well as by count: Postgres
 /// stops at the budget, and `next_cursor` continues after the last job shown.
 @Suite struct HistoryPageTests {
-    /// The default page budget (FORGE_MAX_PAGE_BYTES).
-    static let budget = 4 << 20
+    static let budget = GatewayConfiguration.defaultMaxPageBytes
 
     /// A finished job's events: enqueued with `payload`, failed once with `error`, completed with `result`.
     static func archived(_ id: JobID, at: Int64, payload: String, result: String, error: String) throws -> [JobEvent] {

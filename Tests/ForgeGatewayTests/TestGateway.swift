@@ -40,6 +40,12 @@ struct TestGateway {
         let redis = RedisClient(
             configuration: try RedisConfiguration(url: redisURL ?? Self.redisURL, setting: "test", poolSize: 4)
         )
+        // As forge-gateway does: list reads on connections of their own.
+        let listRedis = RedisClient(
+            configuration: try RedisConfiguration(
+                url: redisURL ?? Self.redisURL, setting: "test", poolSize: GatewayDependencies.listConnections
+            )
+        )
         let keys = KeySpace(namespace: "t-\(UUID().uuidString.prefix(8).lowercased())")
         let schema = "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
         let postgres = PostgresClient(
@@ -50,7 +56,7 @@ struct TestGateway {
         let result: Result<Void, any Error>
         do {
             try await Migrator(client: postgres).migrate()
-            try await run(redis: redis, keys: keys, postgres: postgres, configure: configure, body)
+            try await run(redis: redis, listRedis: listRedis, keys: keys, postgres: postgres, configure: configure, body)
             result = .success(())
         } catch {
             result = .failure(error)
@@ -61,11 +67,13 @@ struct TestGateway {
         let names = found.compactMap(\.string)
         if !names.isEmpty { _ = try? await redis.command(["DEL"] + names) }
         await redis.shutdown()
+        await listRedis.shutdown()
         try result.get()
     }
 
     private static func run(
-        redis: RedisClient, keys: KeySpace, postgres: PostgresClient, configure: (inout GatewayConfiguration) -> Void,
+        redis: RedisClient, listRedis: RedisClient, keys: KeySpace, postgres: PostgresClient,
+        configure: (inout GatewayConfiguration) -> Void,
         _ body: (TestGateway) async throws -> Void
     ) async throws {
         let queues = QueueStore(redis: redis, keys: keys)
@@ -77,7 +85,7 @@ struct TestGateway {
                 (name: "redis", check: { await redis.ping() }),
                 (name: "postgres", check: { await postgres.ping() }),
             ]),
-            metrics: metrics, logger: Logger(label: "test.gateway")
+            metrics: metrics, logger: Logger(label: "test.gateway"), listQueues: QueueStore(redis: listRedis, keys: keys)
         )
         var configuration = GatewayConfiguration(apiTokens: [token, "other-token"])
         configure(&configuration)
@@ -94,7 +102,7 @@ struct TestGateway {
             let gateway = TestGateway(
                 http: HTTPClient(base: "http://127.0.0.1:\(port)", token: token), port: port, metrics: metrics,
                 queues: queues, history: history,
-                redis: redis, listRedis: redis, keys: keys
+                redis: redis, listRedis: listRedis, keys: keys
             )
             do {
                 try await body(gateway)
