@@ -11,20 +11,29 @@ struct DeadLetters: AsyncParsableCommand {
     )
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Dead jobs of a queue, most recent first.")
+        static let configuration = CommandConfiguration(
+            abstract: "Dead jobs of a queue, most recent first.",
+            discussion: "Prints one page (the gateway also ends a page at its byte budget); when there is another, stderr shows the --cursor that fetches it."
+        )
         @OptionGroup var gateway: GatewayOptions
         @Option(help: "Queue name.") var queue = "default"
         @Option(help: "At most this many.") var limit = 100
+        @Option(help: "Where the previous page ended (its next_cursor).") var cursor: String?
 
         func run() async throws {
             try await reportingErrors(json: gateway.json) {
-                let response = try await gateway.client().send("GET", ["v1", "dlq"], query: [("queue", queue), ("limit", String(limit))])
+                let response = try await gateway.client().send(
+                    "GET", ["v1", "dlq"], query: [("queue", queue), ("limit", String(limit)), ("cursor", cursor)]
+                )
                 if gateway.json { return Output.json(response.body) }
                 let jobs = (response.object["jobs"] as? [[String: Any]]) ?? (response.json as? [[String: Any]]) ?? []
                 Output.table(
                     ["id", "type", "attempts", "finished_at", "last_error"],
                     jobs.map { job in ["id", "type", "attempts", "finished_at", "last_error"].map { Output.cell(job[$0]) } }
                 )
+                if let next = response.object["next_cursor"] as? String {
+                    printError("more: forge dlq list --queue \(queue) --cursor \(next)")
+                }
             }
         }
     }
