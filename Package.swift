@@ -246,7 +246,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ForgeSchedulerTests",
-            dependencies: ["ForgeCore", "ForgeRedis", "ForgePostgres", "ForgeScheduler", "ForgeObservability"],
+            dependencies: ["ForgeCore", "ForgeRedis", "ForgePostgres", "ForgeScheduler", "ForgeObservability", "ForgeTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -276,7 +276,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ForgePostgresTests",
-            dependencies: ["ForgeCore", "ForgeRedis", "ForgePostgres", "ForgeScheduler"],
+            dependencies: ["ForgeCore", "ForgeRedis", "ForgePostgres", "ForgeScheduler", "ForgeTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

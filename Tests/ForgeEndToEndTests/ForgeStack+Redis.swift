@@ -1,4 +1,5 @@
 import ForgeRedis
+import ForgeTestSupport
 
 extension ForgeStack {
     /// Runs `body` with a store over the stack's own Redis keys, for putting data in place faster
@@ -14,9 +15,7 @@ extension ForgeStack {
         } catch {
             result = .failure(error)
         }
-        let found = (try? await redis.command(["KEYS", "\(namespace):*"]))?.array ?? []
-        let names = found.compactMap(\.string)
-        if !names.isEmpty { _ = try? await redis.command(["DEL"] + names) }
+        await redis.deleteKeys(of: namespace)
         await redis.shutdown()
         try result.get()
     }

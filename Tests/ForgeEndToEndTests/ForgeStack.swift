@@ -1,4 +1,5 @@
 import ForgePostgres
+import ForgeRedis
 import ForgeTestSupport
 import Foundation
 #if canImport(FoundationNetworking)
@@ -109,6 +110,13 @@ final class ForgeStack: @unchecked Sendable {
         if let client = try? PostgresClient(configuration: PostgresConfiguration(url: Self.postgresURL, poolSize: 1)) {
             _ = try? await client.query("DROP SCHEMA IF EXISTS \(PostgresConnection.quoteIdentifier(schema)) CASCADE")
             await client.shutdown()
+        }
+        // Jobs the stack left (pending, or finished within their TTL) would pile up in the shared
+        // Redis over a run, and every test's key walk would pay for them.
+        if let configuration = try? RedisConfiguration(url: redisURL, setting: "test") {
+            let redis = RedisClient(configuration: configuration)
+            await redis.deleteKeys(of: namespace)
+            await redis.shutdown()
         }
     }
 

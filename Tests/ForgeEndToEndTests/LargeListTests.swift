@@ -13,8 +13,13 @@ extension OneStackAtATime {
 
         @Test func aLargeDeadLetterListStaysUnderTheGatewaysMemoryLimit() async throws {
             // The gateway alone: the dead letters go straight into its namespace, and leave Redis
-            // after (no archiver copies 135 MB into Postgres meanwhile).
-            try await withStack(schedulers: [], workers: []) { stack in
+            // after (no archiver copies 135 MB into Postgres meanwhile). On a Redis of its own:
+            // 135 MB of writes and reads would stall the shared test Redis past other tests'
+            // command timeouts.
+            let redis = try PrivateRedis()
+            try redis.start()
+            defer { redis.stop() }
+            try await withStack(schedulers: [], workers: [], redisURL: redis.url) { stack in
                 try await stack.withQueueStore { store in
                     try await DeadLetterFixture.make(store, queue: try QueueName("default"), count: Self.deadLetters, payloadBytes: Self.payloadBytes)
                     try await Self.listEveryDeadLetterWhileEnqueueing(stack)

@@ -1,6 +1,7 @@
 import ForgeCore
 import ForgeGateway
 import ForgeRedis
+import ForgeTestSupport
 import Foundation
 import Testing
 
@@ -12,7 +13,12 @@ import Testing
     static let largePayload = 900 << 10
 
     @Test func aLargeDeadLetterListIsCutByBytesAndPagedWithACursor() async throws {
-        try await TestGateway.with { gateway in
+        // A Redis of its own: 36 MB of payloads written and read would stall the shared test Redis
+        // past other tests' command timeouts.
+        let redis = try PrivateRedis()
+        try redis.start()
+        defer { redis.stop() }
+        try await TestGateway.with(redisURL: redis.url) { gateway in
             let queue = try QueueName("big")
             // 36 MB: ten pages (the real gateway's memory is checked with 150, in LargeListTests).
             let ids = try await gateway.makeDeadLetters(queue, count: 40, payloadBytes: Self.largePayload)

@@ -3,6 +3,7 @@ import ForgeGateway
 import ForgeObservability
 import ForgePostgres
 import ForgeRedis
+import ForgeTestSupport
 import Foundation
 import Logging
 import Testing
@@ -63,9 +64,7 @@ struct TestGateway {
         }
         _ = try? await postgres.query("DROP SCHEMA \(PostgresConnection.quoteIdentifier(schema)) CASCADE")
         await postgres.shutdown()
-        let found = (try? await redis.command(["KEYS", "\(keys.namespace):*"]))?.array ?? []
-        let names = found.compactMap(\.string)
-        if !names.isEmpty { _ = try? await redis.command(["DEL"] + names) }
+        await redis.deleteKeys(of: keys.namespace)
         await redis.shutdown()
         await listRedis.shutdown()
         try result.get()

@@ -1,6 +1,7 @@
 import ForgeCore
 import ForgePostgres
 import ForgeRedis
+import ForgeTestSupport
 import ForgeScheduler
 import Foundation
 import Testing
@@ -107,8 +108,7 @@ func withStoreAndHistory(_ body: (QueueStore, HistoryStore, PostgresClient) asyn
         let store = QueueStore(redis: redis, keys: keys)
         let result: Result<Void, any Error>
         do { result = .success(try await body(store, HistoryStore(client: postgres), postgres)) } catch { result = .failure(error) }
-        let names = (try await redis.command(["KEYS", "\(keys.namespace):*"]).array ?? []).compactMap(\.string)
-        if !names.isEmpty { _ = try await redis.command(["DEL"] + names) }
+        await redis.deleteKeys(of: keys.namespace)
         await redis.shutdown()
         try result.get()
     }

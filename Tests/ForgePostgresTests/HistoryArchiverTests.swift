@@ -1,6 +1,7 @@
 import ForgeCore
 import ForgePostgres
 import ForgeRedis
+import ForgeTestSupport
 import ForgeScheduler
 import Foundation
 import Testing
@@ -56,8 +57,7 @@ import Testing
             let audit = try await postgres.query("SELECT kind FROM job_events WHERE job_id = $1 ORDER BY seq", [flaky.id.rawValue])
             #expect(audit.rows.map { $0[0] } == ["retried", "died"])
 
-            let names = (try await redis.command(["KEYS", "\(keys.namespace):*"]).array ?? []).compactMap(\.string)
-            if !names.isEmpty { _ = try await redis.command(["DEL"] + names) }
+            await redis.deleteKeys(of: keys.namespace)
             await redis.shutdown()
         }
     }

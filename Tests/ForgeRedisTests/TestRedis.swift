@@ -1,5 +1,6 @@
 import ForgeCore
 import ForgeRedis
+import ForgeTestSupport
 import Foundation
 
 /// A real Redis for tests (`FORGE_TEST_REDIS_URL`, started by scripts/test.sh), with a key
@@ -34,9 +35,7 @@ struct TestRedis {
 
     /// Deletes every key of this test's namespace.
     func cleanUp() async {
-        let found = (try? await client.command(["KEYS", "\(keys.namespace):*"]))?.array ?? []
-        let names = found.compactMap(\.string)
-        if !names.isEmpty { _ = try? await client.command(["DEL"] + names) }
+        await client.deleteKeys(of: keys.namespace)
         await client.shutdown()
     }
 }

@@ -34,7 +34,7 @@ import Testing
             let a = lease(redis, "a", ttlMs: ttl)
             let b = lease(redis, "b", ttlMs: ttl)
             let leading = Task { await a.run() }
-            #expect(await eventually { a.isLeader })
+            #expect(await eventually(timeout: .seconds(20)) { a.isLeader })
             let following = Task { await b.run() }
             defer { following.cancel() }
             // B keeps retrying but cannot take over while A holds the lock. Half a TTL after A

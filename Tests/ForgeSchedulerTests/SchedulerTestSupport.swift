@@ -2,6 +2,7 @@ import ForgeCore
 import ForgeObservability
 import ForgePostgres
 import ForgeRedis
+import ForgeTestSupport
 import ForgeScheduler
 import Foundation
 import Logging
@@ -34,9 +35,7 @@ struct TestRedis {
 
     /// Deletes every key of this test's namespace.
     func cleanUp() async {
-        let found = (try? await client.command(["KEYS", "\(keys.namespace):*"]))?.array ?? []
-        let names = found.compactMap(\.string)
-        if !names.isEmpty { _ = try? await client.command(["DEL"] + names) }
+        await client.deleteKeys(of: keys.namespace)
         await client.shutdown()
     }
 

@@ -1,6 +1,7 @@
 import ForgeCore
 import ForgeObservability
 import ForgeRedis
+import ForgeTestSupport
 import ForgeWorker
 import Foundation
 import Logging
@@ -35,9 +36,7 @@ struct TestRedis {
 
     /// Deletes every key of this test's namespace.
     func cleanUp() async {
-        let found = (try? await client.command(["KEYS", "\(keys.namespace):*"]))?.array ?? []
-        let names = found.compactMap(\.string)
-        if !names.isEmpty { _ = try? await client.command(["DEL"] + names) }
+        await client.deleteKeys(of: keys.namespace)
         await client.shutdown()
     }
 
