@@ -57,7 +57,7 @@ extension JobRoutes {
             switch outcome {
             case .success(let result):
                 if result.created { countEnqueued(job) }
-                var answered = result
+                var answered = await withState(result)
                 // Created when the job this request proposed exists (see `enqueue`); a repeat
                 // answers as the first request did.
                 answered.created = result.id == job.id

@@ -33,16 +33,17 @@ struct JobRoutes<Context: RequestContext>: Sendable {
         let built = try JobRequest.newJob(from: reader, limits: configuration.jobLimits)
         let claimed = try await claim(key, for: [built])
         let job = claimed.jobs[0]
-        let result: EnqueueResult
+        let written: EnqueueResult
         do {
-            result = try await dependencies.queues.enqueue(
+            written = try await dependencies.queues.enqueue(
                 job, maxQueues: configuration.maxQueues, idempotencyWindowMs: markerWindow(claimed)
             )
         } catch {
             await releaseClaim(claimed, refusedBy: [error])
             throw error
         }
-        if result.created { countEnqueued(job) }
+        if written.created { countEnqueued(job) }
+        let result = await withState(written)
         // The job this request proposed exists: created by this call, by an earlier try of it, or
         // by a concurrent repeat of it; another id is a unique key's holder.
         let created = result.id == job.id
@@ -51,6 +52,15 @@ struct JobRoutes<Context: RequestContext>: Sendable {
         var response = JSONResponse.make(writer, status: created ? .created : .ok)
         response.headers[.location] = "/v1/jobs/\(result.id.rawValue)"
         return response
+    }
+
+    /// `result` with its job's state from history when Redis no longer holds the job (a unique
+    /// key's holder that finished and left); unknown (`null`) when history cannot say either.
+    func withState(_ result: EnqueueResult) async -> EnqueueResult {
+        guard result.state == nil, let record = try? await dependencies.history.job(result.id) else { return result }
+        var known = result
+        known.state = record.state
+        return known
     }
 
     /// `GET /v1/jobs/{id}`: from Redis while the job is live, from Postgres history after.

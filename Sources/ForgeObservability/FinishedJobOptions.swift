@@ -1,14 +1,15 @@
 import ArgumentParser
 
-/// How long finished jobs stay readable in Redis, shared by every service that finishes jobs
-/// (worker acks, gateway cancels, scheduler reclaims).
+/// How long finished jobs stay in Redis once history has them, shared by every service that
+/// finishes jobs (worker acks, gateway cancels, scheduler reclaims) or archives them.
 public struct FinishedJobOptions: ParsableArguments {
-    /// An hour: long enough to read a result back right after completion; Postgres keeps it after.
-    public static let defaultTTLMs: Int64 = 3_600_000
+    /// Five seconds, as `QueueStore.defaultFinishedRetentionMs`: history answers for a finished
+    /// job before this starts, so Redis holds the jobs in flight, not an hour of finished ones.
+    public static let defaultTTLMs: Int64 = 5_000
 
     @Option(
         name: .customLong("finished-ttl-ms"),
-        help: "How long a completed or canceled job stays in Redis, in ms; history keeps it after (env FORGE_FINISHED_TTL_MS)."
+        help: "How long a completed or canceled job stays in Redis once history has it, in ms (env FORGE_FINISHED_TTL_MS)."
     )
     public var finishedTTLMs = Int64(environment("FORGE_FINISHED_TTL_MS", "")) ?? FinishedJobOptions.defaultTTLMs
 

@@ -4,7 +4,7 @@ extension QueueStore {
     /// Cancels a job; `queue` skips the lookup when the caller knows it.
     public func cancel(_ id: JobID, queue: QueueName? = nil) async throws(RedisError) -> CancelOutcome {
         guard let queue = try await locate(id, hint: queue) else { return .notFound }
-        let reply = try await redis.evaluate(CancelScript.call(keys.queue(queue), id: id, retentionMs: finishedRetentionMs))
+        let reply = try await redis.evaluate(CancelScript.call(keys.queue(queue), id: id, retentionMs: unarchivedRetentionMs))
         return try CancelScript.parse(reply)
     }
 
@@ -36,7 +36,7 @@ extension QueueStore {
 
     /// Returns expired leases of `queue` to ready (or the dead set when out of attempts).
     public func reclaimExpired(_ queue: QueueName, limit: Int = 1000, epoch: Int64? = nil) async throws -> SweepOutcome {
-        let call = ReclaimScript.call(keys.queue(queue), limit: limit, retentionMs: finishedRetentionMs, epoch: epoch)
+        let call = ReclaimScript.call(keys.queue(queue), limit: limit, retentionMs: unarchivedRetentionMs, epoch: epoch)
         return try ReclaimScript.parse(try fenced(queue, try await evaluateRepeatable([call])[0]))
     }
 

@@ -73,15 +73,19 @@ extension QueueStore {
         return batch
     }
 
-    /// Acknowledges and deletes archived entries, keeping the stream short.
-    public func acknowledgeEvents(_ batch: EventBatch) async throws(RedisError) {
+    /// Acknowledges and deletes archived entries, keeping the stream short, and shortens the TTL
+    /// of the jobs the batch finished to ``finishedRetentionMs``: history answers for them now
+    /// (see ``ArchivedScript``), except those in `keeping` (jobs history could not take whole,
+    /// which stay readable in Redis for ``unarchivedRetentionMs``).
+    public func acknowledgeEvents(_ batch: EventBatch, keeping: Set<JobID> = []) async throws(RedisError) {
         guard !batch.isEmpty else { return }
-        let stream = keys.queue(batch.queue).events
-        let replies = try await redis.pipeline([
-            ["XACK", stream, Self.archiverGroup] + batch.entryIDs,
-            ["XDEL", stream] + batch.entryIDs,
-        ])
-        for case .error(let message) in replies { throw RedisError.server(message) }
+        let finished = batch.events.filter { ($0.kind == .completed || $0.kind == .canceled) && !keeping.contains($0.jobID) }
+            .map(\.jobID)
+        let call = ArchivedScript.call(
+            keys.queue(batch.queue), group: Self.archiverGroup, entryIDs: batch.entryIDs, finished: finished,
+            finishedTTLMs: finishedRetentionMs
+        )
+        _ = try await redis.evaluate(call)
     }
 
     /// Entries in the stream not yet archived (delivered or not).

@@ -8,7 +8,7 @@ extension QueueStore {
     ) async throws(RedisError) -> [LeasedJob] {
         let call = LeaseScript.call(
             keys.queue(queue), count: count, visibilityMs: visibilityMs, worker: worker,
-            requestID: Self.requestID(), retentionMs: finishedRetentionMs
+            requestID: Self.requestID(), retentionMs: unarchivedRetentionMs
         )
         return try LeaseScript.parseJobs(try await evaluateRepeatable(call), queue: queue)
     }
@@ -28,7 +28,7 @@ extension QueueStore {
         let calls = chunks.enumerated().map { index, chunk in
             let last = index == chunks.count - 1
             return AckScript.call(
-                keys.queue(queue), acks: chunk, retentionMs: finishedRetentionMs, leaseNext: last ? leaseNext : 0,
+                keys.queue(queue), acks: chunk, retentionMs: unarchivedRetentionMs, leaseNext: last ? leaseNext : 0,
                 visibilityMs: visibilityMs, worker: worker, requestID: last ? Self.requestID() : ""
             )
         }
@@ -48,7 +48,7 @@ extension QueueStore {
     ) async throws(RedisError) -> FailOutcome {
         let call = FailScript.call(
             keys.queue(queue), id: lease.id, token: lease.token, error: EventText.error(error), retryable: retryable,
-            delayMs: retryDelayMs, retentionMs: finishedRetentionMs
+            delayMs: retryDelayMs, retentionMs: unarchivedRetentionMs
         )
         return try FailScript.parse(try await evaluateRepeatable(call))
     }
@@ -59,7 +59,7 @@ extension QueueStore {
     ) async throws(RedisError) -> [ExtendOutcome] {
         guard !leases.isEmpty else { return [] }
         let call = ExtendScript.call(
-            keys.queue(queue), leases: leases, visibilityMs: visibilityMs, retentionMs: finishedRetentionMs
+            keys.queue(queue), leases: leases, visibilityMs: visibilityMs, retentionMs: unarchivedRetentionMs
         )
         return try ExtendScript.parse(try await evaluateRepeatable(call))
     }
@@ -68,7 +68,7 @@ extension QueueStore {
     @discardableResult
     public func release(queue: QueueName, _ leases: [LeaseRef]) async throws(RedisError) -> Int {
         guard !leases.isEmpty else { return 0 }
-        let call = ReleaseScript.call(keys.queue(queue), leases: leases, retentionMs: finishedRetentionMs)
+        let call = ReleaseScript.call(keys.queue(queue), leases: leases, retentionMs: unarchivedRetentionMs)
         return Int(try await evaluateRepeatable(call).int ?? 0)
     }
 

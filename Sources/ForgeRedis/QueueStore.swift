@@ -10,14 +10,23 @@ import Synchronization
 public final class QueueStore: Sendable {
     public let redis: RedisClient
     public let keys: KeySpace
-    /// How long a finished (completed or canceled) job stays readable in Redis; Postgres keeps it after.
+    /// How long a finished (completed or canceled) job stays in Redis once history has it;
+    /// `GET /v1/jobs/{id}` reads history after. Redis memory follows the jobs in flight, not
+    /// the throughput: at 2 000 jobs/s an hour of finished jobs was gigabytes.
     public let finishedRetentionMs: Int64
+    /// How long a finished job stays in Redis until history has it: a day, or
+    /// ``finishedRetentionMs`` if longer, so a Postgres outage hides no finished job.
+    public var unarchivedRetentionMs: Int64 { max(Self.unarchivedHoldMs, finishedRetentionMs) }
+    public static let unarchivedHoldMs: Int64 = 86_400_000
+    /// Five seconds: a worker's ack repeated after a lost reply still finds its job; readers of a
+    /// finished job find it in history, which has it before this starts.
+    public static let defaultFinishedRetentionMs: Int64 = 5_000
 
     /// Queue names by ``QueueName/tag``, as last read from Redis (``KeySpace/queueTag(_:)``),
     /// for finding a job's queue by its id (see ``locate(_:hint:)``); read again on a miss.
     let tagCache = Mutex<[UInt16: [QueueName]]>([:])
 
-    public init(redis: RedisClient, keys: KeySpace = KeySpace(), finishedRetentionMs: Int64 = 3_600_000) {
+    public init(redis: RedisClient, keys: KeySpace = KeySpace(), finishedRetentionMs: Int64 = QueueStore.defaultFinishedRetentionMs) {
         self.redis = redis
         self.keys = keys
         self.finishedRetentionMs = finishedRetentionMs

@@ -50,6 +50,28 @@ import Testing
         }
     }
 
+    /// A unique key outlives its holder's stay in Redis (finished jobs leave 5 s after history
+    /// has them): a second enqueue answers with the holder's state from history, not `null`.
+    @Test func aUniqueKeysHolderThatLeftRedisAnswersWithItsStateFromHistory() async throws {
+        try await TestGateway.with { gateway in
+            let queue = try QueueName("uniq-gone")
+            let body: [String: Any] = ["type": "u", "queue": "uniq-gone", "unique_key": "k", "unique_for_ms": 600_000]
+            let first = try await gateway.http.post("/v1/jobs", json: body)
+            let id = try #require(first.json["id"] as? String)
+            try await completeAndArchive(gateway, queue, count: 1)
+            _ = try await gateway.redis.command(["DEL", gateway.keys.queue(queue).job(try JobID(id))])
+
+            let again = try await gateway.http.post("/v1/jobs", json: body)
+            #expect(again.status == 200)
+            #expect(again.json["id"] as? String == id)
+            #expect(again.json["state"] as? String == "completed")
+            let batch = try await gateway.http.post("/v1/jobs/batch", json: ["jobs": [body]])
+            let item = try #require((batch.json["results"] as? [[String: Any]])?.first)
+            #expect(item["id"] as? String == id)
+            #expect(item["state"] as? String == "completed")
+        }
+    }
+
     @Test func jobIsReadFromPostgresOnceRedisForgotIt() async throws {
         try await TestGateway.with { gateway in
             let queue = try QueueName("gone")

@@ -70,8 +70,9 @@ import Testing
             let done = try #require(try await redis.store.job(new.id))
             #expect(done.state == .completed)
             #expect(done.result == "42")
+            // Until history has it (see FinishedRetentionTests).
             let ttl = try #require(try await redis.client.command(["PTTL", redis.keys.queue(q).job(new.id)]).int)
-            #expect((1...90_000).contains(ttl))
+            #expect(ttl > 90_000)
         }
     }
 

@@ -202,7 +202,7 @@ class Stack:
             "FORGE_REDIS_URL": f"redis://127.0.0.1:{self.redis_port}",
             "FORGE_POSTGRES_URL": f"postgres://forge@127.0.0.1:{self.pg_port}/forge",
             "FORGE_API_TOKENS": self.token, "FORGE_HTTP_HOST": "127.0.0.1", "FORGE_HTTP_PORT": str(port),
-            "FORGE_LOG_LEVEL": "notice", "FORGE_FINISHED_TTL_MS": "30000",
+            "FORGE_LOG_LEVEL": "notice",
             # Short, so the memory check sees the keys of the client-timeout scenario leave.
             "FORGE_IDEMPOTENCY_TTL_SECONDS": "20",
             # The sink listens on loopback, which the http handler refuses unless allowed.
@@ -614,7 +614,7 @@ def memory_check(stack, redis, baseline):
         for job in reply["jobs"]:
             stack.api("DELETE", f"/v1/dlq/{job['id']}")
         status, reply = stack.api("GET", f"/v1/dlq?queue={QUEUE}&limit=1000")
-    # Finished jobs expire after 30 s, lease replays after 2 s, idempotency keys after 20 s.
+    # Finished jobs expire 5 s after history has them, lease replays after 2 s, idempotency keys after 20 s.
     end = time.time() + 60
     used, keys = baseline
     while time.time() < end:
