@@ -3,13 +3,14 @@ import ForgeCore
 /// Completes a batch of leased jobs and, in the same call, may lease the next ones.
 ///
 /// KEYS: 1 leased, 2 events, 3 stats, then the lease keys: 4 leased, 5 paused, 6 events, 7 lease:seq
-/// ARGV: 1 key prefix, 2 retention ms (TTL of a completed job's hash), 3 ack count n, then n
+/// ARGV: 1 key prefix, 2 retention ms (TTL of a completed job's hash until history has it), 3 ack count n, then n
 ///       triples `id, token, result` (`result` is JSON text or `''`), then lease count, visibility
 ///       ms, worker id, request id of the lease part (`''`: none)
 ///
 /// Guarantees: an ack counts only if its token is the job's current one and the job is `active`
 /// (fencing); a stale ack changes nothing. Acked jobs leave `leased`, become `completed` with a
-/// `completed` event and expire after the retention TTL. An ack repeated with the token that
+/// `completed` event and expire after the retention TTL (shortened once archived, see
+/// ``ArchivedScript``). An ack repeated with the token that
 /// completed the job (its first reply was lost) answers 1 again and changes nothing. Returns
 /// `{acks, leased}` where `acks` holds 1 (done) or 0 (stale) per item and `leased` is as the
 /// lease script's. One round trip per batch at steady state: River's batched completions,
