@@ -193,7 +193,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
-            name: "ForgeTestSupport", dependencies: ["ForgeCore", "ForgeRedis"], path: "Tests/ForgeTestSupport",
+            name: "ForgeTestSupport", dependencies: ["ForgeCore", "ForgeRedis", "ForgePostgres"], path: "Tests/ForgeTestSupport",
             swiftSettings: swiftSettings
         ),
         .target(

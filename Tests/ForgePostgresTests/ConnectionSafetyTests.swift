@@ -1,4 +1,5 @@
 import ForgePostgres
+import ForgeTestSupport
 import Foundation
 import Testing
 

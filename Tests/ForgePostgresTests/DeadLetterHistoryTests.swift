@@ -2,6 +2,7 @@ import ForgeCore
 import ForgePostgres
 import ForgeRedis
 import ForgeScheduler
+import ForgeTestSupport
 import Foundation
 import Testing
 

@@ -1,5 +1,6 @@
 import ForgeCore
 import ForgePostgres
+import ForgeTestSupport
 import Foundation
 import Testing
 

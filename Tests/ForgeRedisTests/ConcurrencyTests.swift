@@ -1,5 +1,6 @@
 import ForgeCore
 import ForgeRedis
+import ForgeTestSupport
 import Testing
 
 @Suite struct ConcurrencyTests {
@@ -10,17 +11,17 @@ import Testing
             var enqueued = Set<JobID>()
             for _ in 0..<(total / 1000) {
                 let batch = (0..<1000).map { _ in job() }
-                _ = try await redis.store.enqueue(batch)
+                _ = try await redis.queues.enqueue(batch)
                 enqueued.formUnion(batch.map(\.id))
             }
             let perLeaser = try await withThrowingTaskGroup(of: [JobID].self) { group in
                 for worker in 0..<8 {
                     group.addTask {
                         var mine: [JobID] = []
-                        var leased = try await redis.store.lease(queue: q, count: 50, visibilityMs: 60_000, worker: "w\(worker)")
+                        var leased = try await redis.queues.lease(queue: q, count: 50, visibilityMs: 60_000, worker: "w\(worker)")
                         while !leased.isEmpty {
                             mine += leased.map(\.id)
-                            let outcome = try await redis.store.complete(
+                            let outcome = try await redis.queues.complete(
                                 queue: q, leased.map { Completion(id: $0.id, token: $0.token) }, leaseNext: 50,
                                 visibilityMs: 60_000, worker: "w\(worker)"
                             )
@@ -36,7 +37,7 @@ import Testing
             #expect(all.count == total)
             #expect(Set(all) == enqueued)
             #expect(perLeaser.filter { !$0.isEmpty }.count > 1)
-            #expect(try await redis.store.status(q).counts == QueueCounts(completed: total))
+            #expect(try await redis.queues.status(q).counts == QueueCounts(completed: total))
         }
     }
 }

@@ -1,4 +1,5 @@
 import ForgeCore
+import ForgeTestSupport
 import Testing
 
 @testable import ForgeRedis
@@ -25,15 +26,15 @@ import Testing
         try await TestRedis.with { redis in
             let payload = "\"" + String(repeating: "p", count: 10_000) + "\""
             let jobs = (0..<7).map { _ in job("big", payload: payload) }
-            _ = try await redis.store.enqueue(jobs)
-            for leased in try await redis.store.lease(queue: q, count: 7, visibilityMs: 60_000, worker: "w") {
-                _ = try await redis.store.fail(queue: q, LeaseRef(leased), error: "x", retryable: false, retryDelayMs: 0)
+            _ = try await redis.queues.enqueue(jobs)
+            for leased in try await redis.queues.lease(queue: q, count: 7, visibilityMs: 60_000, worker: "w") {
+                _ = try await redis.queues.fail(queue: q, LeaseRef(leased), error: "x", retryable: false, retryDelayMs: 0)
             }
             var seen: [JobID] = []
             var cursor: PageCursor?
             repeat {
                 // Two jobs weigh over 20 000 bytes: a 25 000-byte budget holds two.
-                let page = try await redis.store.deadLetterPage(q, after: cursor, limit: 100, maxBytes: 25_000)
+                let page = try await redis.queues.deadLetterPage(q, after: cursor, limit: 100, maxBytes: 25_000)
                 #expect(page.jobs.count == 2 || (page.jobs.count == 1 && page.nextCursor == nil))
                 seen += page.jobs.map(\.id)
                 cursor = try page.nextCursor.map { (text: String) throws(ValidationError) in try PageCursor(text) }
@@ -41,7 +42,7 @@ import Testing
             #expect(seen.count == 7)
             #expect(Set(seen) == Set(jobs.map(\.id)))
             // A budget below one job still makes progress, one job a page.
-            #expect(try await redis.store.deadLetterPage(q, limit: 100, maxBytes: 1).jobs.count == 1)
+            #expect(try await redis.queues.deadLetterPage(q, limit: 100, maxBytes: 1).jobs.count == 1)
         }
     }
 }

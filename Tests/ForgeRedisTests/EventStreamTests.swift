@@ -1,19 +1,20 @@
 import ForgeCore
 import ForgeRedis
+import ForgeTestSupport
 import Testing
 
 @Suite struct EventStreamTests {
     @Test func everyTransitionIsAnEventWithAGrowingSequence() async throws {
         try await TestRedis.with { redis in
             let new = job(maxAttempts: 2, payload: #"{"n":1}"#)
-            _ = try await redis.store.enqueue(new)
-            let first = try #require(try await redis.store.lease(queue: q, count: 1, visibilityMs: 30_000, worker: "w").first)
-            _ = try await redis.store.fail(queue: q, LeaseRef(first), error: "boom", retryable: true, retryDelayMs: 0)
-            _ = try await redis.store.promoteDue(q)
-            let second = try #require(try await redis.store.lease(queue: q, count: 1, visibilityMs: 30_000, worker: "w").first)
-            _ = try await redis.store.complete(queue: q, [Completion(id: second.id, token: second.token, result: "true")])
+            _ = try await redis.queues.enqueue(new)
+            let first = try #require(try await redis.queues.lease(queue: q, count: 1, visibilityMs: 30_000, worker: "w").first)
+            _ = try await redis.queues.fail(queue: q, LeaseRef(first), error: "boom", retryable: true, retryDelayMs: 0)
+            _ = try await redis.queues.promoteDue(q)
+            let second = try #require(try await redis.queues.lease(queue: q, count: 1, visibilityMs: 30_000, worker: "w").first)
+            _ = try await redis.queues.complete(queue: q, [Completion(id: second.id, token: second.token, result: "true")])
 
-            let batch = try await redis.store.readEvents(q, count: 100)
+            let batch = try await redis.queues.readEvents(q, count: 100)
             let events = batch.events.filter { $0.jobID == new.id }
             #expect(events.map(\.kind) == [.enqueued, .started, .retried, .promoted, .started, .completed])
             #expect(events.map(\.seq) == Array(1...6))
@@ -25,11 +26,11 @@ import Testing
             #expect(events[5].result == "true")
 
             // Unacknowledged entries are delivered again (the archiver died before acking).
-            let replay = try await redis.store.readEvents(q, count: 100)
+            let replay = try await redis.queues.readEvents(q, count: 100)
             #expect(replay.entryIDs == batch.entryIDs)
-            try await redis.store.acknowledgeEvents(batch)
-            #expect(try await redis.store.readEvents(q, count: 100).isEmpty)
-            #expect(try await redis.store.eventBacklog(q) == 0)
+            try await redis.queues.acknowledgeEvents(batch)
+            #expect(try await redis.queues.readEvents(q, count: 100).isEmpty)
+            #expect(try await redis.queues.eventBacklog(q) == 0)
         }
     }
 }

@@ -17,7 +17,7 @@ import Testing
         defer { server.stop() }
         try await TestRedis.with(url: server.url) { redis in
             let new = job(maxAttempts: 1)
-            _ = try await redis.store.enqueue(new)
+            _ = try await redis.queues.enqueue(new)
             var configuration = TestRedis.configuration(url: server.url)
             configuration.timeoutMs = 400
             let impatient = RedisClient(configuration: configuration)
@@ -35,7 +35,7 @@ import Testing
             _ = await stall.value
             #expect(leased.map(\.id) == [new.id])
             #expect(leased.first?.attempts == 1)
-            let record = try #require(try await redis.store.job(new.id))
+            let record = try #require(try await redis.queues.job(new.id))
             #expect(record.state == .active && record.attempts == 1)
             #expect(try await store.complete(queue: q, [Completion(id: new.id, token: leased[0].token)]).completed == [true])
             await impatient.shutdown()
@@ -47,12 +47,12 @@ import Testing
     @Test func repeatedEnqueueOfTheSameJobCreatesOneJob() async throws {
         try await TestRedis.with { redis in
             let new = job()
-            let first = try await redis.store.enqueue(new)
-            let second = try await redis.store.enqueue(new)
+            let first = try await redis.queues.enqueue(new)
+            let second = try await redis.queues.enqueue(new)
             #expect(first.created && !second.created)
             #expect(second.id == new.id && second.state == .pending)
-            #expect(try await redis.store.status(q).counts.pending == 1)
-            #expect(try await redis.store.readEvents(q, count: 100).events.count == 1)
+            #expect(try await redis.queues.status(q).counts.pending == 1)
+            #expect(try await redis.queues.readEvents(q, count: 100).events.count == 1)
         }
     }
 
@@ -61,16 +61,16 @@ import Testing
     @Test func repeatedAckAnswersAgainAndEmptyTokenCompletesNothing() async throws {
         try await TestRedis.with { redis in
             let new = job()
-            _ = try await redis.store.enqueue(new)
-            let leased = try #require(try await redis.store.lease(queue: q, count: 1, visibilityMs: 30_000, worker: "w").first)
+            _ = try await redis.queues.enqueue(new)
+            let leased = try #require(try await redis.queues.lease(queue: q, count: 1, visibilityMs: 30_000, worker: "w").first)
             let ack = Completion(id: leased.id, token: leased.token, result: "1")
-            #expect(try await redis.store.complete(queue: q, [ack]).completed == [true])
-            #expect(try await redis.store.complete(queue: q, [ack]).completed == [true])
+            #expect(try await redis.queues.complete(queue: q, [ack]).completed == [true])
+            #expect(try await redis.queues.complete(queue: q, [ack]).completed == [true])
             let empty = Completion(id: leased.id, token: LeaseToken(""))
-            #expect(try await redis.store.complete(queue: q, [empty]).completed == [false])
-            let kinds = try await redis.store.readEvents(q, count: 100).events.map(\.kind)
+            #expect(try await redis.queues.complete(queue: q, [empty]).completed == [false])
+            let kinds = try await redis.queues.readEvents(q, count: 100).events.map(\.kind)
             #expect(kinds == [.enqueued, .started, .completed])
-            #expect(try await redis.store.status(q).counts.completed == 1)
+            #expect(try await redis.queues.status(q).counts.completed == 1)
         }
     }
 
@@ -78,15 +78,15 @@ import Testing
     @Test func repeatedFailAnswersAgainAndRecordsOneFailure() async throws {
         try await TestRedis.with { redis in
             let retried = job(maxAttempts: 3), dead = job(maxAttempts: 1)
-            _ = try await redis.store.enqueue([retried, dead])
-            let leased = try await redis.store.lease(queue: q, count: 2, visibilityMs: 30_000, worker: "w")
+            _ = try await redis.queues.enqueue([retried, dead])
+            let leased = try await redis.queues.lease(queue: q, count: 2, visibilityMs: 30_000, worker: "w")
             for lease in leased {
-                let first = try await redis.store.fail(queue: q, LeaseRef(lease), error: "boom", retryable: true, retryDelayMs: 60_000)
-                let second = try await redis.store.fail(queue: q, LeaseRef(lease), error: "boom", retryable: true, retryDelayMs: 60_000)
+                let first = try await redis.queues.fail(queue: q, LeaseRef(lease), error: "boom", retryable: true, retryDelayMs: 60_000)
+                let second = try await redis.queues.fail(queue: q, LeaseRef(lease), error: "boom", retryable: true, retryDelayMs: 60_000)
                 #expect(first == second)
                 #expect(first == (lease.id == dead.id ? .dead : .retrying(atMs: (try? first.retryAt()) ?? 0)))
             }
-            let failures = try await redis.store.readEvents(q, count: 100).events.filter { $0.error != nil }
+            let failures = try await redis.queues.readEvents(q, count: 100).events.filter { $0.error != nil }
             #expect(failures.count == 2)
         }
     }
@@ -97,19 +97,19 @@ import Testing
         try await TestRedis.with { redis in
             let jobs = (0..<10_000).map { _ in job() }
             for start in stride(from: 0, to: jobs.count, by: 1000) {
-                _ = try await redis.store.enqueue(Array(jobs[start..<start + 1000]))
+                _ = try await redis.queues.enqueue(Array(jobs[start..<start + 1000]))
             }
             // Leased 1 000 at a time (a worker's most): one 10 000-job lease holds Redis for
             // seconds, long enough to time out every other test's calls.
             var leased: [LeasedJob] = []
             while leased.count < jobs.count {
-                leased += try await redis.store.lease(queue: q, count: 1000, visibilityMs: 60_000, worker: "w")
+                leased += try await redis.queues.lease(queue: q, count: 1000, visibilityMs: 60_000, worker: "w")
             }
             #expect(leased.count == 10_000)
-            #expect(try await redis.store.status(q).counts.active == 10_000)
-            let outcome = try await redis.store.complete(queue: q, leased.map { Completion(id: $0.id, token: $0.token) })
+            #expect(try await redis.queues.status(q).counts.active == 10_000)
+            let outcome = try await redis.queues.complete(queue: q, leased.map { Completion(id: $0.id, token: $0.token) })
             #expect(outcome.completed.count == 10_000 && outcome.completed.allSatisfy { $0 })
-            let counts = try await redis.store.status(q).counts
+            let counts = try await redis.queues.status(q).counts
             #expect(counts.active == 0 && counts.pending == 0 && counts.completed == 10_000)
         }
     }
@@ -119,16 +119,16 @@ import Testing
     @Test func reclaimAndLeaseDropIdsWhoseJobIsNoLongerWaitingForThem() async throws {
         try await TestRedis.with { redis in
             let new = job()
-            _ = try await redis.store.enqueue(new)
-            let leased = try #require(try await redis.store.lease(queue: q, count: 1, visibilityMs: 30_000, worker: "w").first)
-            _ = try await redis.store.complete(queue: q, [Completion(id: leased.id, token: leased.token)])
+            _ = try await redis.queues.enqueue(new)
+            let leased = try #require(try await redis.queues.lease(queue: q, count: 1, visibilityMs: 30_000, worker: "w").first)
+            _ = try await redis.queues.complete(queue: q, [Completion(id: leased.id, token: leased.token)])
             let k = redis.keys.queue(q)
             _ = try await redis.client.command(["ZADD", k.leased, "1", new.id.rawValue])
-            #expect(try await redis.store.reclaimExpired(q).moved == 0)
+            #expect(try await redis.queues.reclaimExpired(q).moved == 0)
             _ = try await redis.client.command(["RPUSH", k.ready(5), new.id.rawValue])
-            #expect(try await redis.store.lease(queue: q, count: 1, visibilityMs: 30_000, worker: "w").isEmpty)
-            #expect(try await redis.store.job(new.id)?.state == .completed)
-            #expect(try await redis.store.status(q).counts == QueueCounts(completed: 1))
+            #expect(try await redis.queues.lease(queue: q, count: 1, visibilityMs: 30_000, worker: "w").isEmpty)
+            #expect(try await redis.queues.job(new.id)?.state == .completed)
+            #expect(try await redis.queues.status(q).counts == QueueCounts(completed: 1))
         }
     }
 }

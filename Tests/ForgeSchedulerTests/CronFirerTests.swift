@@ -2,6 +2,7 @@ import ForgeCore
 import ForgeObservability
 import ForgeRedis
 import ForgeScheduler
+import ForgeTestSupport
 import Testing
 
 @Suite struct CronFirerTests {

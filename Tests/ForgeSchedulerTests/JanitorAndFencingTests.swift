@@ -2,6 +2,7 @@ import ForgeCore
 import ForgeObservability
 import ForgeRedis
 import ForgeScheduler
+import ForgeTestSupport
 import Testing
 
 /// Dead letters leave Redis past their cap and age; duties of a deposed leader change nothing;

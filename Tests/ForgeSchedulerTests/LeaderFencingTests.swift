@@ -2,6 +2,7 @@ import ForgeCore
 import ForgeObservability
 import ForgeRedis
 import ForgeScheduler
+import ForgeTestSupport
 import Testing
 
 /// The leader's epoch and the duties it fences (issue 17, item 3): the epoch comes with the lock,

@@ -2,6 +2,7 @@ import ForgeCore
 import ForgeObservability
 import ForgeRedis
 import ForgeScheduler
+import ForgeTestSupport
 import Testing
 
 @Suite struct LeaderLeaseTests {
@@ -110,7 +111,7 @@ import Testing
     @Test func leaderStepsDownWhenRedisFails() async throws {
         try await TestRedis.with { redis in
             let metrics = ForgeMetrics()
-            let client = RedisClient(configuration: TestRedis.configuration)
+            let client = RedisClient(configuration: TestRedis.configuration())
             let a = LeaderLease(redis: client, keys: redis.keys, id: "a", ttlMs: 60_000, metrics: metrics, logger: testLogger)
             await a.refresh()
             #expect(a.isLeader)

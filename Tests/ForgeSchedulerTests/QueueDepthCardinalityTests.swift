@@ -2,6 +2,7 @@ import ForgeCore
 import ForgeObservability
 import ForgeRedis
 import ForgeScheduler
+import ForgeTestSupport
 import Testing
 
 /// Queue names come from callers: the leader's depth gauges keep their label set bounded.

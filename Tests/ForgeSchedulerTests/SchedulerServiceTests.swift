@@ -3,6 +3,7 @@ import ForgeObservability
 import ForgePostgres
 import ForgeRedis
 import ForgeScheduler
+import ForgeTestSupport
 import Logging
 import ServiceLifecycle
 import Testing

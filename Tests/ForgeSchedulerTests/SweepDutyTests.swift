@@ -2,6 +2,7 @@ import ForgeCore
 import ForgeObservability
 import ForgeRedis
 import ForgeScheduler
+import ForgeTestSupport
 import Testing
 
 @Suite struct SweepDutyTests {
@@ -81,7 +82,7 @@ import Testing
 @Suite struct FailureHandlingTests {
     @Test func dutiesSurviveRedisOutagesAndCountErrors() async throws {
         let metrics = ForgeMetrics()
-        let client = RedisClient(configuration: TestRedis.configuration)
+        let client = RedisClient(configuration: TestRedis.configuration())
         await client.shutdown()
         let promoter = Promoter(queues: QueueStore(redis: client), interval: .milliseconds(10), reporter: reporter(metrics))
         let running = Task { await promoter.run() }

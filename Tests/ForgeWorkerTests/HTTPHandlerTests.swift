@@ -1,5 +1,6 @@
 import ForgeCore
 import ForgeRedis
+import ForgeTestSupport
 import Hummingbird
 import Logging
 import NIOCore

@@ -40,7 +40,7 @@ import Testing
                 // The lease expires under the running handler (as if heartbeats stalled); no
                 // scheduler runs here, so the test takes the job back itself.
                 _ = try await redis.client.command(["ZADD", redis.keys.queue(q).leased, "XX", "1", id.rawValue])
-                #expect(try await redis.store.reclaimExpired(q).moved == 1)
+                #expect(try await redis.queues.reclaimExpired(q).moved == 1)
                 let done = try await redis.waitFor(id, state: .completed)
                 #expect(done.attempts == 2)
                 #expect(done.result == #"{"attempt":2}"#)
@@ -63,7 +63,7 @@ import Testing
         try await TestRedis.with { redis in
             let seenWhileEnding = Mutex<JobState?>(nil)
             let running = Flag()
-            let store = redis.store
+            let store = redis.queues
             var handlers = HandlerRegistry()
             handlers.register("stubborn") { context in
                 running.set()
@@ -130,8 +130,7 @@ import Testing
         var configuration = try RedisConfiguration(url: server.url, setting: "test", poolSize: 4)
         configuration.timeoutMs = 200
         let client = RedisClient(configuration: configuration)
-        let keys = KeySpace(namespace: "t-\(UUID().uuidString.prefix(8).lowercased())")
-        let redis = TestRedis(client: client, store: QueueStore(redis: client, keys: keys, finishedRetentionMs: 60_000), keys: keys)
+        let redis = TestRedis(client: client)
         let started = Mutex<ContinuousClock.Instant?>(nil)
         let stoppedAfter = Mutex<Duration?>(nil)
         var handlers = HandlerRegistry()

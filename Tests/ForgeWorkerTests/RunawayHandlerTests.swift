@@ -1,6 +1,7 @@
 import ForgeCore
 import ForgeObservability
 import ForgeRedis
+import ForgeTestSupport
 import ForgeWorker
 import Foundation
 import Synchronization
@@ -76,7 +77,7 @@ import Testing
             try await withWorker(redis, handlers: runaway.handlers, configuration: configuration, metrics: metrics) { _ in
                 defer { runaway.release() }
                 #expect(try await eventually { runaway.isRunning })
-                #expect(try await redis.store.cancel(id) == .cancelRequested)
+                #expect(try await redis.queues.cancel(id) == .cancelRequested)
                 let next = try await redis.enqueue("quick")
                 try await redis.waitFor(next, state: .completed)
                 #expect(runaway.isRunning)

@@ -8,38 +8,7 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// A real Redis for tests (`FORGE_TEST_REDIS_URL`), with a key namespace of the test's own so
-/// tests run in parallel without seeing each other.
-struct TestRedis {
-    let client: RedisClient
-    let store: QueueStore
-    let keys: KeySpace
-
-    static var configuration: RedisConfiguration {
-        let url = ProcessInfo.processInfo.environment["FORGE_TEST_REDIS_URL"] ?? "redis://127.0.0.1:16379"
-        return try! RedisConfiguration(url: url, setting: "FORGE_TEST_REDIS_URL", poolSize: 6)
-    }
-
-    static func with<T>(_ body: (TestRedis) async throws -> T) async throws -> T {
-        let client = RedisClient(configuration: configuration)
-        let keys = KeySpace(namespace: "t-\(UUID().uuidString.prefix(8).lowercased())")
-        let redis = TestRedis(client: client, store: QueueStore(redis: client, keys: keys, finishedRetentionMs: 60_000), keys: keys)
-        do {
-            let result = try await body(redis)
-            await redis.cleanUp()
-            return result
-        } catch {
-            await redis.cleanUp()
-            throw error
-        }
-    }
-
-    /// Deletes every key of this test's namespace.
-    func cleanUp() async {
-        await client.deleteKeys(of: keys.namespace)
-        await client.shutdown()
-    }
-
+extension TestRedis {
     func enqueue(
         _ type: String, queue: String = "q", payload: String? = nil, maxAttempts: Int? = nil, timeoutMs: Int64? = nil,
         backoff: Backoff? = nil
@@ -47,10 +16,10 @@ struct TestRedis {
         let job = try NewJob(
             queue: queue, type: type, payload: payload, maxAttempts: maxAttempts, timeoutMs: timeoutMs, backoff: backoff
         )
-        return try await store.enqueue(job).id
+        return try await queues.enqueue(job).id
     }
 
-    func job(_ id: JobID) async throws -> JobRecord? { try await store.job(id) }
+    func job(_ id: JobID) async throws -> JobRecord? { try await queues.job(id) }
 
     /// Waits until the job reaches `state` (up to `timeout`), promoting due retries meanwhile
     /// since no scheduler runs in these tests; returns the record.
@@ -60,7 +29,7 @@ struct TestRedis {
     ) async throws -> JobRecord {
         var last: JobRecord?
         let reached = try await eventually(timeout: timeout) {
-            if let queue { _ = try await store.promoteDue(queue) }
+            if let queue { _ = try await queues.promoteDue(queue) }
             last = try await job(id)
             return last?.state == state
         }
@@ -110,7 +79,7 @@ func withWorker<T: Sendable>(
     _ body: @Sendable (ServiceGroup) async throws -> T
 ) async throws -> T {
     let worker = WorkerService(
-        store: redis.store, handlers: handlers, configuration: configuration, metrics: metrics, readiness: readiness,
+        store: redis.queues, handlers: handlers, configuration: configuration, metrics: metrics, readiness: readiness,
         logger: quietLogger
     )
     let group = ServiceGroup(configuration: .init(services: [worker], logger: quietLogger))

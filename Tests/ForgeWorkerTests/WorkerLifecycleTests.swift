@@ -1,6 +1,7 @@
 import ForgeCore
 import ForgeObservability
 import ForgeRedis
+import ForgeTestSupport
 import ForgeWorker
 import Foundation
 import Testing
@@ -113,7 +114,7 @@ import Testing
                 return nil
             }
             let jobs = try (0..<30).map { _ in try NewJob(queue: "q", type: "work") }
-            let ids = try await redis.store.enqueue(jobs).map(\.id)
+            let ids = try await redis.queues.enqueue(jobs).map(\.id)
             try await withWorker(redis, handlers: handlers, configuration: testConfiguration(concurrency: 3)) { _ in
                 for id in ids { try await redis.waitFor(id, state: .completed) }
             }
@@ -156,7 +157,7 @@ import Testing
             // Heartbeats every 500 ms; a loaded test machine must not stall them past the lease.
             try await withWorker(redis, handlers: handlers, configuration: testConfiguration(visibilityMs: 1_500)) { _ in
                 #expect(try await eventually { started.isSet })
-                #expect(try await redis.store.cancel(id) == .cancelRequested)
+                #expect(try await redis.queues.cancel(id) == .cancelRequested)
                 #expect(try await eventually(timeout: .seconds(5)) { stopped.isSet })
                 let record = try await redis.waitFor(id, state: .canceled)
                 #expect(record.attempts == 1)

@@ -1,5 +1,6 @@
 import ForgeCore
 import ForgeRedis
+import ForgeTestSupport
 import ForgeWorker
 import Testing
 
@@ -7,8 +8,8 @@ import Testing
     @Test func weightedQueuesAreAllServedAndEmptyOnesSkipped() async throws {
         try await TestRedis.with { redis in
             let selection = try QueueSelection(parsing: "heavy:5,light:1,empty:3")
-            let heavy = try await redis.store.enqueue((0..<10).map { _ in try NewJob(queue: "heavy", type: "noop") })
-            let light = try await redis.store.enqueue((0..<10).map { _ in try NewJob(queue: "light", type: "noop") })
+            let heavy = try await redis.queues.enqueue((0..<10).map { _ in try NewJob(queue: "heavy", type: "noop") })
+            let light = try await redis.queues.enqueue((0..<10).map { _ in try NewJob(queue: "light", type: "noop") })
             try await withWorker(redis, handlers: .builtins, configuration: testConfiguration(queues: selection)) { _ in
                 for result in heavy + light { try await redis.waitFor(result.id, state: .completed) }
             }

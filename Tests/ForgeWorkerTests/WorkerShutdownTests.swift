@@ -1,6 +1,7 @@
 import ForgeCore
 import ForgeObservability
 import ForgeRedis
+import ForgeTestSupport
 import ForgeWorker
 import Foundation
 import ServiceLifecycle
@@ -41,7 +42,7 @@ import Testing
             let back = try #require(try await redis.job(long))
             #expect(back.state == .pending)
             #expect(back.attempts == 0)
-            let status = try await redis.store.status(try QueueName("q"))
+            let status = try await redis.queues.status(try QueueName("q"))
             #expect(status.counts.pending == 1)
             #expect(status.counts.active == 0)
             #expect(running.now == 0)

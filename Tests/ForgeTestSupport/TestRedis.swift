@@ -1,0 +1,52 @@
+import ForgeCore
+import ForgeRedis
+import Foundation
+
+/// A real Redis for tests (`FORGE_TEST_REDIS_URL`, started by scripts/test.sh, or a test's own
+/// ``PrivateRedis``), with a key namespace of the test's own so tests run in parallel without
+/// seeing each other.
+public struct TestRedis: Sendable {
+    public let client: RedisClient
+    public let keys: KeySpace
+    public let queues: QueueStore
+    public let schedules: ScheduleStore
+
+    /// The shared test Redis, or the server at `url`.
+    public static func configuration(url: String? = nil, poolSize: Int = 8) -> RedisConfiguration {
+        let url = url ?? ProcessInfo.processInfo.environment["FORGE_TEST_REDIS_URL"] ?? "redis://127.0.0.1:16379"
+        return try! RedisConfiguration(url: url, setting: "FORGE_TEST_REDIS_URL", poolSize: poolSize)
+    }
+
+    /// A namespace of its own on `client`.
+    public init(client: RedisClient, finishedRetentionMs: Int64 = 60_000) {
+        self.client = client
+        keys = KeySpace(namespace: "t-\(UUID().uuidString.prefix(8).lowercased())")
+        queues = QueueStore(redis: client, keys: keys, finishedRetentionMs: finishedRetentionMs)
+        schedules = ScheduleStore(redis: client, keys: keys)
+    }
+
+    /// Runs `body`, then deletes the namespace's keys and closes the client whether `body`
+    /// succeeded or not.
+    public static func with<T>(
+        url: String? = nil, finishedRetentionMs: Int64 = 60_000, _ body: (TestRedis) async throws -> T
+    ) async throws -> T {
+        let redis = TestRedis(client: RedisClient(configuration: configuration(url: url)), finishedRetentionMs: finishedRetentionMs)
+        let result: Result<T, any Error>
+        do { result = .success(try await body(redis)) } catch { result = .failure(error) }
+        await redis.cleanUp()
+        return try result.get()
+    }
+
+    /// Deletes every key of this test's namespace and closes the client.
+    public func cleanUp() async {
+        await client.deleteKeys(of: keys.namespace)
+        await client.shutdown()
+    }
+
+    /// Puts a job's time in one of the queue's ZSETs (scheduled, retry, leased) into the past, as
+    /// if the clock had moved on, so time-based tests need no sleeps.
+    public func makeDue(_ id: JobID, in set: KeyPath<QueueKeys, String>, queue: QueueName) async throws {
+        let reply = try await client.command(["ZADD", keys.queue(queue)[keyPath: set], "XX", "CH", "1", id.rawValue])
+        precondition(reply.int == 1, "job \(id) is not in \(keys.queue(queue)[keyPath: set])")
+    }
+}
