@@ -179,6 +179,9 @@ let package = Package(
             dependencies: [
                 "ForgeCore", "ForgePostgres", "ForgeObservability",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Sources/forge",
             swiftSettings: swiftSettings

@@ -1,9 +1,9 @@
 import ArgumentParser
+import AsyncHTTPClient
 import ForgeObservability
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import NIOCore
+import NIOHTTP1
 
 /// `--gateway-url`, `--token`, `--token-file` and `--json`, shared by every subcommand that talks
 /// to the gateway.
@@ -64,9 +64,15 @@ struct GatewayResponse {
 
 /// Talks HTTP to `forge-gateway`. Every path segment and query value is percent-encoded here, so
 /// no argument can add a parameter (`--queue 'x&limit=5000'`) or a path segment of its own.
+///
+/// On AsyncHTTPClient, as the worker's `http` handler and forge-load: Foundation's URLSession
+/// would bring libcurl into the binary and the image for this one client.
 struct GatewayClient {
     var baseURL: String
     var token: String?
+
+    /// The largest answer read: a page of jobs is at most `FORGE_MAX_PAGE_BYTES` (32 MiB at most).
+    static let maxResponseBytes = 64 << 20
 
     /// Sends `method` to the path made of `segments` with `query` (nil values left out);
     /// `body` is JSON text sent as is. A non-2xx answer throws ``CLIError/problem(_:)``.
@@ -75,27 +81,29 @@ struct GatewayClient {
         headers: [String: String] = [:]
     ) async throws -> GatewayResponse {
         let path = URLEncoding.path(segments) + URLEncoding.query(query)
-        guard let url = URL(string: baseURL.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + path) else {
+        let url = baseURL.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + path
+        guard URL(string: url) != nil else {
             throw CLIError("--gateway-url / FORGE_GATEWAY_URL: cannot build a URL from \(baseURL)", exitCode: .usage)
         }
-        var request = URLRequest(url: url, timeoutInterval: 30)
-        request.httpMethod = method
-        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        var request = HTTPClientRequest(url: url)
+        request.method = HTTPMethod(rawValue: method)
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body {
-            request.httpBody = body
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.body = .bytes(ByteBuffer(bytes: body))
+            request.headers.add(name: "Content-Type", value: "application/json")
         }
-        let (data, response): (Data, URLResponse)
+        let result: GatewayResponse
         do {
-            (data, response) = try await URLSession.shared.data(for: request)
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            let bytes = try await response.body.collect(upTo: Self.maxResponseBytes)
+            result = GatewayResponse(status: Int(response.status.code), body: Data(bytes.readableBytesView))
         } catch {
             throw CLIError(
-                "cannot reach the gateway at \(baseURL) (--gateway-url / FORGE_GATEWAY_URL): \(error.localizedDescription)",
+                "cannot reach the gateway at \(baseURL) (--gateway-url / FORGE_GATEWAY_URL): \(error)",
                 exitCode: .unavailable
             )
         }
-        let result = GatewayResponse(status: (response as? HTTPURLResponse)?.statusCode ?? 0, body: data)
         guard (200..<300).contains(result.status) else { throw CLIError.problem(result) }
         return result
     }
