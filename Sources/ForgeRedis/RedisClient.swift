@@ -55,9 +55,17 @@ public final class RedisClient: Sendable {
     /// Redis restarted, which is when state cached about its contents may be stale.
     public var connectionsMade: Int { lanes.reduce(0) { $0 + $1.connections.load(ordering: .relaxed) } }
 
-    /// PING; the readiness probe.
+    /// PING: whether Redis answers.
     public func ping() async -> Bool {
-        (try? await command(["PING"]))?.string == "PONG"
+        (try? await checkReady()) ?? false
+    }
+
+    /// PING for a readiness probe: an error reply (NOAUTH, WRONGPASS), which the client returns
+    /// rather than throws, is thrown, so the probe can log why Redis is not ready.
+    public func checkReady() async throws(RedisError) -> Bool {
+        let reply = try await command(["PING"])
+        if case .error(let message) = reply { throw RedisError(code: .server, message: message) }
+        return reply.string == "PONG"
     }
 
     /// The idle lane if there is one, else the next in turn: requests spread over the

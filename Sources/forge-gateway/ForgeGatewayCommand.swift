@@ -170,12 +170,7 @@ public struct ForgeGatewayCommand: AsyncParsableCommand {
         let schema = SchemaCheck(client: probe)
         let readiness = Readiness(
             checks: [
-                (name: "redis", check: {
-                    // An error reply (NOAUTH, WRONGPASS) is not thrown by the client: throw it so readiness logs it.
-                    let reply = try await redis.command(["PING"])
-                    if case .error(let message) = reply { throw RedisError(code: .server, message: message) }
-                    return reply.string == "PONG"
-                }),
+                (name: "redis", check: { try await redis.checkReady() }),
                 (name: "postgres", check: { try await probe.check(); return true }),
                 (name: "schema", check: { await schema.isCurrent() }),
             ],
@@ -206,17 +201,12 @@ public struct ForgeGatewayCommand: AsyncParsableCommand {
         let group = ServiceGroup(
             configuration: .init(services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
-        do {
-            try await group.run()
-        } catch {
-            await redis.shutdown()
-            await listRedis.shutdown()
-            await postgres.shutdown()
-            throw error
-        }
+        let result: Result<Void, any Error>
+        do { try await group.run(); result = .success(()) } catch { result = .failure(error) }
         await redis.shutdown()
         await listRedis.shutdown()
         await postgres.shutdown()
         await probe.shutdown()
+        try result.get()
     }
 }

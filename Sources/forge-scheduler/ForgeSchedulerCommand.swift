@@ -110,12 +110,7 @@ public struct ForgeSchedulerCommand: AsyncParsableCommand {
         let schema = SchemaCheck(client: postgres)
         let readiness = Readiness(
             checks: [
-                (name: "redis", check: {
-                    // An error reply (NOAUTH, WRONGPASS) is not thrown by the client: throw it so readiness logs it.
-                    let reply = try await redis.command(["PING"])
-                    if case .error(let message) = reply { throw RedisError(code: .server, message: message) }
-                    return reply.string == "PONG"
-                }),
+                (name: "redis", check: { try await redis.checkReady() }),
                 (name: "postgres", check: { try await postgres.check(); return true }),
                 (name: "schema", check: { await schema.isCurrent() }),
             ],

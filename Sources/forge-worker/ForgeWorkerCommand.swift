@@ -124,12 +124,7 @@ public struct ForgeWorkerCommand: AsyncParsableCommand {
         let metrics = ForgeMetrics()
         let readiness = Readiness(
             checks: [
-                (name: "redis", check: {
-                    // An error reply (NOAUTH, WRONGPASS) is not thrown by the client: throw it so readiness logs it.
-                    let reply = try await redis.command(["PING"])
-                    if case .error(let message) = reply { throw RedisError(code: .server, message: message) }
-                    return reply.string == "PONG"
-                })
+                (name: "redis", check: { try await redis.checkReady() })
             ],
             logger: logger
         )
