@@ -24,10 +24,6 @@ struct TestGateway {
     let listRedis: RedisClient
     let keys: KeySpace
 
-    static var redisURL: String {
-        ProcessInfo.processInfo.environment["FORGE_TEST_REDIS_URL"] ?? "redis://127.0.0.1:16379"
-    }
-
     static var postgresURL: String {
         ProcessInfo.processInfo.environment["FORGE_TEST_POSTGRES_URL"] ?? "postgres://forge@127.0.0.1:15432/forge"
     }
@@ -38,15 +34,9 @@ struct TestGateway {
         configure: (inout GatewayConfiguration) -> Void = { _ in },
         _ body: (TestGateway) async throws -> Void
     ) async throws {
-        let redis = RedisClient(
-            configuration: try RedisConfiguration(url: redisURL ?? Self.redisURL, setting: "test", poolSize: 4)
-        )
+        let redis = RedisClient(configuration: TestRedis.configuration(url: redisURL, poolSize: 4))
         // As forge-gateway does: list reads on connections of their own.
-        let listRedis = RedisClient(
-            configuration: try RedisConfiguration(
-                url: redisURL ?? Self.redisURL, setting: "test", poolSize: GatewayDependencies.listConnections
-            )
-        )
+        let listRedis = RedisClient(configuration: TestRedis.configuration(url: redisURL, poolSize: GatewayDependencies.listConnections))
         let keys = KeySpace(namespace: "t-\(UUID().uuidString.prefix(8).lowercased())")
         let schema = "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
         let postgres = PostgresClient(

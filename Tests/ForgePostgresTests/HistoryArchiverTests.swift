@@ -7,10 +7,7 @@ import Foundation
 import Testing
 
 @Suite struct HistoryArchiverTests {
-    static var redisConfiguration: RedisConfiguration {
-        let url = ProcessInfo.processInfo.environment["FORGE_TEST_REDIS_URL"] ?? "redis://127.0.0.1:16379"
-        return try! RedisConfiguration(url: url, setting: "FORGE_TEST_REDIS_URL")
-    }
+    static var redisConfiguration: RedisConfiguration { TestRedis.configuration(poolSize: 4) }
 
     /// Runs a job through Redis, "crashes" the archiver after its Postgres write but before it
     /// acknowledged the stream entries, and archives again: history is written exactly once.

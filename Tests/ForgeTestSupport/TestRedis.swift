@@ -12,9 +12,15 @@ public struct TestRedis: Sendable {
     public let schedules: ScheduleStore
 
     /// The shared test Redis, or the server at `url`.
+    ///
+    /// The shared server serves every test at once, on a machine that may be busy with more: its
+    /// clients wait up to 10 s for a reply, so a busy moment fails no test that is not about
+    /// timeouts (those use a server of their own and set the timeout they test).
     public static func configuration(url: String? = nil, poolSize: Int = 8) -> RedisConfiguration {
-        let url = url ?? ProcessInfo.processInfo.environment["FORGE_TEST_REDIS_URL"] ?? "redis://127.0.0.1:16379"
-        return try! RedisConfiguration(url: url, setting: "FORGE_TEST_REDIS_URL", poolSize: poolSize)
+        let shared = ProcessInfo.processInfo.environment["FORGE_TEST_REDIS_URL"] ?? "redis://127.0.0.1:16379"
+        var configuration = try! RedisConfiguration(url: url ?? shared, setting: "FORGE_TEST_REDIS_URL", poolSize: poolSize)
+        if url == nil { configuration.timeoutMs = 10_000 }
+        return configuration
     }
 
     /// A namespace of its own on `client`.

@@ -72,8 +72,9 @@ import Testing
         try await TestRedis.with { redis in
             let runaway = Runaway()
             let metrics = ForgeMetrics()
-            let configuration = Self.configuration(visibilityMs: 1_500)
-            let id = try await redis.enqueue("deaf", timeoutMs: 1_000)
+            // A deadline long enough for the cancel to reach the job while it runs, on a busy machine too.
+            let configuration = Self.configuration(visibilityMs: 4_500)
+            let id = try await redis.enqueue("deaf", timeoutMs: 3_000)
             try await withWorker(redis, handlers: runaway.handlers, configuration: configuration, metrics: metrics) { _ in
                 defer { runaway.release() }
                 #expect(try await eventually { runaway.isRunning })
