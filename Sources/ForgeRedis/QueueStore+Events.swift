@@ -75,12 +75,12 @@ extension QueueStore {
 
     /// Acknowledges and deletes archived entries, keeping the stream short, and shortens the TTL
     /// of the jobs the batch finished to ``finishedRetentionMs``: history answers for them now
-    /// (see ``ArchivedScript``), except those in `keeping` (jobs history could not take whole,
-    /// which stay readable in Redis for ``unarchivedRetentionMs``).
-    public func acknowledgeEvents(_ batch: EventBatch, keeping: Set<JobID> = []) async throws(RedisError) {
+    /// (see ``ArchivedScript``). A job whose events were quarantined goes the same way: its row is
+    /// in history without the refused values, which the quarantine table keeps; holding it in
+    /// Redis for a day instead would let a poisoned queue fill Redis at its throughput.
+    public func acknowledgeEvents(_ batch: EventBatch) async throws(RedisError) {
         guard !batch.isEmpty else { return }
-        let finished = batch.events.filter { ($0.kind == .completed || $0.kind == .canceled) && !keeping.contains($0.jobID) }
-            .map(\.jobID)
+        let finished = batch.events.filter { $0.kind == .completed || $0.kind == .canceled }.map(\.jobID)
         let call = ArchivedScript.call(
             keys.queue(batch.queue), group: Self.archiverGroup, entryIDs: batch.entryIDs, finished: finished,
             finishedTTLMs: finishedRetentionMs

@@ -160,9 +160,8 @@ public final class HistoryArchiver: Sendable {
         for batch in batches {
             let isolating = reads.withLock { $0.troubles.shouldIsolate(batch.queue) }
             do {
-                let quarantined = try await isolation.record(batch.events, isolating: isolating)
-                pass.quarantined += quarantined
-                try await queues.acknowledgeEvents(batch, keeping: Set(quarantined.map(\.jobID)))
+                pass.quarantined += try await isolation.record(batch.events, isolating: isolating)
+                try await queues.acknowledgeEvents(batch)
                 pass.archived += batch.entryIDs.count
                 reads.withLock { $0.troubles.succeeded(batch.queue) }
             } catch {
