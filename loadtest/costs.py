@@ -70,10 +70,7 @@ class CostStack(chaos.Stack):
         return env
 
     def up(self):
-        self.start_redis()
-        self.start_postgres()
-        subprocess.run([f"{self.bin}/forge", "migrate"], env=self.env(0), check=True, stdout=subprocess.DEVNULL)
-        self.start_gateway()
+        self.start_stores_and_gateway()
         self.start("scheduler", "forge-scheduler", ["--id", "scheduler"])
         self.start("worker", "forge-worker", ["--name", "worker", "--queues", "*"])
         for name in ("scheduler", "worker"):

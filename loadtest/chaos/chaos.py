@@ -244,11 +244,15 @@ class Stack:
         self.exits.append((name, sig, code))
         return code
 
-    def up(self):
+    def start_stores_and_gateway(self):
+        """Redis, Postgres (migrated) and the gateway: what every stack shape starts with."""
         self.start_redis()
         self.start_postgres()
         subprocess.run([f"{self.bin}/forge", "migrate"], env=self.env(0), check=True, stdout=subprocess.DEVNULL)
         self.start_gateway()
+
+    def up(self):
+        self.start_stores_and_gateway()
         for name in ("scheduler-1", "scheduler-2"):
             self.start_scheduler(name)
         for index in range(1, 4):
