@@ -19,46 +19,30 @@ absolute figures: machines of this kind differ by 2x.
 
     loadtest/costs.py [--bin-dir .build/release] [--rps 2000] [--duration 20] [--json out.json]
 """
-import argparse, json, os, resource, subprocess, sys, tempfile, time, urllib.request
+import argparse, importlib.util, json, os, resource, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "chaos"))
 import chaos  # noqa: E402  (the private stack and the RESP client of the fault-injection suite)
 
-TICK = os.sysconf("SC_CLK_TCK")
 LOAD_QUEUE = "costs"
 PENDING_QUEUE = "costs-pending"
+# /proc readers of proc-cpu.py (a file name no import statement can spell).
+_spec = importlib.util.spec_from_file_location("proc_cpu", os.path.join(os.path.dirname(os.path.abspath(__file__)), "proc-cpu.py"))
+proc_cpu = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(proc_cpu)
 
 
 def log(message):
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def proc_cpu(pid, children=False):
-    """CPU seconds of a process (user + system), with its reaped children's when asked."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            text = f.read()
-    except OSError:
-        return 0.0
-    fields = text[text.rindex(")") + 2:].split()
-    ticks = int(fields[11]) + int(fields[12])
-    if children:
-        ticks += int(fields[13]) + int(fields[14])
-    return ticks / TICK
+def cpu_of(pid):
+    stat = proc_cpu.stat_of(pid)
+    return stat[2] if stat else 0.0
 
 
 def children_of(pid):
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    text = f.read()
-            except OSError:
-                continue
-            if int(text[text.rindex(")") + 2:].split()[1]) == pid:
-                found.append(int(entry))
-    return found
+    return [int(e) for e in os.listdir("/proc") if e.isdigit() and proc_cpu.parent(int(e)) == pid]
 
 
 class CostStack(chaos.Stack):
@@ -87,9 +71,10 @@ class CostStack(chaos.Stack):
     def cpu(self):
         """CPU seconds so far of each part: Postgres counts the postmaster and every backend."""
         pids = self.pids()
-        taken = {name: proc_cpu(pid) for name, pid in pids.items() if name != "postgres"}
+        taken = {name: cpu_of(pid) for name, pid in pids.items() if name != "postgres"}
         postmaster = pids["postgres"]
-        taken["postgres"] = proc_cpu(postmaster, children=True) + sum(proc_cpu(p) for p in children_of(postmaster))
+        taken["postgres"] = (cpu_of(postmaster) + proc_cpu.reaped_cpu(postmaster)
+                             + sum(cpu_of(p) for p in children_of(postmaster)))
         return taken
 
 
@@ -136,7 +121,7 @@ def archived(stack):
     return all(n == 0 for n in lengths)
 
 
-def forge_load(stack, args, out, *extra):
+def forge_load(stack, out, *extra):
     urls = ",".join(f"http://127.0.0.1:{stack.ports[n]}/metrics" for n in ("scheduler", "worker"))
     command = [f"{stack.bin}/forge-load", "--url", f"http://127.0.0.1:{stack.gateway_port}", "--token", stack.token,
                "--metrics-url", urls, "--json", out, *extra]
@@ -150,7 +135,7 @@ def everyday_load(stack, args, work):
     stack.redis.command("CONFIG", "RESETSTAT")
     baseline = used_memory(stack.redis)
     before = stack.cpu()
-    report, load_cpu, wall = forge_load(stack, args, f"{work}/load.json", "--rps", str(args.rps), "--duration",
+    report, load_cpu, wall = forge_load(stack, f"{work}/load.json", "--rps", str(args.rps), "--duration",
                                         f"{args.duration}s", "--warmup", "0s", "--queue", LOAD_QUEUE)
     after = stack.cpu()
     at_drain = used_memory(stack.redis)
@@ -187,7 +172,7 @@ def memory(stack, args, result, work):
     stack.api("POST", f"/v1/queues/{PENDING_QUEUE}/pause", {})
     wait_until(lambda: archived(stack), 60, "history caught up")
     before = used_memory(stack.redis)
-    report, _, _ = forge_load(stack, args, f"{work}/pending.json", "--rps", "2000", "--duration", "5s",
+    report, _, _ = forge_load(stack, f"{work}/pending.json", "--rps", "2000", "--duration", "5s",
                               "--warmup", "0s", "--queue", PENDING_QUEUE, "--drain-timeout", "0s")
     wait_until(lambda: archived(stack), 60, "history caught up")
     pending = report["enqueue"]["accepted_jobs"]

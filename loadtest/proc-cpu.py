@@ -25,16 +25,30 @@ def read(path):
         return None
 
 
-def stat_of(pid):
-    """(comm, ppid, cpu seconds, rss bytes) of a pid, or None if it is gone."""
+def stat_fields(pid):
+    """(comm, the fields after it) of /proc/PID/stat, or None if the process is gone."""
     raw = read(f"/proc/{pid}/stat")
     if raw is None:
         return None
     text = raw.decode(errors="replace")
-    comm = text[text.index("(") + 1:text.rindex(")")]
-    fields = text[text.rindex(")") + 2:].split()
+    return text[text.index("(") + 1:text.rindex(")")], text[text.rindex(")") + 2:].split()
+
+
+def stat_of(pid):
+    """(comm, ppid, cpu seconds, rss bytes) of a pid, or None if it is gone."""
+    stat = stat_fields(pid)
+    if stat is None:
+        return None
+    comm, fields = stat
     utime, stime, rss = int(fields[11]), int(fields[12]), int(fields[21])
     return comm, int(fields[1]), (utime + stime) / TICK, rss * PAGE
+
+
+def reaped_cpu(pid):
+    """CPU seconds of the children a process has waited for (cutime + cstime): what a server's
+    backends that ended left in their parent's account."""
+    stat = stat_fields(pid)
+    return (int(stat[1][13]) + int(stat[1][14])) / TICK if stat else 0.0
 
 
 def label_of(pid, comm, args):

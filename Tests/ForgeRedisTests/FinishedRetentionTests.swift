@@ -40,8 +40,8 @@ import Testing
     }
 
     /// A batch replayed after the job moved on (the archiver died between writing and
-    /// acknowledging) never shortens the life of a job that is not finished: a dead letter
-    /// revived and waiting again keeps no TTL.
+    /// acknowledging) never gives an expiry to a job that is not finished: a dead letter keeps
+    /// none, even when the batch says it completed.
     @Test func aReplayedBatchLeavesAJobThatLivesOnAlone() async throws {
         try await TestRedis.with(finishedRetentionMs: 60_000) { redis in
             let new = job(maxAttempts: 1)

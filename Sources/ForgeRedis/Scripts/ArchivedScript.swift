@@ -10,8 +10,9 @@ import ForgeCore
 /// Guarantees: the entries are acknowledged and deleted, keeping the stream short. A finished job
 /// stays in Redis until history has it (``QueueStore/unarchivedRetentionMs``, so a Postgres outage
 /// never hides it from `GET /v1/jobs/{id}`); from here its TTL is at most the finished TTL, since
-/// history answers for it after. Only jobs still `completed` or `canceled` are shortened, and
-/// never lengthened: a replayed batch cannot expire a job that lives on.
+/// history answers for it after. A TTL is only ever shortened, never set: only finished jobs have
+/// one (a live or dead job's hash has no expiry), so a replayed batch cannot expire a job that
+/// lives on, nor lengthen one.
 enum ArchivedScript {
     static let script = LuaScript(named: "archived", body: #"""
         local prefix, group, ttl, n = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -23,10 +24,7 @@ enum ArchivedScript {
         end
         for i = 5 + n, #ARGV do
           local jk = prefix .. 'job:' .. ARGV[i]
-          local state = redis.call('HGET', jk, 'state')
-          if (state == 'completed' or state == 'canceled') and redis.call('PTTL', jk) > ttl then
-            redis.call('PEXPIRE', jk, ttl)
-          end
+          if redis.call('PTTL', jk) > ttl then redis.call('PEXPIRE', jk, ttl) end
         end
         return n
         """#)
