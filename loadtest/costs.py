@@ -225,7 +225,30 @@ def idle(stack, args):
     return results
 
 
+def promotion_delays(stack, names, jobs=5, delay_ms=1500):
+    """How late a delayed job starts on an idle stack: started_at - run_at, per job."""
+    import datetime
+    ids = []
+    for queue in names[-jobs:]:
+        run_at = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(milliseconds=delay_ms)
+        status, reply = stack.api("POST", "/v1/jobs", {"type": "noop", "queue": queue,
+                                                       "run_at": run_at.isoformat(timespec="milliseconds")})
+        if status != 201:
+            raise RuntimeError(f"delayed enqueue: {status} {reply}")
+        ids.append(reply["id"])
+    late = []
+    for job in ids:
+        wait_until(lambda: stack.api("GET", f"/v1/jobs/{job}")[1].get("started_at"), 30, "delayed job started")
+        reply = stack.api("GET", f"/v1/jobs/{job}")[1]
+        started, run_at = (datetime.datetime.fromisoformat(reply[k]) for k in ("started_at", "run_at"))
+        late.append((started - run_at).total_seconds() * 1000)
+    log(f"promotion delays (ms): {[round(x) for x in late]}")
+    return {"mean": sum(late) / len(late), "max": max(late)}
+
+
 def table(result):
+    if "load" not in result:
+        return idle_table(result)
     load, ref, mem = result["load"], result["reference"], result["load"]["memory"]
     lines = [f"## Everyday load: forge-load --rps {result['settings']['rps']} single jobs, "
              f"{load['jobs']} jobs in {load['wall_seconds']:.0f} s, {load['errors']} errors", "",
@@ -251,13 +274,18 @@ def table(result):
               f"- per finished job right after the drain: {mem['finished_bytes_per_job_at_drain']:.0f} B; "
               f"once history has them and {result['settings']['settle']} s passed: {mem['finished_bytes_per_job_settled']:.0f} B",
               f"- per pending job ({mem['pending_jobs']} in a paused queue, archived): {mem['pending_bytes_per_job']:.0f} B"]
-    if not result["idle"]:
-        return "\n".join(lines)
+    return "\n".join(lines + ["", idle_table(result)]) if result["idle"] else "\n".join(lines)
+
+
+def idle_table(result):
+    delay = result.get("promotion_delay_ms")
     names = sorted(next(iter(result["idle"].values())))
-    lines += ["", "## Idle (% of one core)", "", "| queues | " + " | ".join(names) + " | total |", "|---" * (len(names) + 2) + "|"]
+    lines = ["## Idle (% of one core)", "", "| queues | " + " | ".join(names) + " | total |", "|---" * (len(names) + 2) + "|"]
     for count, shares in result["idle"].items():
         names = sorted(shares)
         lines.append(f"| {count} | " + " | ".join(f"{shares[n]:.1f}" for n in names) + f" | {sum(shares.values()):.1f} |")
+    if delay:
+        lines += ["", f"A delayed job on the idle stack starts {delay['mean']:.0f} ms (max {delay['max']:.0f} ms) after its run_at."]
     return "\n".join(lines)
 
 
@@ -270,6 +298,7 @@ def main():
     parser.add_argument("--settle", type=int, default=8, help="seconds after the drain before finished jobs are weighed again")
     parser.add_argument("--idle-queues", type=int, nargs="*", default=[1, 100, 1000])
     parser.add_argument("--idle-seconds", type=int, default=15)
+    parser.add_argument("--idle-only", action="store_true", help="measure only the idle part")
     parser.add_argument("--json")
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="forge-costs.")
@@ -278,10 +307,13 @@ def main():
     try:
         stack.up()
         result = {"settings": vars(args), "cores": os.cpu_count()}
-        result["load"] = everyday_load(stack, args, work)
-        memory(stack, args, result["load"], work)
-        result["reference"] = reference(stack, args)
+        if not args.idle_only:
+            result["load"] = everyday_load(stack, args, work)
+            memory(stack, args, result["load"], work)
+            result["reference"] = reference(stack, args)
         result["idle"] = idle(stack, args) if args.idle_queues else {}
+        if args.idle_queues:
+            result["promotion_delay_ms"] = promotion_delays(stack, [f"idle-{i}" for i in range(max(args.idle_queues))])
         if args.json:
             with open(args.json, "w") as f:
                 json.dump(result, f, indent=2, sort_keys=True)

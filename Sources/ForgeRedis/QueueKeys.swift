@@ -20,6 +20,17 @@ public struct KeySpace: Sendable, Hashable {
         let hex = String(tag, radix: 16)
         return "\(namespace):queuetag:" + String(repeating: "0", count: 4 - hex.count) + hex
     }
+    /// ZSET of queues the leader must visit to promote or reclaim, score = the earliest time it
+    /// can find work there (the queue's first scheduled, retry or lease-deadline score, or
+    /// earlier). Scripts that add such a score lower it (`ZADD LT`); the promote and reclaim
+    /// scripts set it exactly. The promoter and reclaimer read the due part instead of visiting
+    /// every queue on a timer, so an idle installation costs the same with 1 or 1 000 queues.
+    /// Written by scripts of every queue: on a Redis Cluster this becomes one index per node.
+    public var due: String { "\(namespace):due" }
+    /// SET of queues whose event stream holds entries history does not have yet: every script
+    /// that writes events adds its queue, and the archived script removes it once the stream is
+    /// empty. The archiver and the history-backlog sampler read it instead of every queue.
+    public var unarchived: String { "\(namespace):unarchived" }
     /// The scheduler leader lock.
     public var leader: String { "\(namespace):leader" }
     /// The last leader fencing token handed out. Its hash tag is the lock's own name, so it
@@ -32,10 +43,17 @@ public struct QueueKeys: Sendable, Hashable {
     public let queue: QueueName
     /// `forge:{q}:`; scripts derive per-job keys from it (`<prefix>job:<id>`, `<prefix>unique:<key>`).
     public let prefix: String
+    /// The namespace's ``KeySpace/due`` and ``KeySpace/unarchived`` indexes, which scripts derive
+    /// from the prefix as well (`indexes` in ``LuaPrelude``).
+    public let dueIndex: String
+    public let unarchivedIndex: String
 
     init(namespace: String, queue: QueueName) {
         self.queue = queue
         prefix = "\(namespace):{\(queue.rawValue)}:"
+        let space = KeySpace(namespace: namespace)
+        dueIndex = space.due
+        unarchivedIndex = space.unarchived
     }
 
     /// LIST of runnable job ids at one priority, FIFO (RPUSH, LPOP). Leasing drains the

@@ -74,7 +74,8 @@ public struct SweepOutcome: Sendable, Hashable {
     public var moved: Int
     /// Jobs moved to the dead set (reclaim only).
     public var died: Int
-    /// The next time something in the swept set falls due, if anything is waiting.
+    /// The next time a promote or reclaim of the queue can find work (its first scheduled, retry
+    /// or lease-deadline score), if anything waits.
     public var nextDueMs: Int64?
 }
 

@@ -13,12 +13,15 @@ public struct ArchiverService: Sendable {
     private let reporter: FailureReporter
     private let logger: Logger
     private let loop: DutyLoop
+    private let activity: QueueActivity?
 
+    /// - Parameter activity: told which queues each pass archived (their depths may have changed).
     public init(
         archiver: HistoryArchiver, metrics: ForgeMetrics, idleInterval: Duration = .milliseconds(75),
-        reporter: FailureReporter, logger: Logger
+        activity: QueueActivity? = nil, reporter: FailureReporter, logger: Logger
     ) {
         self.archiver = archiver
+        self.activity = activity
         self.metrics = metrics
         self.reporter = reporter
         self.logger = logger
@@ -34,10 +37,13 @@ public struct ArchiverService: Sendable {
     }
 
     public func run() async {
-        // Pipelined passes until the streams are empty; then the loop's idle pause.
-        await loop.run { [self] in
+        // Pipelined passes until the streams are empty; then the loop's idle pause. Only the
+        // queues with unarchived entries are read, except on the loop's full sweeps.
+        await loop.run(fullSweepEvery: DutyLoop.fullSweepInterval) { [self] everyQueue in
             var failed = false
-            let archived = try await archiver.drain { pass in
+            let names = everyQueue ? nil : try await archiver.unarchivedQueues()
+            if names?.isEmpty == true { return false }
+            let archived = try await archiver.drain(names) { pass in
                 report(pass)
                 failed = failed || !pass.failures.isEmpty
             }
@@ -46,6 +52,7 @@ public struct ArchiverService: Sendable {
     }
 
     private func report(_ pass: HistoryArchiver.Pass) {
+        activity?.note(pass.queues)
         for job in pass.quarantined {
             metrics.historyQuarantined(queue: job.queue.rawValue).increment()
             logger.error(

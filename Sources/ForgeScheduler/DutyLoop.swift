@@ -11,13 +11,29 @@ struct DutyLoop: Sendable {
 
     static let maxBackoff: Duration = .seconds(5)
 
+    /// How often a duty that follows the leader's indexes (``KeySpace/due``,
+    /// ``KeySpace/unarchived``) visits every queue anyway.
+    static let fullSweepInterval: Duration = .seconds(60)
+
     /// Runs `pass` until cancelled; `pass` returns `true` when more work is waiting.
     func run(_ pass: @Sendable () async throws -> Bool) async {
+        await run(fullSweepEvery: nil) { _ in try await pass() }
+    }
+
+    /// Runs `pass` until cancelled, telling it when to visit every queue instead of only those
+    /// the leader's indexes name: on the first pass of each leadership period (queues a version
+    /// without the indexes left work in, or whose entry went missing) and then every
+    /// `fullSweep`, as a safety net. A full pass that fails is repeated as a full one.
+    func run(fullSweepEvery fullSweep: Duration?, _ pass: @Sendable (_ everyQueue: Bool) async throws -> Bool) async {
         var failures = 0
+        var nextFull = ContinuousClock.now
         while !Task.isCancelled {
             let pause: Duration
             do {
-                let busy = try await pass()
+                let now = ContinuousClock.now
+                let everyQueue = fullSweep != nil && now >= nextFull
+                let busy = try await pass(everyQueue)
+                if everyQueue, let fullSweep { nextFull = now + fullSweep }
                 failures = 0
                 pause = busy ? .zero : interval
             } catch {

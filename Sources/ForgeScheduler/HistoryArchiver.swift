@@ -27,6 +27,8 @@ public final class HistoryArchiver: Sendable {
         public var quarantined: [QuarantinedJob] = []
         /// Queues whose batch could not be written; their entries stay pending and are replayed.
         public var failures: [QueueFailure] = []
+        /// Queues whose batch was archived: their depths may have changed.
+        public var queues: Set<QueueName> = []
     }
 
     public struct QueueFailure: Sendable {
@@ -70,6 +72,9 @@ public final class HistoryArchiver: Sendable {
         self.now = now
         reads = Mutex(ReadState(troubles: ArchiveTroubles(suspectTries: suspectTries)))
     }
+
+    /// The queues whose streams hold unarchived entries (``KeySpace/unarchived``).
+    public func unarchivedQueues() async throws -> [QueueName] { try await queues.unarchivedQueues() }
 
     /// The queues whose last history write failed and that wait for their next try.
     public var troubledQueues: [QueueName] { reads.withLock { $0.troubles.queues } }
@@ -163,6 +168,7 @@ public final class HistoryArchiver: Sendable {
                 pass.quarantined += try await isolation.record(batch.events, isolating: isolating)
                 try await queues.acknowledgeEvents(batch)
                 pass.archived += batch.entryIDs.count
+                pass.queues.insert(batch.queue)
                 reads.withLock { $0.troubles.succeeded(batch.queue) }
             } catch {
                 let instant = now()

@@ -3,6 +3,7 @@ import ForgeObservability
 import ForgeRedis
 import Logging
 import Prometheus
+import Synchronization
 
 /// Watches the history waiting in Redis for the archiver, from Redis alone, so it keeps
 /// reporting while Postgres is down: `forge_history_lag_seconds` (age of the oldest unarchived
@@ -11,14 +12,18 @@ import Prometheus
 /// It also bounds Redis memory: when a queue's unarchived history grows past `limitBytes` it sets
 /// the queue's back-pressure flag, which makes enqueue refuse new jobs (503 at the gateway) while
 /// workers go on finishing the jobs already accepted; the flag clears once the backlog is below
-/// half the limit again. Only the leader samples; when it stops, its gauges fall to 0 so a
+/// half the limit again. A pass reads the queues with unarchived entries (``KeySpace/unarchived``)
+/// and those it holds back, every queue only on the loop's full sweeps: the others have no
+/// backlog. Only the leader samples; when it stops, its gauges fall to 0 so a
 /// former leader does not export a stale lag for `max()` to pick up.
-public struct HistoryBacklogSampler: Sendable {
+public final class HistoryBacklogSampler: Sendable {
     private let queues: QueueStore
     private let metrics: ForgeMetrics
     private let limitBytes: Int
     private let logger: Logger
     private let loop: DutyLoop
+    /// The queues whose back-pressure flag the last pass saw set: read until it clears.
+    private let holding = Mutex<Set<QueueName>>([])
 
     public struct Sample: Sendable, Hashable {
         public var lagMs: Int64
@@ -40,9 +45,14 @@ public struct HistoryBacklogSampler: Sendable {
         loop = DutyLoop(name: "history-backlog", interval: interval, reporter: reporter)
     }
 
+    /// Samples every known queue (`everyQueue`), or those with unarchived entries or held back.
     @discardableResult
-    public func sampleOnce() async throws -> Sample {
-        let (now, backlog) = try await queues.historyBacklog(try await queues.queueNames())
+    public func sampleOnce(everyQueue: Bool = true) async throws -> Sample {
+        let names =
+            everyQueue
+            ? try await queues.queueNames()
+            : Set(try await queues.unarchivedQueues()).union(holding.withLock { $0 }).sorted()
+        let (now, backlog) = try await queues.historyBacklog(names)
         let oldest = backlog.compactMap(\.oldestMs).min()
         var sample = Sample(
             lagMs: oldest.map { max(0, now - $0) } ?? 0, entries: backlog.reduce(0) { $0 + $1.entries },
@@ -63,6 +73,10 @@ public struct HistoryBacklogSampler: Sendable {
             }
             if over { sample.backpressured.append(queue.queue) }
         }
+        let held = Set(sample.backpressured)
+        holding.withLock { holding in
+            if everyQueue { holding = held } else { holding.subtract(names); holding.formUnion(held) }
+        }
         metrics.historyLagSeconds.set(to: Double(sample.lagMs) / 1000)
         metrics.historyBacklogEntries.set(to: Double(sample.entries))
         metrics.historyBacklogBytes.set(to: Double(sample.bytes))
@@ -72,8 +86,8 @@ public struct HistoryBacklogSampler: Sendable {
 
     public func run() async {
         metrics.historyBacklogLimitBytes.set(to: Double(limitBytes))
-        await loop.run { [self] in
-            _ = try await sampleOnce()
+        await loop.run(fullSweepEvery: DutyLoop.fullSweepInterval) { [self] everyQueue in
+            _ = try await sampleOnce(everyQueue: everyQueue)
             return false
         }
         metrics.historyLagSeconds.set(to: 0)

@@ -1,7 +1,8 @@
 import ForgeCore
 import ForgeRedis
 
-/// Moves due delayed and retrying jobs to ready, for every known queue (asynq's `forwarder`).
+/// Moves due delayed and retrying jobs to ready (asynq's `forwarder`), in the queues the due index
+/// names (``KeySpace/due``): an idle installation costs the same with one queue or a thousand.
 ///
 /// The promote script takes time from Redis `TIME`, so replicas with skewed clocks agree, and is
 /// fenced by the leader's epoch, so a replica that lost the lock without noticing yet changes
@@ -26,12 +27,14 @@ public struct Promoter: Sendable {
         sweep = QueueSweep(duty: "promoter", reporter: reporter)
     }
 
-    /// Promotes up to one batch per queue; returns how many jobs became ready.
+    /// Promotes up to one batch per queue whose due time came (``QueueStore/dueQueues(limit:)``),
+    /// or per known queue when `everyQueue`; returns how many jobs became ready.
     @discardableResult
-    public func promoteOnce() async throws -> Int {
+    public func promoteOnce(everyQueue: Bool = false) async throws -> Int {
         let fence = try epoch()
         var moved = 0
-        try await sweep.run(try await queues.queueNames()) { queue in
+        let names = everyQueue ? try await queues.queueNames() : try await queues.dueQueues(limit: batch)
+        try await sweep.run(names) { queue in
             moved += try await queues.promoteDue(queue, limit: batch, epoch: fence).moved
         }
         return moved
@@ -39,6 +42,8 @@ public struct Promoter: Sendable {
 
     /// Promotes until cancelled; a full batch means more is due, so it goes again at once.
     public func run() async {
-        await loop.run { [self] in try await promoteOnce() >= batch }
+        await loop.run(fullSweepEvery: DutyLoop.fullSweepInterval) { [self] everyQueue in
+            try await promoteOnce(everyQueue: everyQueue) >= batch
+        }
     }
 }

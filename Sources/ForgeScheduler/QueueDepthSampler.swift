@@ -4,15 +4,21 @@ import ForgeRedis
 import Prometheus
 import Synchronization
 
-/// Samples every queue's depth into `forge_queue_jobs{queue,state}`.
+/// Samples queue depths into `forge_queue_jobs{queue,state}`.
 ///
-/// Only the leader samples; when it stops (step-down or shutdown) it removes its series, so a
+/// A pass reads the queues whose depths may have changed (``QueueActivity``: archived since the
+/// last pass, or with entries still to archive) and keeps the last sample of the others; every
+/// ``DutyLoop/fullSweepInterval`` (and first) it reads every queue, which also drops the series
+/// of deleted queues. Only the leader samples; when it stops (step-down or shutdown) it removes its series, so a
 /// former leader does not keep exporting stale depths that a `sum()` would double-count.
 public final class QueueDepthSampler: Sendable {
     private let queues: QueueStore
     private let metrics: ForgeMetrics
     private let loop: DutyLoop
+    private let activity: QueueActivity?
     private let exported = Mutex<[String: Gauge]>([:])
+    /// The last status read of every queue, by name.
+    private let sampled = Mutex<[QueueName: QueueStatus]>([:])
 
     /// The `state` label values with their counts (completed jobs expire from Redis; their
     /// rate is `forge_jobs_completed_total`).
@@ -23,9 +29,15 @@ public final class QueueDepthSampler: Sendable {
         ]
     }
 
-    public init(queues: QueueStore, metrics: ForgeMetrics, interval: Duration = .seconds(2), reporter: FailureReporter) {
+    /// - Parameter activity: the queues whose depths may have changed; `nil`: every pass reads
+    ///   every queue.
+    public init(
+        queues: QueueStore, metrics: ForgeMetrics, interval: Duration = .seconds(2), activity: QueueActivity? = nil,
+        reporter: FailureReporter
+    ) {
         self.queues = queues
         self.metrics = metrics
+        self.activity = activity
         loop = DutyLoop(name: "queue-depth", interval: interval, reporter: reporter)
     }
 
@@ -37,6 +49,33 @@ public final class QueueDepthSampler: Sendable {
     public func sampleOnce() async throws -> [QueueStatus] {
         var statuses: [QueueStatus] = []
         for queue in try await queues.queueNames() { statuses.append(try await queues.status(queue)) }
+        sampled.withLock { $0 = Dictionary(statuses.map { ($0.name, $0) }, uniquingKeysWith: { $1 }) }
+        export()
+        return statuses
+    }
+
+    /// Reads the queues whose depths may have changed and sets the gauges; returns the statuses
+    /// read.
+    @discardableResult
+    public func sampleChanged() async throws -> [QueueStatus] {
+        let names = (activity?.take() ?? []).union(try await queues.unarchivedQueues())
+        var statuses: [QueueStatus] = []
+        do {
+            for queue in names.sorted() { statuses.append(try await queues.status(queue)) }
+        } catch {
+            activity?.note(names)  // read again next pass
+            throw error
+        }
+        sampled.withLock { sampled in
+            for status in statuses { sampled[status.name] = status }
+        }
+        export()
+        return statuses
+    }
+
+    private func export() {
+        // By name, so the queues that get their own label (metrics' label limit) are the same each time.
+        let statuses = sampled.withLock { $0.values.sorted { $0.name < $1.name } }
         var totals: [String: [(String, Int)]] = [:]
         for status in statuses {
             // Failure counters of every known queue exist at 0 (registering creates them), so
@@ -63,11 +102,11 @@ public final class QueueDepthSampler: Sendable {
             return exported.filter { gauges[$0.key] == nil }.map(\.value)
         }
         for gauge in stale { metrics.unregister(gauge) }
-        return statuses
     }
 
     /// Removes every series this sampler exported.
     public func clear() {
+        sampled.withLock { $0 = [:] }
         let gauges = exported.withLock { exported in
             defer { exported = [:] }
             return Array(exported.values)
@@ -76,8 +115,8 @@ public final class QueueDepthSampler: Sendable {
     }
 
     public func run() async {
-        await loop.run { [self] in
-            _ = try await sampleOnce()
+        await loop.run(fullSweepEvery: activity == nil ? .zero : DutyLoop.fullSweepInterval) { [self] everyQueue in
+            _ = try await (everyQueue ? sampleOnce() : sampleChanged())
             return false
         }
         clear()

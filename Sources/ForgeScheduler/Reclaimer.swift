@@ -3,8 +3,8 @@ import ForgeObservability
 import ForgeRedis
 import Prometheus
 
-/// Takes back leases whose deadline passed (crashed or hung workers), for every known queue
-/// (asynq's `recoverer`, but every 250 ms rather than every minute).
+/// Takes back leases whose deadline passed (crashed or hung workers), in the queues the due index
+/// names (``KeySpace/due``) (asynq's `recoverer`, but every 250 ms rather than every minute).
 ///
 /// Each reclaimed lease counts in `forge_leases_expired_total{queue}`, whether the job went back
 /// to ready or, out of attempts, to the dead set (which also counts in `forge_jobs_dead_total`).
@@ -30,12 +30,14 @@ public struct Reclaimer: Sendable {
         sweep = QueueSweep(duty: "reclaimer", reporter: reporter)
     }
 
-    /// Reclaims up to one batch per queue; returns how many leases it took back.
+    /// Reclaims up to one batch per queue whose due time came (``QueueStore/dueQueues(limit:)``),
+    /// or per known queue when `everyQueue`; returns how many leases it took back.
     @discardableResult
-    public func reclaimOnce() async throws -> Int {
+    public func reclaimOnce(everyQueue: Bool = false) async throws -> Int {
         let fence = try epoch()
         var total = 0
-        try await sweep.run(try await queues.queueNames()) { queue in
+        let names = everyQueue ? try await queues.queueNames() : try await queues.dueQueues(limit: batch)
+        try await sweep.run(names) { queue in
             let outcome = try await queues.reclaimExpired(queue, limit: batch, epoch: fence)
             let expired = outcome.moved + outcome.died
             guard expired > 0 else { return }
@@ -47,6 +49,8 @@ public struct Reclaimer: Sendable {
     }
 
     public func run() async {
-        await loop.run { [self] in try await reclaimOnce() >= batch }
+        await loop.run(fullSweepEvery: DutyLoop.fullSweepInterval) { [self] everyQueue in
+            try await reclaimOnce(everyQueue: everyQueue) >= batch
+        }
     }
 }

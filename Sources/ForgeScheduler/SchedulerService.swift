@@ -47,9 +47,11 @@ public struct SchedulerService: Service {
             queues: queues, metrics: metrics, cap: configuration.deadLetterMax, maxAgeMs: configuration.deadLetterMaxAgeMs,
             interval: configuration.deadLetterInterval, epoch: epoch, reporter: reporter, logger: logger
         )
+        // What the archiver archived is what the depth sampler reads again.
+        let activity = QueueActivity()
         let archiver = ArchiverService(
             archiver: HistoryArchiver(queues: queues, history: history), metrics: metrics,
-            idleInterval: configuration.archiveIdleInterval, reporter: reporter, logger: logger
+            idleInterval: configuration.archiveIdleInterval, activity: activity, reporter: reporter, logger: logger
         )
         let backlog = HistoryBacklogSampler(
             queues: queues, metrics: metrics, limitBytes: configuration.historyBacklogLimitBytes,
@@ -60,7 +62,7 @@ public struct SchedulerService: Service {
             now: now, reporter: reporter, logger: logger
         )
         let sampler = QueueDepthSampler(
-            queues: queues, metrics: metrics, interval: configuration.depthSampleInterval, reporter: reporter
+            queues: queues, metrics: metrics, interval: configuration.depthSampleInterval, activity: activity, reporter: reporter
         )
         duties = [
             { await promoter.run() }, { await reclaimer.run() }, { await cron.run() }, { await archiver.run() },

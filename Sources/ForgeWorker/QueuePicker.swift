@@ -21,16 +21,11 @@ final class QueuePicker: Sendable {
     /// All queues in a weighted random order (Efraimidis–Spirakis: sort by `u^(1/w)`), so the
     /// first queue is picked with probability `w / Σw` and empty queues are skipped by moving on
     /// to the next.
-    func order(preferring preferred: QueueName? = nil) -> [QueueName] {
+    func order() -> [QueueName] {
         let list = queues.withLock { $0 }
         var keyed = list.map { ($0.name, pow(Double.random(in: Double.ulpOfOne..<1), 1 / Double($0.weight))) }
         keyed.sort { $0.1 > $1.1 }
-        var names = keyed.map(\.0)
-        if let preferred, let index = names.firstIndex(of: preferred) {
-            names.remove(at: index)
-            names.insert(preferred, at: 0)
-        }
-        return names
+        return keyed.map(\.0)
     }
 
     /// One queue, picked with probability proportional to its weight.

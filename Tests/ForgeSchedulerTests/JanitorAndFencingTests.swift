@@ -62,7 +62,7 @@ import Testing
 
             let metrics = ForgeMetrics()
             let stale = Reclaimer(queues: redis.queues, metrics: metrics, epoch: { 3 }, reporter: reporter(metrics))
-            await #expect(throws: QueueError.self) { try await stale.reclaimOnce() }
+            await #expect(throws: QueueError.self) { try await stale.reclaimOnce(everyQueue: true) }
         }
     }
 

@@ -54,5 +54,7 @@ public struct TestRedis: Sendable {
     public func makeDue(_ id: JobID, in set: KeyPath<QueueKeys, String>, queue: QueueName) async throws {
         let reply = try await client.command(["ZADD", keys.queue(queue)[keyPath: set], "XX", "CH", "1", id.rawValue])
         precondition(reply.int == 1, "job \(id) is not in \(keys.queue(queue)[keyPath: set])")
+        // As if its time had come: the due index is due too (it is never later than the job).
+        _ = try await client.command(["ZADD", keys.due, "LT", "1", queue.rawValue])
     }
 }

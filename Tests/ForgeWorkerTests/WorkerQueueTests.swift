@@ -39,3 +39,22 @@ import Testing
         }
     }
 }
+
+@Suite struct WorkerIdleTests {
+    /// An idle worker no longer tries every queue after each idle wait (issue 16, item 5): a job
+    /// made ready without a wake-up token (lost with a crashed worker that popped it) is found
+    /// by the periodic ready-job check instead.
+    @Test func aReadyJobWhoseWakeUpWasLostStillRuns() async throws {
+        try await TestRedis.with { redis in
+            let queue = try QueueName("q")
+            try await redis.queues.pause(queue)
+            try await withWorker(redis, handlers: .builtins, configuration: testConfiguration(idleWaitMs: 200)) { _ in
+                let id = try await redis.enqueue("noop")  // its wake-up finds the queue paused
+                try await Task.sleep(for: .milliseconds(500))
+                // Resumed behind the resume script's back: the job is ready and no token says so.
+                _ = try await redis.client.command(["DEL", redis.keys.queue(queue).paused, redis.keys.queue(queue).wake])
+                try await redis.waitFor(id, state: .completed, timeout: .seconds(20))
+            }
+        }
+    }
+}

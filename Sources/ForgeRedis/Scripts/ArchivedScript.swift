@@ -7,7 +7,9 @@ import ForgeCore
 /// ARGV: 1 key prefix, 2 archiver group, 3 finished TTL ms, 4 entry count n, then n stream entry
 ///       ids, then the ids of the jobs whose events in the batch finished them
 ///
-/// Guarantees: the entries are acknowledged and deleted, keeping the stream short. A finished job
+/// Guarantees: the entries are acknowledged and deleted, keeping the stream short; once the stream
+/// is empty the queue leaves ``KeySpace/unarchived`` (in the same atomic step, so an event written
+/// meanwhile keeps it there). A finished job
 /// stays in Redis until history has it (``QueueStore/unarchivedRetentionMs``, so a Postgres outage
 /// never hides it from `GET /v1/jobs/{id}`); from here its TTL is at most the finished TTL, since
 /// history answers for it after. A TTL is only ever shortened, never set: only finished jobs have
@@ -21,6 +23,10 @@ enum ArchivedScript {
         if n > 0 then
           chunked({'XACK', KEYS[1], group}, entries)
           chunked({'XDEL', KEYS[1]}, entries)
+        end
+        if redis.call('XLEN', KEYS[1]) == 0 then
+          local _, unarchived, queue = indexes(KEYS[1])
+          redis.call('SREM', unarchived, queue)
         end
         for i = 5 + n, #ARGV do
           local jk = prefix .. 'job:' .. ARGV[i]

@@ -3,8 +3,9 @@ import ForgeCore
 /// Removes an empty queue's keys.
 ///
 /// KEYS: the queue's ``QueueKeys/structures`` (ready lists 9…0, then leased, lease seq,
-///   scheduled, retry, dead, paused, backpressure, fence, events, wake, stats, registered)
-/// ARGV: none
+///   scheduled, retry, dead, paused, backpressure, fence, events, wake, stats, registered), then
+///   the namespace's due and unarchived indexes
+/// ARGV: 1 queue name
 ///
 /// Empty means: no job in a ready list, `scheduled`, `retry`, `leased` or `dead`, and no event
 /// left in `events` (archived entries are deleted from the stream, so its length is what history
@@ -24,11 +25,13 @@ enum DeleteQueueScript {
         if pending + active + scheduled + retrying + dead + events > 0 then
           return {scheduled, pending, active, retrying, dead, events}
         end
-        redis.call('DEL', unpack(KEYS))
+        redis.call('DEL', unpack(KEYS, 1, 22))
+        redis.call('ZREM', KEYS[23], ARGV[1])
+        redis.call('SREM', KEYS[24], ARGV[1])
         return {}
         """#)
 
     static func call(_ keys: QueueKeys) -> ScriptCall {
-        ScriptCall(script, keys: keys.structures, arguments: [])
+        ScriptCall(script, keys: keys.structures + [keys.dueIndex, keys.unarchivedIndex], arguments: [keys.queue.rawValue])
     }
 }

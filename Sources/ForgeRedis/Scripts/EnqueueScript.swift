@@ -10,8 +10,8 @@ import ForgeCore
 /// Guarantees: a job with a unique key whose key is still held returns the holder's id and state
 /// instead of being created (also within one batch); a job whose id already exists (the same
 /// call repeated after a lost reply) returns that job, so retrying an enqueue never duplicates;
-/// otherwise the job hash, its place in its priority's ready list (or in scheduled) and its
-/// `enqueued` event are written together.
+/// otherwise the job hash, its place in its priority's ready list (or in scheduled, lowering the
+/// queue's due-index entry to its time) and its `enqueued` event are written together.
 /// A job sent under an `Idempotency-Key` (window > 0) also leaves `idem:<id>` for the window,
 /// holding the state it was created in (or `@<holder>` when a unique key matched): the gateway
 /// repeats such a request with the same ids, and the marker keeps a job that already finished
@@ -42,7 +42,7 @@ enum EnqueueScript {
         local out = {}
         local ready = {}
         local scheduled = {'ZADD', KEYS[1]}
-        local created, ready_total = 0, 0
+        local created, ready_total, first_run = 0, 0, nil
         for i = 0, n - 1 do
           local b = 2 + i * 9
           local id, spec, priority, max_attempts = ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4]
@@ -95,6 +95,8 @@ enum EnqueueScript {
             else
               scheduled[#scheduled + 1] = run_at
               scheduled[#scheduled + 1] = id
+              local at = tonumber(run_at)
+              if not first_run or at < first_run then first_run = at end
             end
             if iwin ~= '0' then redis.call('SET', prefix .. 'idem:' .. id, state, 'PX', iwin) end
             event(KEYS[2], id, '1', 'enqueued', state, now_s, '0', run_at, nil, nil, priority, max_attempts, spec)
@@ -103,7 +105,10 @@ enum EnqueueScript {
           end
         end
         for priority, ids in pairs(ready) do push_ready(prefix, priority, ids) end
-        if #scheduled > 2 then redis.call(unpack(scheduled)) end
+        if #scheduled > 2 then
+          redis.call(unpack(scheduled))
+          note_due(KEYS[1], num(first_run))
+        end
         if ready_total > 0 then wake(KEYS[3], ready_total) end
         if created > 0 then redis.call('HINCRBY', KEYS[4], 'enqueued', created) end
         flush_events(KEYS[2])

@@ -8,7 +8,7 @@ import ForgeCore
 ///       7 retention ms (TTL of a job canceled here)
 ///
 /// The delay is a duration chosen by the caller (jittered backoff); the retry time is Redis
-/// `TIME` plus that delay. Guarantees: a stale token (or a job not `active`) changes nothing and
+/// `TIME` plus that delay, and the queue's due-index entry is lowered to it. Guarantees: a stale token (or a job not `active`) changes nothing and
 /// returns `{'stale'}`; a job whose cancellation was requested while it ran becomes `canceled`
 /// (`{'canceled', at}`), never retried; otherwise `{'retrying', run_at}` or `{'dead', at}`, with a
 /// `retried` or `died` event carrying the error for the job's `errors` history. A fail repeated
@@ -36,6 +36,7 @@ enum FailScript {
           local run_at = now + tonumber(ARGV[6])
           redis.call('HSET', jk, 'state', 'retrying', 'last_error', ARGV[4], 'run_at', run_at)
           redis.call('ZADD', KEYS[2], run_at, id)
+          note_due(KEYS[2], run_at)
           emit(KEYS[4], jk, id, 'retried', 'retrying', now, cur[3], int(run_at), ARGV[4])
           redis.call('HINCRBY', KEYS[5], 'retried', 1)
           flush_events(KEYS[4])

@@ -7,6 +7,11 @@
 /// a call go out in one XADD field, and numbers are formatted once per call.
 ///
 /// - `now_ms()`: the time from Redis `TIME`, never the caller's clock.
+/// - `note_due(key, at)` / `settle_due(prefix)`: keep the namespace's due index (``KeySpace/due``)
+///   no later than the queue's first scheduled, retry or lease-deadline score: a script that adds
+///   one lowers the queue's entry (`ZADD LT`), the promote and reclaim scripts set it exactly.
+///   `flush_events` adds the queue to ``KeySpace/unarchived``. The leader's duties read these
+///   instead of visiting every queue on a timer.
 /// - `event(...)` / `emit(...)` / `flush_events(stream)`: a script buffers its transitions and
 ///   appends them as one stream entry `e = event \30 event \30 …` when it ends (or every 500
 ///   events or 1 MiB); an event is
@@ -48,6 +53,33 @@ enum LuaPrelude {
           return s
         end
 
+        -- The namespace's indexes of queues the leader must visit (see KeySpace): a queue's keys
+        -- are `<ns>:{<queue>}:…`, so both names follow from any of them.
+        local function indexes(key)
+          local ns, queue = string.match(key, '^(.-):{(.+)}:')
+          return ns .. ':due', ns .. ':unarchived', queue
+        end
+        -- Due no later than `at`: a job to promote or a lease deadline at that time.
+        local function note_due(key, at)
+          local due, _, queue = indexes(key)
+          redis.call('ZADD', due, 'LT', at, queue)
+        end
+        -- The exact due time after a promote or reclaim: the first score of scheduled, retry and
+        -- leased, or no entry when all three are empty. Returns it (-1: none).
+        local function settle_due(prefix)
+          local next_due = -1
+          for _, set in ipairs({'scheduled', 'retry', 'leased'}) do
+            local first = redis.call('ZRANGE', prefix .. set, 0, 0, 'WITHSCORES')
+            if first[2] then
+              local at = tonumber(first[2])
+              if next_due < 0 or at < next_due then next_due = at end
+            end
+          end
+          local due, _, queue = indexes(prefix)
+          if next_due < 0 then redis.call('ZREM', due, queue) else redis.call('ZADD', due, next_due, queue) end
+          return next_due
+        end
+
         local pending_events = {}
         local pending_bytes = 0
         local function flush_events(stream)
@@ -55,6 +87,8 @@ enum LuaPrelude {
             redis.call('XADD', stream, '*', 'e', table.concat(pending_events, RS))
             pending_events = {}
             pending_bytes = 0
+            local _, unarchived, queue = indexes(stream)
+            redis.call('SADD', unarchived, queue)
           end
         end
         -- An entry holds at most 500 events or about 1 MiB, so the archiver can bound a pass by bytes.
@@ -208,7 +242,10 @@ enum LuaPrelude {
               end
             end
           end
-          if #zadd > 0 then chunked({'ZADD', leased}, zadd) end
+          if #zadd > 0 then
+            chunked({'ZADD', leased}, zadd)
+            note_due(leased, deadline_s)
+          end
           if rk and token then
             local ttl = vis
             if ttl > 60000 then ttl = 60000 end

@@ -7,9 +7,9 @@ import ForgeCore
 ///
 /// Guarantees: only jobs whose time (score) is at or before Redis `TIME` and that are still
 /// `scheduled` or `retrying` move (anything else only leaves the set); each becomes
-/// `pending` with a `promoted` event and wakes an idle worker. Returns `{moved, next_due_ms}`
-/// where `next_due_ms` is the earliest remaining due time (or -1), so the promoter can sleep
-/// exactly until then instead of polling. Refuses with `FENCED` when a newer scheduler leader has
+/// `pending` with a `promoted` event and wakes an idle worker. Sets the queue's entry in the due
+/// index (``KeySpace/due``) to the earliest remaining scheduled, retry or lease-deadline time.
+/// Returns `{moved, next_due_ms}` with that time (or -1). Refuses with `FENCED` when a newer scheduler leader has
 /// already acted on the queue.
 enum PromoteScript {
     static let script = LuaScript(named: "promote", body: #"""
@@ -17,7 +17,6 @@ enum PromoteScript {
         local prefix, limit = ARGV[1], tonumber(ARGV[2])
         local now = now_ms()
         local moved = 0
-        local next_due = -1
         for k = 1, 2 do
           local ids = redis.call('ZRANGEBYSCORE', KEYS[k], '-inf', now, 'LIMIT', 0, limit)
           for _, id in ipairs(ids) do
@@ -32,15 +31,10 @@ enum PromoteScript {
               moved = moved + 1
             end
           end
-          local first = redis.call('ZRANGE', KEYS[k], 0, 0, 'WITHSCORES')
-          if first[2] then
-            local due = tonumber(first[2])
-            if next_due < 0 or due < next_due then next_due = due end
-          end
         end
         if moved > 0 then wake(KEYS[4], moved) end
         flush_events(KEYS[3])
-        return {moved, next_due}
+        return {moved, settle_due(prefix)}
         """#)
 
     static func call(_ keys: QueueKeys, limit: Int, epoch: Int64?) -> ScriptCall {

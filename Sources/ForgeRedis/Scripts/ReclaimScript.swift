@@ -12,7 +12,9 @@ import ForgeCore
 /// becomes `canceled`. Refuses with `FENCED` when a newer scheduler leader has already acted on
 /// the queue. An id whose job is no longer `active` (finished meanwhile, or a leftover
 /// of a half-applied call) only leaves `leased`; a job it requeues loses any expiry, so it cannot
-/// vanish before it runs. Returns `{requeued, died, next_deadline_ms}` (-1 when nothing is leased).
+/// vanish before it runs. Sets the queue's entry in the due index (``KeySpace/due``) to the
+/// earliest remaining scheduled, retry or lease-deadline time, and returns `{requeued, died,
+/// next_due_ms}` with it (-1 when nothing waits).
 enum ReclaimScript {
     static let script = LuaScript(named: "reclaim", body: #"""
         fence(KEYS[6], ARGV[4], ARGV[1])
@@ -50,11 +52,8 @@ enum ReclaimScript {
         end
         if requeued > 0 then wake(KEYS[4], requeued) end
         if requeued + died > 0 then redis.call('HINCRBY', KEYS[5], 'expired', requeued + died) end
-        local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-        local next_deadline = -1
-        if first[2] then next_deadline = tonumber(first[2]) end
         flush_events(KEYS[3])
-        return {requeued, died, next_deadline}
+        return {requeued, died, settle_due(prefix)}
         """#)
 
     static func call(_ keys: QueueKeys, limit: Int, retentionMs: Int64, epoch: Int64?) -> ScriptCall {

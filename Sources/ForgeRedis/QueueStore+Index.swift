@@ -1,0 +1,28 @@
+import ForgeCore
+
+/// The namespace's indexes of queues with work for the scheduler leader (``KeySpace/due``,
+/// ``KeySpace/unarchived``), so its duties visit the queues that need them, not every queue.
+extension QueueStore {
+    /// Queues whose promote or reclaim may find work now (at most `limit`, earliest first).
+    public func dueQueues(limit: Int = 1000) async throws(RedisError) -> [QueueName] {
+        names(try await redis.evaluate(DueQueuesScript.call(keys, limit: limit)))
+    }
+
+    /// Queues whose event stream holds entries history does not have yet.
+    public func unarchivedQueues() async throws(RedisError) -> [QueueName] {
+        names(try await redis.command(["SMEMBERS", keys.unarchived])).sorted()
+    }
+
+    /// Those of `queues` with a job in a ready list (paused or not), in one round trip: how an
+    /// idle worker of many queues checks for work a lost wake-up token hid, without a lease call
+    /// per queue.
+    public func queuesWithReadyJobs(among queues: [QueueName]) async throws(RedisError) -> [QueueName] {
+        guard !queues.isEmpty else { return [] }
+        let replies = try await redis.pipeline(queues.map { ["EXISTS"] + keys.queue($0).readyLists })
+        return zip(queues, replies).compactMap { queue, reply in (reply.int ?? 0) > 0 ? queue : nil }
+    }
+
+    private func names(_ reply: RedisValue) -> [QueueName] {
+        (reply.array ?? []).compactMap { $0.string.flatMap { try? QueueName($0) } }
+    }
+}

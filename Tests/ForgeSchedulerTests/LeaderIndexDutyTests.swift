@@ -1,0 +1,64 @@
+import ForgeCore
+import ForgeObservability
+import ForgeRedis
+import ForgeScheduler
+import ForgeTestSupport
+import Testing
+
+/// The leader's duties follow the due and unarchived indexes (issue 16, item 5), and a full pass
+/// still finds work the indexes do not name (left by a version without them, or an entry lost).
+@Suite struct LeaderIndexDutyTests {
+    @Test func workTheIndexDoesNotNameWaitsForAFullPassOnly() async throws {
+        try await TestRedis.with { redis in
+            let queue = try QueueName("unindexed")
+            let delayed = try await redis.queues.enqueue(newJob(queue: "unindexed", delayMs: 60_000))
+            try await redis.makeDue(delayed.id, in: \.scheduled, queue: queue)
+            _ = try await redis.client.command(["DEL", redis.keys.due])
+
+            let metrics = ForgeMetrics()
+            let promoter = Promoter(queues: redis.queues, reporter: reporter(metrics))
+            #expect(try await promoter.promoteOnce() == 0, "a pass that follows the index does not see it")
+            #expect(try await promoter.promoteOnce(everyQueue: true) == 1)
+            #expect(try await redis.queues.job(delayed.id, queue: queue)?.state == .pending)
+
+            let leased = try #require(try await redis.queues.lease(queue: queue, count: 1, visibilityMs: 60_000, worker: "w").first)
+            try await redis.makeDue(leased.id, in: \.leased, queue: queue)
+            _ = try await redis.client.command(["DEL", redis.keys.due])
+            let reclaimer = Reclaimer(queues: redis.queues, metrics: metrics, reporter: reporter(metrics))
+            #expect(try await reclaimer.reclaimOnce() == 0)
+            #expect(try await reclaimer.reclaimOnce(everyQueue: true) == 1)
+            // The full pass put the queue back in the index: nothing is left to find.
+            #expect(try await redis.queues.dueQueues().isEmpty)
+        }
+    }
+
+    @Test func theDepthSamplerRereadsOnlyQueuesWithActivity() async throws {
+        try await TestRedis.with { redis in
+            let busy = try QueueName("busy"), quiet = try QueueName("quiet")
+            _ = try await redis.queues.enqueue([newJob(queue: "busy"), newJob(queue: "quiet")])
+            for queue in [busy, quiet] {
+                try await redis.queues.acknowledgeEvents(try await redis.queues.readEvents(queue, count: 100))
+            }
+            let metrics = ForgeMetrics()
+            let activity = QueueActivity()
+            let sampler = QueueDepthSampler(queues: redis.queues, metrics: metrics, activity: activity, reporter: reporter(metrics))
+            #expect(try await sampler.sampleOnce().count == 2)
+            #expect(try await sampler.sampleChanged().isEmpty, "nothing happened since")
+
+            // A new job in `busy`: its event waits for the archiver, so `busy` is read again.
+            _ = try await redis.queues.enqueue(newJob(queue: "busy"))
+            #expect(try await sampler.sampleChanged().map(\.name) == [busy])
+            #expect(metricValue(metrics, #"forge_queue_jobs{queue="busy",state="pending"}"#) == 2)
+            #expect(metricValue(metrics, #"forge_queue_jobs{queue="quiet",state="pending"}"#) == 1, "kept from the full pass")
+
+            // Archived before the sampler looked: the archiver's note brings it back.
+            try await redis.queues.acknowledgeEvents(try await redis.queues.readEvents(busy, count: 100))
+            _ = try await redis.queues.lease(queue: quiet, count: 1, visibilityMs: 60_000, worker: "w")
+            try await redis.queues.acknowledgeEvents(try await redis.queues.readEvents(quiet, count: 100))
+            #expect(try await sampler.sampleChanged().isEmpty)
+            activity.note([quiet])
+            #expect(try await sampler.sampleChanged().map(\.name) == [quiet])
+            #expect(metricValue(metrics, #"forge_queue_jobs{queue="quiet",state="active"}"#) == 1)
+        }
+    }
+}
