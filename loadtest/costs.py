@@ -225,7 +225,7 @@ def idle(stack, args):
     return results
 
 
-def promotion_delays(stack, names, jobs=5, delay_ms=1500):
+def promotion_delays(stack, names, jobs=20, delay_ms=1500):
     """How late a delayed job starts on an idle stack: started_at - run_at, per job."""
     import datetime
     ids = []

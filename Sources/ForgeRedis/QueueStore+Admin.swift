@@ -92,19 +92,41 @@ extension QueueStore {
 
     /// Depth by state and the paused flag, in one round trip.
     public func status(_ queue: QueueName) async throws(RedisError) -> QueueStatus {
+        try await statuses([queue])[0]
+    }
+
+    /// ``status(_:)`` of many queues, in one round trip per hundred queues.
+    public func statuses(_ queues: [QueueName]) async throws(RedisError) -> [QueueStatus] {
+        var statuses: [QueueStatus] = []
+        statuses.reserveCapacity(queues.count)
+        var start = 0
+        while start < queues.count {
+            let chunk = queues[start..<min(queues.count, start + 100)]
+            let replies = try await redis.pipeline(chunk.flatMap(statusCommands))
+            for (offset, queue) in chunk.enumerated() {
+                let n = replies[(offset * 16)..<(offset * 16 + 16)].map { Int($0.int ?? 0) }
+                let at = n.startIndex
+                statuses.append(
+                    QueueStatus(
+                        name: queue, paused: n[at + 5] == 1,
+                        counts: QueueCounts(
+                            scheduled: n[at], pending: n[(at + 6)...].reduce(0, +), active: n[at + 1], retrying: n[at + 2],
+                            dead: n[at + 3], completed: n[at + 4]
+                        )
+                    )
+                )
+            }
+            start += chunk.count
+        }
+        return statuses
+    }
+
+    /// Sixteen commands: the four sets, completed, paused, then the ten ready lists.
+    private func statusCommands(_ queue: QueueName) -> [[String]] {
         let k = keys.queue(queue)
-        let replies = try await redis.pipeline(
-            [
-                ["ZCARD", k.scheduled], ["ZCARD", k.leased], ["ZCARD", k.retry], ["ZCARD", k.dead],
-                ["HGET", k.stats, "completed"], ["EXISTS", k.paused],
-            ] + k.readyLists.map { ["LLEN", $0] }
-        )
-        let n = replies.map { Int($0.int ?? 0) }
-        return QueueStatus(
-            name: queue, paused: n[5] == 1,
-            counts: QueueCounts(
-                scheduled: n[0], pending: n[6...].reduce(0, +), active: n[1], retrying: n[2], dead: n[3], completed: n[4]
-            )
-        )
+        return [
+            ["ZCARD", k.scheduled], ["ZCARD", k.leased], ["ZCARD", k.retry], ["ZCARD", k.dead],
+            ["HGET", k.stats, "completed"], ["EXISTS", k.paused],
+        ] + k.readyLists.map { ["LLEN", $0] }
     }
 }

@@ -22,6 +22,13 @@ extension QueueStore {
         return zip(queues, replies).compactMap { queue, reply in (reply.int ?? 0) > 0 ? queue : nil }
     }
 
+    /// Those of `queues` with dead letters, in one round trip: the only ones the janitor can trim.
+    public func queuesWithDeadLetters(among queues: [QueueName]) async throws(RedisError) -> [QueueName] {
+        guard !queues.isEmpty else { return [] }
+        let replies = try await redis.pipeline(queues.map { ["EXISTS", keys.queue($0).dead] })
+        return zip(queues, replies).compactMap { queue, reply in (reply.int ?? 0) > 0 ? queue : nil }
+    }
+
     private func names(_ reply: RedisValue) -> [QueueName] {
         (reply.array ?? []).compactMap { $0.string.flatMap { try? QueueName($0) } }
     }

@@ -41,7 +41,8 @@ public struct DeadLetterJanitor: Sendable {
         guard cap > 0 || maxAgeMs > 0 else { return 0 }
         let fence = try epoch()
         var total = 0
-        try await sweep.run(try await queues.queueNames()) { queue in
+        // One pipelined look first: a queue without dead letters costs no script call.
+        try await sweep.run(try await queues.queuesWithDeadLetters(among: try await queues.queueNames())) { queue in
             var removed = 0
             var more = true
             while more && !Task.isCancelled {

@@ -13,7 +13,7 @@ struct DutyLoop: Sendable {
 
     /// How often a duty that follows the leader's indexes (``KeySpace/due``,
     /// ``KeySpace/unarchived``) visits every queue anyway.
-    static let fullSweepInterval: Duration = .seconds(60)
+    static let fullSweepInterval: Duration = .seconds(300)
 
     /// Runs `pass` until cancelled; `pass` returns `true` when more work is waiting.
     func run(_ pass: @Sendable () async throws -> Bool) async {

@@ -47,8 +47,7 @@ public final class QueueDepthSampler: Sendable {
     /// summed; a series whose queue is gone (deleted) leaves `/metrics`.
     @discardableResult
     public func sampleOnce() async throws -> [QueueStatus] {
-        var statuses: [QueueStatus] = []
-        for queue in try await queues.queueNames() { statuses.append(try await queues.status(queue)) }
+        let statuses = try await queues.statuses(try await queues.queueNames())
         sampled.withLock { $0 = Dictionary(statuses.map { ($0.name, $0) }, uniquingKeysWith: { $1 }) }
         export()
         return statuses
@@ -59,9 +58,9 @@ public final class QueueDepthSampler: Sendable {
     @discardableResult
     public func sampleChanged() async throws -> [QueueStatus] {
         let names = (activity?.take() ?? []).union(try await queues.unarchivedQueues())
-        var statuses: [QueueStatus] = []
+        let statuses: [QueueStatus]
         do {
-            for queue in names.sorted() { statuses.append(try await queues.status(queue)) }
+            statuses = try await queues.statuses(names.sorted())
         } catch {
             activity?.note(names)  // read again next pass
             throw error

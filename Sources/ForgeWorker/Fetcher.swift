@@ -6,7 +6,7 @@ import Logging
 /// wake-up lists instead of polling, so an idle worker picks up a new job within milliseconds.
 ///
 /// An idle wait that times out does not try every queue again: only a wake-up token, a new queue
-/// in the registry (`*`), or a ready job found by the check every ``fullScanInterval`` (one
+/// in the registry (`*`, ``RegistryWatcher``), or a ready job found by the check every ``fullScanInterval`` (one
 /// pipelined `EXISTS` per queue) sends it leasing. With 1 000 queues, a lease call per queue
 /// after every wait was most of an idle worker's CPU and thousands of Redis calls a second; the
 /// periodic check is the safety net for a token lost with a worker that crashed holding it.
@@ -23,12 +23,7 @@ struct Fetcher: Sendable {
         var delay = RetryDelay()
         // Where to lease next: the queues a wake-up or check named, or every queue (`nil`).
         var candidates: [QueueName]?
-        var nextRefresh = ContinuousClock.now
         while !Task.isCancelled {
-            if case .all = configuration.queues, ContinuousClock.now >= nextRefresh {
-                _ = await refreshQueues()
-                nextRefresh = ContinuousClock.now + configuration.queueRefreshInterval
-            }
             var reserved: Int? = 0
             let woke = await bell.wait {
                 reserved = state.reserveForFetch(limit: configuration.leaseBatch)
@@ -60,21 +55,17 @@ struct Fetcher: Sendable {
             if remaining < slots { continue }
 
             // Every queue tried was empty (or paused): sleep until a script pushes a wake-up token.
-            candidates = await sleepUntilWork(refreshing: &nextRefresh, delay: &delay)
+            candidates = await sleepUntilWork(delay: &delay)
         }
     }
 
     /// Blocks on the wake-up lists until a token names a queue with work, or the check every
-    /// ``fullScanInterval`` finds ready jobs (returns those queues), or a new queue joins the
-    /// registry or something failed (`nil`: try every queue).
-    private func sleepUntilWork(refreshing nextRefresh: inout ContinuousClock.Instant, delay: inout RetryDelay) async -> [QueueName]? {
+    /// ``fullScanInterval`` finds ready jobs (returns those queues), or the wait is interrupted (a
+    /// new queue joined the registry, or the worker drains) or failed (`nil`: try every queue).
+    private func sleepUntilWork(delay: inout RetryDelay) async -> [QueueName]? {
         let configuration = parts.configuration
         var lookEverywhere = ContinuousClock.now + Self.fullScanInterval
         while !Task.isCancelled {
-            if case .all = configuration.queues, ContinuousClock.now >= nextRefresh {
-                nextRefresh = ContinuousClock.now + configuration.queueRefreshInterval
-                if await refreshQueues() { return nil }
-            }
             let names = parts.picker.names
             guard !names.isEmpty else {
                 // `*` before any queue exists: nothing to block on yet.
@@ -82,17 +73,9 @@ struct Fetcher: Sendable {
                 return nil
             }
             do {
-                // With `*`, look again when the registry is due for a re-read: a new queue's wake-ups
-                // go to a list this wait does not cover yet.
-                var timeoutMs = configuration.idleWaitMs
-                if case .all = configuration.queues {
-                    let refreshMs = configuration.queueRefreshInterval.components.seconds * 1000
-                        + configuration.queueRefreshInterval.components.attoseconds / 1_000_000_000_000_000
-                    timeoutMs = max(1, min(timeoutMs, Int(refreshMs)))
-                }
-                if let woken = try await wake.wait(for: names + [parts.interrupt], timeoutMs: timeoutMs) {
+                if let woken = try await wake.wait(for: names + [parts.interrupt], timeoutMs: configuration.idleWaitMs) {
                     delay.reset()
-                    // The interrupt token only ends the wait (the worker drains).
+                    // The interrupt token only ends the wait (``RegistryWatcher``, or the drainer).
                     return woken == parts.interrupt ? nil : [woken]
                 }
                 delay.reset()
@@ -115,22 +98,5 @@ struct Fetcher: Sendable {
             }
         }
         return nil
-    }
-
-    /// `*`: serve every queue in the registry, including ones created after start. Returns
-    /// whether the list changed.
-    private func refreshQueues() async -> Bool {
-        do {
-            let names = try await parts.store.queueNames()
-            guard names != parts.picker.names else { return false }
-            parts.logger.info("serving queues", metadata: ["queues": "\(names.map(\.rawValue))"])
-            parts.picker.replace(with: names)
-            parts.metrics.prepare(names)
-            return true
-        } catch {
-            parts.metrics.redisError()
-            parts.logger.error("could not read the queue registry", metadata: ["error": "\(error)"])
-            return false
-        }
     }
 }

@@ -25,8 +25,9 @@ public struct WorkerConfiguration: Sendable {
     /// Recorded on each lease (job hash `worker`) and used as the `worker` metric label.
     public var workerName: String
     /// How often `*` re-reads the queue registry, which bounds how late the first job of a brand
-    /// new queue is picked up (its wake-ups go to a list the idle wait does not cover yet). One
-    /// SMEMBERS per idle worker every 250 ms is cheap; a broadcast would need pub/sub next to BLPOP.
+    /// new queue is picked up (its wake-ups go to a list the idle wait does not cover yet; a
+    /// change interrupts the wait). One SMEMBERS per idle worker every 250 ms is cheap; a
+    /// broadcast would need pub/sub next to BLPOP.
     public var queueRefreshInterval: Duration
     /// How long one idle wait for a wake-up lasts before the worker looks again.
     public var idleWaitMs: Int

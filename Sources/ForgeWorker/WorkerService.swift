@@ -67,6 +67,7 @@ public struct WorkerService: Service {
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 group.addTask { await Fetcher(parts: parts, wake: wake).run() }
+                group.addTask { await RegistryWatcher(parts: parts).run() }
                 group.addTask { await AckFlusher(parts: parts).run() }
                 group.addTask { await Heartbeater(parts: parts).run() }
                 group.addTask { await Drainer(parts: parts, readiness: readiness).run() }

@@ -58,6 +58,17 @@ import Testing
         }
     }
 
+    @Test func theLastAckOfAQuietQueueTakesItOutOfTheIndex() async throws {
+        try await TestRedis.with { redis in
+            _ = try await redis.queues.enqueue([job(), job()])
+            let leased = try await redis.queues.lease(queue: q, count: 2, visibilityMs: 60_000, worker: "w")
+            _ = try await redis.queues.complete(queue: q, [Completion(id: leased[0].id, token: leased[0].token)])
+            #expect(try await dueScore(redis) != nil, "a lease is still out")
+            _ = try await redis.queues.complete(queue: q, [Completion(id: leased[1].id, token: leased[1].token)])
+            #expect(try await dueScore(redis) == nil, "no visit at a deadline nobody holds")
+        }
+    }
+
     @Test func aQueueIsUnarchivedFromItsFirstEventUntilItsStreamIsEmpty() async throws {
         try await TestRedis.with { redis in
             #expect(try await redis.queues.unarchivedQueues().isEmpty)

@@ -10,7 +10,8 @@ import ForgeCore
 /// Guarantees: an ack counts only if its token is the job's current one and the job is `active`
 /// (fencing); a stale ack changes nothing. Acked jobs leave `leased`, become `completed` with a
 /// `completed` event and expire after the retention TTL (shortened once archived, see
-/// ``ArchivedScript``). An ack repeated with the token that
+/// ``ArchivedScript``); when the last lease of the queue ends, its due-index entry is settled (see
+/// ``PromoteScript``). An ack repeated with the token that
 /// completed the job (its first reply was lost) answers 1 again and changes nothing. Returns
 /// `{acks, leased}` where `acks` holds 1 (done) or 0 (stale) per item and `leased` is as the
 /// lease script's. One round trip per batch at steady state: River's batched completions,
@@ -56,6 +57,9 @@ enum AckScript {
         local b = 4 + n * 3
         local leased = lease_jobs(prefix, KEYS[4], KEYS[5], KEYS[6], KEYS[7],
           tonumber(ARGV[b]), tonumber(ARGV[b + 1]), ARGV[b + 2], now, ARGV[b + 3], retention)
+        -- The last lease of a quiet queue ended: settle its due entry now (one ZCARD on a busy
+        -- queue) rather than have the leader visit it at that lease's deadline for nothing.
+        if #done > 0 and redis.call('ZCARD', KEYS[1]) == 0 then settle_due(prefix) end
         flush_events(KEYS[2])
         return {acks, leased}
         """#)
