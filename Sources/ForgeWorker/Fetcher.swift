@@ -66,12 +66,9 @@ struct Fetcher: Sendable {
         let configuration = parts.configuration
         var lookEverywhere = ContinuousClock.now + Self.fullScanInterval
         while !Task.isCancelled {
+            // `*` before any queue exists blocks on the interrupt alone: the registry watcher
+            // pushes it when the first queue appears.
             let names = parts.picker.names
-            guard !names.isEmpty else {
-                // `*` before any queue exists: nothing to block on yet.
-                try? await Task.sleep(for: configuration.queueRefreshInterval)
-                return nil
-            }
             do {
                 if let woken = try await wake.wait(for: names + [parts.interrupt], timeoutMs: configuration.idleWaitMs) {
                     delay.reset()
