@@ -43,17 +43,10 @@ public struct QueueKeys: Sendable, Hashable {
     public let queue: QueueName
     /// `forge:{q}:`; scripts derive per-job keys from it (`<prefix>job:<id>`, `<prefix>unique:<key>`).
     public let prefix: String
-    /// The namespace's ``KeySpace/due`` and ``KeySpace/unarchived`` indexes, which scripts derive
-    /// from the prefix as well (`indexes` in ``LuaPrelude``).
-    public let dueIndex: String
-    public let unarchivedIndex: String
 
     init(namespace: String, queue: QueueName) {
         self.queue = queue
         prefix = "\(namespace):{\(queue.rawValue)}:"
-        let space = KeySpace(namespace: namespace)
-        dueIndex = space.due
-        unarchivedIndex = space.unarchived
     }
 
     /// LIST of runnable job ids at one priority, FIFO (RPUSH, LPOP). Leasing drains the

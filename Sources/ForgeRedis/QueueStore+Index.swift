@@ -17,19 +17,28 @@ extension QueueStore {
     /// idle worker of many queues checks for work a lost wake-up token hid, without a lease call
     /// per queue.
     public func queuesWithReadyJobs(among queues: [QueueName]) async throws(RedisError) -> [QueueName] {
-        guard !queues.isEmpty else { return [] }
-        let replies = try await redis.pipeline(queues.map { ["EXISTS"] + keys.queue($0).readyLists })
-        return zip(queues, replies).compactMap { queue, reply in (reply.int ?? 0) > 0 ? queue : nil }
+        try await self.queues(queues, havingAnyOf: \.readyLists)
     }
 
     /// Those of `queues` with dead letters, in one round trip: the only ones the janitor can trim.
     public func queuesWithDeadLetters(among queues: [QueueName]) async throws(RedisError) -> [QueueName] {
+        try await self.queues(queues, havingAnyOf: \.deadList)
+    }
+
+    /// Those of `queues` where one of the keys `of` names exists: one `EXISTS` per queue, pipelined.
+    private func queues(
+        _ queues: [QueueName], havingAnyOf of: KeyPath<QueueKeys, [String]>
+    ) async throws(RedisError) -> [QueueName] {
         guard !queues.isEmpty else { return [] }
-        let replies = try await redis.pipeline(queues.map { ["EXISTS", keys.queue($0).dead] })
+        let replies = try await redis.pipeline(queues.map { ["EXISTS"] + keys.queue($0)[keyPath: of] })
         return zip(queues, replies).compactMap { queue, reply in (reply.int ?? 0) > 0 ? queue : nil }
     }
 
     private func names(_ reply: RedisValue) -> [QueueName] {
         (reply.array ?? []).compactMap { $0.string.flatMap { try? QueueName($0) } }
     }
+}
+
+extension QueueKeys {
+    fileprivate var deadList: [String] { [dead] }
 }

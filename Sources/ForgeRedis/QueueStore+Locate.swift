@@ -61,7 +61,7 @@ extension QueueStore {
         _ = try await redis.pipeline(entries)
         let reply: RedisValue
         do {
-            reply = try await redis.evaluate(DeleteQueueScript.call(keys.queue(queue)))
+            reply = try await redis.evaluate(DeleteQueueScript.call(keys, queue: queue))
         } catch {
             _ = try? await redis.pipeline(restore)
             throw error

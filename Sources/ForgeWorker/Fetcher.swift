@@ -70,12 +70,10 @@ struct Fetcher: Sendable {
             // pushes it when the first queue appears.
             let names = parts.picker.names
             do {
-                if let woken = try await wake.wait(for: names + [parts.interrupt], timeoutMs: configuration.idleWaitMs) {
-                    delay.reset()
-                    // The interrupt token only ends the wait (``RegistryWatcher``, or the drainer).
-                    return woken == parts.interrupt ? nil : [woken]
-                }
+                let woken = try await wake.wait(for: names + [parts.interrupt], timeoutMs: configuration.idleWaitMs)
                 delay.reset()
+                // The interrupt token only ends the wait (``RegistryWatcher``, or the drainer).
+                if let woken { return woken == parts.interrupt ? nil : [woken] }
             } catch {
                 parts.metrics.redisError()
                 parts.logger.error("wake-up wait failed", metadata: ["error": "\(error)"])

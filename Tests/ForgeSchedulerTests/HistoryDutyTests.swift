@@ -84,7 +84,11 @@ import Testing
 
                 let archiver = HistoryArchiver(queues: redis.queues, history: HistoryStore(client: client))
                 try await archiver.drain()
-                #expect(try await sampler.sampleOnce().backpressured == [])
+                // The queue left the unarchived index with its stream; a pass that follows the
+                // index must still read the queue it holds back, or the flag would never clear.
+                #expect(try await redis.queues.unarchivedQueues().isEmpty)
+                #expect(try await sampler.sampleOnce(everyQueue: false).backpressured == [])
+                #expect(try await redis.client.command(["EXISTS", redis.keys.queue(queue).backpressure]).int == 0)
                 _ = try await redis.queues.enqueue(newJob(queue: "bounded"))
                 #expect(try await redis.queues.status(queue).counts.pending == 2)
             }

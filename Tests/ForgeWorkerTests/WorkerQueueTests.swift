@@ -58,3 +58,22 @@ import Testing
         }
     }
 }
+
+extension WorkerIdleTests {
+    /// A `*` worker's idle wait covers only the queues it knew when the wait began: the registry
+    /// watcher interrupts it when a queue appears, the first one included. With a one-minute idle
+    /// wait, a job in a new queue would otherwise sit until the wait ran out.
+    @Test func starTakesUpANewQueueWithoutWaitingOutItsIdleWait() async throws {
+        try await TestRedis.with { redis in
+            let configuration = testConfiguration(queues: .all, idleWaitMs: 60_000)
+            try await withWorker(redis, handlers: .builtins, configuration: configuration) { _ in
+                try await Task.sleep(for: .milliseconds(300))  // idle, with no queue at all
+                let first = try await redis.enqueue("noop", queue: "first")
+                try await redis.waitFor(first, state: .completed, timeout: .seconds(20))
+                try await Task.sleep(for: .milliseconds(300))  // idle again, waiting on `first` only
+                let second = try await redis.enqueue("noop", queue: "second")
+                try await redis.waitFor(second, state: .completed, timeout: .seconds(20))
+            }
+        }
+    }
+}

@@ -31,7 +31,7 @@ enum DeleteQueueScript {
         return {}
         """#)
 
-    static func call(_ keys: QueueKeys) -> ScriptCall {
-        ScriptCall(script, keys: keys.structures + [keys.dueIndex, keys.unarchivedIndex], arguments: [keys.queue.rawValue])
+    static func call(_ space: KeySpace, queue: QueueName) -> ScriptCall {
+        ScriptCall(script, keys: space.queue(queue).structures + [space.due, space.unarchived], arguments: [queue.rawValue])
     }
 }
