@@ -234,7 +234,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Programs/forge-multicall",
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            // The image puts the Swift runtime libraries beside the binary (docker/image-files).
+            linkerSettings: [.unsafeFlags(["-Xlinker", "-rpath=$ORIGIN/../lib/swift"])]
         ),
         .testTarget(name: "ForgeCoreTests", dependencies: ["ForgeCore"], swiftSettings: swiftSettings),
         .testTarget(

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, starts a private redis-server and Postgres on
 # loopback (temp dir, non-default ports), builds, runs every test, and stops both servers even
-# when the tests fail. Extra arguments go to `swift test` (e.g. --filter LeaseTests).
+# when the tests fail. Extra arguments go to `swift test` (e.g. --filter LeaseTests). Builds in
+# release mode unless FORGE_BUILD_CONFIGURATION=debug (scripts/lib/services.sh says why).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/services.sh
@@ -26,5 +27,5 @@ echo "redis on 127.0.0.1:$REDIS_PORT, postgres on 127.0.0.1:$PG_PORT"
 export FORGE_TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
 export FORGE_TEST_POSTGRES_URL="postgres://forge@127.0.0.1:$PG_PORT/forge"
 
-swift build --build-tests
-swift test --skip-build "$@"
+swift build -c "$FORGE_BUILD_CONFIGURATION" --build-tests
+swift test -c "$FORGE_BUILD_CONFIGURATION" --skip-build "$@"

@@ -19,7 +19,7 @@ public func buildGatewayRouter(
 
 /// The router with the routes the gateway serves and nothing else: what the OpenAPI document
 /// describes (`RouteTableTests` compares the two).
-func servedRoutes(
+package func servedRoutes(
     configuration: GatewayConfiguration, dependencies: GatewayDependencies
 ) -> Router<BasicRequestContext> {
     // HEAD answers wherever GET does (its headers, no body), as RFC 9110 asks of every server.

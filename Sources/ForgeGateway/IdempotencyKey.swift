@@ -13,7 +13,7 @@ import Hummingbird
 /// with the same body enqueues those same ids (the enqueue script never creates an id twice, so
 /// the answer is the first one, concurrent repeats included), a repeat with another body is a 422
 /// naming the header.
-struct IdempotencyKey: Sendable {
+package struct IdempotencyKey: Sendable {
     static let header = HTTPField.Name("Idempotency-Key")!
 
     /// Identifies (token, endpoint, key) in Redis; hex SHA-256, so any key text is a safe Redis key.
@@ -43,7 +43,7 @@ struct IdempotencyKey: Sendable {
 
     /// The key: the header value as sent, 1 to 256 visible ASCII characters (inner spaces
     /// allowed), exactly the document's pattern; anything else is a 400 naming the header.
-    static func key(from raw: String) throws(ValidationError) -> String {
+    package static func key(from raw: String) throws(ValidationError) -> String {
         guard (1...256).contains(raw.utf8.count) else { throw invalid("must be 1 to 256 characters long") }
         guard raw.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) else {
             throw invalid("must be visible ASCII characters (and inner spaces)")

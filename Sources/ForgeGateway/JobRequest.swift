@@ -8,11 +8,11 @@ import ForgeCore
 /// every rule the OpenAPI document states (types, ranges, patterns, unknown fields, `null`,
 /// `run_at` with `delay_ms`, `unique_for_ms` without `unique_key`, the payload's size): 400; then
 /// the rules it cannot express (U+0000 in the payload, `cap_ms` below `base_ms`): 422.
-enum JobRequest {
+package enum JobRequest {
     /// Ranges the document states that ``JobLimits`` does not hold (a test compares both).
-    static let priority = 0...9
-    static let baseMs: ClosedRange<Int64> = 1...86_400_000
-    static let capMs: ClosedRange<Int64> = 1...604_800_000
+    package static let priority = 0...9
+    package static let baseMs: ClosedRange<Int64> = 1...86_400_000
+    package static let capMs: ClosedRange<Int64> = 1...604_800_000
 
     /// Validates every field and builds the job; errors name the field under `reader.path`.
     /// (`Idempotency-Key` is a separate mechanism with keys of its own: ``IdempotencyKey``.)

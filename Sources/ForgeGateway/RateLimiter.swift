@@ -5,7 +5,7 @@ import Synchronization
 ///
 /// Keys are the tokens auth already accepted, so the table is bounded by the configured tokens
 /// (one shared key when auth is off, ``RateLimitMiddleware``); nothing a caller sends can grow it.
-final class RateLimiter: Sendable {
+package final class RateLimiter: Sendable {
     private struct Bucket {
         var available: Double
         var updated: ContinuousClock.Instant
@@ -15,14 +15,14 @@ final class RateLimiter: Sendable {
     let burst: Double
     private let buckets = Mutex<[String: Bucket]>([:])
 
-    init(perSecond: Double, burst: Int) {
+    package init(perSecond: Double, burst: Int) {
         self.perSecond = perSecond
         self.burst = Double(max(1, burst))
     }
 
     /// Takes one request from `key`'s bucket: `nil` when allowed, else the whole seconds to wait
     /// (at least 1, for `Retry-After`).
-    func take(_ key: String, now: ContinuousClock.Instant = .now) -> Int? {
+    package func take(_ key: String, now: ContinuousClock.Instant = .now) -> Int? {
         buckets.withLock { buckets in
             var bucket = buckets[key] ?? Bucket(available: burst, updated: now)
             let elapsed = now - bucket.updated

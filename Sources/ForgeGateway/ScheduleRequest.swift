@@ -8,10 +8,10 @@ import Foundation
 /// shapes of `cron` and `time_zone` as its patterns give them): 400; then what only the parser
 /// and the time-zone database know (a field value out of range, `61 * * * *`; an unknown zone;
 /// U+0000 in the payload): 422.
-enum ScheduleRequest {
+package enum ScheduleRequest {
     /// The shapes the document gives `cron` and `time_zone` (a test checks both are its patterns).
-    static let cronPattern = #"^[ \t]*(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|[0-9A-Za-z*?,/-]+([ \t]+[0-9A-Za-z*?,/-]+){4,5})[ \t]*$"#
-    static let timeZonePattern = #"^[A-Za-z0-9_+-]{1,64}(/[A-Za-z0-9_+-]{1,64}){0,2}$"#
+    package static let cronPattern = #"^[ \t]*(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|[0-9A-Za-z*?,/-]+([ \t]+[0-9A-Za-z*?,/-]+){4,5})[ \t]*$"#
+    package static let timeZonePattern = #"^[A-Za-z0-9_+-]{1,64}(/[A-Za-z0-9_+-]{1,64}){0,2}$"#
 
     /// Validates the name, the cron expression (`cron`), the time zone (`time_zone`) and the job
     /// template (`job.*`, checked by building the job a tick would enqueue); `limits` are

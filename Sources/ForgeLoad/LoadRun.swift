@@ -104,7 +104,7 @@ public struct LoadRun: Sendable {
         }
     }
 
-    var reportSettings: LoadReport.Settings {
+    package var reportSettings: LoadReport.Settings {
         let job = settings.job
         return LoadReport.Settings(
             url: settings.baseURL, mode: settings.requestsPerSecond == nil ? "max" : "open",

@@ -41,6 +41,15 @@ public struct DueSchedule: Sendable {
     /// New or resumed: its next tick is its first, whatever it fired before.
     public var fresh: Bool
 
+    package init(name: String, score: String, exists: Bool, schedule: Schedule?, lastFiredMs: Int64?, fresh: Bool) {
+        self.name = name
+        self.score = score
+        self.exists = exists
+        self.schedule = schedule
+        self.lastFiredMs = lastFiredMs
+        self.fresh = fresh
+    }
+
     public func update(_ next: Next, firedMs: Int64? = nil) -> Update {
         Update(name: name, seenScore: score, next: next, firedMs: firedMs)
     }

@@ -54,7 +54,7 @@ extension QueueStore {
 
     /// `entries` cut into consecutive round trips of at most ``deadLetterReadJobs`` jobs and about
     /// ``deadLetterReadBytes``.
-    static func readChunks(_ entries: [DeadLetterPageScript.Entry]) -> [ArraySlice<DeadLetterPageScript.Entry>] {
+    package static func readChunks(_ entries: [DeadLetterPageScript.Entry]) -> [ArraySlice<DeadLetterPageScript.Entry>] {
         var chunks: [ArraySlice<DeadLetterPageScript.Entry>] = []
         var start = entries.startIndex
         var bytes = 0

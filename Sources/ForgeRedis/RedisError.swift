@@ -45,7 +45,7 @@ public struct RedisError: Error, Sendable, CustomStringConvertible {
         RedisError(code: .unexpectedReply, message: "\(context): got \(reply)")
     }
 
-    static func server(_ message: String) -> RedisError {
+    package static func server(_ message: String) -> RedisError {
         let transient = ["LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN", "READONLY"]
         let notServing = transient.contains { message.hasPrefix($0 + " ") }
         return RedisError(code: notServing ? .notServing : .server, message: message)

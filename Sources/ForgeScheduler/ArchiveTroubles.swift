@@ -15,14 +15,14 @@ import ForgePostgres
 ///   outage (``Failure/outage``) never, since every queue fails alike and isolating would
 ///   quarantine good history;
 /// - a success forgets the queue.
-struct ArchiveTroubles: Sendable {
-    enum Failure: Sendable, Equatable {
+package struct ArchiveTroubles: Sendable {
+    package enum Failure: Sendable, Equatable {
         case refusedData
         case suspect
         case outage
 
         /// How a failed write is treated: by Postgres' SQLSTATE where there is one.
-        init(_ error: any Error) {
+        package init(_ error: any Error) {
             guard let error = error as? PostgresError else {
                 self = .outage  // Redis (the acknowledgement) or anything else: retry as is.
                 return
@@ -43,30 +43,30 @@ struct ArchiveTroubles: Sendable {
         var isolateNext: Bool
     }
 
-    let suspectTries: Int
-    let maxBackoff: Duration
+    package let suspectTries: Int
+    package let maxBackoff: Duration
     private var troubles: [QueueName: Trouble] = [:]
 
-    init(suspectTries: Int = 3, maxBackoff: Duration = .seconds(5)) {
+    package init(suspectTries: Int = 3, maxBackoff: Duration = .seconds(5)) {
         self.suspectTries = max(1, suspectTries)
         self.maxBackoff = maxBackoff
     }
 
     /// Whether the queue may be read and written now.
-    func isDue(_ queue: QueueName, at now: ContinuousClock.Instant) -> Bool {
+    package func isDue(_ queue: QueueName, at now: ContinuousClock.Instant) -> Bool {
         troubles[queue].map { now >= $0.retryAt } ?? true
     }
 
     /// Whether the next write of the queue should isolate the job at fault (split the batch and
     /// quarantine what Postgres keeps refusing) rather than write the batch as a whole.
-    func shouldIsolate(_ queue: QueueName) -> Bool {
+    package func shouldIsolate(_ queue: QueueName) -> Bool {
         troubles[queue]?.isolateNext ?? false
     }
 
     /// The queues in trouble, for the metric and the log.
-    var queues: [QueueName] { troubles.keys.sorted() }
+    package var queues: [QueueName] { troubles.keys.sorted() }
 
-    mutating func failed(_ queue: QueueName, _ failure: Failure, at now: ContinuousClock.Instant) {
+    package mutating func failed(_ queue: QueueName, _ failure: Failure, at now: ContinuousClock.Instant) {
         var trouble = troubles[queue] ?? Trouble(failures: 0, retryAt: now, isolateNext: false)
         trouble.failures += 1
         let doublings = min(trouble.failures - 1, 10)
@@ -79,7 +79,7 @@ struct ArchiveTroubles: Sendable {
         troubles[queue] = trouble
     }
 
-    mutating func succeeded(_ queue: QueueName) {
+    package mutating func succeeded(_ queue: QueueName) {
         troubles[queue] = nil
     }
 }

@@ -7,7 +7,7 @@ import ForgeRedis
 /// Cron semantics: each tick is enqueued with the unique key `cron:<name>:<tick ms>`; after missed
 /// ticks (no leader for a while) only the latest fires; a new or resumed schedule starts from its
 /// next tick, not from every tick since 1970 or since it was paused.
-enum CronStep: Sendable {
+package enum CronStep: Sendable {
     /// The schedule is gone: drop its due entry.
     case forget
     /// Paused: not read again until a PUT changes it.
@@ -26,9 +26,9 @@ enum CronStep: Sendable {
     case skip(tickMs: Int64, problem: String, nextMs: Int64?)
 
     /// How long a tick's unique key holds: far longer than any leader change.
-    static let uniqueForMs: Int64 = 86_400_000
+    package static let uniqueForMs: Int64 = 86_400_000
 
-    init(_ due: DueSchedule, nowMs: Int64) {
+    package init(_ due: DueSchedule, nowMs: Int64) {
         guard due.exists else {
             self = .forget
             return
@@ -69,7 +69,7 @@ enum CronStep: Sendable {
 
 extension CronStep {
     /// When the schedule is read again once this step is done (a refused enqueue aside).
-    var next: DueSchedule.Next {
+    package var next: DueSchedule.Next {
         switch self {
         case .forget: .removed
         case .park, .broken: .parked

@@ -32,12 +32,17 @@ final class ForgeStack: @unchecked Sendable {
         ProcessInfo.processInfo.environment["FORGE_TEST_POSTGRES_URL"] ?? "postgres://forge@127.0.0.1:15432/forge"
     }
 
-    /// Where `swift build` put the executables (override with FORGE_BIN_DIR).
+    /// Where `swift build` put the executables of the configuration these tests were built in
+    /// (override with FORGE_BIN_DIR).
     static var binDirectory: URL {
         if let dir = ProcessInfo.processInfo.environment["FORGE_BIN_DIR"] { return URL(fileURLWithPath: dir) }
         var root = URL(fileURLWithPath: #filePath)
         for _ in 0..<3 { root.deleteLastPathComponent() }
+        #if DEBUG
         return root.appendingPathComponent(".build/debug")
+        #else
+        return root.appendingPathComponent(".build/release")
+        #endif
     }
 
     /// The database every process uses; the namespace picks the schema.

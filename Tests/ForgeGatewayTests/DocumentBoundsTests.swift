@@ -4,7 +4,7 @@ import Foundation
 import Testing
 import Yams
 
-@testable import ForgeGateway
+import ForgeGateway
 
 /// The document states the bounds the code enforces, number for number and pattern for pattern,
 /// so a limit changed in one place and not the other fails here rather than in a client.

@@ -1,5 +1,5 @@
 import ForgeCore
-@testable import ForgeGateway
+import ForgeGateway
 import ForgeRedis
 import Foundation
 import Testing

@@ -3,7 +3,7 @@ import ForgePostgres
 import Foundation
 import Testing
 
-@testable import ForgeGateway
+import ForgeGateway
 
 /// The document states how list pages are bounded and continued, as the code does it.
 @Suite struct ListPageDocumentTests {

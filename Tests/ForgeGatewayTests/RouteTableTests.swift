@@ -7,7 +7,7 @@ import Logging
 import Testing
 import Yams
 
-@testable import ForgeGateway
+import ForgeGateway
 
 /// The OpenAPI document and the router describe the same API: every documented operation is
 /// routed, every route is documented, and a known path asked with another method is a 405.

@@ -1,4 +1,4 @@
-@testable import ForgeLoad
+import ForgeLoad
 import Foundation
 import Testing
 

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import ForgeLoad
+import ForgeLoad
 
 /// `kubectl` and `docker compose`, as `forge-load scale --kubectl/--compose` runs them.
 struct ShellCommandTests {

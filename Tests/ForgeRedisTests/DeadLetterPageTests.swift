@@ -2,7 +2,7 @@ import ForgeCore
 import ForgeTestSupport
 import Testing
 
-@testable import ForgeRedis
+import ForgeRedis
 
 /// Dead letters are read in pages bounded by count and bytes, fetched in round trips that stay
 /// small, so no reply carries hundreds of MiB.

@@ -1,4 +1,4 @@
-@testable import ForgeRedis
+import ForgeRedis
 import Testing
 
 @Suite struct RedisErrorTests {

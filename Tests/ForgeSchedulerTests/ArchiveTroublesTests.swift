@@ -1,6 +1,6 @@
 import ForgeCore
 import ForgePostgres
-@testable import ForgeScheduler
+import ForgeScheduler
 import Testing
 
 /// The archiver's per-queue failure rules, without Postgres or sleeps (issue 17, item 2).

@@ -1,6 +1,6 @@
 import ForgeCore
-@testable import ForgeRedis
-@testable import ForgeScheduler
+import ForgeRedis
+import ForgeScheduler
 import Testing
 
 /// What the cron firer decides for one due schedule, without Redis: cron semantics live here.

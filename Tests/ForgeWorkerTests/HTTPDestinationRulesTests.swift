@@ -1,7 +1,7 @@
 import ForgeCore
 import Testing
 
-@testable import ForgeWorker
+import ForgeWorker
 
 /// Which addresses the `http` handler refuses and what its allowlist lets through, without a
 /// network.

@@ -8,7 +8,7 @@ import ServiceLifecycle
 import Synchronization
 import Testing
 
-@testable import ForgeWorker
+import ForgeWorker
 
 @Suite struct HTTPHandlerTests {
     /// The test servers listen on loopback, which the handler refuses unless told otherwise.

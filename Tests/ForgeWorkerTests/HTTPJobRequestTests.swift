@@ -2,7 +2,7 @@ import ForgeCore
 import Foundation
 import Testing
 
-@testable import ForgeWorker
+import ForgeWorker
 
 /// How an `http` job's payload becomes a request, and a redirect the next one.
 @Suite struct HTTPJobRequestTests {

@@ -20,6 +20,37 @@ forge_need_packages() {
   fi
 }
 
+# The configuration every script builds and runs: release by default (what forge-up runs, and
+# from a clean checkout the quicker build of the two), FORGE_BUILD_CONFIGURATION=debug for quick
+# incremental builds while developing. CI builds once (`swift build -c release --build-tests`)
+# and every check reuses those binaries.
+FORGE_BUILD_CONFIGURATION=${FORGE_BUILD_CONFIGURATION:-release}
+case "$FORGE_BUILD_CONFIGURATION" in
+  release|debug) ;;
+  *) echo "error: FORGE_BUILD_CONFIGURATION must be release or debug, not '$FORGE_BUILD_CONFIGURATION'" >&2; return 64 ;;
+esac
+
+# forge_build LOG_DIR PRODUCT…: builds the products (each log in LOG_DIR), showing the errors of
+# the first that fails.
+forge_build() {
+  local logs=$1 product
+  shift
+  mkdir -p "$logs"
+  for product in "$@"; do
+    swift build -c "$FORGE_BUILD_CONFIGURATION" --product "$product" >"$logs/build-$product.log" 2>&1 || {
+      echo "error: swift build -c $FORGE_BUILD_CONFIGURATION --product $product failed:" >&2
+      grep -E "error:" "$logs/build-$product.log" | head -20 >&2
+      return 1
+    }
+  done
+}
+
+# Where forge_build puts the binaries.
+forge_bin_dir() {
+  # The last line: a first call in a fresh checkout also prints what it fetched.
+  swift build -c "$FORGE_BUILD_CONFIGURATION" --show-bin-path | tail -n 1
+}
+
 forge_pg_bin() {
   ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1
 }

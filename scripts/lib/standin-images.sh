@@ -123,11 +123,12 @@ standin_swift() {
   rm -rf "$context"
 }
 
-# forge_standins_build WORK_DIR: every stand-in, the Debian root first (the others build on it).
+# forge_standins_build WORK_DIR: every stand-in, the Debian root first (the others build on it);
+# the Swift one unless FORGE_STANDINS_SKIP_SWIFT=1 (an image built from a prebuilt release).
 forge_standins_build() {
   local work=$1
   standin_debian "$work"
-  standin_swift "$work"
+  [ "${FORGE_STANDINS_SKIP_SWIFT:-0}" = 1 ] || standin_swift "$work"
   standin_build "$FORGE_IMAGE_REDIS" "$FORGE_STANDINS_DIR/redis"
   standin_build "$FORGE_IMAGE_POSTGRES" "$FORGE_STANDINS_DIR/postgres"
   standin_build "$FORGE_IMAGE_PROMETHEUS" "$FORGE_STANDINS_DIR/prometheus"

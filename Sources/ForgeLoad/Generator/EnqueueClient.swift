@@ -52,7 +52,7 @@ public struct EnqueueClient: Sendable {
 
     /// Batch items the gateway turned down: each is `{"error": problem}` in the results. A byte
     /// search rather than a JSON parse keeps the generator's CPU for sending.
-    static func refusedItems(in body: ByteBuffer) -> Int {
+    package static func refusedItems(in body: ByteBuffer) -> Int {
         let needle = Array("\"error\":".utf8)
         let bytes = body.readableBytesView
         guard bytes.count >= needle.count else { return 0 }

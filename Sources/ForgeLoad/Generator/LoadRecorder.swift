@@ -32,6 +32,8 @@ public final class LoadRecorder: Sendable {
         public var lastAnswer: ContinuousClock.Instant?
 
         public var errorCount: Int { errors.values.reduce(0, +) }
+
+        package init() {}
     }
 
     public let measureStart: ContinuousClock.Instant

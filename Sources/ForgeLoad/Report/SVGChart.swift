@@ -99,15 +99,15 @@ public struct SVGChart: Sendable {
         return out + "</g>\n"
     }
 
-    struct AxisRange {
-        var low: Double
-        var high: Double
-        var step: Double
-        var ticks: [Double] { stride(from: low, through: high + step / 2, by: step).map { $0 } }
+    package struct AxisRange {
+        package var low: Double
+        package var high: Double
+        package var step: Double
+        package var ticks: [Double] { stride(from: low, through: high + step / 2, by: step).map { $0 } }
     }
 
     /// A range from a round number to a round number with 4–8 round ticks.
-    static func niceRange(min low: Double, max high: Double, fromZero: Bool) -> AxisRange {
+    package static func niceRange(min low: Double, max high: Double, fromZero: Bool) -> AxisRange {
         let low = fromZero ? 0 : low
         let span = Swift.max(high - low, 1e-9)
         let raw = span / 5

@@ -14,13 +14,13 @@ import Darwin
 /// Linux) blocks writing until somebody reads, so reading only after the exit would wait forever.
 /// The read blocks, so it runs on NIO's thread pool for blocking I/O; only the end of the output
 /// is kept, for the message of a failure.
-enum ShellCommand {
+package enum ShellCommand {
     /// Characters of the output a failure quotes: the end, where the reason usually is.
-    static let quotedCharacters = 2000
+    package static let quotedCharacters = 2000
 
     /// Runs `arguments` (the first is the program); throws with its status and the end of its
     /// output when it fails. A cancelled run kills the command (and what it started) first.
-    static func run(_ arguments: [String]) async throws {
+    package static func run(_ arguments: [String]) async throws {
         let command = arguments.joined(separator: " ")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

@@ -9,6 +9,12 @@ public struct SystemSample: Sendable {
     public var metrics: MetricsSnapshot
     /// From the gateway; nil when it did not answer.
     public var queue: QueueCounts?
+
+    package init(at: ContinuousClock.Instant, metrics: MetricsSnapshot, queue: QueueCounts?) {
+        self.at = at
+        self.metrics = metrics
+        self.queue = queue
+    }
 }
 
 /// Reads `/metrics` of the workers and schedulers and the queue's counts from the gateway, all

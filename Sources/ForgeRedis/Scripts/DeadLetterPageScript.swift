@@ -16,7 +16,7 @@ import ForgeCore
 /// and `last_error` lengths fit the budget, but always the first one, so paging progresses.
 /// Returns `{more, id, death ms, bytes, id, death ms, bytes, …}`; `more` is 1 when jobs follow
 /// the page.
-enum DeadLetterPageScript {
+package enum DeadLetterPageScript {
     static let script = LuaScript(named: "dead-letter-page", body: #"""
         local prefix, count, budget = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
         -- Byte order, the order Redis gives members of equal score (Lua's < follows the locale).
@@ -67,10 +67,16 @@ enum DeadLetterPageScript {
         """#)
 
     /// One planned job: its position in the dead set and what its hash's large fields weigh.
-    struct Entry: Sendable, Hashable {
-        var id: JobID
-        var deathMs: Int64
-        var bytes: Int
+    package struct Entry: Sendable, Hashable {
+        package var id: JobID
+        package var deathMs: Int64
+        package var bytes: Int
+
+        package init(id: JobID, deathMs: Int64, bytes: Int) {
+            self.id = id
+            self.deathMs = deathMs
+            self.bytes = bytes
+        }
     }
 
     static func call(_ keys: QueueKeys, after cursor: PageCursor?, limit: Int, maxBytes: Int) -> ScriptCall {

@@ -38,7 +38,7 @@ public struct HTTPAllowlist: Sendable, Hashable, CustomStringConvertible {
 
     /// Whether a URL host (as it appears in the URL, any case, maybe with a trailing dot) is listed
     /// by name.
-    func allows(host: String) -> Bool {
+    package func allows(host: String) -> Bool {
         guard let name = Self.hostName(Substring(host)) else { return false }
         if hosts.contains(name) { return true }
         var rest = Substring(name)
@@ -50,7 +50,7 @@ public struct HTTPAllowlist: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Whether `address`, or the IPv4 address it carries, lies in a listed block.
-    func allows(_ address: IPAddress) -> Bool {
+    package func allows(_ address: IPAddress) -> Bool {
         let candidates = [address] + (address.embeddedIPv4.map { [$0] } ?? [])
         return candidates.contains { candidate in ranges.contains { $0.contains(candidate) } }
     }

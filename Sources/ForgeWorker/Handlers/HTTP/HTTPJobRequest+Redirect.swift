@@ -7,7 +7,7 @@ extension HTTPJobRequest {
     /// The rules are the ones browsers, curl and AsyncHTTPClient apply: 303 (and 301/302 after a
     /// POST) continue as a GET without a body; 307 and 308 repeat the request as it was; a hop to
     /// another origin drops the credentials meant for the first one.
-    func redirected(status: Int, location: String?) throws(JobFailure) -> HTTPJobRequest? {
+    package func redirected(status: Int, location: String?) throws(JobFailure) -> HTTPJobRequest? {
         guard [301, 302, 303, 307, 308].contains(status), let location else { return nil }
         guard let target = URL(string: location, relativeTo: url)?.absoluteURL, Self.isHTTP(target) else {
             throw JobFailure(message: "http: \(described) answered \(status) with a Location that is not an http(s) URL", retryable: false)

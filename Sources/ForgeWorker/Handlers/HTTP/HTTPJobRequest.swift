@@ -2,16 +2,16 @@ import Foundation
 
 /// The request an `http` job's payload describes; a payload that cannot describe one is a
 /// non-retryable failure, since a retry would read the same payload.
-struct HTTPJobRequest: Sendable {
+package struct HTTPJobRequest: Sendable {
     /// Without user and password (those become an `Authorization` header).
-    var url: URL
-    var method: String
-    var headers: [(name: String, value: String)]
-    var body: [UInt8]?
+    package var url: URL
+    package var method: String
+    package var headers: [(name: String, value: String)]
+    package var body: [UInt8]?
     /// `timeout_ms`: how long the whole exchange (redirects included) may take, if set.
-    var timeout: Duration?
+    package var timeout: Duration?
 
-    init(payload: String) throws(JobFailure) {
+    package init(payload: String) throws(JobFailure) {
         func bad(_ why: String) -> JobFailure { JobFailure(message: "http payload: \(why)", retryable: false) }
         let object = try? JSONSerialization.jsonObject(with: Data(payload.utf8), options: [.fragmentsAllowed])
         guard let fields = object as? [String: Any] else { throw bad("must be a JSON object") }
@@ -58,18 +58,18 @@ struct HTTPJobRequest: Sendable {
     }
 
     /// The first value of a header, by case-insensitive name.
-    subscript(name: String) -> String? {
+    package subscript(name: String) -> String? {
         headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
     }
 
-    mutating func removeHeaders(_ names: Set<String>) {
+    package mutating func removeHeaders(_ names: Set<String>) {
         headers.removeAll { names.contains($0.name.lowercased()) }
     }
 
     /// The URL without credentials, query or fragment, for messages that end up in job history.
-    var described: String { Self.describe(url) }
+    package var described: String { Self.describe(url) }
 
-    static func describe(_ url: URL) -> String {
+    package static func describe(_ url: URL) -> String {
         guard var components = URLComponents(url: url, resolvingAgainstBaseURL: true) else { return "request" }
         components.query = nil
         components.fragment = nil
@@ -78,7 +78,7 @@ struct HTTPJobRequest: Sendable {
         return components.string ?? "request"
     }
 
-    static func isHTTP(_ url: URL) -> Bool {
+    package static func isHTTP(_ url: URL) -> Bool {
         guard let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty else { return false }
         return scheme == "http" || scheme == "https"
     }
@@ -94,7 +94,7 @@ struct HTTPJobRequest: Sendable {
         url = Self.withoutCredentials(url)
     }
 
-    static func withoutCredentials(_ url: URL) -> URL {
+    package static func withoutCredentials(_ url: URL) -> URL {
         guard url.user != nil || url.password != nil,
             var components = URLComponents(url: url, resolvingAgainstBaseURL: true)
         else { return url }

@@ -14,17 +14,21 @@ import Synchronization
 /// request returns (`withHTTPClient`). It costs a new connection per request; a pool kept per
 /// (host, address) could reuse them, but then its clients would outlive jobs and need a service to
 /// shut them down, and the time a job spends in `http` is dominated by the other side anyway.
-struct HTTPTransport: Sendable {
-    var maxResponseBytes: Int
+package struct HTTPTransport: Sendable {
+    package var maxResponseBytes: Int
 
-    struct Answer: Sendable {
-        var status: Int
-        var location: String?
+    package struct Answer: Sendable {
+        package var status: Int
+        package var location: String?
+    }
+
+    package init(maxResponseBytes: Int) {
+        self.maxResponseBytes = maxResponseBytes
     }
 
     /// `host` is the URL's host as the client spells it (its dnsOverride key). Tries `addresses`
     /// in order, moving on only while no connection was made, so nothing was sent yet.
-    func send(_ request: HTTPJobRequest, host: String, to addresses: [IPAddress]) async throws -> Answer {
+    package func send(_ request: HTTPJobRequest, host: String, to addresses: [IPAddress]) async throws -> Answer {
         for address in addresses.dropLast() {
             let connection = ConnectionCheck(expected: address)
             do {

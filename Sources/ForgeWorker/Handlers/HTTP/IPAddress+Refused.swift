@@ -6,7 +6,7 @@ extension IPAddress {
     /// its pod or host network, cloud metadata services (169.254.169.254, fd00:ec2::254 and
     /// Alibaba's 100.100.100.200 all live here) and whatever else is not on the internet. An IPv6
     /// address that carries an IPv4 one (mapped, compatible, NAT64) is judged by that IPv4 address.
-    var refusedRange: String? {
+    package var refusedRange: String? {
         if let v4 = embeddedIPv4 { return v4.refusedRange }
         return Self.refusedRanges.first { $0.range.contains(self) }?.kind
     }

@@ -9,17 +9,17 @@ import Darwin
 /// Text goes through `inet_pton`, which takes only the canonical forms; the looser forms a URL
 /// host may carry (`2130706433`, `0177.0.0.1`, `127.1`) are not addresses here, so they go to the
 /// resolver, whose `getaddrinfo` turns them into the address they really name.
-struct IPAddress: Hashable, Sendable, CustomStringConvertible {
+package struct IPAddress: Hashable, Sendable, CustomStringConvertible {
     /// 4 bytes for IPv4, 16 for IPv6, in network order.
-    let bytes: [UInt8]
+    package let bytes: [UInt8]
 
-    init?(bytes: [UInt8]) {
+    package init?(bytes: [UInt8]) {
         guard bytes.count == 4 || bytes.count == 16 else { return nil }
         self.bytes = bytes
     }
 
     /// Parses `192.0.2.1` or `2001:db8::1` (brackets allowed); nil for anything else.
-    init?(_ text: String) {
+    package init?(_ text: String) {
         var text = Substring(text)
         if text.hasPrefix("["), text.hasSuffix("]") { text = text.dropFirst().dropLast() }
         var v4 = in_addr()
@@ -33,12 +33,12 @@ struct IPAddress: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    var isIPv4: Bool { bytes.count == 4 }
+    package var isIPv4: Bool { bytes.count == 4 }
 
     /// The IPv4 address an IPv6 one carries and is delivered to: IPv4-mapped (`::ffff:a.b.c.d`),
     /// IPv4-compatible (`::a.b.c.d`, deprecated but still routed by some stacks) and the NAT64
     /// well-known prefix (`64:ff9b::a.b.c.d`). `::` and `::1` are IPv6's own, not IPv4's.
-    var embeddedIPv4: IPAddress? {
+    package var embeddedIPv4: IPAddress? {
         guard !isIPv4 else { return nil }
         let head = bytes[0..<12]
         let tail = Array(bytes[12..<16])
@@ -52,7 +52,7 @@ struct IPAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The text form (`inet_ntop`): what refusals name and what the HTTP client connects to.
-    var description: String {
+    package var description: String {
         var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
         let family = isIPv4 ? AF_INET : AF_INET6
         let written = bytes.withUnsafeBytes { inet_ntop(family, $0.baseAddress, &buffer, socklen_t(buffer.count)) }
