@@ -196,7 +196,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
-            name: "ForgeTestSupport", dependencies: ["ForgeCore", "ForgeRedis", "ForgePostgres"], path: "Tests/ForgeTestSupport",
+            name: "ForgeTestSupport",
+            dependencies: ["ForgeCore", "ForgeRedis", "ForgePostgres"],
+            path: "Tests/ForgeTestSupport",
             swiftSettings: swiftSettings
         ),
         .target(

@@ -81,14 +81,24 @@ public struct CronExpression: Sendable, Hashable {
                 t = LocalTime(year: t.year, month: t.month, day: t.day + 1)
                 continue
             }
-            if hour != t.hour { t.hour = hour; t.minute = 0; t.second = 0 }
+            if hour != t.hour {
+                t.hour = hour
+                t.minute = 0
+                t.second = 0
+            }
             guard let minute = Self.next(minutes, atOrAfter: t.minute, max: 59) else {
-                t.hour += 1; t.minute = 0; t.second = 0
+                t.hour += 1
+                t.minute = 0
+                t.second = 0
                 continue
             }
-            if minute != t.minute { t.minute = minute; t.second = 0 }
+            if minute != t.minute {
+                t.minute = minute
+                t.second = 0
+            }
             guard let second = Self.next(seconds, atOrAfter: t.second, max: 59) else {
-                t.minute += 1; t.second = 0
+                t.minute += 1
+                t.second = 0
                 continue
             }
             t.second = second
@@ -135,11 +145,14 @@ private struct FieldSpec {
     static let hour = FieldSpec(name: "hour", range: 0...23)
     static let dayOfMonth = FieldSpec(name: "day-of-month", range: 1...31, allowsQuestionMark: true)
     static let month = FieldSpec(
-        name: "month", range: 1...12,
+        name: "month",
+        range: 1...12,
         names: ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
     )
     static let dayOfWeek = FieldSpec(
-        name: "day-of-week", range: 0...7, names: ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"],
+        name: "day-of-week",
+        range: 0...7,
+        names: ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"],
         allowsQuestionMark: true
     )
 

@@ -41,9 +41,21 @@ public struct JobEvent: Sendable, Hashable {
     public var uniqueKey: String?
 
     public init(
-        streamID: String, jobID: JobID, queue: QueueName, seq: Int, kind: Kind, state: JobState, atMs: Int64,
-        attempts: Int? = nil, type: String? = nil, payload: String? = nil, priority: Int? = nil,
-        maxAttempts: Int? = nil, runAtMs: Int64? = nil, error: String? = nil, result: String? = nil,
+        streamID: String,
+        jobID: JobID,
+        queue: QueueName,
+        seq: Int,
+        kind: Kind,
+        state: JobState,
+        atMs: Int64,
+        attempts: Int? = nil,
+        type: String? = nil,
+        payload: String? = nil,
+        priority: Int? = nil,
+        maxAttempts: Int? = nil,
+        runAtMs: Int64? = nil,
+        error: String? = nil,
+        result: String? = nil,
         uniqueKey: String? = nil
     ) {
         self.streamID = streamID

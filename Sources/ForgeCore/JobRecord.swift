@@ -37,10 +37,24 @@ public struct JobRecord: Sendable, Hashable {
     public var errorsOmitted: Int
 
     public init(
-        id: JobID, queue: QueueName, type: String, state: JobState, priority: Int, payload: String,
-        attempts: Int, maxAttempts: Int, timeoutMs: Int64? = nil, createdAtMs: Int64, runAtMs: Int64? = nil,
-        startedAtMs: Int64? = nil, finishedAtMs: Int64? = nil, lastError: String? = nil, result: String? = nil,
-        uniqueKey: String? = nil, errors: [AttemptError] = [], errorsOmitted: Int = 0
+        id: JobID,
+        queue: QueueName,
+        type: String,
+        state: JobState,
+        priority: Int,
+        payload: String,
+        attempts: Int,
+        maxAttempts: Int,
+        timeoutMs: Int64? = nil,
+        createdAtMs: Int64,
+        runAtMs: Int64? = nil,
+        startedAtMs: Int64? = nil,
+        finishedAtMs: Int64? = nil,
+        lastError: String? = nil,
+        result: String? = nil,
+        uniqueKey: String? = nil,
+        errors: [AttemptError] = [],
+        errorsOmitted: Int = 0
     ) {
         self.id = id
         self.queue = queue

@@ -16,7 +16,7 @@ public enum JobState: String, Sendable, Codable, CaseIterable {
     public func canMove(to next: JobState) -> Bool {
         switch (self, next) {
         case (.scheduled, .pending), (.pending, .active), (.active, .completed), (.active, .retrying),
-             (.active, .dead), (.active, .pending), (.retrying, .pending), (.dead, .pending):
+            (.active, .dead), (.active, .pending), (.retrying, .pending), (.dead, .pending):
             true
         case (_, .canceled):
             !isTerminal

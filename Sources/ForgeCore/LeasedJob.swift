@@ -30,9 +30,20 @@ public struct LeasedJob: Sendable, Hashable {
     public var deadlineMs: Int64
 
     public init(
-        id: JobID, queue: QueueName, type: String, payload: String, priority: Int, attempts: Int,
-        maxAttempts: Int, timeoutMs: Int64, backoff: Backoff, token: LeaseToken, createdAtMs: Int64,
-        readyAtMs: Int64, leasedAtMs: Int64, deadlineMs: Int64
+        id: JobID,
+        queue: QueueName,
+        type: String,
+        payload: String,
+        priority: Int,
+        attempts: Int,
+        maxAttempts: Int,
+        timeoutMs: Int64,
+        backoff: Backoff,
+        token: LeaseToken,
+        createdAtMs: Int64,
+        readyAtMs: Int64,
+        leasedAtMs: Int64,
+        deadlineMs: Int64
     ) {
         self.id = id
         self.queue = queue

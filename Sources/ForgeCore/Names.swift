@@ -14,7 +14,8 @@ public struct QueueName: Hashable, Sendable, Comparable, CustomStringConvertible
         guard QueueName.isLowerAlnum(bytes[0]) else {
             throw ValidationError(field: field, reason: "must start with a lower-case letter or digit")
         }
-        for byte in bytes.dropFirst() where !(QueueName.isLowerAlnum(byte) || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-")) {
+        for byte in bytes.dropFirst()
+        where !(QueueName.isLowerAlnum(byte) || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-")) {
             throw ValidationError(field: field, reason: "may only contain a-z, 0-9, '_', '.' and '-'")
         }
         rawValue = string
@@ -58,7 +59,8 @@ public struct JobType: Hashable, Sendable, CustomStringConvertible, Codable {
         }
         for byte in bytes {
             let lower = byte | 0x20
-            let ok = (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(lower)
+            let ok =
+                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(lower)
                 || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
                 || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
                 || byte == UInt8(ascii: ":") || byte == UInt8(ascii: "-")

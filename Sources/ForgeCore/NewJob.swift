@@ -118,7 +118,10 @@ public struct NewJob: Sendable, Hashable {
     /// `isJSON`: the caller already parsed it (the gateway parses each body once), so only size
     /// and U+0000 are checked here.
     public static func checkPayload(
-        _ text: String, limit: Int, field: String = "payload", isJSON: Bool = false
+        _ text: String,
+        limit: Int,
+        field: String = "payload",
+        isJSON: Bool = false
     ) throws(ValidationError) -> String {
         guard text.utf8.count <= limit else {
             throw ValidationError(field: field, reason: "is larger than \(limit) bytes")
@@ -127,7 +130,8 @@ public struct NewJob: Sendable, Hashable {
         guard valid else { throw ValidationError(field: field, reason: "is not valid JSON") }
         guard !JSONText.containsNullCharacter(text) else {
             throw ValidationError(
-                field: field, reason: "must not contain the character U+0000 (\\u0000): Postgres history cannot store it"
+                field: field,
+                reason: "must not contain the character U+0000 (\\u0000): Postgres history cannot store it"
             )
         }
         return text

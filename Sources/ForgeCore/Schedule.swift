@@ -64,8 +64,14 @@ public struct JobTemplate: Sendable, Hashable, Codable {
     /// The job for one tick; `uniqueKey` makes the tick idempotent.
     public func newJob(uniqueKey: String, uniqueForMs: Int64) throws(ValidationError) -> NewJob {
         try NewJob(
-            queue: queue, type: type, payload: payload, priority: priority, maxAttempts: maxAttempts,
-            timeoutMs: timeoutMs, uniqueKey: uniqueKey, uniqueForMs: uniqueForMs
+            queue: queue,
+            type: type,
+            payload: payload,
+            priority: priority,
+            maxAttempts: maxAttempts,
+            timeoutMs: timeoutMs,
+            uniqueKey: uniqueKey,
+            uniqueForMs: uniqueForMs
         )
     }
 }

@@ -10,7 +10,9 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     func handle(
-        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         guard request.headers[.authorization] != nil else {
             throw Problem.unauthorized("missing Authorization: Bearer <token> header")

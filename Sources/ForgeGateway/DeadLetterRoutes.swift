@@ -32,7 +32,10 @@ struct DeadLetterRoutes<Context: RequestContext>: Sendable {
         let cursor = try query.string("cursor").map { (text: String) throws(ValidationError) in try PageCursor(text) }
         try query.finish()
         let page = try await dependencies.listQueues.deadLetterPage(
-            queue, after: cursor, limit: limit, maxBytes: configuration.maxPageBytes
+            queue,
+            after: cursor,
+            limit: limit,
+            maxBytes: configuration.maxPageBytes
         )
         return JobListView.response(page.jobs, nextCursor: page.nextCursor)
     }
@@ -70,7 +73,8 @@ struct DeadLetterRoutes<Context: RequestContext>: Sendable {
         } catch {
             dependencies.metrics.postgresErrors.increment()
             dependencies.logger.warning(
-                "could not restore a revived dead letter's history row", metadata: ["job_id": "\(record.id)", "error": "\(error)"]
+                "could not restore a revived dead letter's history row",
+                metadata: ["job_id": "\(record.id)", "error": "\(error)"]
             )
         }
     }

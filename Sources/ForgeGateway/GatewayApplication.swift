@@ -12,7 +12,10 @@ public struct GatewayApplication: Service {
     /// - Parameters:
     ///   - port: 0 picks a free port; `onServerRunning` receives the port actually bound.
     public init(
-        configuration: GatewayConfiguration, dependencies: GatewayDependencies, host: String, port: Int,
+        configuration: GatewayConfiguration,
+        dependencies: GatewayDependencies,
+        host: String,
+        port: Int,
         onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
     ) {
         readiness = dependencies.readiness

@@ -62,9 +62,14 @@ public struct GatewayConfiguration: Sendable, Hashable {
     public static let maxHeaderBytes = 32 << 10
 
     public init(
-        apiTokens: [String] = [], authEnabled: Bool = true, maxBodyBytes: Int = GatewayConfiguration.defaultMaxBodyBytes,
-        jobLimits: JobLimits = .standard, defaultListLimit: Int = 50, maxListLimit: Int = 1000,
-        maxBatchSize: Int = 1000, idempotencyWindowMs: Int64 = Int64(GatewayConfiguration.defaultIdempotencyWindowSeconds) * 1000,
+        apiTokens: [String] = [],
+        authEnabled: Bool = true,
+        maxBodyBytes: Int = GatewayConfiguration.defaultMaxBodyBytes,
+        jobLimits: JobLimits = .standard,
+        defaultListLimit: Int = 50,
+        maxListLimit: Int = 1000,
+        maxBatchSize: Int = 1000,
+        idempotencyWindowMs: Int64 = Int64(GatewayConfiguration.defaultIdempotencyWindowSeconds) * 1000,
         rateLimitPerSecond: Double = Double(GatewayConfiguration.defaultRateLimitPerSecond),
         rateLimitBurst: Int = GatewayConfiguration.defaultRateLimitBurst,
         idleTimeoutSeconds: Int = GatewayConfiguration.defaultIdleTimeoutSeconds,

@@ -23,8 +23,13 @@ public struct GatewayDependencies: Sendable {
     public var logger: Logger
 
     public init(
-        queues: QueueStore, schedules: ScheduleStore, history: HistoryStore, readiness: Readiness,
-        metrics: ForgeMetrics, logger: Logger, listQueues: QueueStore? = nil
+        queues: QueueStore,
+        schedules: ScheduleStore,
+        history: HistoryStore,
+        readiness: Readiness,
+        metrics: ForgeMetrics,
+        logger: Logger,
+        listQueues: QueueStore? = nil
     ) {
         self.queues = queues
         self.listQueues = listQueues ?? queues

@@ -10,7 +10,8 @@ import NIOCore
 /// per-token rate limit on `/v1`.
 /// A known path asked with a method it does not serve answers 405 (``MethodNotAllowed``).
 public func buildGatewayRouter(
-    configuration: GatewayConfiguration, dependencies: GatewayDependencies
+    configuration: GatewayConfiguration,
+    dependencies: GatewayDependencies
 ) -> Router<BasicRequestContext> {
     let router = servedRoutes(configuration: configuration, dependencies: dependencies)
     MethodNotAllowed.register(on: router)
@@ -20,20 +21,24 @@ public func buildGatewayRouter(
 /// The router with the routes the gateway serves and nothing else: what the OpenAPI document
 /// describes (`RouteTableTests` compares the two).
 package func servedRoutes(
-    configuration: GatewayConfiguration, dependencies: GatewayDependencies
+    configuration: GatewayConfiguration,
+    dependencies: GatewayDependencies
 ) -> Router<BasicRequestContext> {
     // HEAD answers wherever GET does (its headers, no body), as RFC 9110 asks of every server.
     let router = Router(options: .autoGenerateHeadEndpoints)
     router.add(middleware: HTTPMetricsMiddleware(metrics: dependencies.metrics))
     router.add(
         middleware: ProblemMiddleware(
-            metrics: dependencies.metrics, logger: dependencies.logger, maxBodyBytes: configuration.maxBodyBytes
+            metrics: dependencies.metrics,
+            logger: dependencies.logger,
+            maxBodyBytes: configuration.maxBodyBytes
         )
     )
     Probes.add(to: router, readiness: dependencies.readiness, metrics: dependencies.metrics)
     router.get("openapi.yaml") { _, _ in
         Response(
-            status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
+            status: .ok,
+            headers: [.contentType: "application/yaml; charset=utf-8"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.bytes))
         )
     }

@@ -66,7 +66,9 @@ package struct IdempotencyKey: Sendable {
     /// The 422 for a key reused with another body.
     static func reused() -> RequestError {
         .unprocessable(
-            invalid("was already used with a different request; send a new key for a new request (the same body with the same key replays the first answer)")
+            invalid(
+                "was already used with a different request; send a new key for a new request (the same body with the same key replays the first answer)"
+            )
         )
     }
 

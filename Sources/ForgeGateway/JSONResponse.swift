@@ -10,7 +10,8 @@ enum JSONResponse {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(value)
         return Response(
-            status: status, headers: [.contentType: "application/json"],
+            status: status,
+            headers: [.contentType: "application/json"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: data))
         )
     }
@@ -20,7 +21,8 @@ extension JSONResponse {
     /// A response written with ``JSONWriter`` (the hot paths, and jobs with their stored JSON).
     static func make(_ writer: JSONWriter, status: HTTPResponse.Status = .ok) -> Response {
         Response(
-            status: status, headers: [.contentType: "application/json"],
+            status: status,
+            headers: [.contentType: "application/json"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: writer.bytes))
         )
     }

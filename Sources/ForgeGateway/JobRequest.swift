@@ -36,10 +36,19 @@ package enum JobRequest {
         }
         do {
             return try NewJob(
-                queue: fields.queue, type: fields.type, payload: fields.payload, payloadIsJSON: true,
-                priority: fields.priority, runAtMs: fields.runAtMs, delayMs: fields.delayMs,
-                maxAttempts: fields.maxAttempts, timeoutMs: fields.timeoutMs, backoff: backoff,
-                uniqueKey: fields.uniqueKey, uniqueForMs: fields.uniqueForMs, limits: limits
+                queue: fields.queue,
+                type: fields.type,
+                payload: fields.payload,
+                payloadIsJSON: true,
+                priority: fields.priority,
+                runAtMs: fields.runAtMs,
+                delayMs: fields.delayMs,
+                maxAttempts: fields.maxAttempts,
+                timeoutMs: fields.timeoutMs,
+                backoff: backoff,
+                uniqueKey: fields.uniqueKey,
+                uniqueForMs: fields.uniqueForMs,
+                limits: limits
             )
         } catch {
             throw .invalid(nest(error, reader.path))

@@ -43,7 +43,9 @@ extension JobRoutes {
         let claimed = try await claim(key, for: jobs)
         jobs = claimed.jobs
         let written = try await dependencies.queues.enqueueEach(
-            jobs, maxQueues: configuration.maxQueues, idempotencyWindowMs: markerWindow(claimed)
+            jobs,
+            maxQueues: configuration.maxQueues,
+            idempotencyWindowMs: markerWindow(claimed)
         )
         // Nothing was written (e.g. every queue refuses under back-pressure): the request failed.
         let failures = written.compactMap { if case .failure(let error) = $0 { error } else { nil } }

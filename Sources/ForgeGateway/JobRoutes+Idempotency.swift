@@ -23,7 +23,10 @@ extension JobRoutes {
     func claim(_ key: IdempotencyKey?, for jobs: [NewJob]) async throws -> ClaimedJobs {
         guard let key else { return ClaimedJobs(jobs: jobs, key: nil, ownsClaim: false) }
         let claim = try await dependencies.queues.claimIdempotencyKey(
-            key.digest, fingerprint: key.fingerprint, ids: jobs.map(\.id), windowMs: configuration.idempotencyWindowMs
+            key.digest,
+            fingerprint: key.fingerprint,
+            ids: jobs.map(\.id),
+            windowMs: configuration.idempotencyWindowMs
         )
         switch claim {
         case .claimed:
@@ -51,7 +54,10 @@ extension JobRoutes {
         do {
             try await dependencies.queues.releaseIdempotencyKey(key.digest, fingerprint: key.fingerprint, ids: claimed.jobs.map(\.id))
         } catch {
-            dependencies.logger.warning("could not free an Idempotency-Key after a refused request; it expires by itself", metadata: ["error": "\(error)"])
+            dependencies.logger.warning(
+                "could not free an Idempotency-Key after a refused request; it expires by itself",
+                metadata: ["error": "\(error)"]
+            )
         }
     }
 }

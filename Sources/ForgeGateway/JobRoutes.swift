@@ -36,7 +36,9 @@ struct JobRoutes<Context: RequestContext>: Sendable {
         let written: EnqueueResult
         do {
             written = try await dependencies.queues.enqueue(
-                job, maxQueues: configuration.maxQueues, idempotencyWindowMs: markerWindow(claimed)
+                job,
+                maxQueues: configuration.maxQueues,
+                idempotencyWindowMs: markerWindow(claimed)
             )
         } catch {
             await releaseClaim(claimed, refusedBy: [error])
@@ -88,15 +90,22 @@ struct JobRoutes<Context: RequestContext>: Sendable {
         let after = try query.time("created_after")
         let before = try query.time("created_before")
         let limit = try query.int(
-            "limit", in: 1...min(configuration.maxListLimit, JobQuery.limits.upperBound),
+            "limit",
+            in: 1...min(configuration.maxListLimit, JobQuery.limits.upperBound),
             default: configuration.defaultListLimit
         )
         let cursor = try query.string("cursor")
         try query.finish()
         let page = try await dependencies.history.search(
             JobQuery(
-                queue: queue, state: state, type: type, createdAfterMs: after, createdBeforeMs: before, limit: limit,
-                cursor: cursor, maxBytes: configuration.maxPageBytes
+                queue: queue,
+                state: state,
+                type: type,
+                createdAfterMs: after,
+                createdBeforeMs: before,
+                limit: limit,
+                cursor: cursor,
+                maxBytes: configuration.maxPageBytes
             )
         )
         return JobListView.response(page.jobs, nextCursor: page.nextCursor)
@@ -112,7 +121,8 @@ struct JobRoutes<Context: RequestContext>: Sendable {
             return try JSONResponse.make(JobStateView(id: id.rawValue, state: JobState.canceled.rawValue))
         case .cancelRequested:
             return try JSONResponse.make(
-                JobStateView(id: id.rawValue, state: JobState.active.rawValue, cancelRequested: true), status: .accepted
+                JobStateView(id: id.rawValue, state: JobState.active.rawValue, cancelRequested: true),
+                status: .accepted
             )
         case .alreadyFinished(let state):
             throw Problem.conflict("job \(id) is already \(state.rawValue)")

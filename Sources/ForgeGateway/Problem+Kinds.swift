@@ -8,7 +8,10 @@ extension Problem {
     /// A refused field: 400 naming it (the request does not match the OpenAPI document).
     public static func invalid(_ error: ValidationError) -> Problem {
         Problem(
-            status: 400, title: "Invalid request", detail: "\(error.field) \(error.reason)", field: error.field,
+            status: 400,
+            title: "Invalid request",
+            detail: "\(error.field) \(error.reason)",
+            field: error.field,
             type: "urn:forge:problem:invalid-request"
         )
     }
@@ -17,7 +20,10 @@ extension Problem {
     /// reused Idempotency-Key): 422 naming it.
     public static func unprocessable(_ error: ValidationError) -> Problem {
         Problem(
-            status: 422, title: "Unprocessable request", detail: "\(error.field) \(error.reason)", field: error.field,
+            status: 422,
+            title: "Unprocessable request",
+            detail: "\(error.field) \(error.reason)",
+            field: error.field,
             type: "urn:forge:problem:unprocessable"
         )
     }
@@ -29,7 +35,9 @@ extension Problem {
     /// A known path asked with a method it does not serve; `Allow` lists those it does.
     static func methodNotAllowed(_ method: HTTPRequest.Method, path: String, allow: String) -> Problem {
         var problem = Problem(
-            status: 405, title: "Method not allowed", detail: "\(method) is not allowed on \(path); use \(allow)",
+            status: 405,
+            title: "Method not allowed",
+            detail: "\(method) is not allowed on \(path); use \(allow)",
             type: "urn:forge:problem:method-not-allowed"
         )
         problem.headers = [("Allow", allow)]
@@ -39,7 +47,8 @@ extension Problem {
     /// The bearer token is past its rate limit.
     static func tooManyRequests(retryAfterSeconds: Int, perSecond: Double) -> Problem {
         var problem = Problem(
-            status: 429, title: "Too many requests",
+            status: 429,
+            title: "Too many requests",
             detail: "this token is past its limit of \(Int(perSecond)) requests per second; retry after \(retryAfterSeconds) s",
             type: "urn:forge:problem:rate-limited"
         )
@@ -53,7 +62,9 @@ extension Problem {
 
     public static func badJSON() -> Problem {
         Problem(
-            status: 400, title: "Invalid request", detail: "body is not valid JSON",
+            status: 400,
+            title: "Invalid request",
+            detail: "body is not valid JSON",
             type: "urn:forge:problem:invalid-json"
         )
     }
@@ -61,21 +72,28 @@ extension Problem {
     /// The body is not JSON; says where and why, so a client can find the mistake.
     static func badJSON(at offset: Int, _ reason: String) -> Problem {
         Problem(
-            status: 400, title: "Invalid request", detail: "body is not valid JSON: \(reason) at byte \(offset)",
+            status: 400,
+            title: "Invalid request",
+            detail: "body is not valid JSON: \(reason) at byte \(offset)",
             type: "urn:forge:problem:invalid-json"
         )
     }
 
     public static func tooLarge(limit: Int) -> Problem {
         Problem(
-            status: 413, title: "Request body too large", detail: "the body is larger than \(limit) bytes",
+            status: 413,
+            title: "Request body too large",
+            detail: "the body is larger than \(limit) bytes",
             type: "urn:forge:problem:body-too-large"
         )
     }
 
     static func unauthorized(_ detail: String) -> Problem {
         var problem = Problem(
-            status: 401, title: "Unauthorized", detail: detail, type: "urn:forge:problem:unauthorized"
+            status: 401,
+            title: "Unauthorized",
+            detail: detail,
+            type: "urn:forge:problem:unauthorized"
         )
         problem.headers = [("WWW-Authenticate", "Bearer")]
         return problem
@@ -83,7 +101,9 @@ extension Problem {
 
     static func unavailable(_ dependency: String) -> Problem {
         var problem = Problem(
-            status: 503, title: "Service unavailable", detail: "\(dependency) is unreachable; retry shortly",
+            status: 503,
+            title: "Service unavailable",
+            detail: "\(dependency) is unreachable; retry shortly",
             type: "urn:forge:problem:unavailable"
         )
         problem.headers = [("Retry-After", "1")]
@@ -98,7 +118,9 @@ extension Problem {
     /// The queue refuses enqueues until its history is archived (Postgres down or slow).
     static func backpressure(_ error: QueueError) -> Problem {
         var problem = Problem(
-            status: 503, title: "Service unavailable", detail: error.description,
+            status: 503,
+            title: "Service unavailable",
+            detail: error.description,
             type: "urn:forge:problem:backpressure"
         )
         problem.headers = [("Retry-After", "5")]
@@ -110,9 +132,11 @@ extension Problem {
     /// existing queue succeeds (delete unused queues to make room).
     static func queueLimit(_ error: QueueError, field: String = "queue") -> Problem {
         Problem(
-            status: 422, title: "Unprocessable request",
+            status: 422,
+            title: "Unprocessable request",
             detail: error.description,
-            field: field, type: "urn:forge:problem:queue-limit"
+            field: field,
+            type: "urn:forge:problem:queue-limit"
         )
     }
 
@@ -120,15 +144,19 @@ extension Problem {
     /// replacing an existing schedule succeeds (delete unused schedules to make room).
     static func scheduleLimit(_ name: String, limit: Int) -> Problem {
         Problem(
-            status: 422, title: "Unprocessable request",
+            status: 422,
+            title: "Unprocessable request",
             detail: "schedule \(name) not created: \(limit) schedules exist, the configured limit; delete one or raise the limit",
-            field: "name", type: "urn:forge:problem:schedule-limit"
+            field: "name",
+            type: "urn:forge:problem:schedule-limit"
         )
     }
 
     static func internalError() -> Problem {
         Problem(
-            status: 500, title: "Internal server error", detail: "the request failed; the gateway log has details",
+            status: 500,
+            title: "Internal server error",
+            detail: "the request failed; the gateway log has details",
             type: "urn:forge:problem:internal"
         )
     }

@@ -93,7 +93,8 @@ public struct Problem: Error, Sendable, Hashable, Encodable {
             if let name = HTTPField.Name(name) { fields[name] = value }
         }
         return Response(
-            status: HTTPResponse.Status(code: status), headers: fields,
+            status: HTTPResponse.Status(code: status),
+            headers: fields,
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: body))
         )
     }

@@ -3,9 +3,9 @@ import ForgeObservability
 import ForgePostgres
 import ForgeRedis
 import Hummingbird
-import Prometheus
 import Logging
 import NIOCore
+import Prometheus
 
 /// Turns every error a route throws into an `application/problem+json` response: the one place
 /// that decides which failure becomes which status.
@@ -26,7 +26,9 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     let maxBodyBytes: Int
 
     func handle(
-        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         do {
             return try await next(request, context)
@@ -51,10 +53,12 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return redis.isUnavailable ? .unavailable("Redis") : .internalError()
         case let postgres as PostgresError where postgres.code == .timeout:
             logger.warning(
-                "search timed out", metadata: ["path": "\(request.uri.path)", "query": "\(request.uri.query ?? "")"]
+                "search timed out",
+                metadata: ["path": "\(request.uri.path)", "query": "\(request.uri.query ?? "")"]
             )
             return Problem(
-                status: 503, title: "Service unavailable",
+                status: 503,
+                title: "Service unavailable",
                 detail: "\(postgres.message); narrow it with queue, state, type or a created_after/created_before window",
                 type: "urn:forge:problem:search-timeout"
             )

@@ -10,7 +10,9 @@ struct RateLimitMiddleware<Context: RequestContext>: RouterMiddleware {
     let perToken: Bool
 
     func handle(
-        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         // Auth ran first, so with auth on the token is one of the configured ones.
         let key = perToken ? BearerCredentials.token(in: request).map(String.init) ?? "" : ""

@@ -22,7 +22,8 @@ enum RequestBody {
         }
         guard tape.nodes[0].kind == .object else {
             throw Problem(
-                status: 400, title: "Invalid request",
+                status: 400,
+                title: "Invalid request",
                 detail: "the body must be a JSON object, not \(typeName(tape.nodes[0].kind))",
                 type: "urn:forge:problem:invalid-request"
             )

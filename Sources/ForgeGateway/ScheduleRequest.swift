@@ -10,7 +10,8 @@ import Foundation
 /// U+0000 in the payload): 422.
 package enum ScheduleRequest {
     /// The shapes the document gives `cron` and `time_zone` (a test checks both are its patterns).
-    package static let cronPattern = #"^[ \t]*(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|[0-9A-Za-z*?,/-]+([ \t]+[0-9A-Za-z*?,/-]+){4,5})[ \t]*$"#
+    package static let cronPattern =
+        #"^[ \t]*(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|[0-9A-Za-z*?,/-]+([ \t]+[0-9A-Za-z*?,/-]+){4,5})[ \t]*$"#
     package static let timeZonePattern = #"^[A-Za-z0-9_+-]{1,64}(/[A-Za-z0-9_+-]{1,64}){0,2}$"#
 
     /// Validates the name, the cron expression (`cron`), the time zone (`time_zone`) and the job
@@ -27,7 +28,10 @@ package enum ScheduleRequest {
             try Schedule.validateName(name)
             cron = try reader.requiredString("cron")
             guard matches(cron, cronPattern) else {
-                throw reader.invalid("cron", "must be 5 fields (or 6 with leading seconds) of 0-9, A-Z, *, ?, ',', '/' and '-', or a macro such as @daily")
+                throw reader.invalid(
+                    "cron",
+                    "must be 5 fields (or 6 with leading seconds) of 0-9, A-Z, *, ?, ',', '/' and '-', or a macro such as @daily"
+                )
             }
             timeZone = try reader.string("time_zone") ?? "UTC"
             guard matches(timeZone, timeZonePattern) else {
@@ -45,7 +49,10 @@ package enum ScheduleRequest {
             }
             payloadHasNull = payload?.hasNull == true
             template = JobTemplate(
-                type: type, queue: queue, payload: payload?.text, priority: try job.int("priority", in: JobRequest.priority),
+                type: type,
+                queue: queue,
+                payload: payload?.text,
+                priority: try job.int("priority", in: JobRequest.priority),
                 maxAttempts: try job.int("max_attempts", in: limits.maxAttempts),
                 timeoutMs: try job.int64("timeout_ms", in: limits.timeoutMs)
             )
@@ -63,12 +70,20 @@ package enum ScheduleRequest {
             throw .unprocessable(ValidationError(field: "time_zone", reason: "is not a time zone this server knows (e.g. Europe/Berlin, UTC)"))
         }
         if payloadHasNull {
-            throw .unprocessable(ValidationError(field: "job.payload", reason: "must not contain the character U+0000 (\\u0000): Postgres history cannot store it"))
+            throw .unprocessable(
+                ValidationError(field: "job.payload", reason: "must not contain the character U+0000 (\\u0000): Postgres history cannot store it")
+            )
         }
         do {
             _ = try NewJob(
-                queue: template.queue, type: template.type, payload: template.payload, payloadIsJSON: true,
-                priority: template.priority, maxAttempts: template.maxAttempts, timeoutMs: template.timeoutMs, limits: limits
+                queue: template.queue,
+                type: template.type,
+                payload: template.payload,
+                payloadIsJSON: true,
+                priority: template.priority,
+                maxAttempts: template.maxAttempts,
+                timeoutMs: template.timeoutMs,
+                limits: limits
             )
         } catch {
             throw .invalid(error.nested(under: "job"))

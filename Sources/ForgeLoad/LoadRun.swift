@@ -19,7 +19,8 @@ public struct LoadRun: Sendable {
     public func execute() async throws -> LoadReport {
         try settings.validate()
         var pool = HTTPClient.Configuration.ConnectionPool(
-            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: settings.connections
+            idleTimeout: .seconds(60),
+            concurrentHTTP1ConnectionsPerHostSoftLimit: settings.connections
         )
         pool.retryConnectionEstablishment = false
         // The connect timeout also bounds how long a request may wait for a free pooled connection,
@@ -49,7 +50,11 @@ public struct LoadRun: Sendable {
             progress(.notice("scraping \(endpoints.count) /metrics endpoints: \(endpoints.joined(separator: " "))"))
         }
         let probe = SystemProbe(
-            http: probeHTTP, gateway: settings.baseURL, token: settings.token, queue: settings.job.queue, metricsURLs: endpoints
+            http: probeHTTP,
+            gateway: settings.baseURL,
+            token: settings.token,
+            queue: settings.job.queue,
+            metricsURLs: endpoints
         )
         let startedAt = ISO8601DateFormatter().string(from: Date())
         let cpuBefore = ProcessCPU.seconds()
@@ -62,8 +67,11 @@ public struct LoadRun: Sendable {
         let sendingDone = SendingDone()
         let line = ProgressLine(recorder: recorder, inFlight: inFlight, duration: settings.duration)
         let sampler = SystemSampler(
-            probe: probe, measureStart: measureStart, firstTick: -Int(settings.warmup.seconds.rounded(.down)),
-            drainTimeout: settings.drainTimeout, sendingDone: sendingDone,
+            probe: probe,
+            measureStart: measureStart,
+            firstTick: -Int(settings.warmup.seconds.rounded(.down)),
+            drainTimeout: settings.drainTimeout,
+            sendingDone: sendingDone,
             onTick: { [progress] tick, sample, previous in progress(.tick(line.render(tick: tick, sample: sample, previous: previous))) }
         )
         async let sampled = sampler.run()
@@ -74,16 +82,26 @@ public struct LoadRun: Sendable {
         } else {
             try? await Task.sleep(until: start, clock: .continuous)
             await ClosedLoopDriver(
-                connections: settings.connections, end: measureStart + settings.duration, client: client, recorder: recorder
+                connections: settings.connections,
+                end: measureStart + settings.duration,
+                client: client,
+                recorder: recorder
             ).run(inFlight: inFlight)
         }
         sendingDone.mark(.now)
-        if settings.drainTimeout > .zero { progress(.notice("sending done; waiting up to \(DurationText.format(settings.drainTimeout)) for the queue to drain")) }
+        if settings.drainTimeout > .zero {
+            progress(.notice("sending done; waiting up to \(DurationText.format(settings.drainTimeout)) for the queue to drain"))
+        }
         let samples = await sampled
         progress(.finished)
         return LoadReport.assemble(
-            settings: reportSettings, startedAt: startedAt, totals: recorder.totals, lateThreshold: settings.lateThreshold,
-            samples: samples, sendingDone: sendingDone.instant, measureStart: measureStart,
+            settings: reportSettings,
+            startedAt: startedAt,
+            totals: recorder.totals,
+            lateThreshold: settings.lateThreshold,
+            samples: samples,
+            sendingDone: sendingDone.instant,
+            measureStart: measureStart,
             generatorCPUSeconds: ProcessCPU.seconds() - cpuBefore
         )
     }
@@ -107,12 +125,21 @@ public struct LoadRun: Sendable {
     package var reportSettings: LoadReport.Settings {
         let job = settings.job
         return LoadReport.Settings(
-            url: settings.baseURL, mode: settings.requestsPerSecond == nil ? "max" : "open",
+            url: settings.baseURL,
+            mode: settings.requestsPerSecond == nil ? "max" : "open",
             offeredJobsPerSecond: settings.requestsPerSecond.map { $0 * Double(settings.batch) },
-            offeredRequestsPerSecond: settings.requestsPerSecond, durationSeconds: settings.duration.seconds,
-            warmupSeconds: settings.warmup.seconds, connections: settings.connections, batch: settings.batch,
-            queue: job.queue, type: job.type, sleepMs: job.sleepMs, payloadBytes: job.payloadBytes, delayMs: job.delayMs,
-            maxAttempts: job.maxAttempts, backoffMs: job.backoffMs
+            offeredRequestsPerSecond: settings.requestsPerSecond,
+            durationSeconds: settings.duration.seconds,
+            warmupSeconds: settings.warmup.seconds,
+            connections: settings.connections,
+            batch: settings.batch,
+            queue: job.queue,
+            type: job.type,
+            sleepMs: job.sleepMs,
+            payloadBytes: job.payloadBytes,
+            delayMs: job.delayMs,
+            maxAttempts: job.maxAttempts,
+            backoffMs: job.backoffMs
         )
     }
 }

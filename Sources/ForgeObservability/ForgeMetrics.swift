@@ -55,7 +55,8 @@ public final class ForgeMetrics: Sendable {
     /// `reason`: `error`, `timeout`, `no_handler`, `lease_lost`.
     public func jobsFailed(queue: String, type: String, reason: String) -> Counter {
         counter(
-            "forge_jobs_failed_total", "Failed job attempts by reason.",
+            "forge_jobs_failed_total",
+            "Failed job attempts by reason.",
             [("queue", queue), ("type", type), ("reason", reason)]
         )
     }
@@ -70,20 +71,26 @@ public final class ForgeMetrics: Sendable {
 
     public func deadLettersTrimmed(queue: String) -> Counter {
         counter(
-            "forge_dead_letters_trimmed_total", "Dead letters removed from Redis for exceeding the cap or age.",
+            "forge_dead_letters_trimmed_total",
+            "Dead letters removed from Redis for exceeding the cap or age.",
             [("queue", queue)]
         )
     }
 
     public func jobRunSeconds(queue: String, type: String) -> ValueHistogram {
         histogram(
-            "forge_job_run_seconds", "Handler run time in seconds.", [("queue", queue), ("type", type)], Self.runBuckets
+            "forge_job_run_seconds",
+            "Handler run time in seconds.",
+            [("queue", queue), ("type", type)],
+            Self.runBuckets
         )
     }
 
     public func jobWaitSeconds(queue: String) -> ValueHistogram {
         histogram(
-            "forge_job_wait_seconds", "Time from enqueue (or run_at) to start, in seconds.", [("queue", queue)],
+            "forge_job_wait_seconds",
+            "Time from enqueue (or run_at) to start, in seconds.",
+            [("queue", queue)],
             Self.waitBuckets
         )
     }
@@ -108,7 +115,8 @@ public final class ForgeMetrics: Sendable {
     /// for the runaway grace: the worker freed their slots and stopped waiting for them.
     public func workerRunawayHandlers(queue: String, type: String) -> Counter {
         counter(
-            "forge_worker_runaway_handlers_total", "Handlers the worker gave up on for ignoring their stop past the runaway grace.",
+            "forge_worker_runaway_handlers_total",
+            "Handlers the worker gave up on for ignoring their stop past the runaway grace.",
             [("queue", queue), ("type", type)]
         )
     }
@@ -116,7 +124,8 @@ public final class ForgeMetrics: Sendable {
     /// Swift cannot kill a task: these keep their memory until they return or the process restarts.
     public func workerRunawayHandlersRunning(worker: String) -> Gauge {
         gauge(
-            "forge_worker_runaway_handlers", "Handlers given up on that are still running in this worker process.",
+            "forge_worker_runaway_handlers",
+            "Handlers given up on that are still running in this worker process.",
             [("worker", worker)]
         )
     }
@@ -137,7 +146,8 @@ public final class ForgeMetrics: Sendable {
     public var historyBacklogLimitBytes: Gauge {
         gauge(
             "forge_history_backlog_limit_bytes",
-            "Per-queue unarchived history above which enqueue is refused (back-pressure); 0 = no limit.", []
+            "Per-queue unarchived history above which enqueue is refused (back-pressure); 0 = no limit.",
+            []
         )
     }
 
@@ -148,7 +158,8 @@ public final class ForgeMetrics: Sendable {
 
     public func historyQuarantined(queue: String) -> Counter {
         counter(
-            "forge_history_quarantined_total", "Jobs whose events Postgres refused, moved to history_quarantine.",
+            "forge_history_quarantined_total",
+            "Jobs whose events Postgres refused, moved to history_quarantine.",
             [("queue", queue)]
         )
     }
@@ -166,14 +177,17 @@ public final class ForgeMetrics: Sendable {
 
     public func httpRequests(route: String, method: String, status: String) -> Counter {
         counter(
-            "forge_http_requests_total", "HTTP requests served.",
+            "forge_http_requests_total",
+            "HTTP requests served.",
             [("route", route), ("method", method), ("status", status)]
         )
     }
 
     public func httpRequestSeconds(route: String, method: String) -> ValueHistogram {
         histogram(
-            "forge_http_request_seconds", "HTTP request latency in seconds.", [("route", route), ("method", method)],
+            "forge_http_request_seconds",
+            "HTTP request latency in seconds.",
+            [("route", route), ("method", method)],
             Self.httpBuckets
         )
     }
@@ -237,7 +251,9 @@ public final class ForgeMetrics: Sendable {
     private let state = Mutex<State>(State())
 
     private func handle<Metric: AnyObject & Sendable>(
-        _ name: String, _ labels: [(String, String)], make: ([(String, String)]) -> Metric
+        _ name: String,
+        _ labels: [(String, String)],
+        make: ([(String, String)]) -> Metric
     ) -> Metric {
         let (key, capped, found) = state.withLock { state in
             let capped = labels.map { ($0.0, state.cap($0.0, $0.1, labelLimits)) }

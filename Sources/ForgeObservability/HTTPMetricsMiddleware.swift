@@ -13,7 +13,9 @@ public struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     public init(metrics: ForgeMetrics) { self.metrics = metrics }
 
     public func handle(
-        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         let start = ContinuousClock.now
         do {

@@ -5,7 +5,11 @@ import ServiceLifecycle
 /// The HTTP server of services without an API (scheduler, worker): probes and `/metrics` only.
 public enum ProbeServer {
     public static func make(
-        host: String, port: Int, readiness: Readiness, metrics: ForgeMetrics, logger: Logger
+        host: String,
+        port: Int,
+        readiness: Readiness,
+        metrics: ForgeMetrics,
+        logger: Logger
     ) -> some Service {
         let router = Router()
         router.add(middleware: HTTPMetricsMiddleware(metrics: metrics))

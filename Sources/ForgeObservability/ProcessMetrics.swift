@@ -1,8 +1,9 @@
+import Prometheus
+import Synchronization
+
 #if os(Linux)
 import Glibc
 #endif
-import Prometheus
-import Synchronization
 
 /// The standard Prometheus process metrics (`process_cpu_seconds_total`,
 /// `process_resident_memory_bytes`, `process_virtual_memory_bytes`, `process_open_fds`,
@@ -35,7 +36,8 @@ public final class ProcessMetrics: Sendable {
         }
         cpuSeconds = registry.makeCounter(
             descriptor: MetricNameDescriptor(
-                metricName: "process_cpu_seconds_total", unitName: "",
+                metricName: "process_cpu_seconds_total",
+                unitName: "",
                 helpText: "Total user and system CPU time spent in seconds."
             ),
             labels: []

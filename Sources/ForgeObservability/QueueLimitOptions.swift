@@ -9,7 +9,8 @@ public struct QueueLimitOptions: ParsableArguments {
 
     @Option(
         name: .customLong("max-queues"),
-        help: "Most queues there may be; a new queue past it is refused (a 422 naming the queue at the gateway, a counted, retried cron tick at the scheduler); 0 = no limit (env FORGE_MAX_QUEUES)."
+        help:
+            "Most queues there may be; a new queue past it is refused (a 422 naming the queue at the gateway, a counted, retried cron tick at the scheduler); 0 = no limit (env FORGE_MAX_QUEUES)."
     )
     public var limit = Int(environment("FORGE_MAX_QUEUES", "")) ?? QueueLimitOptions.defaultMaxQueues
 

@@ -34,7 +34,8 @@ public struct SecretSetting: Sendable, Hashable {
     /// Throws a `ValidationError` naming the setting when two sources of the same kind are both
     /// set (which one wins would be a guess) or a file cannot be read or is empty.
     public func value(
-        flag flagValue: String?, file fileValue: String?,
+        flag flagValue: String?,
+        file fileValue: String?,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> String? {
         let flagValue = flagValue.flatMap { $0.isEmpty ? nil : $0 }

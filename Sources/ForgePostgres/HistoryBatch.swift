@@ -103,8 +103,14 @@ struct HistoryBatch {
             if event.kind.isAudited {
                 self.events.append(
                     EventRow(
-                        jobId: id, seq: event.seq, queue: event.queue.rawValue, kind: event.kind.rawValue,
-                        state: event.state.rawValue, atMs: event.atMs, attempt: event.attempts, error: event.error.map(Self.withoutNUL)
+                        jobId: id,
+                        seq: event.seq,
+                        queue: event.queue.rawValue,
+                        kind: event.kind.rawValue,
+                        state: event.state.rawValue,
+                        atMs: event.atMs,
+                        attempt: event.attempts,
+                        error: event.error.map(Self.withoutNUL)
                     )
                 )
             }

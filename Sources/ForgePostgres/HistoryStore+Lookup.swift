@@ -31,13 +31,21 @@ extension HistoryStore {
             throw .unexpectedResult("jobs row \(idText) has queue \(queueText) and state \(stateText)")
         }
         return JobRecord(
-            id: id, queue: queue, type: row["type"] ?? "", state: state,
+            id: id,
+            queue: queue,
+            type: row["type"] ?? "",
+            state: state,
             priority: row["priority"].flatMap { Int($0) } ?? NewJob.defaultPriority,
-            payload: row["payload"] ?? "null", attempts: try row.int("attempts"),
+            payload: row["payload"] ?? "null",
+            attempts: try row.int("attempts"),
             maxAttempts: row["max_attempts"].flatMap { Int($0) } ?? NewJob.defaultMaxAttempts,
-            createdAtMs: try row.int64("created_ms") ?? 0, runAtMs: try row.int64("run_at_ms"),
-            startedAtMs: try row.int64("started_ms"), finishedAtMs: try row.int64("finished_ms"),
-            lastError: row["last_error"], result: row["result"], uniqueKey: row["unique_key"],
+            createdAtMs: try row.int64("created_ms") ?? 0,
+            runAtMs: try row.int64("run_at_ms"),
+            startedAtMs: try row.int64("started_ms"),
+            finishedAtMs: try row.int64("finished_ms"),
+            lastError: row["last_error"],
+            result: row["result"],
+            uniqueKey: row["unique_key"],
             errors: try errors(row["errors"] ?? "[]", job: idText),
             errorsOmitted: row["errors_omitted"].flatMap { Int($0) } ?? 0
         )

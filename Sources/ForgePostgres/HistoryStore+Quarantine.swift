@@ -71,7 +71,15 @@ private struct QuarantinedEvent: Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case streamID = "stream_id", jobID = "job_id", queue, seq, kind, state, atMs = "at_ms", attempts, type, payload
-        case priority, maxAttempts = "max_attempts", runAtMs = "run_at_ms", error, result, uniqueKey = "unique_key"
+        case streamID = "stream_id"
+        case jobID = "job_id"
+        case queue, seq, kind, state
+        case atMs = "at_ms"
+        case attempts, type, payload
+        case priority
+        case maxAttempts = "max_attempts"
+        case runAtMs = "run_at_ms"
+        case error, result
+        case uniqueKey = "unique_key"
     }
 }

@@ -30,7 +30,9 @@ extension HistoryStore {
     /// would. Bounded, so retention runs as many short transactions; rows another deleter holds
     /// are skipped, not waited for.
     public func deleteFinished(
-        olderThan cutoffMs: Int64, after cursor: RetentionCursor?, scan: Int
+        olderThan cutoffMs: Int64,
+        after cursor: RetentionCursor?,
+        scan: Int
     ) async throws(PostgresError) -> RetentionStep {
         guard scan > 0 else { return RetentionStep(deleted: 0, scanned: 0, last: cursor, reachedCutoff: false) }
         let window =

@@ -113,9 +113,11 @@ extension HistoryStore {
                 try connection.execute("COMMIT")
                 return rows
             }
-        } catch where error.sqlState == "57014" {
+        } catch  where error.sqlState == "57014" {
             throw PostgresError(
-                code: .timeout, message: "history search ran longer than \(timeoutMs) ms and was canceled", sqlState: error.sqlState
+                code: .timeout,
+                message: "history search ran longer than \(timeoutMs) ms and was canceled",
+                sqlState: error.sqlState
             )
         }
     }

@@ -23,8 +23,14 @@ public struct JobQuery: Sendable, Hashable {
     public var maxBytes: Int?
 
     public init(
-        queue: QueueName? = nil, state: JobState? = nil, type: JobType? = nil, createdAfterMs: Int64? = nil,
-        createdBeforeMs: Int64? = nil, limit: Int = JobQuery.defaultLimit, cursor: String? = nil, maxBytes: Int? = nil
+        queue: QueueName? = nil,
+        state: JobState? = nil,
+        type: JobType? = nil,
+        createdAfterMs: Int64? = nil,
+        createdBeforeMs: Int64? = nil,
+        limit: Int = JobQuery.defaultLimit,
+        cursor: String? = nil,
+        maxBytes: Int? = nil
     ) throws(ValidationError) {
         guard Self.limits.contains(limit) else {
             throw ValidationError(field: "limit", reason: "must be between \(Self.limits.lowerBound) and \(Self.limits.upperBound)")

@@ -19,7 +19,8 @@ extension Migrator {
                 try Self.lock(connection)
                 let quotedTarget = PostgresConnection.quoteIdentifier(target)
                 let present = try connection.query(
-                    "SELECT to_regclass($1) IS NOT NULL AS present", ["\(quotedTarget).forge_schema_migrations"]
+                    "SELECT to_regclass($1) IS NOT NULL AS present",
+                    ["\(quotedTarget).forge_schema_migrations"]
                 )
                 guard present.row(0)["present"] == "f" else { return nil }
                 // For the rest of this transaction, the search path the connection had before Forge

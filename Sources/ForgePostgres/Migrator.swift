@@ -40,7 +40,8 @@ public struct Migrator: Sendable {
                 let didApply = try connection.transaction { connection throws(PostgresError) -> Bool in
                     try Self.lock(connection)
                     let existing = try connection.query(
-                        "SELECT 1 FROM forge_schema_migrations WHERE version = $1", [String(migration.version)]
+                        "SELECT 1 FROM forge_schema_migrations WHERE version = $1",
+                        [String(migration.version)]
                     )
                     guard existing.isEmpty else { return false }
                     try connection.execute(migration.sql)
@@ -71,7 +72,7 @@ public struct Migrator: Sendable {
         guard try connection.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema]).isEmpty else { return }
         do throws(PostgresError) {
             try connection.execute("CREATE SCHEMA IF NOT EXISTS \(PostgresConnection.quoteIdentifier(schema))")
-        } catch where error.sqlState == "23505" || error.sqlState == "42P06" {
+        } catch  where error.sqlState == "23505" || error.sqlState == "42P06" {
             // Created by another migrator between the check and the statement.
         }
     }

@@ -35,9 +35,14 @@ public struct PostgresConfiguration: Sendable, Hashable, Codable {
 
     /// Validates the settings; `setting` names the flag or variable the URL came from in errors.
     public init(
-        url: String = PostgresConfiguration.defaultURL, poolSize: Int = 4, schema: String? = nil,
-        createSchema: Bool = false, connectTimeoutSeconds: Int = 5, statementTimeoutMs: Int = 60_000,
-        searchTimeoutMs: Int = PostgresConfiguration.defaultSearchTimeoutMs, setting: String = "FORGE_POSTGRES_URL"
+        url: String = PostgresConfiguration.defaultURL,
+        poolSize: Int = 4,
+        schema: String? = nil,
+        createSchema: Bool = false,
+        connectTimeoutSeconds: Int = 5,
+        statementTimeoutMs: Int = 60_000,
+        searchTimeoutMs: Int = PostgresConfiguration.defaultSearchTimeoutMs,
+        setting: String = "FORGE_POSTGRES_URL"
     ) throws(PostgresError) {
         guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
             throw PostgresError(
@@ -81,7 +86,8 @@ public struct PostgresConfiguration: Sendable, Hashable, Codable {
 
     /// The configuration from `FORGE_POSTGRES_URL`, or the default URL when it is unset.
     public static func fromEnvironment(
-        _ environment: [String: String] = ProcessInfo.processInfo.environment, poolSize: Int = 4
+        _ environment: [String: String] = ProcessInfo.processInfo.environment,
+        poolSize: Int = 4
     ) throws(PostgresError) -> PostgresConfiguration {
         try PostgresConfiguration(url: environment["FORGE_POSTGRES_URL"] ?? defaultURL, poolSize: poolSize)
     }

@@ -57,7 +57,7 @@ public final class PostgresConnection: BlockingConnection, @unchecked Sendable {
             if configuration.createSchema {
                 do throws(PostgresError) {
                     try execute("CREATE SCHEMA IF NOT EXISTS \(quoted)")
-                } catch where error.sqlState == "23505" || error.sqlState == "42P06" {
+                } catch  where error.sqlState == "23505" || error.sqlState == "42P06" {
                     // Another connection created it between our check and insert: IF NOT EXISTS races.
                 }
             }
@@ -105,7 +105,7 @@ public final class PostgresConnection: BlockingConnection, @unchecked Sendable {
     /// call, as much as writing a few hundred rows. `name` must always stand for the same `sql`.
     @discardableResult
     public func query(prepared name: String, _ sql: String, _ params: [String?]) throws(PostgresError) -> PostgresRows {
-        try locked { connection, prepared throws(PostgresError) in
+        try lockedWithPrepared { connection, prepared throws(PostgresError) in
             if !prepared.contains(name) {
                 _ = try Self.check(PQprepare(connection, name, sql, Int32(params.count), nil), on: connection)
                 prepared.insert(name)
@@ -129,7 +129,7 @@ public final class PostgresConnection: BlockingConnection, @unchecked Sendable {
         "\"" + name.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
     }
 
-    private func locked<T>(
+    private func lockedWithPrepared<T>(
         _ body: (OpaquePointer, inout Set<String>) throws(PostgresError) -> T
     ) throws(PostgresError) -> T {
         try state.withLock { (state: inout State) throws(PostgresError) -> T in
@@ -144,7 +144,7 @@ public final class PostgresConnection: BlockingConnection, @unchecked Sendable {
     }
 
     private func locked<T>(_ body: (OpaquePointer) throws(PostgresError) -> T) throws(PostgresError) -> T {
-        try locked { connection, _ throws(PostgresError) in try body(connection) }
+        try lockedWithPrepared { connection, _ throws(PostgresError) in try body(connection) }
     }
 
     /// Funnels every libpq result status into a thrown error, as NIO's `System.swift` does for
@@ -205,10 +205,11 @@ public final class PostgresConnection: BlockingConnection, @unchecked Sendable {
 
     /// NUL-terminated copies of `strings` (`nil` stays a null pointer), valid inside `body`.
     private static func withCStrings<R>(
-        _ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R
+        _ strings: [String?],
+        _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R
     ) -> R {
         let copies: [UnsafeMutablePointer<CChar>?] = strings.map { $0.flatMap { strdup($0) } }
-        defer { copies.forEach { free($0) } }
+        defer { for copy in copies { free(copy) } }
         let pointers = copies.map { $0.map { UnsafePointer($0) } } + [nil]
         return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
     }

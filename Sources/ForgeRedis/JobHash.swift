@@ -13,12 +13,23 @@ enum JobHash {
         let spec = fields["spec"].flatMap { JobSpec(packed: $0) }
         let result = fields["result"].flatMap { $0.isEmpty ? nil : $0 }
         return JobRecord(
-            id: id, queue: queue, type: spec?.type ?? "", state: state, priority: Int(int("priority") ?? 5),
-            payload: spec?.payload ?? "null", attempts: Int(int("attempts") ?? 0),
-            maxAttempts: Int(int("max_attempts") ?? 0), timeoutMs: spec?.timeoutMs,
-            createdAtMs: int("created_at") ?? 0, runAtMs: int("run_at"), startedAtMs: int("started_at"),
-            finishedAtMs: int("finished_at"), lastError: fields["last_error"], result: result,
-            uniqueKey: spec?.uniqueKey, errors: []
+            id: id,
+            queue: queue,
+            type: spec?.type ?? "",
+            state: state,
+            priority: Int(int("priority") ?? 5),
+            payload: spec?.payload ?? "null",
+            attempts: Int(int("attempts") ?? 0),
+            maxAttempts: Int(int("max_attempts") ?? 0),
+            timeoutMs: spec?.timeoutMs,
+            createdAtMs: int("created_at") ?? 0,
+            runAtMs: int("run_at"),
+            startedAtMs: int("started_at"),
+            finishedAtMs: int("finished_at"),
+            lastError: fields["last_error"],
+            result: result,
+            uniqueKey: spec?.uniqueKey,
+            errors: []
         )
     }
 }

@@ -25,7 +25,10 @@ struct JobSpec: Sendable, Hashable {
 
     init(_ job: NewJob) {
         self.init(
-            type: job.type.rawValue, timeoutMs: job.timeoutMs, backoff: job.backoff, uniqueKey: job.uniqueness?.key,
+            type: job.type.rawValue,
+            timeoutMs: job.timeoutMs,
+            backoff: job.backoff,
+            uniqueKey: job.uniqueness?.key,
             payload: job.payload
         )
     }
@@ -48,8 +51,11 @@ struct JobSpec: Sendable, Hashable {
             return nil
         }
         self.init(
-            type: parts.string(0), timeoutMs: timeout, backoff: (try? Backoff(baseMs: base, capMs: cap)) ?? .standard,
-            uniqueKey: parts.optionalString(4), payload: parts.string(5)
+            type: parts.string(0),
+            timeoutMs: timeout,
+            backoff: (try? Backoff(baseMs: base, capMs: cap)) ?? .standard,
+            uniqueKey: parts.optionalString(4),
+            payload: parts.string(5)
         )
     }
 }

@@ -40,7 +40,8 @@ public struct QueueError: Error, Sendable, CustomStringConvertible {
 
     static func queueLimit(_ queue: QueueName, limit: Int) -> QueueError {
         QueueError(
-            code: .queueLimit, queue: queue,
+            code: .queueLimit,
+            queue: queue,
             message: "not created: \(limit) queues exist, the configured limit; delete an empty queue or raise the limit"
         )
     }
@@ -48,7 +49,8 @@ public struct QueueError: Error, Sendable, CustomStringConvertible {
     /// The error an enqueue script's `BACKPRESSURE` reply stands for.
     static func backpressure(_ queue: QueueName) -> QueueError {
         QueueError(
-            code: .historyBacklogFull, queue: queue,
+            code: .historyBacklogFull,
+            queue: queue,
             message: "enqueue refused: history not yet archived to Postgres is over its limit; retry later"
         )
     }

@@ -43,7 +43,11 @@ extension QueueStore {
     /// Drops the oldest dead letters of `queue` beyond `cap` or older than `maxAgeMs` (0: no
     /// bound), at most `limit` per call; returns how many left and whether more are due.
     public func trimDeadLetters(
-        _ queue: QueueName, cap: Int, maxAgeMs: Int64, limit: Int = 1000, epoch: Int64? = nil
+        _ queue: QueueName,
+        cap: Int,
+        maxAgeMs: Int64,
+        limit: Int = 1000,
+        epoch: Int64? = nil
     ) async throws -> (removed: Int, more: Bool) {
         let call = TrimDeadScript.call(keys.queue(queue), cap: cap, maxAgeMs: maxAgeMs, limit: limit, epoch: epoch)
         let reply = try fenced(queue, try await evaluateRepeatable([call])[0])
@@ -108,10 +112,15 @@ extension QueueStore {
                 let at = n.startIndex
                 statuses.append(
                     QueueStatus(
-                        name: queue, paused: n[at + 5] == 1,
+                        name: queue,
+                        paused: n[at + 5] == 1,
                         counts: QueueCounts(
-                            scheduled: n[at], pending: n[(at + 6)...].reduce(0, +), active: n[at + 1], retrying: n[at + 2],
-                            dead: n[at + 3], completed: n[at + 4]
+                            scheduled: n[at],
+                            pending: n[(at + 6)...].reduce(0, +),
+                            active: n[at + 1],
+                            retrying: n[at + 2],
+                            dead: n[at + 3],
+                            completed: n[at + 4]
                         )
                     )
                 )

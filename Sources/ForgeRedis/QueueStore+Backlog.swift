@@ -45,8 +45,11 @@ extension QueueStore {
             // An emptied stream (and its consumer group) still takes a little memory: no backlog.
             backlog.append(
                 HistoryBacklog(
-                    queue: name, entries: entries, bytes: entries == 0 ? 0 : Int(replies[base + 2].int ?? 0),
-                    oldestMs: oldest, backpressure: replies[base + 3].int == 1
+                    queue: name,
+                    entries: entries,
+                    bytes: entries == 0 ? 0 : Int(replies[base + 2].int ?? 0),
+                    oldestMs: oldest,
+                    backpressure: replies[base + 3].int == 1
                 )
             )
         }

@@ -19,7 +19,10 @@ extension QueueStore {
     /// Redis its output buffer. A job retried or deleted meanwhile is left out; one that grew
     /// meanwhile (a retried job that finished with a large result) ends the page early.
     public func deadLetterPage(
-        _ queue: QueueName, after cursor: PageCursor? = nil, limit: Int, maxBytes: Int
+        _ queue: QueueName,
+        after cursor: PageCursor? = nil,
+        limit: Int,
+        maxBytes: Int
     ) async throws(RedisError) -> JobPage {
         let k = keys.queue(queue)
         let plan = try DeadLetterPageScript.parse(

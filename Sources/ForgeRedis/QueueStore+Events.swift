@@ -32,7 +32,10 @@ extension QueueStore {
     /// writing and acknowledging, or a write failed). Replaying them is safe because the history
     /// store ignores anything at or below a job's stored `seq`.
     public func readEvents(
-        _ queue: QueueName, count: Int, consumer: String = "archiver", _ which: EventRead = .pendingThenNew
+        _ queue: QueueName,
+        count: Int,
+        consumer: String = "archiver",
+        _ which: EventRead = .pendingThenNew
     ) async throws(RedisError) -> EventBatch {
         let stream = keys.queue(queue).events
         func read(_ from: String) -> [String] {
@@ -82,7 +85,10 @@ extension QueueStore {
         guard !batch.isEmpty else { return }
         let finished = batch.events.filter { $0.kind == .completed || $0.kind == .canceled }.map(\.jobID)
         let call = ArchivedScript.call(
-            keys.queue(batch.queue), group: Self.archiverGroup, entryIDs: batch.entryIDs, finished: finished,
+            keys.queue(batch.queue),
+            group: Self.archiverGroup,
+            entryIDs: batch.entryIDs,
+            finished: finished,
             finishedTTLMs: finishedRetentionMs
         )
         _ = try await redis.evaluate(call)
@@ -128,10 +134,22 @@ enum EventFields {
         else { return nil }
         let spec = f.count == 12 && !f.isEmpty(11) ? JobSpec(packed: f.slice(11)) : nil
         return JobEvent(
-            streamID: streamID, jobID: id, queue: queue, seq: Int(seq), kind: kind, state: state, atMs: at,
-            attempts: f.int(5).map { Int($0) }, type: spec?.type, payload: spec?.payload, priority: f.int(9).map { Int($0) },
-            maxAttempts: f.int(10).map { Int($0) }, runAtMs: f.int(6), error: f.optionalString(7),
-            result: f.optionalString(8), uniqueKey: spec?.uniqueKey
+            streamID: streamID,
+            jobID: id,
+            queue: queue,
+            seq: Int(seq),
+            kind: kind,
+            state: state,
+            atMs: at,
+            attempts: f.int(5).map { Int($0) },
+            type: spec?.type,
+            payload: spec?.payload,
+            priority: f.int(9).map { Int($0) },
+            maxAttempts: f.int(10).map { Int($0) },
+            runAtMs: f.int(6),
+            error: f.optionalString(7),
+            result: f.optionalString(8),
+            uniqueKey: spec?.uniqueKey
         )
     }
 }

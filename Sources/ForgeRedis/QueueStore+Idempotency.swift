@@ -19,7 +19,10 @@ extension QueueStore {
     /// Claims `digest` for a request with `fingerprint` that will create `ids`, or returns the
     /// request that claimed it first; see ``IdempotencyScript``.
     public func claimIdempotencyKey(
-        _ digest: String, fingerprint: String, ids: [JobID], windowMs: Int64
+        _ digest: String,
+        fingerprint: String,
+        ids: [JobID],
+        windowMs: Int64
     ) async throws(RedisError) -> IdempotencyClaim {
         let call = IdempotencyScript.call(keys.idempotency(digest), fingerprint: fingerprint, ids: ids, windowMs: windowMs)
         let reply = try await evaluateRepeatable(call)

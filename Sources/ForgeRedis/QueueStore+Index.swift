@@ -27,7 +27,8 @@ extension QueueStore {
 
     /// Those of `queues` where one of the keys `of` names exists: one `EXISTS` per queue, pipelined.
     private func queues(
-        _ queues: [QueueName], havingAnyOf of: KeyPath<QueueKeys, [String]>
+        _ queues: [QueueName],
+        havingAnyOf of: KeyPath<QueueKeys, [String]>
     ) async throws(RedisError) -> [QueueName] {
         guard !queues.isEmpty else { return [] }
         let replies = try await redis.pipeline(queues.map { ["EXISTS"] + keys.queue($0)[keyPath: of] })

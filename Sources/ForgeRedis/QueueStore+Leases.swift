@@ -4,11 +4,18 @@ import ForgeCore
 extension QueueStore {
     /// Leases up to `count` jobs from `queue`.
     public func lease(
-        queue: QueueName, count: Int, visibilityMs: Int64, worker: String
+        queue: QueueName,
+        count: Int,
+        visibilityMs: Int64,
+        worker: String
     ) async throws(RedisError) -> [LeasedJob] {
         let call = LeaseScript.call(
-            keys.queue(queue), count: count, visibilityMs: visibilityMs, worker: worker,
-            requestID: Self.requestID(), retentionMs: unarchivedRetentionMs
+            keys.queue(queue),
+            count: count,
+            visibilityMs: visibilityMs,
+            worker: worker,
+            requestID: Self.requestID(),
+            retentionMs: unarchivedRetentionMs
         )
         return try LeaseScript.parseJobs(try await evaluateRepeatable(call), queue: queue)
     }
@@ -18,7 +25,10 @@ extension QueueStore {
     /// More than ``AckScript/maxAcksPerCall`` completions go as several calls in one pipeline, the
     /// lease riding on the last.
     public func complete(
-        queue: QueueName, _ completions: [Completion], leaseNext: Int = 0, visibilityMs: Int64 = 30_000,
+        queue: QueueName,
+        _ completions: [Completion],
+        leaseNext: Int = 0,
+        visibilityMs: Int64 = 30_000,
         worker: String = ""
     ) async throws(RedisError) -> AckOutcome {
         let cleaned = completions.map { Completion(id: $0.id, token: $0.token, result: $0.result.map(EventText.clean)) }
@@ -28,8 +38,13 @@ extension QueueStore {
         let calls = chunks.enumerated().map { index, chunk in
             let last = index == chunks.count - 1
             return AckScript.call(
-                keys.queue(queue), acks: chunk, retentionMs: unarchivedRetentionMs, leaseNext: last ? leaseNext : 0,
-                visibilityMs: visibilityMs, worker: worker, requestID: last ? Self.requestID() : ""
+                keys.queue(queue),
+                acks: chunk,
+                retentionMs: unarchivedRetentionMs,
+                leaseNext: last ? leaseNext : 0,
+                visibilityMs: visibilityMs,
+                worker: worker,
+                requestID: last ? Self.requestID() : ""
             )
         }
         var outcome = AckOutcome(completed: [], leased: [])
@@ -44,22 +59,36 @@ extension QueueStore {
 
     /// Records a failed attempt; retries after `retryDelayMs` if `retryable` and attempts remain.
     public func fail(
-        queue: QueueName, _ lease: LeaseRef, error: String, retryable: Bool, retryDelayMs: Int64
+        queue: QueueName,
+        _ lease: LeaseRef,
+        error: String,
+        retryable: Bool,
+        retryDelayMs: Int64
     ) async throws(RedisError) -> FailOutcome {
         let call = FailScript.call(
-            keys.queue(queue), id: lease.id, token: lease.token, error: EventText.error(error), retryable: retryable,
-            delayMs: retryDelayMs, retentionMs: unarchivedRetentionMs
+            keys.queue(queue),
+            id: lease.id,
+            token: lease.token,
+            error: EventText.error(error),
+            retryable: retryable,
+            delayMs: retryDelayMs,
+            retentionMs: unarchivedRetentionMs
         )
         return try FailScript.parse(try await evaluateRepeatable(call))
     }
 
     /// Heartbeat for leases of one queue.
     public func extend(
-        queue: QueueName, _ leases: [LeaseRef], visibilityMs: Int64
+        queue: QueueName,
+        _ leases: [LeaseRef],
+        visibilityMs: Int64
     ) async throws(RedisError) -> [ExtendOutcome] {
         guard !leases.isEmpty else { return [] }
         let call = ExtendScript.call(
-            keys.queue(queue), leases: leases, visibilityMs: visibilityMs, retentionMs: unarchivedRetentionMs
+            keys.queue(queue),
+            leases: leases,
+            visibilityMs: visibilityMs,
+            retentionMs: unarchivedRetentionMs
         )
         return try ExtendScript.parse(try await evaluateRepeatable(call))
     }

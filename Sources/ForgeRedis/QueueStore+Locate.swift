@@ -17,9 +17,14 @@ extension QueueStore {
     /// A live job as stored in Redis, or `nil` when Redis no longer (or never) held it: usually
     /// one round trip (HGETALL on the candidates of ``locate(_:hint:)``).
     public func job(_ id: JobID, queue hint: QueueName? = nil) async throws(RedisError) -> JobRecord? {
-        let hit = try await firstCandidate(id, hint: hint, { ["HGETALL", keys.queue($0).job(id)] }, found: {
-            !($0.array ?? []).isEmpty
-        })
+        let hit = try await firstCandidate(
+            id,
+            hint: hint,
+            { ["HGETALL", keys.queue($0).job(id)] },
+            found: {
+                !($0.array ?? []).isEmpty
+            }
+        )
         guard let (queue, reply) = hit else { return nil }
         return JobHash.record(from: reply, id: id, queue: queue)
     }
@@ -27,7 +32,10 @@ extension QueueStore {
     /// Sends `command` for each candidate queue of `id` and returns the first whose reply is
     /// `found`; on a miss, reads the tag's set once more and tries the queues it adds.
     private func firstCandidate(
-        _ id: JobID, hint: QueueName?, _ command: (QueueName) -> [String], found: (RedisValue) -> Bool
+        _ id: JobID,
+        hint: QueueName?,
+        _ command: (QueueName) -> [String],
+        found: (RedisValue) -> Bool
     ) async throws(RedisError) -> (queue: QueueName, reply: RedisValue)? {
         let tag = id.tag
         var tried: Set<QueueName> = []

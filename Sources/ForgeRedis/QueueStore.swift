@@ -48,7 +48,9 @@ public final class QueueStore: Sendable {
     ///     the gateway accepted).
     ///   - idempotencyWindowMs: the jobs belong to an `Idempotency-Key` request; see ``EnqueueScript``.
     public func enqueueEach(
-        _ jobs: [NewJob], maxQueues: Int? = nil, idempotencyWindowMs: Int64? = nil
+        _ jobs: [NewJob],
+        maxQueues: Int? = nil,
+        idempotencyWindowMs: Int64? = nil
     ) async throws(RedisError) -> [Result<EnqueueResult, any Error>] {
         guard !jobs.isEmpty else { return [] }
         // Group by queue (one script call per queue and chunk), remembering request positions.
@@ -64,7 +66,9 @@ public final class QueueStore: Sendable {
         }
         let calls = groups.map { group in
             EnqueueScript.call(
-                keys.queue(group.queue), jobs: group.indices.map { jobs[$0] }, idempotencyWindowMs: idempotencyWindowMs
+                keys.queue(group.queue),
+                jobs: group.indices.map { jobs[$0] },
+                idempotencyWindowMs: idempotencyWindowMs
             )
         }
         var replies = try await evaluateRepeatable(calls)
@@ -143,7 +147,7 @@ public final class QueueStore: Sendable {
     func evaluateRepeatable(_ calls: [ScriptCall]) async throws(RedisError) -> [RedisValue] {
         do {
             return try await redis.evaluate(calls)
-        } catch where error.code == .connectionBroken {
+        } catch  where error.code == .connectionBroken {
             return try await redis.evaluate(calls)
         }
     }

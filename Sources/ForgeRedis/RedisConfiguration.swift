@@ -13,8 +13,13 @@ public struct RedisConfiguration: Sendable, Hashable {
     public var poolSize: Int
 
     public init(
-        host: String = "127.0.0.1", port: Int = 6379, username: String? = nil, password: String? = nil,
-        database: Int = 0, timeoutMs: Int = 2_000, poolSize: Int = 4
+        host: String = "127.0.0.1",
+        port: Int = 6379,
+        username: String? = nil,
+        password: String? = nil,
+        database: Int = 0,
+        timeoutMs: Int = 2_000,
+        poolSize: Int = 4
     ) {
         self.host = host
         self.port = port
@@ -45,9 +50,12 @@ public struct RedisConfiguration: Sendable, Hashable {
         let user = components.percentEncodedUser.flatMap { $0.isEmpty ? nil : $0.removingPercentEncoding }
         let password = components.percentEncodedPassword.flatMap { $0.removingPercentEncoding }
         self.init(
-            host: host, port: components.port ?? 6379, username: password == nil ? nil : user,
+            host: host,
+            port: components.port ?? 6379,
+            username: password == nil ? nil : user,
             password: password,
-            database: database, poolSize: poolSize
+            database: database,
+            poolSize: poolSize
         )
     }
 }

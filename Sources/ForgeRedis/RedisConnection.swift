@@ -1,6 +1,7 @@
 internal import CHiredis
 import ForgeIO
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -26,8 +26,12 @@ extension ScheduleStore {
         return entries.enumerated().map { index, entry in
             let json = index < records.count ? records[index].string : nil
             return DueSchedule(
-                name: entry.name, score: entry.score, exists: json != nil, schedule: json.flatMap(Self.decode),
-                lastFiredMs: index < ticks.count ? ticks[index].int : nil, fresh: index < fresh.count && fresh[index].int == 1
+                name: entry.name,
+                score: entry.score,
+                exists: json != nil,
+                schedule: json.flatMap(Self.decode),
+                lastFiredMs: index < ticks.count ? ticks[index].int : nil,
+                fresh: index < fresh.count && fresh[index].int == 1
             )
         }
     }

@@ -48,7 +48,10 @@ final class ScriptCache: Sendable {
     /// `replies` to `commands` (where `calls[i]` is the script behind command `i`, if any) with
     /// every NOSCRIPT answered: the scripts are loaded and those commands sent again.
     func complete(
-        _ calls: [ScriptCall?], commands: [[String]], replies: [RedisValue], on connection: RedisConnection
+        _ calls: [ScriptCall?],
+        commands: [[String]],
+        replies: [RedisValue],
+        on connection: RedisConnection
     ) throws(RedisError) -> [RedisValue] {
         let missing = replies.indices.filter { index in
             guard calls[index] != nil, case .error(let message) = replies[index] else { return false }

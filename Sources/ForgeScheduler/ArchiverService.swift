@@ -17,8 +17,12 @@ public struct ArchiverService: Sendable {
 
     /// - Parameter activity: told which queues each pass archived (their depths may have changed).
     public init(
-        archiver: HistoryArchiver, metrics: ForgeMetrics, idleInterval: Duration = .milliseconds(75),
-        activity: QueueActivity? = nil, reporter: FailureReporter, logger: Logger
+        archiver: HistoryArchiver,
+        metrics: ForgeMetrics,
+        idleInterval: Duration = .milliseconds(75),
+        activity: QueueActivity? = nil,
+        reporter: FailureReporter,
+        logger: Logger
     ) {
         self.archiver = archiver
         self.activity = activity

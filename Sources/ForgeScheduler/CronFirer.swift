@@ -52,8 +52,14 @@ public struct CronFirer: Sendable {
     /// - Parameter maxQueues: the most queues there may be (`FORGE_MAX_QUEUES`, as the gateway's):
     ///   a tick for a queue that is not registered while the registry is full is refused.
     public init(
-        schedules: ScheduleStore, queues: QueueStore, maxQueues: Int? = nil, interval: Duration = .milliseconds(200),
-        now: @escaping @Sendable () async throws -> Int64, metrics: ForgeMetrics, reporter: FailureReporter, logger: Logger
+        schedules: ScheduleStore,
+        queues: QueueStore,
+        maxQueues: Int? = nil,
+        interval: Duration = .milliseconds(200),
+        now: @escaping @Sendable () async throws -> Int64,
+        metrics: ForgeMetrics,
+        reporter: FailureReporter,
+        logger: Logger
     ) {
         self.schedules = schedules
         self.queues = queues
@@ -111,7 +117,8 @@ public struct CronFirer: Sendable {
             case .broken(let problem):
                 if memory.note(problem, for: due.name) {
                     logger.error(
-                        "schedule cannot fire until it is replaced", metadata: ["schedule": "\(due.name)", "error": "\(problem)"]
+                        "schedule cannot fire until it is replaced",
+                        metadata: ["schedule": "\(due.name)", "error": "\(problem)"]
                     )
                 }
                 updates.append(due.update(.parked))
@@ -131,7 +138,8 @@ public struct CronFirer: Sendable {
                         logger.info("schedule fires again", metadata: ["schedule": "\(due.name)", "after": "\(problem)"])
                     }
                     logger.debug(
-                        "cron tick enqueued", metadata: ["schedule": "\(due.name)", "tick_ms": "\(tick)", "job_id": "\(result.id)"]
+                        "cron tick enqueued",
+                        metadata: ["schedule": "\(due.name)", "tick_ms": "\(tick)", "job_id": "\(result.id)"]
                     )
                     updates.append(due.update(step.next, firedMs: tick))
                     fired.append(Fired(schedule: due.name, tickMs: tick, id: result.id, created: result.created))

@@ -22,8 +22,14 @@ public struct DeadLetterJanitor: Sendable {
     ///   - cap: dead letters kept per queue; 0 for no cap.
     ///   - maxAgeMs: how long a dead letter is kept; 0 for no limit.
     public init(
-        queues: QueueStore, metrics: ForgeMetrics, cap: Int, maxAgeMs: Int64, interval: Duration = .seconds(60),
-        epoch: @escaping @Sendable () throws -> Int64? = { nil }, reporter: FailureReporter, logger: Logger
+        queues: QueueStore,
+        metrics: ForgeMetrics,
+        cap: Int,
+        maxAgeMs: Int64,
+        interval: Duration = .seconds(60),
+        epoch: @escaping @Sendable () throws -> Int64? = { nil },
+        reporter: FailureReporter,
+        logger: Logger
     ) {
         self.queues = queues
         self.metrics = metrics

@@ -62,8 +62,12 @@ public final class HistoryArchiver: Sendable {
     ///     and quarantine the job at fault.
     ///   - now: the clock the per-queue backoff reads.
     public init(
-        queues: QueueStore, history: HistoryStore, batchSize: Int = 50, maxPassBytes: Int = 16 << 20,
-        suspectTries: Int = 3, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }
+        queues: QueueStore,
+        history: HistoryStore,
+        batchSize: Int = 50,
+        maxPassBytes: Int = 16 << 20,
+        suspectTries: Int = 3,
+        now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }
     ) {
         self.queues = queues
         isolation = HistoryIsolation(history: history)

@@ -35,8 +35,12 @@ public final class HistoryBacklogSampler: Sendable {
     /// - Parameter limitBytes: unarchived history per queue above which enqueue is refused; 0
     ///   for no limit.
     public init(
-        queues: QueueStore, metrics: ForgeMetrics, limitBytes: Int, interval: Duration = .seconds(1),
-        reporter: FailureReporter, logger: Logger
+        queues: QueueStore,
+        metrics: ForgeMetrics,
+        limitBytes: Int,
+        interval: Duration = .seconds(1),
+        reporter: FailureReporter,
+        logger: Logger
     ) {
         self.queues = queues
         self.metrics = metrics
@@ -55,8 +59,10 @@ public final class HistoryBacklogSampler: Sendable {
         let (now, backlog) = try await queues.historyBacklog(names)
         let oldest = backlog.compactMap(\.oldestMs).min()
         var sample = Sample(
-            lagMs: oldest.map { max(0, now - $0) } ?? 0, entries: backlog.reduce(0) { $0 + $1.entries },
-            bytes: backlog.reduce(0) { $0 + $1.bytes }, backpressured: []
+            lagMs: oldest.map { max(0, now - $0) } ?? 0,
+            entries: backlog.reduce(0) { $0 + $1.entries },
+            bytes: backlog.reduce(0) { $0 + $1.bytes },
+            backpressured: []
         )
         for queue in backlog {
             let over = limitBytes > 0 && (queue.bytes > limitBytes || (queue.backpressure && queue.bytes > limitBytes / 2))
@@ -75,7 +81,12 @@ public final class HistoryBacklogSampler: Sendable {
         }
         let held = Set(sample.backpressured)
         holding.withLock { holding in
-            if everyQueue { holding = held } else { holding.subtract(names); holding.formUnion(held) }
+            if everyQueue {
+                holding = held
+            } else {
+                holding.subtract(names)
+                holding.formUnion(held)
+            }
         }
         metrics.historyLagSeconds.set(to: Double(sample.lagMs) / 1000)
         metrics.historyBacklogEntries.set(to: Double(sample.entries))

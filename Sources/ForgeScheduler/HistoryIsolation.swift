@@ -54,7 +54,9 @@ struct HistoryIsolation: Sendable {
     }
 
     private func isolate(
-        _ jobs: ArraySlice<[JobEvent]>, _ error: PostgresError, _ refuses: @Sendable (PostgresError) -> Bool
+        _ jobs: ArraySlice<[JobEvent]>,
+        _ error: PostgresError,
+        _ refuses: @Sendable (PostgresError) -> Bool
     ) async throws -> [QuarantinedJob] {
         if jobs.count == 1, let events = jobs.first { return [try await quarantine(events, error, refuses)] }
         let middle = jobs.startIndex + jobs.count / 2
@@ -68,7 +70,9 @@ struct HistoryIsolation: Sendable {
     }
 
     private func quarantine(
-        _ events: [JobEvent], _ error: PostgresError, _ refuses: (PostgresError) -> Bool
+        _ events: [JobEvent],
+        _ error: PostgresError,
+        _ refuses: (PostgresError) -> Bool
     ) async throws -> QuarantinedJob {
         try await history.quarantine(events, reason: error.message, sqlState: error.sqlState)
         let stripped = events.map { event in
@@ -82,8 +86,12 @@ struct HistoryIsolation: Sendable {
         let rowWritten = try await write(stripped, refuses) == nil
         let first = events[0]
         return QuarantinedJob(
-            jobID: first.jobID, queue: first.queue, events: events.count, reason: error.message,
-            sqlState: error.sqlState, rowWritten: rowWritten
+            jobID: first.jobID,
+            queue: first.queue,
+            events: events.count,
+            reason: error.message,
+            sqlState: error.sqlState,
+            rowWritten: rowWritten
         )
     }
 

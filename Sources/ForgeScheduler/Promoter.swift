@@ -17,8 +17,11 @@ public struct Promoter: Sendable {
     /// - Parameter epoch: the leader's fencing token (`nil`: not fenced; throws: not leading, so
     ///   nothing runs).
     public init(
-        queues: QueueStore, interval: Duration = .milliseconds(200), batch: Int = 1000,
-        epoch: @escaping @Sendable () throws -> Int64? = { nil }, reporter: FailureReporter
+        queues: QueueStore,
+        interval: Duration = .milliseconds(200),
+        batch: Int = 1000,
+        epoch: @escaping @Sendable () throws -> Int64? = { nil },
+        reporter: FailureReporter
     ) {
         self.queues = queues
         self.batch = batch

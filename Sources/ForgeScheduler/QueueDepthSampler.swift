@@ -32,7 +32,10 @@ public final class QueueDepthSampler: Sendable {
     /// - Parameter activity: the queues whose depths may have changed; `nil`: every pass reads
     ///   every queue.
     public init(
-        queues: QueueStore, metrics: ForgeMetrics, interval: Duration = .seconds(2), activity: QueueActivity? = nil,
+        queues: QueueStore,
+        metrics: ForgeMetrics,
+        interval: Duration = .seconds(2),
+        activity: QueueActivity? = nil,
         reporter: FailureReporter
     ) {
         self.queues = queues

@@ -19,8 +19,12 @@ public struct Reclaimer: Sendable {
     /// - Parameter epoch: the leader's fencing token (`nil`: not fenced; throws: not leading, so
     ///   nothing runs).
     public init(
-        queues: QueueStore, metrics: ForgeMetrics, interval: Duration = .milliseconds(250), batch: Int = 1000,
-        epoch: @escaping @Sendable () throws -> Int64? = { nil }, reporter: FailureReporter
+        queues: QueueStore,
+        metrics: ForgeMetrics,
+        interval: Duration = .milliseconds(250),
+        batch: Int = 1000,
+        epoch: @escaping @Sendable () throws -> Int64? = { nil },
+        reporter: FailureReporter
     ) {
         self.queues = queues
         self.metrics = metrics

@@ -20,9 +20,14 @@ public final class Retention: Sendable {
     private let sweep = Mutex<(cursor: RetentionCursor?, started: ContinuousClock.Instant)>((nil, .now))
 
     public init(
-        history: HistoryStore, days: Int = 14, interval: Duration = .seconds(60), batch: Int = 1000,
-        fullSweepInterval: Duration = .seconds(3600), now: @escaping @Sendable () async throws -> Int64,
-        reporter: FailureReporter, logger: Logger
+        history: HistoryStore,
+        days: Int = 14,
+        interval: Duration = .seconds(60),
+        batch: Int = 1000,
+        fullSweepInterval: Duration = .seconds(3600),
+        now: @escaping @Sendable () async throws -> Int64,
+        reporter: FailureReporter,
+        logger: Logger
     ) {
         self.history = history
         retentionMs = Int64(max(0, days)) * 86_400_000

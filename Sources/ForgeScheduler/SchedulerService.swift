@@ -21,48 +21,92 @@ public struct SchedulerService: Service {
     private let logger: Logger
 
     public init(
-        configuration: SchedulerConfiguration, queues: QueueStore, schedules: ScheduleStore, history: HistoryStore,
-        metrics: ForgeMetrics, readiness: Readiness? = nil, logger: Logger
+        configuration: SchedulerConfiguration,
+        queues: QueueStore,
+        schedules: ScheduleStore,
+        history: HistoryStore,
+        metrics: ForgeMetrics,
+        readiness: Readiness? = nil,
+        logger: Logger
     ) {
         let reporter = FailureReporter(metrics: metrics, logger: logger)
         lease = LeaderLease(
-            redis: queues.redis, keys: queues.keys, id: configuration.id, ttlMs: configuration.leaderTTLMs,
-            metrics: metrics, logger: logger
+            redis: queues.redis,
+            keys: queues.keys,
+            id: configuration.id,
+            ttlMs: configuration.leaderTTLMs,
+            metrics: metrics,
+            logger: logger
         )
         let lease = lease
         // Read when a pass starts; throws once the lease is lost, so no pass runs unfenced.
         let epoch: @Sendable () throws -> Int64? = { try lease.currentEpoch() }
         let now = configuration.now ?? { try await queues.serverTime() }
         let promoter = Promoter(
-            queues: queues, interval: configuration.promoteInterval, epoch: epoch, reporter: reporter
+            queues: queues,
+            interval: configuration.promoteInterval,
+            epoch: epoch,
+            reporter: reporter
         )
         let reclaimer = Reclaimer(
-            queues: queues, metrics: metrics, interval: configuration.reclaimInterval, epoch: epoch, reporter: reporter
+            queues: queues,
+            metrics: metrics,
+            interval: configuration.reclaimInterval,
+            epoch: epoch,
+            reporter: reporter
         )
         let cron = CronFirer(
-            schedules: schedules, queues: queues, maxQueues: configuration.maxQueues, interval: configuration.cronInterval, now: now,
-            metrics: metrics, reporter: reporter, logger: logger
+            schedules: schedules,
+            queues: queues,
+            maxQueues: configuration.maxQueues,
+            interval: configuration.cronInterval,
+            now: now,
+            metrics: metrics,
+            reporter: reporter,
+            logger: logger
         )
         let janitor = DeadLetterJanitor(
-            queues: queues, metrics: metrics, cap: configuration.deadLetterMax, maxAgeMs: configuration.deadLetterMaxAgeMs,
-            interval: configuration.deadLetterInterval, epoch: epoch, reporter: reporter, logger: logger
+            queues: queues,
+            metrics: metrics,
+            cap: configuration.deadLetterMax,
+            maxAgeMs: configuration.deadLetterMaxAgeMs,
+            interval: configuration.deadLetterInterval,
+            epoch: epoch,
+            reporter: reporter,
+            logger: logger
         )
         // What the archiver archived is what the depth sampler reads again.
         let activity = QueueActivity()
         let archiver = ArchiverService(
-            archiver: HistoryArchiver(queues: queues, history: history), metrics: metrics,
-            idleInterval: configuration.archiveIdleInterval, activity: activity, reporter: reporter, logger: logger
+            archiver: HistoryArchiver(queues: queues, history: history),
+            metrics: metrics,
+            idleInterval: configuration.archiveIdleInterval,
+            activity: activity,
+            reporter: reporter,
+            logger: logger
         )
         let backlog = HistoryBacklogSampler(
-            queues: queues, metrics: metrics, limitBytes: configuration.historyBacklogLimitBytes,
-            interval: configuration.backlogSampleInterval, reporter: reporter, logger: logger
+            queues: queues,
+            metrics: metrics,
+            limitBytes: configuration.historyBacklogLimitBytes,
+            interval: configuration.backlogSampleInterval,
+            reporter: reporter,
+            logger: logger
         )
         let retention = Retention(
-            history: history, days: configuration.retentionDays, interval: configuration.retentionInterval,
-            now: now, reporter: reporter, logger: logger
+            history: history,
+            days: configuration.retentionDays,
+            interval: configuration.retentionInterval,
+            now: now,
+            reporter: reporter,
+            logger: logger
         )
         let sampler = QueueDepthSampler(
-            queues: queues, metrics: metrics, interval: configuration.depthSampleInterval, activity: activity, reporter: reporter
+            queues: queues,
+            metrics: metrics,
+            interval: configuration.depthSampleInterval,
+            activity: activity,
+            reporter: reporter
         )
         duties = [
             { await promoter.run() }, { await reclaimer.run() }, { await cron.run() }, { await archiver.run() },

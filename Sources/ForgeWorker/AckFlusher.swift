@@ -19,7 +19,10 @@ struct AckFlusher: Sendable {
                 do {
                     let sent = ContinuousClock.now
                     let outcome = try await parts.store.complete(
-                        queue: queue, completions, leaseNext: next, visibilityMs: configuration.visibilityMs,
+                        queue: queue,
+                        completions,
+                        leaseNext: next,
+                        visibilityMs: configuration.visibilityMs,
                         worker: configuration.workerName
                     )
                     let (completed, lost) = state.acked(completions, flags: outcome.completed)

@@ -23,9 +23,10 @@ struct Drainer: Sendable {
         if await !waitForIdle(&bell, until: ContinuousClock.now + parts.configuration.gracePeriod) {
             let stopped = state.stopAllRunning()
             parts.logger.warning("grace period over, stopping unfinished jobs", metadata: ["count": "\(stopped.count)"])
-            let stillRunning = await wait(&bell, until: ContinuousClock.now + parts.configuration.stopTimeout) {
-                state.running(stopped.keys).isEmpty
-            } ? [] : state.running(stopped.keys)
+            let stillRunning =
+                await wait(&bell, until: ContinuousClock.now + parts.configuration.stopTimeout) {
+                    state.running(stopped.keys).isEmpty
+                } ? [] : state.running(stopped.keys)
             if !stillRunning.isEmpty {
                 parts.logger.error(
                     "handlers did not stop in time; their leases expire by themselves",
@@ -53,7 +54,9 @@ struct Drainer: Sendable {
     /// Waits until `condition` holds (re-checked whenever the change bell rings) or `end` passes;
     /// whether it held.
     private func wait(
-        _ bell: inout Doorbell.Listener, until end: ContinuousClock.Instant, _ condition: @escaping () -> Bool
+        _ bell: inout Doorbell.Listener,
+        until end: ContinuousClock.Instant,
+        _ condition: @escaping () -> Bool
     ) async -> Bool {
         let state = parts.state
         return await withTaskGroup(of: Void.self) { group -> Bool in

@@ -36,7 +36,9 @@ struct Fetcher: Sendable {
                 for queue in candidates ?? parts.picker.order() where remaining > 0 {
                     let sent = ContinuousClock.now
                     let jobs = try await parts.store.lease(
-                        queue: queue, count: remaining, visibilityMs: configuration.visibilityMs,
+                        queue: queue,
+                        count: remaining,
+                        visibilityMs: configuration.visibilityMs,
                         worker: configuration.workerName
                     )
                     remaining -= jobs.count

@@ -38,7 +38,9 @@ struct Heartbeater: Sendable {
             let sent = ContinuousClock.now
             do {
                 let outcomes = try await parts.store.extend(
-                    queue: queue, leases, visibilityMs: parts.configuration.visibilityMs
+                    queue: queue,
+                    leases,
+                    visibilityMs: parts.configuration.visibilityMs
                 )
                 var extended: [LeaseRef] = []
                 for (lease, outcome) in zip(leases, outcomes) {

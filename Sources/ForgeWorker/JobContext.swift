@@ -28,8 +28,14 @@ public struct JobContext: Sendable {
     private let baseLogger: Logger
 
     public init(
-        id: JobID, queue: QueueName, type: String, payload: String, attempt: Int, maxAttempts: Int,
-        deadline: ContinuousClock.Instant, logger: Logger
+        id: JobID,
+        queue: QueueName,
+        type: String,
+        payload: String,
+        attempt: Int,
+        maxAttempts: Int,
+        deadline: ContinuousClock.Instant,
+        logger: Logger
     ) {
         self.id = id
         self.queue = queue

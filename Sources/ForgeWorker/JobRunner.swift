@@ -24,8 +24,14 @@ struct JobRunner: Sendable {
         let state = parts.state
         let start = ContinuousClock.now
         let context = JobContext(
-            id: job.id, queue: job.queue, type: job.type, payload: job.payload, attempt: job.attempts,
-            maxAttempts: job.maxAttempts, deadline: assignment.deadline, logger: parts.logger
+            id: job.id,
+            queue: job.queue,
+            type: job.type,
+            payload: job.payload,
+            attempt: job.attempts,
+            maxAttempts: job.maxAttempts,
+            deadline: assignment.deadline,
+            logger: parts.logger
         )
         guard let handler = parts.handlers.handler(for: job.type) else {
             if state.handlerEnded(lease) {
@@ -49,7 +55,11 @@ struct JobRunner: Sendable {
             return outcome
         }
         control.attach { task.cancel() }
-        let end = await withTaskCancellationHandler { await control.waitForHandler() } onCancel: { task.cancel() }
+        let end = await withTaskCancellationHandler {
+            await control.waitForHandler()
+        } onCancel: {
+            task.cancel()
+        }
         let outcome: Outcome =
             switch end {
             case .givenUp(let failAttempt): .givenUp(failAttempt: failAttempt)
@@ -76,7 +86,9 @@ struct JobRunner: Sendable {
                 parts.metrics.failed(job, .error)
                 let failure = error as? JobFailure
                 await fail(
-                    job, message: failure?.message ?? String(describing: error), retryable: failure?.retryable ?? true,
+                    job,
+                    message: failure?.message ?? String(describing: error),
+                    retryable: failure?.retryable ?? true,
                     logger: context.logger
                 )
             }
@@ -109,7 +121,10 @@ struct JobRunner: Sendable {
         while true {
             do {
                 let outcome = try await parts.store.fail(
-                    queue: job.queue, LeaseRef(job), error: message, retryable: retryable,
+                    queue: job.queue,
+                    LeaseRef(job),
+                    error: message,
+                    retryable: retryable,
                     retryDelayMs: job.backoff.delayMs(afterAttempt: job.attempts)
                 )
                 switch outcome {

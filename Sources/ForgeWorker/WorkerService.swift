@@ -26,8 +26,12 @@ public struct WorkerService: Service {
     ///     listener, which holds one connection of its own.
     ///   - readiness: marked draining when graceful shutdown begins, so `/readyz` fails.
     public init(
-        store: QueueStore, handlers: HandlerRegistry, configuration: WorkerConfiguration, metrics: ForgeMetrics,
-        readiness: Readiness? = nil, logger: Logger = Logger(label: "forge.worker")
+        store: QueueStore,
+        handlers: HandlerRegistry,
+        configuration: WorkerConfiguration,
+        metrics: ForgeMetrics,
+        readiness: Readiness? = nil,
+        logger: Logger = Logger(label: "forge.worker")
     ) {
         self.store = store
         self.handlers = handlers
@@ -47,8 +51,13 @@ public struct WorkerService: Service {
             case .all: []
             }
         let parts = WorkerParts(
-            store: store, state: state, picker: QueuePicker(initial), handlers: handlers,
-            configuration: configuration, metrics: workerMetrics, logger: logger,
+            store: store,
+            state: state,
+            picker: QueuePicker(initial),
+            handlers: handlers,
+            configuration: configuration,
+            metrics: workerMetrics,
+            logger: logger,
             interrupt: try QueueName("worker.\(JobID.generate().rawValue)")
         )
         let wake = WakeListener(configuration: store.redis.configuration, keys: store.keys)

@@ -147,7 +147,12 @@ final class WorkerState: Sendable {
                 let control = RunControl()
                 let deadline = now + .milliseconds(job.timeoutMs)
                 s.entries[LeaseRef(job)] = Entry(
-                    job: job, control: control, running: true, abandoned: false, confirmedAt: sentAt, deadline: deadline
+                    job: job,
+                    control: control,
+                    running: true,
+                    abandoned: false,
+                    confirmedAt: sentAt,
+                    deadline: deadline
                 )
                 s.newest[job.id] = job.token
                 started.append(Assignment(job: job, control: control, deadline: deadline))

@@ -54,7 +54,13 @@ public struct BenchCommand: AsyncParsableCommand {
             archiver = HistoryArchiver(queues: store, history: HistoryStore(client: client), batchSize: 200)
         }
         let run = EngineRun(
-            store: store, queue: queue, jobs: jobs, batch: batch, producers: producers, consumers: consumers, rate: rate
+            store: store,
+            queue: queue,
+            jobs: jobs,
+            batch: batch,
+            producers: producers,
+            consumers: consumers,
+            rate: rate
         )
         if phases {
             print(try await run.executeInPhases())

@@ -69,7 +69,12 @@ struct EngineRun: Sendable {
         }
         let processed = completed.value
         precondition(processed == jobs, "completed \(processed) of \(jobs)")
-        var report = Report(jobs: jobs, processedSeconds: seconds(from: start, to: completed.finishedAt ?? .now), archivedSeconds: nil, archivedEntries: 0)
+        var report = Report(
+            jobs: jobs,
+            processedSeconds: seconds(from: start, to: completed.finishedAt ?? .now),
+            archivedSeconds: nil,
+            archivedEntries: 0
+        )
         if let archiver {
             archivedEntries += try await archiver.drain([queue])
             report.archivedSeconds = seconds(from: start, to: ContinuousClock.now)
@@ -139,8 +144,11 @@ struct EngineRun: Sendable {
                 }
             }
             let outcome = try await store.complete(
-                queue: queue, leased.map { Completion(id: $0.id, token: $0.token) }, leaseNext: batch,
-                visibilityMs: 60_000, worker: name
+                queue: queue,
+                leased.map { Completion(id: $0.id, token: $0.token) },
+                leaseNext: batch,
+                visibilityMs: 60_000,
+                worker: name
             )
             completed.add(outcome.completed.count)
             leased = outcome.leased

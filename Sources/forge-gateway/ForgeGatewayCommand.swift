@@ -47,7 +47,8 @@ public struct ForgeGatewayCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("search-timeout-ms"),
-        help: "Longest a history search (GET /v1/jobs) may run before it is canceled with a 503; 0 = the 60 s statement limit (env FORGE_SEARCH_TIMEOUT_MS)."
+        help:
+            "Longest a history search (GET /v1/jobs) may run before it is canceled with a 503; 0 = the 60 s statement limit (env FORGE_SEARCH_TIMEOUT_MS)."
     )
     var searchTimeoutMs = Int(environment("FORGE_SEARCH_TIMEOUT_MS", "")) ?? PostgresConfiguration.defaultSearchTimeoutMs
 
@@ -56,7 +57,8 @@ public struct ForgeGatewayCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("rate-limit-rps"),
-        help: "Requests per second each bearer token may make on /v1, sustained; past it 429 with Retry-After; 0 = no limit (env FORGE_RATE_LIMIT_RPS)."
+        help:
+            "Requests per second each bearer token may make on /v1, sustained; past it 429 with Retry-After; 0 = no limit (env FORGE_RATE_LIMIT_RPS)."
     )
     var rateLimitRPS = Int(environment("FORGE_RATE_LIMIT_RPS", "")) ?? GatewayConfiguration.defaultRateLimitPerSecond
 
@@ -71,7 +73,8 @@ public struct ForgeGatewayCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("max-page-bytes"),
-        help: "Most bytes of payloads, results and errors one page of GET /v1/jobs or GET /v1/dlq holds (always at least one job); next_cursor continues (env FORGE_MAX_PAGE_BYTES)."
+        help:
+            "Most bytes of payloads, results and errors one page of GET /v1/jobs or GET /v1/dlq holds (always at least one job); next_cursor continues (env FORGE_MAX_PAGE_BYTES)."
     )
     var maxPageBytes = Int(environment("FORGE_MAX_PAGE_BYTES", "")) ?? GatewayConfiguration.defaultMaxPageBytes
 
@@ -148,17 +151,27 @@ public struct ForgeGatewayCommand: AsyncParsableCommand {
         LogSetup.bootstrap(service: "forge-gateway", level: service.level)
         let logger = Logger(label: "forge.gateway")
         let redis = RedisClient(
-            configuration: try RedisConfiguration(url: try service.redisURL(), setting: "--redis-url / FORGE_REDIS_URL", poolSize: connections.redisConnections)
+            configuration: try RedisConfiguration(
+                url: try service.redisURL(),
+                setting: "--redis-url / FORGE_REDIS_URL",
+                poolSize: connections.redisConnections
+            )
         )
         // List reads on connections of their own (see GatewayDependencies.listQueues).
         let listRedis = RedisClient(
             configuration: try RedisConfiguration(
-                url: try service.redisURL(), setting: "--redis-url / FORGE_REDIS_URL", poolSize: GatewayDependencies.listConnections
+                url: try service.redisURL(),
+                setting: "--redis-url / FORGE_REDIS_URL",
+                poolSize: GatewayDependencies.listConnections
             )
         )
         let postgresConfiguration = try PostgresConfiguration(
-            url: try service.postgresURL(), poolSize: 4, schema: PostgresConfiguration.schema(forNamespace: service.namespace),
-            connectTimeoutSeconds: 2, searchTimeoutMs: searchTimeoutMs, setting: "--postgres-url / FORGE_POSTGRES_URL"
+            url: try service.postgresURL(),
+            poolSize: 4,
+            schema: PostgresConfiguration.schema(forNamespace: service.namespace),
+            connectTimeoutSeconds: 2,
+            searchTimeoutMs: searchTimeoutMs,
+            setting: "--postgres-url / FORGE_POSTGRES_URL"
         )
         let postgres = PostgresClient(configuration: postgresConfiguration)
         // Readiness probes on a connection of their own: searches cannot make /readyz wait.
@@ -171,38 +184,61 @@ public struct ForgeGatewayCommand: AsyncParsableCommand {
         let readiness = Readiness(
             checks: [
                 (name: "redis", check: { try await redis.checkReady() }),
-                (name: "postgres", check: { try await probe.check(); return true }),
+                (
+                    name: "postgres",
+                    check: {
+                        try await probe.check()
+                        return true
+                    }
+                ),
                 (name: "schema", check: { await schema.isCurrent() }),
             ],
             logger: logger
         )
         let dependencies = GatewayDependencies(
-            queues: QueueStore(redis: redis, keys: keys, finishedRetentionMs: finished.finishedTTLMs), schedules: ScheduleStore(redis: redis, keys: keys),
-            history: HistoryStore(client: postgres), readiness: readiness, metrics: ForgeMetrics(), logger: logger,
+            queues: QueueStore(redis: redis, keys: keys, finishedRetentionMs: finished.finishedTTLMs),
+            schedules: ScheduleStore(redis: redis, keys: keys),
+            history: HistoryStore(client: postgres),
+            readiness: readiness,
+            metrics: ForgeMetrics(),
+            logger: logger,
             listQueues: QueueStore(redis: listRedis, keys: keys, finishedRetentionMs: finished.finishedTTLMs)
         )
         let tokens = try apiTokens()
         var limits = JobLimits.standard
         limits.maxPayloadBytes = maxPayloadBytes
         let configuration = GatewayConfiguration(
-            apiTokens: tokens, authEnabled: auth == "on", maxBodyBytes: maxBodyBytes, jobLimits: limits,
-            idempotencyWindowMs: Int64(idempotencyTTLSeconds) * 1000, rateLimitPerSecond: Double(rateLimitRPS),
-            rateLimitBurst: rateLimitBurst, idleTimeoutSeconds: httpIdleTimeoutSeconds, maxQueues: queueLimit.maxQueues,
-            maxSchedules: maxSchedules > 0 ? maxSchedules : nil, maxSchedulePayloadBytes: maxSchedulePayloadBytes,
+            apiTokens: tokens,
+            authEnabled: auth == "on",
+            maxBodyBytes: maxBodyBytes,
+            jobLimits: limits,
+            idempotencyWindowMs: Int64(idempotencyTTLSeconds) * 1000,
+            rateLimitPerSecond: Double(rateLimitRPS),
+            rateLimitBurst: rateLimitBurst,
+            idleTimeoutSeconds: httpIdleTimeoutSeconds,
+            maxQueues: queueLimit.maxQueues,
+            maxSchedules: maxSchedules > 0 ? maxSchedules : nil,
+            maxSchedulePayloadBytes: maxSchedulePayloadBytes,
             maxPageBytes: maxPageBytes
         )
         if !configuration.authEnabled { logger.warning("auth is off: /v1 accepts requests without a token") }
         let host = service.httpHost
         let port = service.port(default: 8080)
         let application = GatewayApplication(
-            configuration: configuration, dependencies: dependencies, host: host, port: port,
+            configuration: configuration,
+            dependencies: dependencies,
+            host: host,
+            port: port,
             onServerRunning: { bound in logger.info("listening", metadata: ["host": "\(host)", "port": "\(bound)"]) }
         )
         let group = ServiceGroup(
             configuration: .init(services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
         let result: Result<Void, any Error>
-        do { try await group.run(); result = .success(()) } catch { result = .failure(error) }
+        do {
+            try await group.run()
+            result = .success(())
+        } catch { result = .failure(error) }
         await redis.shutdown()
         await listRedis.shutdown()
         await postgres.shutdown()

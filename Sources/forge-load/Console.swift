@@ -1,4 +1,5 @@
 import ForgeLoad
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

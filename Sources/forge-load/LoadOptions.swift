@@ -65,7 +65,8 @@ struct LoadOptions: ParsableArguments {
     var drainTimeout = "30s"
 
     @Option(
-        name: .customLong("metrics-url"), parsing: .singleValue,
+        name: .customLong("metrics-url"),
+        parsing: .singleValue,
         help: "A worker or scheduler /metrics URL to scrape (repeat, or comma-separate). Default: the scripts/forge-up layout around --url."
     )
     var metricsURLs: [String] = []
@@ -73,15 +74,25 @@ struct LoadOptions: ParsableArguments {
     func settings() throws -> LoadSettings {
         let type = type ?? (sleepMs != nil ? "sleep" : "noop")
         var settings = LoadSettings(
-            url: url, token: try APIToken.resolve(flag: token, file: tokenFile), pacing: max ? .max : .rate(jobsPerSecond: rps),
+            url: url,
+            token: try APIToken.resolve(flag: token, file: tokenFile),
+            pacing: max ? .max : .rate(jobsPerSecond: rps),
             duration: try DurationText.parse(duration, flag: "--duration"),
-            warmup: try DurationText.parse(warmup, flag: "--warmup"), connections: connections, batch: batch,
+            warmup: try DurationText.parse(warmup, flag: "--warmup"),
+            connections: connections,
+            batch: batch,
             job: JobTemplate(
-                queue: queue, type: type, sleepMs: sleepMs, payloadBytes: payloadBytes, delayMs: delayMs,
-                maxAttempts: maxAttempts, backoffMs: backoffMs
+                queue: queue,
+                type: type,
+                sleepMs: sleepMs,
+                payloadBytes: payloadBytes,
+                delayMs: delayMs,
+                maxAttempts: maxAttempts,
+                backoffMs: backoffMs
             ),
             requestTimeout: try DurationText.parse(timeout, flag: "--timeout"),
-            lateThreshold: try DurationText.milliseconds(lateMs, flag: "--late-ms"), maxInFlight: maxInFlight,
+            lateThreshold: try DurationText.milliseconds(lateMs, flag: "--late-ms"),
+            maxInFlight: maxInFlight,
             drainTimeout: try DurationText.parse(drainTimeout, flag: "--drain-timeout")
         )
         let urls = metricsURLs.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }

@@ -5,7 +5,8 @@ import Foundation
 /// `forge-load [run]`: one load run, a final table, and optionally JSON and an SVG chart.
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "run", abstract: "Send load to a gateway and report what it and the system did (the default)."
+        commandName: "run",
+        abstract: "Send load to a gateway and report what it and the system did (the default)."
     )
 
     @OptionGroup var load: LoadOptions

@@ -79,7 +79,8 @@ struct ScaleCommand: AsyncParsableCommand {
         guard kubectl == nil || compose == nil else { throw LoadError.invalid("--kubectl", "choose --kubectl or --compose, not both") }
         if let kubectl {
             return KubectlFleet(
-                deployment: kubectl, namespace: kubectlNamespace,
+                deployment: kubectl,
+                namespace: kubectlNamespace,
                 rolloutTimeout: try DurationText.parse(rolloutTimeout, flag: "--rollout-timeout")
             )
         }
@@ -93,8 +94,11 @@ struct ScaleCommand: AsyncParsableCommand {
         let directory = binDir.map { URL(fileURLWithPath: $0) } ?? Self.ownDirectory
         return try LocalWorkerFleet(
             options: .init(
-                binary: directory.appendingPathComponent("forge-worker"), concurrency: concurrency,
-                extraArguments: workerArg, environment: environment, portBase: workerPortBase,
+                binary: directory.appendingPathComponent("forge-worker"),
+                concurrency: concurrency,
+                extraArguments: workerArg,
+                environment: environment,
+                portBase: workerPortBase,
                 logDirectory: URL(fileURLWithPath: logDir)
             )
         )

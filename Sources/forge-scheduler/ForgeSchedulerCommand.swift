@@ -32,7 +32,8 @@ public struct ForgeSchedulerCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("history-backlog-limit-mb"),
-        help: "Unarchived history per queue (MiB of Redis memory) above which enqueue is refused until Postgres catches up; 0 = no limit (env FORGE_HISTORY_BACKLOG_LIMIT_MB)."
+        help:
+            "Unarchived history per queue (MiB of Redis memory) above which enqueue is refused until Postgres catches up; 0 = no limit (env FORGE_HISTORY_BACKLOG_LIMIT_MB)."
     )
     var historyBacklogLimitMB = Int(environment("FORGE_HISTORY_BACKLOG_LIMIT_MB", "")) ?? 256
 
@@ -95,11 +96,17 @@ public struct ForgeSchedulerCommand: AsyncParsableCommand {
         LogSetup.bootstrap(service: "forge-scheduler", level: service.level)
         let logger = Logger(label: "forge.scheduler")
         let redis = RedisClient(
-            configuration: try RedisConfiguration(url: try service.redisURL(), setting: "--redis-url / FORGE_REDIS_URL", poolSize: connections.redisConnections)
+            configuration: try RedisConfiguration(
+                url: try service.redisURL(),
+                setting: "--redis-url / FORGE_REDIS_URL",
+                poolSize: connections.redisConnections
+            )
         )
         let postgres = PostgresClient(
             configuration: try PostgresConfiguration(
-                url: try service.postgresURL(), poolSize: 2, schema: PostgresConfiguration.schema(forNamespace: service.namespace),
+                url: try service.postgresURL(),
+                poolSize: 2,
+                schema: PostgresConfiguration.schema(forNamespace: service.namespace),
                 connectTimeoutSeconds: 2,
                 setting: "--postgres-url / FORGE_POSTGRES_URL"
             )
@@ -111,29 +118,50 @@ public struct ForgeSchedulerCommand: AsyncParsableCommand {
         let readiness = Readiness(
             checks: [
                 (name: "redis", check: { try await redis.checkReady() }),
-                (name: "postgres", check: { try await postgres.check(); return true }),
+                (
+                    name: "postgres",
+                    check: {
+                        try await postgres.check()
+                        return true
+                    }
+                ),
                 (name: "schema", check: { await schema.isCurrent() }),
             ],
             logger: logger
         )
         let scheduler = SchedulerService(
             configuration: SchedulerConfiguration(
-                id: replicaID, leaderTTLMs: leaderTTLMs, retentionDays: retentionDays,
-                historyBacklogLimitBytes: historyBacklogLimitMB << 20, deadLetterMax: deadLetterMax,
-                deadLetterMaxAgeMs: Int64(deadLetterMaxAgeDays) * 86_400_000, maxQueues: queueLimit.maxQueues
+                id: replicaID,
+                leaderTTLMs: leaderTTLMs,
+                retentionDays: retentionDays,
+                historyBacklogLimitBytes: historyBacklogLimitMB << 20,
+                deadLetterMax: deadLetterMax,
+                deadLetterMaxAgeMs: Int64(deadLetterMaxAgeDays) * 86_400_000,
+                maxQueues: queueLimit.maxQueues
             ),
-            queues: QueueStore(redis: redis, keys: keys, finishedRetentionMs: finished.finishedTTLMs), schedules: ScheduleStore(redis: redis, keys: keys),
-            history: HistoryStore(client: postgres), metrics: metrics, readiness: readiness, logger: logger
+            queues: QueueStore(redis: redis, keys: keys, finishedRetentionMs: finished.finishedTTLMs),
+            schedules: ScheduleStore(redis: redis, keys: keys),
+            history: HistoryStore(client: postgres),
+            metrics: metrics,
+            readiness: readiness,
+            logger: logger
         )
         let probes = ProbeServer.make(
-            host: service.httpHost, port: service.port(default: 8081), readiness: readiness, metrics: metrics, logger: logger
+            host: service.httpHost,
+            port: service.port(default: 8081),
+            readiness: readiness,
+            metrics: metrics,
+            logger: logger
         )
         // The probe server comes first so it stops last: /readyz reports draining meanwhile.
         let group = ServiceGroup(
             configuration: .init(services: [probes, scheduler], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
         let result: Result<Void, any Error>
-        do { try await group.run(); result = .success(()) } catch { result = .failure(error) }
+        do {
+            try await group.run()
+            result = .success(())
+        } catch { result = .failure(error) }
         await redis.shutdown()
         await postgres.shutdown()
         try result.get()

@@ -42,14 +42,19 @@ public struct ForgeWorkerCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("runaway-grace-ms"),
-        help: "How long a handler may ignore being stopped at its timeout before the worker gives up on it, frees its slot and fails the attempt (env FORGE_RUNAWAY_GRACE_MS)."
+        help:
+            "How long a handler may ignore being stopped at its timeout before the worker gives up on it, frees its slot and fails the attempt (env FORGE_RUNAWAY_GRACE_MS)."
     )
     var runawayGraceMs = Int64(environment("FORGE_RUNAWAY_GRACE_MS", "")) ?? 5_000
 
     @Option(help: "This worker's name in job records and metrics (env FORGE_WORKER_NAME; default hostname-pid).")
     var name = environment("FORGE_WORKER_NAME", WorkerConfiguration.defaultWorkerName)
 
-    @Option(name: .customLong("http-allow"), help: "Hosts, *.domains, addresses and CIDR blocks the http handler may reach although they are loopback, link-local or private, comma-separated (env FORGE_HTTP_ALLOW).")
+    @Option(
+        name: .customLong("http-allow"),
+        help:
+            "Hosts, *.domains, addresses and CIDR blocks the http handler may reach although they are loopback, link-local or private, comma-separated (env FORGE_HTTP_ALLOW)."
+    )
     var httpAllow = environment("FORGE_HTTP_ALLOW", "")
 
     public func validate() throws {
@@ -90,8 +95,13 @@ public struct ForgeWorkerCommand: AsyncParsableCommand {
             throw ValidationError("--grace / FORGE_GRACE: must be between 0 and 86400 seconds, got \(grace)")
         }
         let configuration = WorkerConfiguration(
-            queues: selection, concurrency: concurrency, leaseBatch: batch, visibilityMs: visibilityMs,
-            gracePeriod: .milliseconds(Int64(grace * 1000)), runawayGrace: .milliseconds(runawayGraceMs), workerName: name
+            queues: selection,
+            concurrency: concurrency,
+            leaseBatch: batch,
+            visibilityMs: visibilityMs,
+            gracePeriod: .milliseconds(Int64(grace * 1000)),
+            runawayGrace: .milliseconds(runawayGraceMs),
+            workerName: name
         )
         do {
             try configuration.validate()
@@ -119,7 +129,11 @@ public struct ForgeWorkerCommand: AsyncParsableCommand {
         // The fetcher, the ack flusher, the heartbeater and failing jobs each need a connection
         // now and then; a handful covers them (the wake-up listener has its own).
         let redis = RedisClient(
-            configuration: try RedisConfiguration(url: try service.redisURL(), setting: "--redis-url / FORGE_REDIS_URL", poolSize: connections.redisConnections)
+            configuration: try RedisConfiguration(
+                url: try service.redisURL(),
+                setting: "--redis-url / FORGE_REDIS_URL",
+                poolSize: connections.redisConnections
+            )
         )
         let metrics = ForgeMetrics()
         let readiness = Readiness(
@@ -130,19 +144,32 @@ public struct ForgeWorkerCommand: AsyncParsableCommand {
         )
         let worker = WorkerService(
             store: QueueStore(
-                redis: redis, keys: KeySpace(namespace: service.namespace), finishedRetentionMs: finished.finishedTTLMs
-            ), handlers: .builtins(http: try httpConfiguration()),
-            configuration: configuration, metrics: metrics, readiness: readiness, logger: logger
+                redis: redis,
+                keys: KeySpace(namespace: service.namespace),
+                finishedRetentionMs: finished.finishedTTLMs
+            ),
+            handlers: .builtins(http: try httpConfiguration()),
+            configuration: configuration,
+            metrics: metrics,
+            readiness: readiness,
+            logger: logger
         )
         let probes = ProbeServer.make(
-            host: service.httpHost, port: service.port(default: 8082), readiness: readiness, metrics: metrics, logger: logger
+            host: service.httpHost,
+            port: service.port(default: 8082),
+            readiness: readiness,
+            metrics: metrics,
+            logger: logger
         )
         // The probe server comes first so it stops last: /readyz reports draining meanwhile.
         let group = ServiceGroup(
             configuration: .init(services: [probes, worker], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
         let result: Result<Void, any Error>
-        do { try await group.run(); result = .success(()) } catch { result = .failure(error) }
+        do {
+            try await group.run()
+            result = .success(())
+        } catch { result = .failure(error) }
         await redis.shutdown()
         try result.get()
     }

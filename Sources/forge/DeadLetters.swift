@@ -13,7 +13,8 @@ struct DeadLetters: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Dead jobs of a queue, most recent first.",
-            discussion: "Prints one page (the gateway also ends a page at its byte budget); when there is another, stderr shows the --cursor that fetches it."
+            discussion:
+                "Prints one page (the gateway also ends a page at its byte budget); when there is another, stderr shows the --cursor that fetches it."
         )
         @OptionGroup var gateway: GatewayOptions
         @Option(help: "Queue name.") var queue = "default"
@@ -23,7 +24,9 @@ struct DeadLetters: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors(json: gateway.json) {
                 let response = try await gateway.client().send(
-                    "GET", ["v1", "dlq"], query: [("queue", queue), ("limit", String(limit)), ("cursor", cursor)]
+                    "GET",
+                    ["v1", "dlq"],
+                    query: [("queue", queue), ("limit", String(limit)), ("cursor", cursor)]
                 )
                 if gateway.json { return Output.json(response.body) }
                 let jobs = (response.object["jobs"] as? [[String: Any]]) ?? (response.json as? [[String: Any]]) ?? []

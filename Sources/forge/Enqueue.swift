@@ -19,7 +19,8 @@ struct Enqueue: AsyncParsableCommand {
     @Option(help: "Retry backoff cap in milliseconds (with --backoff-base-ms).") var backoffCapMs: Int64?
     @Option(help: "Deduplication key: a second enqueue inside the window returns the first job.") var uniqueKey: String?
     @Option(help: "How long the unique key holds, in milliseconds.") var uniqueForMs: Int64?
-    @Option(help: "Idempotency-Key header: repeating the same request with it returns the first answer, never a second job.") var idempotencyKey: String?
+    @Option(help: "Idempotency-Key header: repeating the same request with it returns the first answer, never a second job.") var idempotencyKey:
+        String?
 
     func validate() throws {
         if delayMs != nil && runAt != nil { throw ValidationError("--delay-ms and --run-at: give one of them, not both") }
@@ -69,8 +70,10 @@ struct Status: AsyncParsableCommand {
             let response = try await gateway.client().send("GET", ["v1", "jobs", id])
             if gateway.json { return Output.json(response.body) }
             let job = response.object
-            let fields = ["id", "queue", "type", "state", "priority", "attempts", "max_attempts", "created_at", "run_at",
-                          "started_at", "finished_at", "last_error", "payload", "result"]
+            let fields = [
+                "id", "queue", "type", "state", "priority", "attempts", "max_attempts", "created_at", "run_at",
+                "started_at", "finished_at", "last_error", "payload", "result",
+            ]
             Output.table(["field", "value"], fields.map { [$0, Output.cell(job[$0])] })
         }
     }

@@ -77,7 +77,10 @@ struct GatewayClient {
     /// Sends `method` to the path made of `segments` with `query` (nil values left out);
     /// `body` is JSON text sent as is. A non-2xx answer throws ``CLIError/problem(_:)``.
     func send(
-        _ method: String, _ segments: [String], query: [(String, String?)] = [], body: Data? = nil,
+        _ method: String,
+        _ segments: [String],
+        query: [(String, String?)] = [],
+        body: Data? = nil,
         headers: [String: String] = [:]
     ) async throws -> GatewayResponse {
         let path = URLEncoding.path(segments) + URLEncoding.query(query)

@@ -14,7 +14,8 @@ struct JSONBody {
     /// Adds `key` with `json`, already valid JSON text, unchanged.
     mutating func setRaw(_ key: String, _ json: String?) {
         guard let json else { return }
-        let name = (try? JSONSerialization.data(withJSONObject: key, options: [.fragmentsAllowed]))
+        let name =
+            (try? JSONSerialization.data(withJSONObject: key, options: [.fragmentsAllowed]))
             .map { String(decoding: $0, as: UTF8.self) } ?? "\"\(key)\""
         fields.append("\(name):\(json)")
     }

@@ -20,7 +20,8 @@ struct Jobs: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors(json: gateway.json) {
             let response = try await gateway.client().send(
-                "GET", ["v1", "jobs"],
+                "GET",
+                ["v1", "jobs"],
                 query: [
                     ("queue", queue), ("state", state), ("type", type), ("created_after", createdAfter),
                     ("created_before", createdBefore), ("limit", limit.map(String.init)), ("cursor", cursor),

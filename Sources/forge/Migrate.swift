@@ -43,7 +43,10 @@ struct Migrate: AsyncParsableCommand {
                 return
             }
             if let movedFrom { print("moved the history tables from schema \(movedFrom) to \(schema)") }
-            print(applied.isEmpty ? "schema \(schema) is up to date" : "schema \(schema): applied migrations \(applied.map(String.init).joined(separator: ", "))")
+            print(
+                applied.isEmpty
+                    ? "schema \(schema) is up to date" : "schema \(schema): applied migrations \(applied.map(String.init).joined(separator: ", "))"
+            )
         case .failure(let error) where error.isUnavailable:
             printError("forge migrate: cannot reach Postgres (\(postgres.setting)): \(error.message)")
             throw ExitCode(CLIExit.unavailable.rawValue)

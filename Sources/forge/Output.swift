@@ -32,7 +32,9 @@ enum Output {
         case let string as String: return string
         case let number as NSNumber: return number.stringValue
         default:
-            guard let value, let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]) else { return "?" }
+            guard let value, let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]) else {
+                return "?"
+            }
             return String(decoding: data, as: UTF8.self)
         }
     }

@@ -53,7 +53,10 @@ struct PostgresOptions: ParsableArguments {
         let value = try SecretSetting.postgresURL.value(flag: url, file: urlFile) ?? PostgresConfiguration.defaultURL
         do {
             return try PostgresConfiguration(
-                url: value, poolSize: poolSize, schema: PostgresConfiguration.schema(forNamespace: namespace), setting: setting
+                url: value,
+                poolSize: poolSize,
+                schema: PostgresConfiguration.schema(forNamespace: namespace),
+                setting: setting
             )
         } catch {
             printError("\(command): \(error.message)")

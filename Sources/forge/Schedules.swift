@@ -22,8 +22,10 @@ struct Schedules: AsyncParsableCommand {
                     ["name", "cron", "time_zone", "type", "queue", "paused"],
                     schedules.map { schedule in
                         let job = schedule["job"] as? [String: Any] ?? [:]
-                        return [Output.cell(schedule["name"]), Output.cell(schedule["cron"]), Output.cell(schedule["time_zone"]),
-                                Output.cell(job["type"]), Output.cell(job["queue"]), Output.cell(schedule["paused"])]
+                        return [
+                            Output.cell(schedule["name"]), Output.cell(schedule["cron"]), Output.cell(schedule["time_zone"]),
+                            Output.cell(job["type"]), Output.cell(job["queue"]), Output.cell(schedule["paused"]),
+                        ]
                     }
                 )
             }

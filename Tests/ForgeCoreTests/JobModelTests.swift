@@ -71,7 +71,10 @@ import Testing
         #expect(field { try NewJob(type: "t", uniqueForMs: 5) } == "unique_for_ms")
         #expect(field { try NewJob(type: "t", uniqueKey: "") } == "unique_key")
         #expect(field { try NewJob(queue: "Bad", type: "t") } == "queue")
-        #expect(field { try NewJob(type: "t", payload: "\"" + String(repeating: "x", count: 100) + "\"", limits: JobLimits(maxPayloadBytes: 50)) } == "payload")
+        #expect(
+            field { try NewJob(type: "t", payload: "\"" + String(repeating: "x", count: 100) + "\"", limits: JobLimits(maxPayloadBytes: 50)) }
+                == "payload"
+        )
     }
 
     /// Postgres `jsonb` refuses U+0000, so a payload holding it is refused at the door, escaped or

@@ -17,7 +17,10 @@ struct CLIRun {
 
     /// Runs the executable `name` from the build directory to completion.
     static func program(
-        _ name: String, _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil
+        _ name: String,
+        _ arguments: [String],
+        environment: [String: String] = [:],
+        stdin: String? = nil
     ) async throws -> CLIRun {
         let process = Process()
         process.executableURL = ForgeStack.binDirectory.appendingPathComponent(name)
@@ -27,7 +30,8 @@ struct CLIRun {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("forge-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let out = directory.appendingPathComponent("out"), err = directory.appendingPathComponent("err")
+        let out = directory.appendingPathComponent("out")
+        let err = directory.appendingPathComponent("err")
         _ = FileManager.default.createFile(atPath: out.path, contents: nil)
         _ = FileManager.default.createFile(atPath: err.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: out)
@@ -39,7 +43,8 @@ struct CLIRun {
         try input.fileHandleForWriting.close()
         await process.exited()
         return CLIRun(
-            status: process.terminationStatus, stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+            status: process.terminationStatus,
+            stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
             stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? ""
         )
     }

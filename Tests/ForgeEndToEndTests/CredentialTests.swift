@@ -39,7 +39,10 @@ extension OneStackAtATime {
             await refused.shutdown()
             // No root certificate to check the server's against: refused, naming the reason.
             let unverified = PostgresClient(
-                configuration: try PostgresConfiguration(url: postgres.url(query: "sslmode=verify-full&sslrootcert=/nonexistent/root.crt"), poolSize: 1)
+                configuration: try PostgresConfiguration(
+                    url: postgres.url(query: "sslmode=verify-full&sslrootcert=/nonexistent/root.crt"),
+                    poolSize: 1
+                )
             )
             await #expect(throws: PostgresError.self) { try await unverified.query("SELECT 1") }
             await unverified.shutdown()
@@ -73,11 +76,13 @@ extension OneStackAtATime {
                 "FORGE_LOG_LEVEL": "debug",
             ]
             var processes: [ServiceProcess] = []
-            defer { processes.forEach { $0.stop() } }
+            defer { for process in processes { process.stop() } }
             func start(_ binary: String, _ extra: [String: String] = [:], arguments: [String] = []) throws -> Int {
                 let port = try ForgeStack.freePort()
                 let process = try ServiceProcess(
-                    binary, arguments, environment: environment.merging(extra) { $1 }.merging(["FORGE_HTTP_PORT": String(port)]) { $1 }
+                    binary,
+                    arguments,
+                    environment: environment.merging(extra) { $1 }.merging(["FORGE_HTTP_PORT": String(port)]) { $1 }
                 )
                 processes.append(process)
                 return port
@@ -105,10 +110,13 @@ extension OneStackAtATime {
             }
 
             // Wrong passwords: not ready, with the reason in the log, never the password.
-            let refused = try start("forge-gateway", [
-                "FORGE_REDIS_URL": "redis://forge-app:\(wrongRedis)@127.0.0.1:\(redis.port)",
-                "FORGE_POSTGRES_URL": postgres.url(password: wrongPostgres),
-            ])
+            let refused = try start(
+                "forge-gateway",
+                [
+                    "FORGE_REDIS_URL": "redis://forge-app:\(wrongRedis)@127.0.0.1:\(redis.port)",
+                    "FORGE_POSTGRES_URL": postgres.url(password: wrongPostgres),
+                ]
+            )
             try await waitUntil("refused gateway answers", output: processes[3]) {
                 await ServiceProcess.get(port: refused, "/readyz")?.status == 503
             }
@@ -123,7 +131,7 @@ extension OneStackAtATime {
             #expect(await ServiceProcess.get(port: gateway, "/v1/jobs", token: token)?.status == 503)
             try await Task.sleep(for: .milliseconds(1500))
 
-            processes.forEach { $0.process.isRunning ? $0.process.terminate() : () }
+            for service in processes where service.process.isRunning { service.process.terminate() }
             for service in processes { await service.process.exited() }
             for (process, name) in zip(processes, ["gateway", "scheduler", "worker", "refused gateway"]) {
                 let lines = process.output.split(separator: "\n")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -47,7 +48,9 @@ extension EndToEndTests {
         try await withStack(schedulers: [], workers: [["--queues", "*"]]) { stack in
             let ports = [try stack.startScheduler("scheduler-1", ttl), try stack.startScheduler("scheduler-2", ttl)]
             let put = try await stack.request(
-                "PUT", "/v1/schedules/tick", json: ["cron": "* * * * * *", "job": ["type": "noop", "queue": "cron"]]
+                "PUT",
+                "/v1/schedules/tick",
+                json: ["cron": "* * * * * *", "job": ["type": "noop", "queue": "cron"]]
             )
             #expect(put.status == 201)
             var leader = -1

@@ -2,6 +2,7 @@ import ForgePostgres
 import ForgeRedis
 import ForgeTestSupport
 import Foundation
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -58,7 +59,9 @@ final class ForgeStack: @unchecked Sendable {
 
     /// Runs `forge migrate` (which creates the namespace's schema), starts the gateway and waits until it is ready.
     static func start(
-        schedulers: [[String]] = [[]], workers: [[String]] = [[]], redisURL: String = ForgeStack.redisURL,
+        schedulers: [[String]] = [[]],
+        workers: [[String]] = [[]],
+        redisURL: String = ForgeStack.redisURL,
         namespace: String? = nil
     ) async throws -> ForgeStack {
         let stack = try ForgeStack(redisURL: redisURL, namespace: namespace)
@@ -140,7 +143,12 @@ final class ForgeStack: @unchecked Sendable {
     }
 
     func request(
-        _ method: String, _ path: String, json: Any? = nil, raw: Data? = nil, token: String?? = .none, port: Int? = nil
+        _ method: String,
+        _ path: String,
+        json: Any? = nil,
+        raw: Data? = nil,
+        token: String?? = .none,
+        port: Int? = nil
     ) async throws -> Reply {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port ?? gatewayPort)\(path)")!, timeoutInterval: 10)
         request.httpMethod = method
@@ -236,8 +244,11 @@ struct StackError: Error, CustomStringConvertible {
 
 /// Runs `body` with a started stack and always shuts it down.
 func withStack(
-    schedulers: [[String]] = [[]], workers: [[String]] = [[]], redisURL: String = ForgeStack.redisURL,
-    namespace: String? = nil, _ body: (ForgeStack) async throws -> Void
+    schedulers: [[String]] = [[]],
+    workers: [[String]] = [[]],
+    redisURL: String = ForgeStack.redisURL,
+    namespace: String? = nil,
+    _ body: (ForgeStack) async throws -> Void
 ) async throws {
     let stack = try await ForgeStack.start(schedulers: schedulers, workers: workers, redisURL: redisURL, namespace: namespace)
     do {

@@ -68,7 +68,9 @@ import Testing
             #expect(badQueue.status == 400)
             #expect(badQueue.json["field"] as? String == "queue")
             let oversized = try await stack.request(
-                "POST", "/v1/jobs", json: ["type": "noop", "payload": String(repeating: "x", count: 3 << 20)]
+                "POST",
+                "/v1/jobs",
+                json: ["type": "noop", "payload": String(repeating: "x", count: 3 << 20)]
             )
             #expect(oversized.status == 413)
             let anonymous = try await stack.request("POST", "/v1/jobs", json: ["type": "noop"], token: .some(nil))
@@ -76,8 +78,10 @@ import Testing
             let wrongToken = try await stack.request("POST", "/v1/jobs", json: ["type": "noop"], token: "nope")
             #expect(wrongToken.status == 401)
             let after = try await stack.request("GET", "/v1/queues/default").json
-            #expect(NSDictionary(dictionary: before["counts"] as? [String: Any] ?? [:])
-                .isEqual(to: after["counts"] as? [String: Any] ?? [:]))
+            #expect(
+                NSDictionary(dictionary: before["counts"] as? [String: Any] ?? [:])
+                    .isEqual(to: after["counts"] as? [String: Any] ?? [:])
+            )
             #expect(try await stack.request("GET", "/livez", token: .some(nil)).status == 200)
         }
     }

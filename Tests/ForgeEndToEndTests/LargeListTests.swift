@@ -35,7 +35,9 @@ extension OneStackAtATime {
             let enqueues = Task {
                 var statuses: [Int] = []
                 for n in 0..<50 {
-                    statuses.append(try await stack.request("POST", "/v1/jobs", json: ["type": "noop", "queue": "small", "payload": ["n": n]]).status)
+                    statuses.append(
+                        try await stack.request("POST", "/v1/jobs", json: ["type": "noop", "queue": "small", "payload": ["n": n]]).status
+                    )
                 }
                 return statuses
             }
@@ -79,7 +81,10 @@ enum GatewayManifest {
         var inLimits = false
         for line in text.split(separator: "\n") {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed == "limits:" { inLimits = true; continue }
+            if trimmed == "limits:" {
+                inLimits = true
+                continue
+            }
             guard inLimits, trimmed.hasPrefix("memory:") else { continue }
             let value = trimmed.dropFirst("memory:".count).trimmingCharacters(in: .whitespaces)
             for (suffix, shift) in [("Gi", 30), ("Mi", 20), ("Ki", 10)] where value.hasSuffix(suffix) {

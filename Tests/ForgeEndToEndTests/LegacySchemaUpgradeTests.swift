@@ -49,7 +49,11 @@ extension OneStackAtATime {
             let again = try await ServiceProcess.run("forge", ["migrate"], environment: ["FORGE_POSTGRES_URL": url])
             #expect(again.status == 0 && again.output.contains("schema forge is up to date"), "\(again.output)")
             // Another installation beside it, with a plain URL, starts empty instead of taking history.
-            let other = try await ServiceProcess.run("forge", ["migrate", "--json", "--namespace", "other"], environment: ["FORGE_POSTGRES_URL": url])
+            let other = try await ServiceProcess.run(
+                "forge",
+                ["migrate", "--json", "--namespace", "other"],
+                environment: ["FORGE_POSTGRES_URL": url]
+            )
             #expect(other.output.contains(#""moved_from":null"#), "\(other.output)")
         }
     }

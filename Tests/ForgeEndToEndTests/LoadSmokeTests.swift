@@ -13,12 +13,15 @@ import Testing
             }
             let json = stack.logs.appendingPathComponent("load.json")
             let svg = stack.logs.appendingPathComponent("load.svg")
-            let status = try await runLoad(stack, [
-                "--url", "http://127.0.0.1:\(stack.gatewayPort)", "--token", stack.token,
-                "--rps", "200", "--duration", "2s", "--warmup", "0s", "--drain-timeout", "15s",
-                "--metrics-url", "http://127.0.0.1:\(workerPort),http://127.0.0.1:\(schedulerPort)",
-                "--json", json.path, "--svg", svg.path,
-            ])
+            let status = try await runLoad(
+                stack,
+                [
+                    "--url", "http://127.0.0.1:\(stack.gatewayPort)", "--token", stack.token,
+                    "--rps", "200", "--duration", "2s", "--warmup", "0s", "--drain-timeout", "15s",
+                    "--metrics-url", "http://127.0.0.1:\(workerPort),http://127.0.0.1:\(schedulerPort)",
+                    "--json", json.path, "--svg", svg.path,
+                ]
+            )
             #expect(status == 0, "forge-load failed:\n\(stack.log("forge-load"))")
             let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any])
             let enqueue = try #require(report["enqueue"] as? [String: Any])
@@ -41,13 +44,16 @@ import Testing
     @Test func scaleRunStartsWorkersPerStepAndReportsEfficiency() async throws {
         try await withStack(schedulers: [], workers: []) { stack in
             let json = stack.logs.appendingPathComponent("scale.json")
-            let status = try await runLoad(stack, [
-                "scale", "--workers", "1,2", "--concurrency", "2", "--sleep-ms", "5",
-                "--url", "http://127.0.0.1:\(stack.gatewayPort)", "--token", stack.token,
-                "--rps", "300", "--duration", "1s", "--warmup", "500ms", "--metrics-url", "http://127.0.0.1:1",
-                "--bin-dir", ForgeStack.binDirectory.path, "--redis-url", stack.redisURL, "--namespace", stack.namespace,
-                "--log-dir", stack.logs.path, "--json", json.path,
-            ])
+            let status = try await runLoad(
+                stack,
+                [
+                    "scale", "--workers", "1,2", "--concurrency", "2", "--sleep-ms", "5",
+                    "--url", "http://127.0.0.1:\(stack.gatewayPort)", "--token", stack.token,
+                    "--rps", "300", "--duration", "1s", "--warmup", "500ms", "--metrics-url", "http://127.0.0.1:1",
+                    "--bin-dir", ForgeStack.binDirectory.path, "--redis-url", stack.redisURL, "--namespace", stack.namespace,
+                    "--log-dir", stack.logs.path, "--json", json.path,
+                ]
+            )
             #expect(status == 0, "forge-load scale failed:\n\(stack.log("forge-load"))")
             let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any])
             let steps = try #require(report["steps"] as? [[String: Any]])

@@ -16,7 +16,9 @@ import Testing
             let gateway = try ServiceProcess("forge-gateway", environment: environment.merging(["FORGE_HTTP_PORT": "\(gatewayPort)"]) { $1 })
             defer { gateway.stop() }
             let scheduler = try ServiceProcess(
-                "forge-scheduler", ["--id", "s1"], environment: environment.merging(["FORGE_HTTP_PORT": "\(schedulerPort)"]) { $1 }
+                "forge-scheduler",
+                ["--id", "s1"],
+                environment: environment.merging(["FORGE_HTTP_PORT": "\(schedulerPort)"]) { $1 }
             )
             defer { scheduler.stop() }
 
@@ -33,7 +35,11 @@ import Testing
                 #expect(process.process.isRunning, "must wait, not exit: \(process.output)")
             }
 
-            let migrate = try await ServiceProcess.run("forge", ["migrate"], environment: ["FORGE_POSTGRES_URL": postgresURL, "FORGE_NAMESPACE": schema])
+            let migrate = try await ServiceProcess.run(
+                "forge",
+                ["migrate"],
+                environment: ["FORGE_POSTGRES_URL": postgresURL, "FORGE_NAMESPACE": schema]
+            )
             #expect(migrate.status == 0, "\(migrate.output)")
             for (process, port) in [(gateway, gatewayPort), (scheduler, schedulerPort)] {
                 try await waitUntil("ready after migrate", output: process) {

@@ -31,17 +31,24 @@ import Testing
             let postgres = try secretFile(postgresURL + "\n")
             defer { for url in [tokens, redis, postgres] { try? FileManager.default.removeItem(at: url) } }
 
-            let migrate = try await ServiceProcess.run("forge", ["migrate"], environment: [
-                "FORGE_POSTGRES_URL_FILE": postgres.path, "FORGE_NAMESPACE": schema,
-            ])
+            let migrate = try await ServiceProcess.run(
+                "forge",
+                ["migrate"],
+                environment: [
+                    "FORGE_POSTGRES_URL_FILE": postgres.path, "FORGE_NAMESPACE": schema,
+                ]
+            )
             #expect(migrate.status == 0, "\(migrate.output)")
 
             let port = try ForgeStack.freePort()
-            let gateway = try ServiceProcess("forge-gateway", environment: [
-                "FORGE_API_TOKENS_FILE": tokens.path, "FORGE_REDIS_URL_FILE": redis.path,
-                "FORGE_POSTGRES_URL_FILE": postgres.path, "FORGE_HTTP_HOST": "127.0.0.1", "FORGE_HTTP_PORT": String(port),
-                "FORGE_NAMESPACE": schema,
-            ])
+            let gateway = try ServiceProcess(
+                "forge-gateway",
+                environment: [
+                    "FORGE_API_TOKENS_FILE": tokens.path, "FORGE_REDIS_URL_FILE": redis.path,
+                    "FORGE_POSTGRES_URL_FILE": postgres.path, "FORGE_HTTP_HOST": "127.0.0.1", "FORGE_HTTP_PORT": String(port),
+                    "FORGE_NAMESPACE": schema,
+                ]
+            )
             defer { gateway.stop() }
             try await waitUntil("gateway ready", output: gateway) { await ServiceProcess.get(port: port, "/readyz")?.status == 200 }
             #expect(await ServiceProcess.get(port: port, "/v1/queues", token: "file-token-bbbbbbbb")?.status == 200)
@@ -53,18 +60,24 @@ import Testing
     @Test(arguments: ["forge-gateway", "forge-scheduler", "forge-worker"])
     func unreadableSecretFileIsRefusedNamingTheSetting(_ binary: String) async throws {
         let missing = "/nonexistent/forge-secret"
-        let (status, output) = try await ServiceProcess.run(binary, environment: [
-            "FORGE_REDIS_URL_FILE": missing, "FORGE_API_TOKENS": "t",
-        ])
+        let (status, output) = try await ServiceProcess.run(
+            binary,
+            environment: [
+                "FORGE_REDIS_URL_FILE": missing, "FORGE_API_TOKENS": "t",
+            ]
+        )
         #expect(status != 0)
         #expect(output.contains("FORGE_REDIS_URL_FILE: cannot read \(missing)"), "\(output)")
     }
 
     @Test func shortTokensAreRefusedWithoutPrintingThem() async throws {
         let short = "tok-SECRET-5"
-        let (status, output) = try await ServiceProcess.run("forge-gateway", environment: [
-            "FORGE_API_TOKENS": "a-long-enough-token-0123456789,\(short)",
-        ])
+        let (status, output) = try await ServiceProcess.run(
+            "forge-gateway",
+            environment: [
+                "FORGE_API_TOKENS": "a-long-enough-token-0123456789,\(short)"
+            ]
+        )
         #expect(status != 0)
         #expect(output.contains("FORGE_API_TOKENS"), "\(output)")
         #expect(output.contains("token 2 of 2 is 12 bytes long") && output.contains("at least 16 bytes"), "\(output)")
@@ -80,9 +93,12 @@ import Testing
     @Test func aSettingAndItsFileTogetherAreRefused() async throws {
         let tokens = try secretFile("t\n")
         defer { try? FileManager.default.removeItem(at: tokens) }
-        let (status, output) = try await ServiceProcess.run("forge-gateway", environment: [
-            "FORGE_API_TOKENS": "t", "FORGE_API_TOKENS_FILE": tokens.path,
-        ])
+        let (status, output) = try await ServiceProcess.run(
+            "forge-gateway",
+            environment: [
+                "FORGE_API_TOKENS": "t", "FORGE_API_TOKENS_FILE": tokens.path,
+            ]
+        )
         #expect(status != 0)
         #expect(output.contains("FORGE_API_TOKENS and FORGE_API_TOKENS_FILE"), "\(output)")
     }

@@ -1,5 +1,6 @@
 import ForgePostgres
 import Foundation
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -29,7 +30,9 @@ final class ServiceProcess: @unchecked Sendable {
 
     /// Runs `binary` to completion; its exit status and everything it printed.
     static func run(
-        _ binary: String, _ arguments: [String] = [], environment: [String: String] = [:]
+        _ binary: String,
+        _ arguments: [String] = [],
+        environment: [String: String] = [:]
     ) async throws -> (status: Int32, output: String) {
         let service = try ServiceProcess(binary, arguments, environment: environment)
         await service.process.exited()
@@ -50,7 +53,8 @@ final class ServiceProcess: @unchecked Sendable {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!, timeoutInterval: 5)
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         guard let (data, response) = try? await URLSession.shared.data(for: request),
-              let http = response as? HTTPURLResponse else { return nil }
+            let http = response as? HTTPURLResponse
+        else { return nil }
         return (http.statusCode, (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:])
     }
 }

@@ -37,7 +37,7 @@ import Testing
     }
 
     @Test func authOffAcceptsRequestsWithoutAToken() async throws {
-        try await TestGateway.with(configure: { $0.authEnabled = false }) { gateway in
+        try await TestGateway.with(configure: .set { $0.authEnabled = false }) { gateway in
             let reply = try await gateway.http.get("/v1/queues", token: .some(nil))
             #expect(reply.status == 200)
         }

@@ -25,7 +25,9 @@ import Testing
                 #expect(reply.json["field"] as? String == field, "\(body): \(reply.text)")
             }
             let schedule = try await gateway.http.send(
-                "PUT", "/v1/schedules/s", body: #"{"cron": "* * * * *", "time_zone": null, "job": {"type": "a"}}"#
+                "PUT",
+                "/v1/schedules/s",
+                body: #"{"cron": "* * * * *", "time_zone": null, "job": {"type": "a"}}"#
             )
             #expect(schedule.status == 400)
             #expect(schedule.json["field"] as? String == "time_zone")
@@ -104,7 +106,8 @@ import Testing
     @Test func batchWithAnInvalidItemIsRefusedWholeNamingEveryBadItem() async throws {
         try await TestGateway.with { gateway in
             let reply = try await gateway.http.send(
-                "POST", "/v1/jobs/batch",
+                "POST",
+                "/v1/jobs/batch",
                 body: #"{"jobs": [{"type": "a", "queue": "v"}, {"type": "b", "priority": 10}, {"type": "c", "colour": 1}, 5]}"#
             )
             #expect(reply.status == 400, "\(reply.text)")
@@ -114,7 +117,9 @@ import Testing
             #expect(try await gateway.counts("v") == .init())
 
             let unprocessable = try await gateway.http.send(
-                "POST", "/v1/jobs/batch", body: #"{"jobs": [{"type": "a", "queue": "v"}, {"type": "a", "payload": "\u0000"}]}"#
+                "POST",
+                "/v1/jobs/batch",
+                body: #"{"jobs": [{"type": "a", "queue": "v"}, {"type": "a", "payload": "\u0000"}]}"#
             )
             #expect(unprocessable.status == 422)
             #expect(unprocessable.json["field"] as? String == "jobs[1].payload")

@@ -10,7 +10,9 @@ import Testing
         try await TestGateway.with { gateway in
             let queue = try QueueName("revive")
             let enqueued = try await gateway.http.send(
-                "POST", "/v1/jobs", body: #"{"type": "mail.send", "queue": "revive", "max_attempts": 1, "payload": {"to": "x"}}"#
+                "POST",
+                "/v1/jobs",
+                body: #"{"type": "mail.send", "queue": "revive", "max_attempts": 1, "payload": {"to": "x"}}"#
             )
             let id = try JobID(try #require(enqueued.json["id"] as? String))
             let lease = try #require(try await gateway.queues.lease(queue: queue, count: 1, visibilityMs: 30_000, worker: "w").first)

@@ -1,10 +1,9 @@
 import ForgeCore
+import ForgeGateway
 import ForgePostgres
 import Foundation
 import Testing
 import Yams
-
-import ForgeGateway
 
 /// The document states the bounds the code enforces, number for number and pattern for pattern,
 /// so a limit changed in one place and not the other fails here rather than in a client.
@@ -42,7 +41,9 @@ import ForgeGateway
         #expect(try Self.bounds("\(job).backoff.properties.cap_ms", in: document) == JobRequest.capMs)
         let template = "components.schemas.JobTemplateRequest.properties"
         #expect(try Self.bounds("\(template).timeout_ms", in: document) == limits.timeoutMs)
-        #expect(try Self.bounds("\(template).priority", in: document) == Int64(JobRequest.priority.lowerBound)...Int64(JobRequest.priority.upperBound))
+        #expect(
+            try Self.bounds("\(template).priority", in: document) == Int64(JobRequest.priority.lowerBound)...Int64(JobRequest.priority.upperBound)
+        )
         let batch = try Self.node("paths./v1/jobs/batch.post.requestBody.content.application/json.schema.properties.jobs", in: document)
         #expect(batch["maxItems"] as? Int == GatewayConfiguration().maxBatchSize)
     }

@@ -7,7 +7,8 @@ import Testing
     @Test func enqueueAnswers201AndTheJobReadsBackPending() async throws {
         try await TestGateway.with { gateway in
             let reply = try await gateway.http.post(
-                "/v1/jobs", json: ["type": "mail.send", "queue": "mail", "payload": ["to": "a@b.c", "n": 12_345_678_901_234]]
+                "/v1/jobs",
+                json: ["type": "mail.send", "queue": "mail", "payload": ["to": "a@b.c", "n": 12_345_678_901_234]]
             )
             #expect(reply.status == 201)
             #expect(reply.json["state"] as? String == "pending")
@@ -34,7 +35,8 @@ import Testing
     @Test func runAtInTheFutureIsScheduledWithTheGivenTime() async throws {
         try await TestGateway.with { gateway in
             let reply = try await gateway.http.post(
-                "/v1/jobs", json: ["type": "report", "run_at": "2099-06-01T14:30:00+02:00"]
+                "/v1/jobs",
+                json: ["type": "report", "run_at": "2099-06-01T14:30:00+02:00"]
             )
             #expect(reply.status == 201)
             #expect(reply.json["state"] as? String == "scheduled")
@@ -59,11 +61,13 @@ import Testing
         try await TestGateway.with { gateway in
             let reply = try await gateway.http.post(
                 "/v1/jobs/batch",
-                json: ["jobs": [
-                    ["type": "a", "queue": "bulk"],
-                    ["type": "b", "queue": "bulk", "priority": 9],
-                    ["type": "c", "queue": "other", "unique_key": "u"],
-                ]]
+                json: [
+                    "jobs": [
+                        ["type": "a", "queue": "bulk"],
+                        ["type": "b", "queue": "bulk", "priority": 9],
+                        ["type": "c", "queue": "other", "unique_key": "u"],
+                    ]
+                ]
             )
             #expect(reply.status == 200)
             let results = try #require(reply.json["results"] as? [[String: Any]])

@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -27,7 +28,11 @@ struct HTTPClient: Sendable {
 
     /// Sends `body` (raw text) or `json` (serialised); `token: nil` sends no Authorization header.
     func send(
-        _ method: String, _ path: String, body: String? = nil, json: Any? = nil, headers: [String: String] = [:],
+        _ method: String,
+        _ path: String,
+        body: String? = nil,
+        json: Any? = nil,
+        headers: [String: String] = [:],
         token: String?? = .none
     ) async throws -> Reply {
         var request = URLRequest(url: URL(string: base + path)!)
@@ -40,10 +45,11 @@ struct HTTPClient: Sendable {
             request.httpBody = Data(body.utf8)
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         }
-        let bearer: String? = switch token {
-        case .none: self.token
-        case .some(let explicit): explicit
-        }
+        let bearer: String? =
+            switch token {
+            case .none: self.token
+            case .some(let explicit): explicit
+            }
         if let bearer { request.setValue("Bearer \(bearer)", forHTTPHeaderField: "Authorization") }
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         let (data, response) = try await URLSession.shared.data(for: request)

@@ -14,12 +14,29 @@ import Testing
         let queue = try QueueName("hbig")
         return [
             JobEvent(
-                streamID: "\(at)-1", jobID: id, queue: queue, seq: 1, kind: .enqueued, state: .pending, atMs: at, attempts: 0,
-                type: "big", payload: payload, priority: 5, maxAttempts: 3
+                streamID: "\(at)-1",
+                jobID: id,
+                queue: queue,
+                seq: 1,
+                kind: .enqueued,
+                state: .pending,
+                atMs: at,
+                attempts: 0,
+                type: "big",
+                payload: payload,
+                priority: 5,
+                maxAttempts: 3
             ),
             JobEvent(streamID: "\(at)-2", jobID: id, queue: queue, seq: 2, kind: .started, state: .active, atMs: at + 1, attempts: 1),
             JobEvent(
-                streamID: "\(at)-3", jobID: id, queue: queue, seq: 3, kind: .retried, state: .retrying, atMs: at + 2, attempts: 1,
+                streamID: "\(at)-3",
+                jobID: id,
+                queue: queue,
+                seq: 3,
+                kind: .retried,
+                state: .retrying,
+                atMs: at + 2,
+                attempts: 1,
                 error: error
             ),
             JobEvent(streamID: "\(at)-4", jobID: id, queue: queue, seq: 4, kind: .started, state: .active, atMs: at + 3, attempts: 2),
@@ -37,7 +54,9 @@ import Testing
             var ids: [JobID] = []
             for n in 0..<10 {
                 let id = JobID.generate()
-                try await gateway.history.record(try Self.archived(id, at: 1_700_000_000_000 + Int64(n) * 1000, payload: payload, result: result, error: error))
+                try await gateway.history.record(
+                    try Self.archived(id, at: 1_700_000_000_000 + Int64(n) * 1000, payload: payload, result: result, error: error)
+                )
                 ids.append(id)
             }
 

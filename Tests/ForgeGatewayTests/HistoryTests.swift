@@ -11,7 +11,8 @@ import Testing
         let leased = try await gateway.queues.lease(queue: queue, count: count, visibilityMs: 30_000, worker: "w")
         #expect(leased.count == count)
         _ = try await gateway.queues.complete(
-            queue: queue, leased.map { Completion(id: $0.id, token: $0.token, result: #"{"ok":true}"#) }
+            queue: queue,
+            leased.map { Completion(id: $0.id, token: $0.token, result: #"{"ok":true}"#) }
         )
         while true {
             let batch = try await gateway.queues.readEvents(queue, count: 100)
@@ -25,7 +26,8 @@ import Testing
         try await TestGateway.with { gateway in
             let queue = try QueueName("hist")
             let reply = try await gateway.http.post(
-                "/v1/jobs/batch", json: ["jobs": (0..<3).map { ["type": "h", "queue": "hist", "payload": ["n": $0]] }]
+                "/v1/jobs/batch",
+                json: ["jobs": (0..<3).map { ["type": "h", "queue": "hist", "payload": ["n": $0]] }]
             )
             #expect(reply.status == 200)
             try await completeAndArchive(gateway, queue, count: 3)

@@ -38,7 +38,10 @@ import Testing
         try await TestGateway.with { gateway in
             // The header's value as a unique_key of another job does not match it, and vice versa.
             let keyed = try await gateway.http.send(
-                "POST", "/v1/jobs", body: #"{"type": "a", "queue": "space"}"#, headers: ["Idempotency-Key": "shared"]
+                "POST",
+                "/v1/jobs",
+                body: #"{"type": "a", "queue": "space"}"#,
+                headers: ["Idempotency-Key": "shared"]
             )
             let unique = try await gateway.http.send("POST", "/v1/jobs", body: #"{"type": "a", "queue": "space", "unique_key": "shared"}"#)
             #expect(keyed.status == 201)
@@ -46,7 +49,10 @@ import Testing
             #expect(keyed.json["id"] as? String != unique.json["id"] as? String)
             // unique_for_ms needs a unique_key in the body; the header does not stand in for one.
             let window = try await gateway.http.send(
-                "POST", "/v1/jobs", body: #"{"type": "a", "unique_for_ms": 1000}"#, headers: ["Idempotency-Key": "w"]
+                "POST",
+                "/v1/jobs",
+                body: #"{"type": "a", "unique_for_ms": 1000}"#,
+                headers: ["Idempotency-Key": "w"]
             )
             #expect(window.status == 400)
             #expect(window.json["field"] as? String == "unique_for_ms")
@@ -77,7 +83,10 @@ import Testing
             #expect(try await gateway.counts("bk").pending == 1)
             #expect(try await gateway.counts("bk2").pending == 1)
             let other = try await gateway.http.send(
-                "POST", "/v1/jobs/batch", body: #"{"jobs": [{"type": "a", "queue": "bk"}]}"#, headers: headers
+                "POST",
+                "/v1/jobs/batch",
+                body: #"{"jobs": [{"type": "a", "queue": "bk"}]}"#,
+                headers: headers
             )
             #expect(other.status == 422)
             #expect(other.json["field"] as? String == "Idempotency-Key")
@@ -87,7 +96,12 @@ import Testing
     @Test func malformedKeyIs400NamingTheHeader() async throws {
         try await TestGateway.with { gateway in
             for key in [String(repeating: "k", count: 257), "caf\u{e9}", "tab\tinside"] {
-                let reply = try await gateway.http.send("POST", "/v1/jobs", body: #"{"type": "a", "queue": "bad-key"}"#, headers: ["Idempotency-Key": key])
+                let reply = try await gateway.http.send(
+                    "POST",
+                    "/v1/jobs",
+                    body: #"{"type": "a", "queue": "bad-key"}"#,
+                    headers: ["Idempotency-Key": key]
+                )
                 #expect(reply.status == 400, "\(key): \(reply.text)")
                 #expect(reply.json["field"] as? String == "Idempotency-Key")
             }
@@ -96,7 +110,7 @@ import Testing
     }
 
     @Test func keysExpireAfterTheirWindow() async throws {
-        try await TestGateway.with(configure: { $0.idempotencyWindowMs = 300 }) { gateway in
+        try await TestGateway.with(configure: .set { $0.idempotencyWindowMs = 300 }) { gateway in
             let headers = ["Idempotency-Key": "short"]
             let first = try await gateway.http.send("POST", "/v1/jobs", body: #"{"type": "a", "queue": "exp"}"#, headers: headers)
             try await Task.sleep(for: .milliseconds(600))
@@ -180,13 +194,17 @@ import Testing
     @Test func theSchemeCasingDoesNotSplitTheScope() async throws {
         try await TestGateway.with { gateway in
             let first = try await gateway.http.send(
-                "POST", "/v1/jobs", body: #"{"type": "a", "queue": "casing"}"#,
+                "POST",
+                "/v1/jobs",
+                body: #"{"type": "a", "queue": "casing"}"#,
                 headers: Self.headers.merging(["Authorization": "Bearer \(TestGateway.token)"]) { $1 }
             )
             #expect(first.status == 201)
             for scheme in ["bearer", "BEARER", "BeArEr"] {
                 let other = try await gateway.http.send(
-                    "POST", "/v1/jobs", body: #"{"type": "b", "queue": "casing"}"#,
+                    "POST",
+                    "/v1/jobs",
+                    body: #"{"type": "b", "queue": "casing"}"#,
                     headers: Self.headers.merging(["Authorization": "\(scheme) \(TestGateway.token)"]) { $1 }
                 )
                 #expect(other.status == 422, "\(scheme): \(other.text)")
@@ -198,21 +216,30 @@ import Testing
     /// A request refused as a whole (back-pressure 503, queue limit 422) created nothing, so its
     /// key is not kept: the client may send another request with it.
     @Test func aRefusedRequestLeavesItsKeyFree() async throws {
-        try await TestGateway.with(configure: { $0.maxQueues = 1 }) { gateway in
+        try await TestGateway.with(configure: .set { $0.maxQueues = 1 }) { gateway in
             #expect(try await gateway.http.send("POST", "/v1/jobs", body: #"{"type": "a", "queue": "first"}"#).status == 201)
             let overLimit = try await gateway.http.send(
-                "POST", "/v1/jobs", body: #"{"type": "a", "queue": "second"}"#, headers: Self.headers
+                "POST",
+                "/v1/jobs",
+                body: #"{"type": "a", "queue": "second"}"#,
+                headers: Self.headers
             )
             #expect(overLimit.status == 422)
             let pressed = try QueueName("first")
             _ = try await gateway.redis.command(["SET", gateway.keys.queue(pressed).backpressure, "1"])
             let underPressure = try await gateway.http.send(
-                "POST", "/v1/jobs/batch", body: #"{"jobs": [{"type": "a", "queue": "first"}]}"#, headers: Self.headers
+                "POST",
+                "/v1/jobs/batch",
+                body: #"{"jobs": [{"type": "a", "queue": "first"}]}"#,
+                headers: Self.headers
             )
             #expect(underPressure.status == 503)
             _ = try await gateway.redis.command(["DEL", gateway.keys.queue(pressed).backpressure])
             let accepted = try await gateway.http.send(
-                "POST", "/v1/jobs", body: #"{"type": "b", "queue": "first"}"#, headers: Self.headers
+                "POST",
+                "/v1/jobs",
+                body: #"{"type": "b", "queue": "first"}"#,
+                headers: Self.headers
             )
             #expect(accepted.status == 201, "the key was never used for a request that created something: \(accepted.text)")
             let keys = try await gateway.redis.command(["KEYS", "\(gateway.keys.namespace):idempotency:*"])

@@ -13,7 +13,12 @@ import Glibc
 @Suite struct LimitsTests {
     @Test func aTokenPastItsRateLimitGets429WithRetryAfter() async throws {
         // A refill of one request per 100 s: a slow machine cannot refill the bucket mid-test.
-        try await TestGateway.with(configure: { $0.rateLimitPerSecond = 0.01; $0.rateLimitBurst = 3 }) { gateway in
+        try await TestGateway.with(
+            configure: .set {
+                $0.rateLimitPerSecond = 0.01
+                $0.rateLimitBurst = 3
+            }
+        ) { gateway in
             var statuses: [Int] = []
             for _ in 0..<4 { statuses.append(try await gateway.http.get("/v1/queues").status) }
             #expect(statuses == [200, 200, 200, 429])
@@ -30,11 +35,18 @@ import Glibc
     /// The bucket is the token's, however the client spells the scheme: 64 casings of `Bearer`
     /// used to be 64 buckets.
     @Test func theSchemeCasingDoesNotMintBuckets() async throws {
-        try await TestGateway.with(configure: { $0.rateLimitPerSecond = 0.01; $0.rateLimitBurst = 1 }) { gateway in
+        try await TestGateway.with(
+            configure: .set {
+                $0.rateLimitPerSecond = 0.01
+                $0.rateLimitBurst = 1
+            }
+        ) { gateway in
             var statuses: [Int] = []
             for scheme in ["Bearer", "bearer", "BEARER", "BeArEr"] {
                 let reply = try await gateway.http.send(
-                    "GET", "/v1/queues", headers: ["Authorization": "\(scheme) \(TestGateway.token)"]
+                    "GET",
+                    "/v1/queues",
+                    headers: ["Authorization": "\(scheme) \(TestGateway.token)"]
                 )
                 statuses.append(reply.status)
             }
@@ -43,7 +55,13 @@ import Glibc
     }
 
     @Test func withoutAuthEveryCallerSharesOneBucket() async throws {
-        try await TestGateway.with(configure: { $0.authEnabled = false; $0.rateLimitPerSecond = 0.01; $0.rateLimitBurst = 2 }) { gateway in
+        try await TestGateway.with(
+            configure: .set {
+                $0.authEnabled = false
+                $0.rateLimitPerSecond = 0.01
+                $0.rateLimitBurst = 2
+            }
+        ) { gateway in
             // Made-up tokens must not each get a fresh bucket.
             var statuses: [Int] = []
             for token in ["made-up-1", "made-up-2", "made-up-3"] {
@@ -67,7 +85,7 @@ import Glibc
     }
 
     @Test func thePayloadLimitIsConfigurable() async throws {
-        try await TestGateway.with(configure: { $0.jobLimits.maxPayloadBytes = 2048 }) { gateway in
+        try await TestGateway.with(configure: .set { $0.jobLimits.maxPayloadBytes = 2048 }) { gateway in
             let fits = "\"" + String(repeating: "a", count: 2046) + "\""
             let over = "\"" + String(repeating: "a", count: 2047) + "\""
             let accepted = try await gateway.http.send("POST", "/v1/jobs", body: #"{"type": "a", "queue": "big", "payload": \#(fits)}"#)
@@ -82,7 +100,7 @@ import Glibc
     /// A schedule's job has a payload limit of its own, below a job's: every schedule is kept
     /// whole in Redis and listed whole. Past it: a 400 naming `job.payload`, nothing stored.
     @Test func aSchedulePayloadPastItsOwnLimitIsRefusedNamingJobPayload() async throws {
-        try await TestGateway.with(configure: { $0.maxSchedulePayloadBytes = 2048 }) { gateway in
+        try await TestGateway.with(configure: .set { $0.maxSchedulePayloadBytes = 2048 }) { gateway in
             func body(_ payload: String) -> String {
                 #"{"cron": "@daily", "job": {"type": "a", "queue": "big", "payload": \#(payload)}}"#
             }
@@ -99,7 +117,9 @@ import Glibc
         try await TestGateway.with { gateway in
             let over = "\"" + String(repeating: "a", count: GatewayConfiguration.defaultMaxSchedulePayloadBytes - 1) + "\""
             let refused = try await gateway.http.send(
-                "PUT", "/v1/schedules/over", body: #"{"cron": "@daily", "job": {"type": "a", "payload": \#(over)}}"#
+                "PUT",
+                "/v1/schedules/over",
+                body: #"{"cron": "@daily", "job": {"type": "a", "payload": \#(over)}}"#
             )
             #expect(refused.status == 400, "the default is below a job's 1 MiB: \(refused.status)")
         }
@@ -137,7 +157,7 @@ import Glibc
     }
 
     @Test func anIdleConnectionIsClosed() async throws {
-        try await TestGateway.with(configure: { $0.idleTimeoutSeconds = 1 }) { gateway in
+        try await TestGateway.with(configure: .set { $0.idleTimeoutSeconds = 1 }) { gateway in
             let closed = try Self.waitForServerClose(port: gateway.port, timeoutSeconds: 5)
             #expect(closed, "the server kept an idle connection open for 5 s")
         }

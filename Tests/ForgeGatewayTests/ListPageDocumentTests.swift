@@ -1,9 +1,8 @@
 import ForgeCore
+import ForgeGateway
 import ForgePostgres
 import Foundation
 import Testing
-
-import ForgeGateway
 
 /// The document states how list pages are bounded and continued, as the code does it.
 @Suite struct ListPageDocumentTests {

@@ -1,6 +1,6 @@
 import ForgeObservability
-import Prometheus
 import Foundation
+import Prometheus
 import Testing
 
 /// Job types and queue names come from callers; the metric label sets stay bounded anyway.

@@ -25,8 +25,10 @@ import Testing
     @Test func batchAndDeadLettersReturnThePayloadByteForByte() async throws {
         try await TestGateway.with { gateway in
             let reply = try await gateway.http.send(
-                "POST", "/v1/jobs/batch",
-                body: #"{"jobs": [{"type": "a", "queue": "f", "max_attempts": 1, "payload": \#(Self.payload)}, {"type": "b", "queue": "f", "payload": 1.0}]}"#
+                "POST",
+                "/v1/jobs/batch",
+                body:
+                    #"{"jobs": [{"type": "a", "queue": "f", "max_attempts": 1, "payload": \#(Self.payload)}, {"type": "b", "queue": "f", "payload": 1.0}]}"#
             )
             #expect(reply.status == 200, "\(reply.text)")
             let results = try #require(reply.json["results"] as? [[String: Any]])

@@ -28,7 +28,7 @@ import Testing
     }
 
     @Test func aNewQueueBeyondTheLimitIsRefusedNamingQueueAndDeletingOneMakesRoom() async throws {
-        try await TestGateway.with(configure: { $0.maxQueues = 2 }) { gateway in
+        try await TestGateway.with(configure: .set { $0.maxQueues = 2 }) { gateway in
             _ = try await enqueue(gateway, queue: "first")
             let second = try await enqueue(gateway, queue: "second")
             let refused = try await gateway.http.send("POST", "/v1/jobs", body: #"{"type": "a", "queue": "third"}"#)
@@ -39,7 +39,9 @@ import Testing
 
             // A batch: the existing queue's item is enqueued, the new queue's item refused.
             let batch = try await gateway.http.send(
-                "POST", "/v1/jobs/batch", body: #"{"jobs": [{"type": "a", "queue": "first"}, {"type": "a", "queue": "third"}]}"#
+                "POST",
+                "/v1/jobs/batch",
+                body: #"{"jobs": [{"type": "a", "queue": "first"}, {"type": "a", "queue": "third"}]}"#
             )
             #expect(batch.status == 200, "\(batch.text)")
             let results = batch.json["results"] as? [[String: Any]] ?? []

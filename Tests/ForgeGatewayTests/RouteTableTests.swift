@@ -1,3 +1,4 @@
+import ForgeGateway
 import ForgeObservability
 import ForgePostgres
 import ForgeRedis
@@ -6,8 +7,6 @@ import Hummingbird
 import Logging
 import Testing
 import Yams
-
-import ForgeGateway
 
 /// The OpenAPI document and the router describe the same API: every documented operation is
 /// routed, every route is documented, and a known path asked with another method is a 405.
@@ -37,8 +36,11 @@ import ForgeGateway
         )
         let keys = KeySpace(namespace: "route-table")
         let dependencies = GatewayDependencies(
-            queues: QueueStore(redis: redis, keys: keys), schedules: ScheduleStore(redis: redis, keys: keys),
-            history: HistoryStore(client: postgres), readiness: Readiness(checks: []), metrics: ForgeMetrics(),
+            queues: QueueStore(redis: redis, keys: keys),
+            schedules: ScheduleStore(redis: redis, keys: keys),
+            history: HistoryStore(client: postgres),
+            readiness: Readiness(checks: []),
+            metrics: ForgeMetrics(),
             logger: Logger(label: "test.routes")
         )
         let router = servedRoutes(configuration: GatewayConfiguration(apiTokens: ["route-table-token-1"]), dependencies: dependencies)

@@ -5,10 +5,12 @@ import Foundation
 import Testing
 
 @Suite struct ScheduleTests {
-    static var body: [String: Any] { [
-        "cron": "*/5 * * * *", "time_zone": "Europe/Berlin",
-        "job": ["type": "report.daily", "queue": "reports", "payload": ["kind": "daily"], "priority": 7],
-    ] }
+    static var body: [String: Any] {
+        [
+            "cron": "*/5 * * * *", "time_zone": "Europe/Berlin",
+            "job": ["type": "report.daily", "queue": "reports", "payload": ["kind": "daily"], "priority": 7],
+        ]
+    }
 
     @Test func putGetAndDeleteASchedule() async throws {
         try await TestGateway.with { gateway in
@@ -83,7 +85,7 @@ import Testing
     /// PUT registers the queue (so no tick is refused for it later); a new queue past the limit
     /// is a 422 naming `job.queue` that stores nothing and creates no queue.
     @Test func aScheduleOnANewQueuePastTheQueueLimitIsRefusedNamingJobQueue() async throws {
-        try await TestGateway.with(configure: { $0.maxQueues = 2 }) { gateway in
+        try await TestGateway.with(configure: .set { $0.maxQueues = 2 }) { gateway in
             let job = try await gateway.http.send("POST", "/v1/jobs", body: #"{"type": "a", "queue": "first"}"#)
             #expect(job.status == 201, "\(job.text)")
             let reports = try await gateway.http.send("PUT", "/v1/schedules/reports", json: Self.daily(queue: "reports"))
@@ -104,7 +106,7 @@ import Testing
     /// FORGE_MAX_SCHEDULES bounds how many schedules there are: a PUT creating one past it is a
     /// 422 naming `name`; replacing an existing schedule is always allowed; deleting makes room.
     @Test func theNumberOfSchedulesIsBoundedAndReplacingOneIsAlwaysAllowed() async throws {
-        try await TestGateway.with(configure: { $0.maxSchedules = 2 }) { gateway in
+        try await TestGateway.with(configure: .set { $0.maxSchedules = 2 }) { gateway in
             for name in ["a", "b"] {
                 #expect(try await gateway.http.send("PUT", "/v1/schedules/\(name)", json: Self.body).status == 201)
             }
@@ -124,7 +126,7 @@ import Testing
 
     /// The schedule limit holds under concurrent PUTs: Redis checks and stores in one script.
     @Test func concurrentPutsNeverOvershootTheScheduleLimit() async throws {
-        try await TestGateway.with(configure: { $0.maxSchedules = 5 }) { gateway in
+        try await TestGateway.with(configure: .set { $0.maxSchedules = 5 }) { gateway in
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for index in 0..<20 {
                     group.addTask { try await gateway.http.send("PUT", "/v1/schedules/s\(index)", json: Self.body).status }

@@ -30,8 +30,9 @@ struct TestGateway {
 
     /// - Parameter redisURL: overrides the test Redis, e.g. with a closed port to simulate an outage.
     static func with(
-        redisURL: String? = nil, searchTimeoutMs: Int = PostgresConfiguration.defaultSearchTimeoutMs,
-        configure: (inout GatewayConfiguration) -> Void = { _ in },
+        redisURL: String? = nil,
+        searchTimeoutMs: Int = PostgresConfiguration.defaultSearchTimeoutMs,
+        configure: ConfigurationChange = .none,
         _ body: (TestGateway) async throws -> Void
     ) async throws {
         let redis = RedisClient(configuration: TestRedis.configuration(url: redisURL, poolSize: 4))
@@ -41,7 +42,11 @@ struct TestGateway {
         let schema = "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
         let postgres = PostgresClient(
             configuration: try PostgresConfiguration(
-                url: postgresURL, poolSize: 2, schema: schema, createSchema: true, searchTimeoutMs: searchTimeoutMs
+                url: postgresURL,
+                poolSize: 2,
+                schema: schema,
+                createSchema: true,
+                searchTimeoutMs: searchTimeoutMs
             )
         )
         let result: Result<Void, any Error>
@@ -61,27 +66,37 @@ struct TestGateway {
     }
 
     private static func run(
-        redis: RedisClient, listRedis: RedisClient, keys: KeySpace, postgres: PostgresClient,
-        configure: (inout GatewayConfiguration) -> Void,
+        redis: RedisClient,
+        listRedis: RedisClient,
+        keys: KeySpace,
+        postgres: PostgresClient,
+        configure: ConfigurationChange,
         _ body: (TestGateway) async throws -> Void
     ) async throws {
         let queues = QueueStore(redis: redis, keys: keys)
         let history = HistoryStore(client: postgres)
         let metrics = ForgeMetrics()
         let dependencies = GatewayDependencies(
-            queues: queues, schedules: ScheduleStore(redis: redis, keys: keys), history: history,
+            queues: queues,
+            schedules: ScheduleStore(redis: redis, keys: keys),
+            history: history,
             readiness: Readiness(checks: [
                 (name: "redis", check: { await redis.ping() }),
                 (name: "postgres", check: { await postgres.ping() }),
             ]),
-            metrics: metrics, logger: Logger(label: "test.gateway"), listQueues: QueueStore(redis: listRedis, keys: keys)
+            metrics: metrics,
+            logger: Logger(label: "test.gateway"),
+            listQueues: QueueStore(redis: listRedis, keys: keys)
         )
         var configuration = GatewayConfiguration(apiTokens: [token, "other-token"])
-        configure(&configuration)
+        configure.apply(&configuration)
 
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let application = GatewayApplication(
-            configuration: configuration, dependencies: dependencies, host: "127.0.0.1", port: 0,
+            configuration: configuration,
+            dependencies: dependencies,
+            host: "127.0.0.1",
+            port: 0,
             onServerRunning: { port in continuation.yield(port) }
         )
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -89,9 +104,14 @@ struct TestGateway {
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else { throw CancellationError() }
             let gateway = TestGateway(
-                http: HTTPClient(base: "http://127.0.0.1:\(port)", token: token), port: port, metrics: metrics,
-                queues: queues, history: history,
-                redis: redis, listRedis: listRedis, keys: keys
+                http: HTTPClient(base: "http://127.0.0.1:\(port)", token: token),
+                port: port,
+                metrics: metrics,
+                queues: queues,
+                history: history,
+                redis: redis,
+                listRedis: listRedis,
+                keys: keys
             )
             do {
                 try await body(gateway)
@@ -111,7 +131,9 @@ struct TestGateway {
 
 /// Polls `condition` every 10 ms for up to `seconds`; fails the test if it never holds.
 func eventually(
-    _ what: String, seconds: Double = 5, _ condition: () async throws -> Bool,
+    _ what: String,
+    seconds: Double = 5,
+    _ condition: () async throws -> Bool,
     sourceLocation: SourceLocation = #_sourceLocation
 ) async throws {
     let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
@@ -120,4 +142,16 @@ func eventually(
         try await Task.sleep(for: .milliseconds(10))
     }
     Issue.record("timed out waiting for \(what)", sourceLocation: sourceLocation)
+}
+
+/// A change to the test gateway's configuration: `TestGateway.with(configure: .set { $0.maxQueues = 1 }) { … }`
+/// (a value, so the body stays the one trailing closure).
+struct ConfigurationChange: Sendable {
+    let apply: @Sendable (inout GatewayConfiguration) -> Void
+
+    static let none = ConfigurationChange { _ in }
+
+    static func set(_ apply: @escaping @Sendable (inout GatewayConfiguration) -> Void) -> ConfigurationChange {
+        ConfigurationChange(apply: apply)
+    }
 }

@@ -42,7 +42,8 @@ import Testing
     @Test func unknownFieldOfABatchItemIsNamedWithItsIndex() async throws {
         try await TestGateway.with { gateway in
             let reply = try await gateway.http.send(
-                "POST", "/v1/jobs/batch",
+                "POST",
+                "/v1/jobs/batch",
                 body: #"{"jobs": [{"type": "a", "queue": "v"}, {"type": "a"}, {"type": "a"}, {"type": "a", "colour": 1}]}"#
             )
             #expect(reply.status == 400)
@@ -55,7 +56,9 @@ import Testing
     @Test func escapedBackslashBeforeU0000IsNotTheCharacter() async throws {
         try await TestGateway.with { gateway in
             let reply = try await gateway.http.send(
-                "POST", "/v1/jobs/batch", body: #"{"jobs": [{"type": "a", "queue": "v", "payload": "\\u0000 is fine escaped"}]}"#
+                "POST",
+                "/v1/jobs/batch",
+                body: #"{"jobs": [{"type": "a", "queue": "v", "payload": "\\u0000 is fine escaped"}]}"#
             )
             #expect(reply.status == 200)
             #expect(try await gateway.counts("v").pending == 1)
@@ -84,7 +87,8 @@ import Testing
         try await TestGateway.with { gateway in
             try await gateway.queues.setBackpressure(try QueueName("full"), true)
             let reply = try await gateway.http.send(
-                "POST", "/v1/jobs/batch",
+                "POST",
+                "/v1/jobs/batch",
                 body: #"{"jobs": [{"type": "a", "queue": "full"}, {"type": "a", "queue": "v"}, {"type": "a", "queue": "full"}]}"#
             )
             #expect(reply.status == 200)
@@ -98,10 +102,12 @@ import Testing
     }
 
     @Test func oversizedBodyIs413AndChangesNothing() async throws {
-        try await TestGateway.with(configure: { $0.maxBodyBytes = 64 * 1024 }) { gateway in
+        try await TestGateway.with(configure: .set { $0.maxBodyBytes = 64 * 1024 }) { gateway in
             let filler = String(repeating: "x", count: 100 * 1024)
             let reply = try await gateway.http.send(
-                "POST", "/v1/jobs", body: #"{"type": "a", "queue": "v", "payload": "\#(filler)"}"#
+                "POST",
+                "/v1/jobs",
+                body: #"{"type": "a", "queue": "v", "payload": "\#(filler)"}"#
             )
             #expect(reply.status == 413)
             #expect(reply.header("Content-Type") == "application/problem+json")
@@ -111,10 +117,12 @@ import Testing
     }
 
     @Test func payloadOverTheJobLimitNamesPayload() async throws {
-        try await TestGateway.with(configure: { $0.jobLimits.maxPayloadBytes = 1024 }) { gateway in
+        try await TestGateway.with(configure: .set { $0.jobLimits.maxPayloadBytes = 1024 }) { gateway in
             let filler = String(repeating: "x", count: 2048)
             let reply = try await gateway.http.send(
-                "POST", "/v1/jobs", body: #"{"type": "a", "queue": "v", "payload": "\#(filler)"}"#
+                "POST",
+                "/v1/jobs",
+                body: #"{"type": "a", "queue": "v", "payload": "\#(filler)"}"#
             )
             #expect(reply.status == 400)
             #expect(reply.json["field"] as? String == "payload")

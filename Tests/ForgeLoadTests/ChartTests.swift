@@ -1,6 +1,7 @@
 import ForgeLoad
 import Foundation
 import Testing
+
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
@@ -10,7 +11,13 @@ struct ChartTests {
     func parse(_ svg: String) -> (error: (any Error)?, elements: [String]) {
         final class Collector: NSObject, XMLParserDelegate {
             var elements: [String] = []
-            func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+            func parser(
+                _ parser: XMLParser,
+                didStartElement name: String,
+                namespaceURI: String?,
+                qualifiedName: String?,
+                attributes: [String: String] = [:]
+            ) {
                 elements.append(name)
             }
         }
@@ -23,12 +30,17 @@ struct ChartTests {
 
     @Test func chartIsWellFormedXMLWithEscapedText() {
         let chart = SVGChart(
-            title: "a <b> & \"c\"", xLabel: "s",
+            title: "a <b> & \"c\"",
+            xLabel: "s",
             panels: [
-                .init(title: "T & U", yLabel: "jobs/s", series: [
-                    .init(name: "x<y", color: "#123456", points: [(0, 1), (1, 2.5), (2, .nan), (3, 4)]),
-                    .init(name: "empty", color: "#000", points: []),
-                ]),
+                .init(
+                    title: "T & U",
+                    yLabel: "jobs/s",
+                    series: [
+                        .init(name: "x<y", color: "#123456", points: [(0, 1), (1, 2.5), (2, .nan), (3, 4)]),
+                        .init(name: "empty", color: "#000", points: []),
+                    ]
+                )
             ]
         )
         let (error, elements) = parse(chart.render())
@@ -39,8 +51,14 @@ struct ChartTests {
 
     @Test func loadAndScaleChartsAreWellFormedEvenWithoutData() {
         let report = LoadReport.assemble(
-            settings: LoadRun(settings: LoadSettings()).reportSettings, startedAt: "", totals: .init(),
-            lateThreshold: .milliseconds(1), samples: [], sendingDone: nil, measureStart: .now, generatorCPUSeconds: 0
+            settings: LoadRun(settings: LoadSettings()).reportSettings,
+            startedAt: "",
+            totals: .init(),
+            lateThreshold: .milliseconds(1),
+            samples: [],
+            sendingDone: nil,
+            measureStart: .now,
+            generatorCPUSeconds: 0
         )
         #expect(parse(LoadChart.make(report).render()).error == nil)
         #expect(parse(ScaleChart.make(ScaleReport(runs: [(1, report, [])])).render()).error == nil)

@@ -22,7 +22,8 @@ struct PrometheusTextTests {
     }
 
     @Test func snapshotKeepsOnlyItsQueueAndSumsWorkers() {
-        let worker = PrometheusText.parse("""
+        let worker = PrometheusText.parse(
+            """
             forge_jobs_completed_total{queue="default",type="noop"} 10
             forge_jobs_completed_total{queue="other",type="noop"} 99
             forge_job_wait_seconds_bucket{queue="default",le="0.005"} 4
@@ -31,7 +32,8 @@ struct PrometheusTextTests {
             forge_worker_busy{worker="w"} 2
             forge_worker_concurrency{worker="w"} 4
             process_resident_memory_bytes 1048576
-            """)
+            """
+        )
         let scheduler = PrometheusText.parse("forge_history_lag_seconds 1.5\nforge_queue_jobs{queue=\"default\",state=\"pending\"} 12\n")
         var snapshot = MetricsSnapshot()
         snapshot.add(worker, from: "w1", queue: "default")
@@ -50,10 +52,12 @@ struct PrometheusTextTests {
 
 struct EndpointLayoutTests {
     @Test func defaultEndpointsFollowForgeUpsPortLayout() {
-        #expect(SystemProbe.forgeUpLayout(gateway: "http://127.0.0.1:18080", workers: 2) == [
-            "http://127.0.0.1:18080/metrics", "http://127.0.0.1:18081/metrics", "http://127.0.0.1:18091/metrics",
-            "http://127.0.0.1:18082/metrics", "http://127.0.0.1:18092/metrics",
-        ])
+        #expect(
+            SystemProbe.forgeUpLayout(gateway: "http://127.0.0.1:18080", workers: 2) == [
+                "http://127.0.0.1:18080/metrics", "http://127.0.0.1:18081/metrics", "http://127.0.0.1:18091/metrics",
+                "http://127.0.0.1:18082/metrics", "http://127.0.0.1:18092/metrics",
+            ]
+        )
     }
 }
 

@@ -42,7 +42,8 @@ struct AssemblyTests {
             var metrics = MetricsSnapshot()
             let done = Double(max(0, tick + 1) * 90)
             metrics.add(
-                PrometheusText.parse("""
+                PrometheusText.parse(
+                    """
                     forge_jobs_completed_total{queue="q",type="noop"} \(done)
                     forge_job_wait_seconds_bucket{queue="q",le="0.005"} \(done * 0.98)
                     forge_job_wait_seconds_bucket{queue="q",le="0.05"} \(done)
@@ -50,8 +51,10 @@ struct AssemblyTests {
                     forge_job_wait_seconds_count{queue="q"} \(done)
                     forge_history_lag_seconds \(tick == 4 ? 0.7 : 0.1)
                     process_cpu_seconds_total \(Double(tick) * 0.5)
-                    """),
-                from: "http://w/metrics", queue: "q"
+                    """
+                ),
+                from: "http://w/metrics",
+                queue: "q"
             )
             let queue = QueueCounts(pending: tick == 11 ? 0 : 10, completed: Int(done))
             return (tick, SystemSample(at: start + .seconds(tick), metrics: metrics, queue: queue))
@@ -68,8 +71,14 @@ struct AssemblyTests {
         let settings = LoadRun(settings: LoadSettings(pacing: .rate(jobsPerSecond: 100), duration: .seconds(10), job: JobTemplate(queue: "q")))
             .reportSettings
         let report = LoadReport.assemble(
-            settings: settings, startedAt: "now", totals: recorder.totals, lateThreshold: .milliseconds(1),
-            samples: samples(start: start), sendingDone: start + .seconds(10), measureStart: start, generatorCPUSeconds: 0.2
+            settings: settings,
+            startedAt: "now",
+            totals: recorder.totals,
+            lateThreshold: .milliseconds(1),
+            samples: samples(start: start),
+            sendingDone: start + .seconds(10),
+            measureStart: start,
+            generatorCPUSeconds: 0.2
         )
         #expect(report.enqueue.acceptedJobs == 1000)
         #expect(abs(report.enqueue.achievedJobsPerSecond - 100) < 0.5)
@@ -95,8 +104,14 @@ struct AssemblyTests {
     @Test func scaleEfficiencyIsThroughputOverLinearFromTheFirstStep() {
         func report(_ completed: Double) -> LoadReport {
             var report = LoadReport.assemble(
-                settings: LoadRun(settings: LoadSettings()).reportSettings, startedAt: "", totals: .init(),
-                lateThreshold: .milliseconds(1), samples: [], sendingDone: nil, measureStart: .now, generatorCPUSeconds: 0
+                settings: LoadRun(settings: LoadSettings()).reportSettings,
+                startedAt: "",
+                totals: .init(),
+                lateThreshold: .milliseconds(1),
+                samples: [],
+                sendingDone: nil,
+                measureStart: .now,
+                generatorCPUSeconds: 0
             )
             report.system.completedPerSecond = completed
             report.system.completedJobs = completed * 10
@@ -119,11 +134,15 @@ struct AssemblyTests {
 
     @Test func orchestrationCommandsAreTheDocumentedOnes() {
         let kubectl = KubectlFleet(deployment: "forge-worker", namespace: "forge", rolloutTimeout: .seconds(120))
-        #expect(kubectl.commands(count: 4) == [
-            ["kubectl", "scale", "deployment/forge-worker", "--replicas=4", "--namespace", "forge"],
-            ["kubectl", "rollout", "status", "deployment/forge-worker", "--timeout=120s", "--namespace", "forge"],
-        ])
-        #expect(ComposeFleet(service: "worker", file: nil).command(count: 8)
-            == ["docker", "compose", "up", "-d", "--scale", "worker=8", "--wait", "worker"])
+        #expect(
+            kubectl.commands(count: 4) == [
+                ["kubectl", "scale", "deployment/forge-worker", "--replicas=4", "--namespace", "forge"],
+                ["kubectl", "rollout", "status", "deployment/forge-worker", "--timeout=120s", "--namespace", "forge"],
+            ]
+        )
+        #expect(
+            ComposeFleet(service: "worker", file: nil).command(count: 8)
+                == ["docker", "compose", "up", "-d", "--scale", "worker=8", "--wait", "worker"]
+        )
     }
 }

@@ -1,6 +1,5 @@
-import Testing
-
 import ForgeLoad
+import Testing
 
 /// `kubectl` and `docker compose`, as `forge-load scale --kubectl/--compose` runs them.
 struct ShellCommandTests {

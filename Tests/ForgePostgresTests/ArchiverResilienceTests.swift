@@ -1,8 +1,8 @@
 import ForgeCore
 import ForgePostgres
 import ForgeRedis
-import ForgeTestSupport
 import ForgeScheduler
+import ForgeTestSupport
 import Foundation
 import Testing
 
@@ -49,8 +49,10 @@ import Testing
             let queue = try QueueName("mixed")
             let before = try await store.enqueue((0..<3).map { _ in try! NewJob(queue: "mixed", type: "noop") })
             let poison = JobID.generate()
-            let record = [poison.rawValue, "1", "enqueued", "pending", "1700000000000", "0", "1700000000000", "", "",
-                "40000", "3", "noop\u{1F}30000\u{1F}1000\u{1F}3600000\u{1F}\u{1F}{}"].joined(separator: "\u{1F}")
+            let record = [
+                poison.rawValue, "1", "enqueued", "pending", "1700000000000", "0", "1700000000000", "", "",
+                "40000", "3", "noop\u{1F}30000\u{1F}1000\u{1F}3600000\u{1F}\u{1F}{}",
+            ].joined(separator: "\u{1F}")
             _ = try await store.redis.command(["XADD", store.keys.queue(queue).events, "*", "e", record])
             let after = try await store.enqueue((0..<3).map { _ in try! NewJob(queue: "mixed", type: "noop") })
 

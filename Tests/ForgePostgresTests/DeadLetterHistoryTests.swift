@@ -57,9 +57,17 @@ import Testing
         try await TestDatabase.withSchema { postgres in
             let history = HistoryStore(client: postgres)
             let record = JobRecord(
-                id: JobID.generate(), queue: try QueueName("again"), type: "mail.send", state: .dead, priority: 7,
-                payload: #"{"to": "a@b.c"}"#, attempts: 3, maxAttempts: 3, createdAtMs: 1_700_000_000_000,
-                finishedAtMs: 1_700_000_100_000, lastError: "smtp down"
+                id: JobID.generate(),
+                queue: try QueueName("again"),
+                type: "mail.send",
+                state: .dead,
+                priority: 7,
+                payload: #"{"to": "a@b.c"}"#,
+                attempts: 3,
+                maxAttempts: 3,
+                createdAtMs: 1_700_000_000_000,
+                finishedAtMs: 1_700_000_100_000,
+                lastError: "smtp down"
             )
             #expect(try await history.restore(record))
             #expect(try await history.restore(record) == false, "an existing row is left alone")

@@ -1,8 +1,8 @@
 import ForgeCore
 import ForgePostgres
 import ForgeRedis
-import ForgeTestSupport
 import ForgeScheduler
+import ForgeTestSupport
 import Foundation
 import Testing
 

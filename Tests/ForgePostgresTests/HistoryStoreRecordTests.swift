@@ -38,10 +38,12 @@ import Testing
             let job = try #require(try await store.job(id))
             #expect(job.state == .dead)
             #expect(job.attempts == 2)
-            #expect(job.errors == [
-                AttemptError(attempt: 1, atMs: t0 + 20, message: "boom"),
-                AttemptError(attempt: 2, atMs: t0 + 50, message: "bang"),
-            ])
+            #expect(
+                job.errors == [
+                    AttemptError(attempt: 1, atMs: t0 + 20, message: "boom"),
+                    AttemptError(attempt: 2, atMs: t0 + 50, message: "bang"),
+                ]
+            )
             #expect(job.lastError == "bang")
             #expect(job.finishedAtMs == t0 + 50)
             #expect(job.runAtMs == t0 + 30)
@@ -139,7 +141,7 @@ import Testing
             let store = HistoryStore(client: client)
             let id = JobID.generate()
             try await store.record([
-                try event(id, 1, .enqueued, .pending, at: t0, type: "x", payload: "not json {"),
+                try event(id, 1, .enqueued, .pending, at: t0, type: "x", payload: "not json {")
             ])
             let raw = try await client.query("SELECT json_typeof(payload), payload #>> '{}' FROM jobs")
             #expect(raw.rows == [["string", "not json {"]])

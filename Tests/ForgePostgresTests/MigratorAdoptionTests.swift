@@ -65,7 +65,10 @@ import Testing
     private func withClient(schema: String, url: String = TestDatabase.url, _ body: (PostgresClient) async throws -> Void) async throws {
         let client = PostgresClient(configuration: try PostgresConfiguration(url: url, poolSize: 1, schema: schema))
         let result: Result<Void, any Error>
-        do { try await body(client); result = .success(()) } catch { result = .failure(error) }
+        do {
+            try await body(client)
+            result = .success(())
+        } catch { result = .failure(error) }
         _ = try? await client.query("DROP SCHEMA IF EXISTS \(PostgresConnection.quoteIdentifier(schema)) CASCADE")
         await client.shutdown()
         try result.get()

@@ -27,7 +27,8 @@ import Testing
     /// that missed it) is canceled when it would be leased, not handed to a worker.
     @Test func pendingJobWithACancelRequestIsCanceledInsteadOfLeased() async throws {
         try await TestRedis.with { redis in
-            let flagged = job(), plain = job()
+            let flagged = job()
+            let plain = job()
             _ = try await redis.queues.enqueue([flagged, plain])
             _ = try await redis.client.command(["HSET", redis.keys.queue(q).job(flagged.id), "cancel", "1"])
             let leased = try await redis.queues.lease(queue: q, count: 5, visibilityMs: 30_000, worker: "w")

@@ -22,8 +22,11 @@ import Testing
                         while !leased.isEmpty {
                             mine += leased.map(\.id)
                             let outcome = try await redis.queues.complete(
-                                queue: q, leased.map { Completion(id: $0.id, token: $0.token) }, leaseNext: 50,
-                                visibilityMs: 60_000, worker: "w\(worker)"
+                                queue: q,
+                                leased.map { Completion(id: $0.id, token: $0.token) },
+                                leaseNext: 50,
+                                visibilityMs: 60_000,
+                                worker: "w\(worker)"
                             )
                             #expect(outcome.completed.allSatisfy { $0 })
                             leased = outcome.leased

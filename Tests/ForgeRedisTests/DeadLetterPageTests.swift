@@ -1,8 +1,7 @@
 import ForgeCore
+import ForgeRedis
 import ForgeTestSupport
 import Testing
-
-import ForgeRedis
 
 /// Dead letters are read in pages bounded by count and bytes, fetched in round trips that stay
 /// small, so no reply carries hundreds of MiB.

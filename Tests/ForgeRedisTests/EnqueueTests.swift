@@ -48,8 +48,11 @@ import Testing
             var done = 0
             while !leased.isEmpty {
                 let outcome = try await redis.queues.complete(
-                    queue: q, leased.map { Completion(id: $0.id, token: $0.token, result: #"{"ok":true}"#) },
-                    leaseNext: 100, visibilityMs: 30_000, worker: "w"
+                    queue: q,
+                    leased.map { Completion(id: $0.id, token: $0.token, result: #"{"ok":true}"#) },
+                    leaseNext: 100,
+                    visibilityMs: 30_000,
+                    worker: "w"
                 )
                 #expect(outcome.completed.allSatisfy { $0 })
                 done += outcome.completed.count

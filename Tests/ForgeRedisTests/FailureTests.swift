@@ -12,7 +12,11 @@ import Testing
                 let leased = try #require(try await redis.queues.lease(queue: q, count: 1, visibilityMs: 30_000, worker: "w").first)
                 #expect(leased.attempts == attempt)
                 let outcome = try await redis.queues.fail(
-                    queue: q, LeaseRef(leased), error: "boom \(attempt)", retryable: true, retryDelayMs: 3_600_000
+                    queue: q,
+                    LeaseRef(leased),
+                    error: "boom \(attempt)",
+                    retryable: true,
+                    retryDelayMs: 3_600_000
                 )
                 if attempt < 3 {
                     guard case .retrying(let at) = outcome else {
@@ -81,7 +85,8 @@ import Testing
 @Suite struct CancelTests {
     @Test func waitingJobsAreCanceledAtOnce() async throws {
         try await TestRedis.with { redis in
-            let pending = job(), scheduled = job(delayMs: 60_000)
+            let pending = job()
+            let scheduled = job(delayMs: 60_000)
             _ = try await redis.queues.enqueue([pending, scheduled])
             #expect(try await redis.queues.cancel(pending.id) == .canceled)
             #expect(try await redis.queues.cancel(scheduled.id) == .canceled)

@@ -19,7 +19,9 @@ import Testing
 
     @Test func aFinishedJobStaysUntilHistoryHasItThenLeavesSoon() async throws {
         try await TestRedis.with(finishedRetentionMs: 60_000) { redis in
-            let completed = job(), canceled = job(), waiting = job()
+            let completed = job()
+            let canceled = job()
+            let waiting = job()
             _ = try await redis.queues.enqueue([completed, canceled, waiting])
             #expect(try await redis.queues.cancel(canceled.id) == .canceled)
             let leased = try #require(try await redis.queues.lease(queue: q, count: 1, visibilityMs: 30_000, worker: "w").first)

@@ -19,7 +19,8 @@ import Testing
         try await TestRedis.with { redis in
             _ = try await redis.queues.enqueue(job())
             #expect(try await dueScore(redis) == nil, "a pending job gives the leader nothing to do")
-            let later = job(delayMs: 3_600_000), sooner = job(delayMs: 600_000)
+            let later = job(delayMs: 3_600_000)
+            let sooner = job(delayMs: 600_000)
             _ = try await redis.queues.enqueue([later, sooner])
             let now = try await redis.queues.serverTime()
             let score = try #require(try await dueScore(redis))

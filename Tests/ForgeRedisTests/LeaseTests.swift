@@ -6,8 +6,11 @@ import Testing
 @Suite struct LeaseTests {
     @Test func leasesHighestPriorityFirstThenFIFO() async throws {
         try await TestRedis.with { redis in
-            let low1 = job(priority: 1), high1 = job(priority: 9), mid = job(priority: 5)
-            let low2 = job(priority: 1), high2 = job(priority: 9)
+            let low1 = job(priority: 1)
+            let high1 = job(priority: 9)
+            let mid = job(priority: 5)
+            let low2 = job(priority: 1)
+            let high2 = job(priority: 9)
             _ = try await redis.queues.enqueue([low1, high1, mid])
             _ = try await redis.queues.enqueue([low2, high2])
             let leased = try await redis.queues.lease(queue: q, count: 10, visibilityMs: 30_000, worker: "w")
@@ -18,8 +21,13 @@ import Testing
     @Test func leaseCarriesWhatTheWorkerNeeds() async throws {
         try await TestRedis.with { redis in
             let new = try NewJob(
-                queue: "q", type: "email.send", payload: #"{"to":"a@b.c"}"#, priority: 7, maxAttempts: 3,
-                timeoutMs: 1234, backoff: Backoff(baseMs: 10, capMs: 100)
+                queue: "q",
+                type: "email.send",
+                payload: #"{"to":"a@b.c"}"#,
+                priority: 7,
+                maxAttempts: 3,
+                timeoutMs: 1234,
+                backoff: Backoff(baseMs: 10, capMs: 100)
             )
             _ = try await redis.queues.enqueue(new)
             let leased = try #require(try await redis.queues.lease(queue: q, count: 1, visibilityMs: 5_000, worker: "w").first)

@@ -26,7 +26,8 @@ import Testing
             let stall = Task {
                 // Blocks the server ~600 ms: the lease below is read only afterwards.
                 _ = try? await redis.client.command([
-                    "EVAL", "local t = redis.call('TIME') local s = t[1] * 1e6 + t[2] "
+                    "EVAL",
+                    "local t = redis.call('TIME') local s = t[1] * 1e6 + t[2] "
                         + "repeat t = redis.call('TIME') until t[1] * 1e6 + t[2] - s > 600000 return 1", "0",
                 ])
             }
@@ -77,7 +78,8 @@ import Testing
     /// A repeated fail returns the first outcome and records one failure.
     @Test func repeatedFailAnswersAgainAndRecordsOneFailure() async throws {
         try await TestRedis.with { redis in
-            let retried = job(maxAttempts: 3), dead = job(maxAttempts: 1)
+            let retried = job(maxAttempts: 3)
+            let dead = job(maxAttempts: 1)
             _ = try await redis.queues.enqueue([retried, dead])
             let leased = try await redis.queues.lease(queue: q, count: 2, visibilityMs: 30_000, worker: "w")
             for lease in leased {

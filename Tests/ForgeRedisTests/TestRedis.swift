@@ -4,12 +4,24 @@ import ForgeTestSupport
 import Foundation
 
 func job(
-    _ type: String = "noop", queue: String = "q", priority: Int? = nil, delayMs: Int64? = nil,
-    maxAttempts: Int? = nil, uniqueKey: String? = nil, uniqueForMs: Int64? = nil, payload: String? = nil
+    _ type: String = "noop",
+    queue: String = "q",
+    priority: Int? = nil,
+    delayMs: Int64? = nil,
+    maxAttempts: Int? = nil,
+    uniqueKey: String? = nil,
+    uniqueForMs: Int64? = nil,
+    payload: String? = nil
 ) -> NewJob {
     try! NewJob(
-        queue: queue, type: type, payload: payload, priority: priority, delayMs: delayMs, maxAttempts: maxAttempts,
-        uniqueKey: uniqueKey, uniqueForMs: uniqueForMs
+        queue: queue,
+        type: type,
+        payload: payload,
+        priority: priority,
+        delayMs: delayMs,
+        maxAttempts: maxAttempts,
+        uniqueKey: uniqueKey,
+        uniqueForMs: uniqueForMs
     )
 }
 

@@ -43,28 +43,40 @@ private func u(_ y: Int, _ mo: Int, _ d: Int, _ h: Int = 0, _ mi: Int = 0, _ s: 
     @Test func sixFieldsHaveLeadingSeconds() throws {
         let start = u(2024, 5, 1, 10, 0, 0)
         #expect(try Self.fires("* * * * * *", after: start, count: 3) == [start + 1000, start + 2000, start + 3000])
-        #expect(try Self.fires("*/20 * * * * *", after: start, count: 4)
-            == [start + 20_000, start + 40_000, start + 60_000, start + 80_000])
+        #expect(
+            try Self.fires("*/20 * * * * *", after: start, count: 4)
+                == [start + 20_000, start + 40_000, start + 60_000, start + 80_000]
+        )
         #expect(try Self.fires("30 15 10 * * *", after: start, count: 2) == [u(2024, 5, 1, 10, 15, 30), u(2024, 5, 2, 10, 15, 30)])
     }
 
     @Test func stepsRangesAndLists() throws {
         let start = u(2024, 5, 1, 0, 0, 0)
-        #expect(try Self.fires("*/15 * * * *", after: start, count: 3)
-            == [u(2024, 5, 1, 0, 15), u(2024, 5, 1, 0, 30), u(2024, 5, 1, 0, 45)])
-        #expect(try Self.fires("0 1-10/4 * * *", after: start, count: 4)
-            == [u(2024, 5, 1, 1), u(2024, 5, 1, 5), u(2024, 5, 1, 9), u(2024, 5, 2, 1)])
-        #expect(try Self.fires("5,10,50 12 * * *", after: start, count: 4)
-            == [u(2024, 5, 1, 12, 5), u(2024, 5, 1, 12, 10), u(2024, 5, 1, 12, 50), u(2024, 5, 2, 12, 5)])
-        #expect(try Self.fires("7/20 0 * * *", after: start, count: 3)
-            == [u(2024, 5, 1, 0, 7), u(2024, 5, 1, 0, 27), u(2024, 5, 1, 0, 47)])
+        #expect(
+            try Self.fires("*/15 * * * *", after: start, count: 3)
+                == [u(2024, 5, 1, 0, 15), u(2024, 5, 1, 0, 30), u(2024, 5, 1, 0, 45)]
+        )
+        #expect(
+            try Self.fires("0 1-10/4 * * *", after: start, count: 4)
+                == [u(2024, 5, 1, 1), u(2024, 5, 1, 5), u(2024, 5, 1, 9), u(2024, 5, 2, 1)]
+        )
+        #expect(
+            try Self.fires("5,10,50 12 * * *", after: start, count: 4)
+                == [u(2024, 5, 1, 12, 5), u(2024, 5, 1, 12, 10), u(2024, 5, 1, 12, 50), u(2024, 5, 2, 12, 5)]
+        )
+        #expect(
+            try Self.fires("7/20 0 * * *", after: start, count: 3)
+                == [u(2024, 5, 1, 0, 7), u(2024, 5, 1, 0, 27), u(2024, 5, 1, 0, 47)]
+        )
     }
 
     @Test func monthAndWeekdayNames() throws {
         // 2024-05-01 is a Wednesday.
         let start = u(2024, 5, 1, 0, 0, 0)
-        #expect(try Self.fires("0 9 * * MON-FRI", after: start, count: 4)
-            == [u(2024, 5, 1, 9), u(2024, 5, 2, 9), u(2024, 5, 3, 9), u(2024, 5, 6, 9)])
+        #expect(
+            try Self.fires("0 9 * * MON-FRI", after: start, count: 4)
+                == [u(2024, 5, 1, 9), u(2024, 5, 2, 9), u(2024, 5, 3, 9), u(2024, 5, 6, 9)]
+        )
         #expect(try Self.fires("0 0 1 jan,Jul *", after: start, count: 2) == [u(2024, 7, 1), u(2025, 1, 1)])
         #expect(try Self.fires("0 0 * * sun", after: start, count: 1) == [u(2024, 5, 5)])
     }
@@ -121,10 +133,12 @@ private func u(_ y: Int, _ mo: Int, _ d: Int, _ h: Int = 0, _ mi: Int = 0, _ s: 
         #expect(fires == [u(2024, 11, 3, 5, 30), u(2024, 11, 4, 6, 30), u(2024, 11, 5, 6, 30)])
         // Every 20 minutes through the night: the repeated hour is not fired a second time.
         let night = try Self.fires("*/20 0-3 3 11 *", after: u(2024, 11, 3, 4, 30), count: 7, zone: zone)
-        #expect(night == [
-            u(2024, 11, 3, 4, 40), u(2024, 11, 3, 5, 0), u(2024, 11, 3, 5, 20), u(2024, 11, 3, 5, 40),
-            u(2024, 11, 3, 7, 0), u(2024, 11, 3, 7, 20), u(2024, 11, 3, 7, 40),
-        ])
+        #expect(
+            night == [
+                u(2024, 11, 3, 4, 40), u(2024, 11, 3, 5, 0), u(2024, 11, 3, 5, 20), u(2024, 11, 3, 5, 40),
+                u(2024, 11, 3, 7, 0), u(2024, 11, 3, 7, 20), u(2024, 11, 3, 7, 40),
+            ]
+        )
     }
 
     @Test func farAwayFiresAreFoundQuickly() throws {

@@ -12,8 +12,13 @@ import Testing
 
     func firer(_ redis: TestRedis, _ clock: TestClock, metrics: ForgeMetrics = ForgeMetrics(), maxQueues: Int? = nil) -> CronFirer {
         CronFirer(
-            schedules: redis.schedules, queues: redis.queues, maxQueues: maxQueues, now: clock.closure, metrics: metrics,
-            reporter: reporter(metrics), logger: testLogger
+            schedules: redis.schedules,
+            queues: redis.queues,
+            maxQueues: maxQueues,
+            now: clock.closure,
+            metrics: metrics,
+            reporter: reporter(metrics),
+            logger: testLogger
         )
     }
 

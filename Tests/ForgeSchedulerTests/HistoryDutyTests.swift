@@ -13,8 +13,11 @@ import Testing
                 let metrics = ForgeMetrics()
                 let history = HistoryStore(client: client)
                 let service = ArchiverService(
-                    archiver: HistoryArchiver(queues: redis.queues, history: history), metrics: metrics,
-                    idleInterval: .milliseconds(20), reporter: reporter(metrics), logger: testLogger
+                    archiver: HistoryArchiver(queues: redis.queues, history: history),
+                    metrics: metrics,
+                    idleInterval: .milliseconds(20),
+                    reporter: reporter(metrics),
+                    logger: testLogger
                 )
                 let results = try await redis.queues.enqueue((0..<3).map { _ in newJob(queue: "archive") })
                 let running = Task { await service.run() }
@@ -42,11 +45,18 @@ import Testing
             defer { Task { await unreachable.shutdown() } }
             let archiver = ArchiverService(
                 archiver: HistoryArchiver(queues: redis.queues, history: HistoryStore(client: unreachable)),
-                metrics: metrics, idleInterval: .milliseconds(20), reporter: reporter(metrics), logger: testLogger
+                metrics: metrics,
+                idleInterval: .milliseconds(20),
+                reporter: reporter(metrics),
+                logger: testLogger
             )
             let sampler = HistoryBacklogSampler(
-                queues: redis.queues, metrics: metrics, limitBytes: 0, interval: .milliseconds(50),
-                reporter: reporter(metrics), logger: testLogger
+                queues: redis.queues,
+                metrics: metrics,
+                limitBytes: 0,
+                interval: .milliseconds(50),
+                reporter: reporter(metrics),
+                logger: testLogger
             )
             _ = try await redis.queues.enqueue((0..<5).map { _ in newJob(queue: "outage") })
             let running = Task {
@@ -74,7 +84,11 @@ import Testing
                 let metrics = ForgeMetrics()
                 let queue = try QueueName("bounded")
                 let sampler = HistoryBacklogSampler(
-                    queues: redis.queues, metrics: metrics, limitBytes: 1, reporter: reporter(metrics), logger: testLogger
+                    queues: redis.queues,
+                    metrics: metrics,
+                    limitBytes: 1,
+                    reporter: reporter(metrics),
+                    logger: testLogger
                 )
                 _ = try await redis.queues.enqueue(newJob(queue: "bounded"))
                 #expect(try await sampler.sampleOnce().backpressured == [queue])
@@ -109,7 +123,12 @@ import Testing
 
             let metrics = ForgeMetrics()
             let retention = Retention(
-                history: history, days: 14, batch: 1, now: { t0 + 15 * day }, reporter: reporter(metrics), logger: testLogger
+                history: history,
+                days: 14,
+                batch: 1,
+                now: { t0 + 15 * day },
+                reporter: reporter(metrics),
+                logger: testLogger
             )
             #expect(try await retention.purgeOnce().deleted == 1)
             #expect(try await history.job(oldDone) == nil)
@@ -135,7 +154,12 @@ import Testing
             let metrics = ForgeMetrics()
             let clock = TestClock(t0 + 15 * day)
             let retention = Retention(
-                history: history, days: 14, batch: 100, now: clock.closure, reporter: reporter(metrics), logger: testLogger
+                history: history,
+                days: 14,
+                batch: 100,
+                now: clock.closure,
+                reporter: reporter(metrics),
+                logger: testLogger
             )
             let first = try await retention.purgeOnce()
             #expect(first.deleted == 5 && first.scanned == 255)
@@ -154,8 +178,18 @@ import Testing
         let queue = try QueueName("archive")
         var events = [
             JobEvent(
-                streamID: "\(at)-1", jobID: id, queue: queue, seq: 1, kind: .enqueued, state: .pending, atMs: at,
-                attempts: 0, type: "noop", payload: "{}", priority: 5, maxAttempts: 3
+                streamID: "\(at)-1",
+                jobID: id,
+                queue: queue,
+                seq: 1,
+                kind: .enqueued,
+                state: .pending,
+                atMs: at,
+                attempts: 0,
+                type: "noop",
+                payload: "{}",
+                priority: 5,
+                maxAttempts: 3
             ),
             JobEvent(streamID: "\(at)-2", jobID: id, queue: queue, seq: 2, kind: .started, state: .active, atMs: at + 10, attempts: 1),
         ]

@@ -18,11 +18,18 @@ import Testing
             for (index, lease) in leased.enumerated() {
                 _ = try await redis.queues.fail(queue: queue, LeaseRef(lease), error: "no", retryable: false, retryDelayMs: 0)
                 // Deaths one second apart, in enqueue order.
-                _ = try await redis.client.command(["ZADD", redis.keys.queue(queue).dead, "XX", String(1_000 * (index + 1) + 2_000_000_000_000), lease.id.rawValue])
+                _ = try await redis.client.command([
+                    "ZADD", redis.keys.queue(queue).dead, "XX", String(1_000 * (index + 1) + 2_000_000_000_000), lease.id.rawValue,
+                ])
             }
             let metrics = ForgeMetrics()
             let janitor = DeadLetterJanitor(
-                queues: redis.queues, metrics: metrics, cap: 4, maxAgeMs: 0, reporter: reporter(metrics), logger: testLogger
+                queues: redis.queues,
+                metrics: metrics,
+                cap: 4,
+                maxAgeMs: 0,
+                reporter: reporter(metrics),
+                logger: testLogger
             )
             #expect(try await janitor.trimOnce() == 2)
             #expect(try await redis.queues.deadLetters(queue).map(\.id).sorted() == jobs[2...].map(\.id).sorted())
@@ -36,7 +43,11 @@ import Testing
                 _ = try await redis.client.command(["ZADD", redis.keys.queue(queue).dead, "XX", "1000", id.rawValue])
             }
             let byAge = DeadLetterJanitor(
-                queues: redis.queues, metrics: metrics, cap: 0, maxAgeMs: 86_400_000, reporter: reporter(metrics),
+                queues: redis.queues,
+                metrics: metrics,
+                cap: 0,
+                maxAgeMs: 86_400_000,
+                reporter: reporter(metrics),
                 logger: testLogger
             )
             #expect(try await byAge.trimOnce() == 2)

@@ -34,7 +34,8 @@ import Testing
 
     @Test func theDepthSamplerRereadsOnlyQueuesWithActivity() async throws {
         try await TestRedis.with { redis in
-            let busy = try QueueName("busy"), quiet = try QueueName("quiet")
+            let busy = try QueueName("busy")
+            let quiet = try QueueName("quiet")
             _ = try await redis.queues.enqueue([newJob(queue: "busy"), newJob(queue: "quiet")])
             for queue in [busy, quiet] {
                 try await redis.queues.acknowledgeEvents(try await redis.queues.readEvents(queue, count: 100))

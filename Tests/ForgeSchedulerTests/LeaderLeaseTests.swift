@@ -43,11 +43,13 @@ import Testing
             // it: the lock, still A's, has more time left than it could without a renewal.
             try await Task.sleep(for: .milliseconds(Int(ttl / 2)))
             #expect(!b.isLeader)
-            #expect(await eventually(timeout: .milliseconds(Int(ttl) * 2)) {
-                let holder = try? await redis.client.command(["GET", redis.keys.leader]).string
-                let left = try? await redis.client.command(["PTTL", redis.keys.leader]).int
-                return holder == "a" && (left ?? 0) > ttl * 3 / 4
-            })
+            #expect(
+                await eventually(timeout: .milliseconds(Int(ttl) * 2)) {
+                    let holder = try? await redis.client.command(["GET", redis.keys.leader]).string
+                    let left = try? await redis.client.command(["PTTL", redis.keys.leader]).int
+                    return holder == "a" && (left ?? 0) > ttl * 3 / 4
+                }
+            )
             #expect(!b.isLeader)
 
             // A "crashes": it stops renewing and never releases.

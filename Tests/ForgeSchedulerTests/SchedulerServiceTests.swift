@@ -9,16 +9,27 @@ import ServiceLifecycle
 import Testing
 
 @Suite struct SchedulerServiceTests {
-    func replica(_ id: String, _ redis: TestRedis, _ postgres: PostgresClient, metrics: ForgeMetrics, readiness: Readiness? = nil) -> SchedulerService {
+    func replica(_ id: String, _ redis: TestRedis, _ postgres: PostgresClient, metrics: ForgeMetrics, readiness: Readiness? = nil) -> SchedulerService
+    {
         // A long leader TTL: the hand-over tested here is the graceful release, never an expiry,
         // and a loaded machine may delay a renewal by seconds.
         let configuration = SchedulerConfiguration(
-            id: id, leaderTTLMs: 10_000, promoteInterval: .milliseconds(20), reclaimInterval: .milliseconds(20),
-            cronInterval: .milliseconds(20), archiveIdleInterval: .milliseconds(20), depthSampleInterval: .milliseconds(50)
+            id: id,
+            leaderTTLMs: 10_000,
+            promoteInterval: .milliseconds(20),
+            reclaimInterval: .milliseconds(20),
+            cronInterval: .milliseconds(20),
+            archiveIdleInterval: .milliseconds(20),
+            depthSampleInterval: .milliseconds(50)
         )
         return SchedulerService(
-            configuration: configuration, queues: redis.queues, schedules: redis.schedules,
-            history: HistoryStore(client: postgres), metrics: metrics, readiness: readiness, logger: testLogger
+            configuration: configuration,
+            queues: redis.queues,
+            schedules: redis.schedules,
+            history: HistoryStore(client: postgres),
+            metrics: metrics,
+            readiness: readiness,
+            logger: testLogger
         )
     }
 

@@ -2,8 +2,8 @@ import ForgeCore
 import ForgeObservability
 import ForgePostgres
 import ForgeRedis
-import ForgeTestSupport
 import ForgeScheduler
+import ForgeTestSupport
 import Foundation
 import Logging
 import Synchronization

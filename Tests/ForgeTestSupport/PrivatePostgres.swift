@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -66,11 +67,13 @@ public final class PrivatePostgres: @unchecked Sendable {
     /// Stops the server (fast shutdown) and removes its files.
     public func stop() {
         let dir = directory.path
-        _ = try? Self.bash("""
+        _ = try? Self.bash(
+            """
             bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
             if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$bin/pg_ctl" -D \(dir)/data -m immediate -w stop; \
             else "$bin/pg_ctl" -D \(dir)/data -m immediate -w stop; fi
-            """)
+            """
+        )
         try? FileManager.default.removeItem(at: directory)
     }
 
@@ -101,7 +104,7 @@ public final class PrivatePostgres: @unchecked Sendable {
         posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         let arguments: [UnsafeMutablePointer<CChar>?] = ["/bin/bash", "-c", script].map { (text: String) in strdup(text) } + [nil]
-        defer { arguments.forEach { free($0) } }
+        defer { for argument in arguments { free(argument) } }
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, "/bin/bash", &actions, nil, arguments, environ)
         guard spawned == 0 else { throw PortError("posix_spawn failed: \(spawned)") }

@@ -11,7 +11,8 @@ public enum TestDatabase {
     /// Runs `body` with a client whose connections use a new schema, migrated unless `migrate` is
     /// false, and drops the schema afterwards whether `body` succeeds or not.
     public static func withSchema<T>(
-        migrate: Bool = true, _ body: (PostgresClient) async throws -> T
+        migrate: Bool = true,
+        _ body: (PostgresClient) async throws -> T
     ) async throws -> T {
         let schema = "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
         let client = PostgresClient(

@@ -34,7 +34,9 @@ public struct TestRedis: Sendable {
     /// Runs `body`, then deletes the namespace's keys and closes the client whether `body`
     /// succeeded or not.
     public static func with<T>(
-        url: String? = nil, finishedRetentionMs: Int64 = 60_000, _ body: (TestRedis) async throws -> T
+        url: String? = nil,
+        finishedRetentionMs: Int64 = 60_000,
+        _ body: (TestRedis) async throws -> T
     ) async throws -> T {
         let redis = TestRedis(client: RedisClient(configuration: configuration(url: url)), finishedRetentionMs: finishedRetentionMs)
         let result: Result<T, any Error>

@@ -1,7 +1,6 @@
 import ForgeCore
-import Testing
-
 import ForgeWorker
+import Testing
 
 /// Which addresses the `http` handler refuses and what its allowlist lets through, without a
 /// network.

@@ -1,14 +1,13 @@
 import ForgeCore
 import ForgeRedis
 import ForgeTestSupport
+import ForgeWorker
 import Hummingbird
 import Logging
 import NIOCore
 import ServiceLifecycle
 import Synchronization
 import Testing
-
-import ForgeWorker
 
 @Suite struct HTTPHandlerTests {
     /// The test servers listen on loopback, which the handler refuses unless told otherwise.
@@ -32,14 +31,17 @@ import ForgeWorker
         }
         router.get("loop") { _, _ in Response.redirect(to: "/loop", type: .found) }
         router.get("huge") { _, _ in
-            Response(status: .ok, body: ResponseBody { writer in
-                let chunk = ByteBuffer(repeating: UInt8(ascii: "x"), count: 64 * 1024)
-                for _ in 0..<(16 * 1024) {
-                    try await writer.write(chunk)
-                    sent.add(chunk.readableBytes)
+            Response(
+                status: .ok,
+                body: ResponseBody { writer in
+                    let chunk = ByteBuffer(repeating: UInt8(ascii: "x"), count: 64 * 1024)
+                    for _ in 0..<(16 * 1024) {
+                        try await writer.write(chunk)
+                        sent.add(chunk.readableBytes)
+                    }
+                    try await writer.finish(nil)
                 }
-                try await writer.finish(nil)
-            })
+            )
         }
         router.get("slow") { _, _ in
             try await Task.sleep(for: .seconds(3))
@@ -50,8 +52,10 @@ import ForgeWorker
         }
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { portSink.yield($0.localAddress?.port ?? 0) }, logger: quietLogger
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { portSink.yield($0.localAddress?.port ?? 0) },
+            logger: quietLogger
         )
         let group = ServiceGroup(configuration: .init(services: [app], logger: quietLogger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -79,20 +83,29 @@ import ForgeWorker
 
     /// Runs one attempt as the worker would, with `timeout` as the job's deadline.
     func attempt(
-        _ payload: String, _ configuration: HTTPHandler.Configuration = HTTPHandler.Configuration(),
+        _ payload: String,
+        _ configuration: HTTPHandler.Configuration = HTTPHandler.Configuration(),
         timeout: Duration = .seconds(60)
     ) async throws -> String? {
         let job = JobContext(
-            id: .generate(), queue: try QueueName("q"), type: "http", payload: payload, attempt: 1, maxAttempts: 3,
-            deadline: .now + timeout, logger: quietLogger
+            id: .generate(),
+            queue: try QueueName("q"),
+            type: "http",
+            payload: payload,
+            attempt: 1,
+            maxAttempts: 3,
+            deadline: .now + timeout,
+            logger: quietLogger
         )
         return try await HTTPHandler(configuration: configuration).handle(job)
     }
 
     /// The ``JobFailure`` one attempt ends with.
     func failure(
-        _ payload: String, _ configuration: HTTPHandler.Configuration = HTTPHandler.Configuration(),
-        timeout: Duration = .seconds(60), sourceLocation: SourceLocation = #_sourceLocation
+        _ payload: String,
+        _ configuration: HTTPHandler.Configuration = HTTPHandler.Configuration(),
+        timeout: Duration = .seconds(60),
+        sourceLocation: SourceLocation = #_sourceLocation
     ) async throws -> JobFailure {
         do {
             let result = try await attempt(payload, configuration, timeout: timeout)
@@ -107,7 +120,8 @@ import ForgeWorker
             try await TestRedis.with { redis in
                 func job(_ code: Int) async throws -> JobID {
                     try await redis.enqueue(
-                        "http", payload: #"{"url":"http://127.0.0.1:\#(port)/status/\#(code)","body":{"a":1}}"#,
+                        "http",
+                        payload: #"{"url":"http://127.0.0.1:\#(port)/status/\#(code)","body":{"a":1}}"#,
                         maxAttempts: 3
                     )
                 }
@@ -132,7 +146,9 @@ import ForgeWorker
         try await withServer { port in
             try await TestRedis.with { redis in
                 let id = try await redis.enqueue(
-                    "http", payload: #"{"url":"http://127.0.0.1:\#(port)/status/200"}"#, maxAttempts: 3
+                    "http",
+                    payload: #"{"url":"http://127.0.0.1:\#(port)/status/200"}"#,
+                    maxAttempts: 3
                 )
                 try await withWorker(redis, handlers: .builtins, configuration: testConfiguration()) { _ in
                     let dead = try await redis.waitFor(id, state: .dead)
@@ -208,7 +224,8 @@ import ForgeWorker
         try await withServer { port in
             for target in ["http://169.254.169.254/latest/meta-data/", "http://127.0.0.2:\(port)/status/200"] {
                 let failure = try await failure(
-                    #"{"url":"http://127.0.0.1:\#(port)/redirect/302?to=\#(target)","method":"GET"}"#, Self.loopbackAllowed
+                    #"{"url":"http://127.0.0.1:\#(port)/redirect/302?to=\#(target)","method":"GET"}"#,
+                    Self.loopbackAllowed
                 )
                 #expect(failure.retryable == false)
                 #expect(failure.message.contains("allow it with FORGE_HTTP_ALLOW"), "\(failure.message)")
@@ -222,11 +239,13 @@ import ForgeWorker
         try await withServer { port in
             // A POST answered with 302 continues as a GET without the body; 307 repeats the POST.
             let found = try await attempt(
-                #"{"url":"http://127.0.0.1:\#(port)/redirect/302?to=/got","body":"x"}"#, Self.loopbackAllowed
+                #"{"url":"http://127.0.0.1:\#(port)/redirect/302?to=/got","body":"x"}"#,
+                Self.loopbackAllowed
             )
             #expect(found == #"{"status":200}"#)
             let temporary = try await attempt(
-                #"{"url":"http://127.0.0.1:\#(port)/redirect/307?to=/posted","body":"x"}"#, Self.loopbackAllowed
+                #"{"url":"http://127.0.0.1:\#(port)/redirect/307?to=/posted","body":"x"}"#,
+                Self.loopbackAllowed
             )
             #expect(temporary == #"{"status":200}"#)
         }
@@ -243,7 +262,8 @@ import ForgeWorker
     @Test func redirectToAnotherSchemeFailsWithoutRetry() async throws {
         try await withServer { port in
             let failure = try await failure(
-                #"{"url":"http://127.0.0.1:\#(port)/redirect/302?to=file:///etc/passwd","method":"GET"}"#, Self.loopbackAllowed
+                #"{"url":"http://127.0.0.1:\#(port)/redirect/302?to=file:///etc/passwd","method":"GET"}"#,
+                Self.loopbackAllowed
             )
             #expect(failure.retryable == false)
             #expect(failure.message.contains("not an http(s) URL"), "\(failure.message)")
@@ -256,7 +276,8 @@ import ForgeWorker
         let sent = ByteCount()
         try await withServer(sent: sent) { port in
             let result = try await attempt(
-                #"{"url":"http://127.0.0.1:\#(port)/huge","method":"GET","timeout_ms":20000}"#, Self.loopbackAllowed
+                #"{"url":"http://127.0.0.1:\#(port)/huge","method":"GET","timeout_ms":20000}"#,
+                Self.loopbackAllowed
             )
             #expect(result == #"{"status":200}"#)
         }
@@ -266,7 +287,8 @@ import ForgeWorker
     @Test func timeoutBoundsTheWholeExchange() async throws {
         try await withServer { port in
             let failure = try await failure(
-                #"{"url":"http://127.0.0.1:\#(port)/slow","method":"GET","timeout_ms":300}"#, Self.loopbackAllowed
+                #"{"url":"http://127.0.0.1:\#(port)/slow","method":"GET","timeout_ms":300}"#,
+                Self.loopbackAllowed
             )
             #expect(failure.retryable)
             // The server answers after 3 s: the failure names the 300 ms limit, no wall-clock bound
@@ -292,7 +314,8 @@ import ForgeWorker
             let ok = try await attempt(#"{"url":"http://user:secret@127.0.0.1:\#(port)/auth","method":"GET"}"#, Self.loopbackAllowed)
             #expect(ok == #"{"status":200}"#)
             let missing = try await failure(
-                #"{"url":"http://user:secret@127.0.0.1:\#(port)/status/404?token=abc"}"#, Self.loopbackAllowed
+                #"{"url":"http://user:secret@127.0.0.1:\#(port)/status/404?token=abc"}"#,
+                Self.loopbackAllowed
             )
             let refused = try await failure(#"{"url":"http://user:secret@10.0.0.1/x?token=abc"}"#)
             for message in [missing.message, refused.message] {

@@ -1,8 +1,7 @@
 import ForgeCore
+import ForgeWorker
 import Foundation
 import Testing
-
-import ForgeWorker
 
 /// How an `http` job's payload becomes a request, and a redirect the next one.
 @Suite struct HTTPJobRequestTests {

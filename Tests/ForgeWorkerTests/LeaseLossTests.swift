@@ -143,7 +143,10 @@ import Testing
         let id = try await redis.enqueue("long")
         let metrics = ForgeMetrics()
         try await withWorker(
-            redis, handlers: handlers, configuration: testConfiguration(concurrency: 1, visibilityMs: 900), metrics: metrics
+            redis,
+            handlers: handlers,
+            configuration: testConfiguration(concurrency: 1, visibilityMs: 900),
+            metrics: metrics
         ) { _ in
             let began = try await eventually { started.withLock { $0 } != nil }
             #expect(began)

@@ -10,11 +10,20 @@ import Synchronization
 
 extension TestRedis {
     func enqueue(
-        _ type: String, queue: String = "q", payload: String? = nil, maxAttempts: Int? = nil, timeoutMs: Int64? = nil,
+        _ type: String,
+        queue: String = "q",
+        payload: String? = nil,
+        maxAttempts: Int? = nil,
+        timeoutMs: Int64? = nil,
         backoff: Backoff? = nil
     ) async throws -> JobID {
         let job = try NewJob(
-            queue: queue, type: type, payload: payload, maxAttempts: maxAttempts, timeoutMs: timeoutMs, backoff: backoff
+            queue: queue,
+            type: type,
+            payload: payload,
+            maxAttempts: maxAttempts,
+            timeoutMs: timeoutMs,
+            backoff: backoff
         )
         return try await queues.enqueue(job).id
     }
@@ -25,7 +34,10 @@ extension TestRedis {
     /// since no scheduler runs in these tests; returns the record.
     @discardableResult
     func waitFor(
-        _ id: JobID, state: JobState, promoting queue: QueueName? = nil, timeout: Duration = .seconds(30)
+        _ id: JobID,
+        state: JobState,
+        promoting queue: QueueName? = nil,
+        timeout: Duration = .seconds(30)
     ) async throws -> JobRecord {
         var last: JobRecord?
         let reached = try await eventually(timeout: timeout) {
@@ -34,7 +46,9 @@ extension TestRedis {
             return last?.state == state
         }
         guard reached, let record = last else {
-            throw TestFailure("job \(id) did not reach \(state); last seen \(String(describing: last?.state)), error \(String(describing: last?.lastError))")
+            throw TestFailure(
+                "job \(id) did not reach \(state); last seen \(String(describing: last?.state)), error \(String(describing: last?.lastError))"
+            )
         }
         return record
     }
@@ -61,12 +75,21 @@ let quietLogger = Logger(label: "forge.worker.test") { _ in SwiftLogNoOpLogHandl
 let fastBackoff = try! Backoff(baseMs: 1, capMs: 1)
 
 func testConfiguration(
-    queues: QueueSelection = .weighted([.init(name: try! QueueName("q"))]), concurrency: Int = 4,
-    visibilityMs: Int64 = 30_000, grace: Duration = .seconds(5), idleWaitMs: Int = 1_000
+    queues: QueueSelection = .weighted([.init(name: try! QueueName("q"))]),
+    concurrency: Int = 4,
+    visibilityMs: Int64 = 30_000,
+    grace: Duration = .seconds(5),
+    idleWaitMs: Int = 1_000
 ) -> WorkerConfiguration {
     WorkerConfiguration(
-        queues: queues, concurrency: concurrency, leaseBatch: 16, visibilityMs: visibilityMs, gracePeriod: grace,
-        workerName: "test-worker", queueRefreshInterval: .milliseconds(100), idleWaitMs: idleWaitMs
+        queues: queues,
+        concurrency: concurrency,
+        leaseBatch: 16,
+        visibilityMs: visibilityMs,
+        gracePeriod: grace,
+        workerName: "test-worker",
+        queueRefreshInterval: .milliseconds(100),
+        idleWaitMs: idleWaitMs
     )
 }
 
@@ -74,12 +97,19 @@ func testConfiguration(
 /// it to return. `body` gets the group so it can start the shutdown itself.
 @discardableResult
 func withWorker<T: Sendable>(
-    _ redis: TestRedis, handlers: HandlerRegistry, configuration: WorkerConfiguration,
-    metrics: ForgeMetrics = ForgeMetrics(), readiness: Readiness? = nil,
+    _ redis: TestRedis,
+    handlers: HandlerRegistry,
+    configuration: WorkerConfiguration,
+    metrics: ForgeMetrics = ForgeMetrics(),
+    readiness: Readiness? = nil,
     _ body: @Sendable (ServiceGroup) async throws -> T
 ) async throws -> T {
     let worker = WorkerService(
-        store: redis.queues, handlers: handlers, configuration: configuration, metrics: metrics, readiness: readiness,
+        store: redis.queues,
+        handlers: handlers,
+        configuration: configuration,
+        metrics: metrics,
+        readiness: readiness,
         logger: quietLogger
     )
     let group = ServiceGroup(configuration: .init(services: [worker], logger: quietLogger))
@@ -97,7 +127,13 @@ func withWorker<T: Sendable>(
 final class Occupancy: Sendable {
     private let state = Mutex<(now: Int, max: Int, total: Int)>((0, 0, 0))
 
-    func enter() { state.withLock { $0.now += 1; $0.max = Swift.max($0.max, $0.now); $0.total += 1 } }
+    func enter() {
+        state.withLock {
+            $0.now += 1
+            $0.max = Swift.max($0.max, $0.now)
+            $0.total += 1
+        }
+    }
     func leave() { state.withLock { $0.now -= 1 } }
     var max: Int { state.withLock { $0.max } }
     var total: Int { state.withLock { $0.total } }

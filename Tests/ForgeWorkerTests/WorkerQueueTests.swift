@@ -30,9 +30,10 @@ import Testing
     @Test func queueListParsesWeightsAndRefusesBadText() throws {
         #expect(try QueueSelection(parsing: "*") == .all)
         #expect(
-            try QueueSelection(parsing: "critical:5, default") == .weighted([
-                .init(name: try QueueName("critical"), weight: 5), .init(name: try QueueName("default"), weight: 1),
-            ])
+            try QueueSelection(parsing: "critical:5, default")
+                == .weighted([
+                    .init(name: try QueueName("critical"), weight: 5), .init(name: try QueueName("default"), weight: 1),
+                ])
         )
         for bad in ["", "a,,b", "Bad", "a:0", "a:x", "a:1:2", "a,a"] {
             #expect(throws: ValidationError.self, "\(bad)") { try QueueSelection(parsing: bad) }

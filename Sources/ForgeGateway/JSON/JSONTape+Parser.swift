@@ -36,20 +36,70 @@ extension JSONTape {
                 return hasNull
             case UInt8(ascii: "\""):
                 let (escaped, hasNull) = try string()
-                nodes.append(Node(kind: .string, escaped: escaped, hasNull: hasNull, start: Int32(start), end: Int32(position), next: Int32(nodes.count + 1), count: 0))
+                nodes.append(
+                    Node(
+                        kind: .string,
+                        escaped: escaped,
+                        hasNull: hasNull,
+                        start: Int32(start),
+                        end: Int32(position),
+                        next: Int32(nodes.count + 1),
+                        count: 0
+                    )
+                )
                 return hasNull
             case UInt8(ascii: "t"):
                 try literal("true")
-                nodes.append(Node(kind: .true, escaped: false, hasNull: false, start: Int32(start), end: Int32(position), next: Int32(nodes.count + 1), count: 0))
+                nodes.append(
+                    Node(
+                        kind: .true,
+                        escaped: false,
+                        hasNull: false,
+                        start: Int32(start),
+                        end: Int32(position),
+                        next: Int32(nodes.count + 1),
+                        count: 0
+                    )
+                )
             case UInt8(ascii: "f"):
                 try literal("false")
-                nodes.append(Node(kind: .false, escaped: false, hasNull: false, start: Int32(start), end: Int32(position), next: Int32(nodes.count + 1), count: 0))
+                nodes.append(
+                    Node(
+                        kind: .false,
+                        escaped: false,
+                        hasNull: false,
+                        start: Int32(start),
+                        end: Int32(position),
+                        next: Int32(nodes.count + 1),
+                        count: 0
+                    )
+                )
             case UInt8(ascii: "n"):
                 try literal("null")
-                nodes.append(Node(kind: .null, escaped: false, hasNull: false, start: Int32(start), end: Int32(position), next: Int32(nodes.count + 1), count: 0))
+                nodes.append(
+                    Node(
+                        kind: .null,
+                        escaped: false,
+                        hasNull: false,
+                        start: Int32(start),
+                        end: Int32(position),
+                        next: Int32(nodes.count + 1),
+                        count: 0
+                    )
+                )
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
                 try number()
-                nodes.append(Node(kind: .number, escaped: false, hasNull: false, start: Int32(start), end: Int32(position), next: Int32(nodes.count + 1), count: 0))
+                nodes.append(
+                    Node(
+                        kind: .number,
+                        escaped: false,
+                        hasNull: false,
+                        start: Int32(start),
+                        end: Int32(position),
+                        next: Int32(nodes.count + 1),
+                        count: 0
+                    )
+                )
             default:
                 throw fail("unexpected character")
             }
@@ -65,7 +115,10 @@ extension JSONTape {
 
         /// The members of an object or elements of an array, up to and including `close`.
         private mutating func container(
-            into nodes: inout [Node], depth: Int, close: UInt8, object: Bool
+            into nodes: inout [Node],
+            depth: Int,
+            close: UInt8,
+            object: Bool
         ) throws(SyntaxError) -> (count: Int, hasNull: Bool) {
             position += 1
             try skipWhitespace()

@@ -6,10 +6,24 @@ struct JSONWriter {
 
     init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
 
-    mutating func beginObject() { value(); bytes.append(UInt8(ascii: "{")); needsComma.append(false) }
-    mutating func endObject() { needsComma.removeLast(); bytes.append(UInt8(ascii: "}")) }
-    mutating func beginArray() { value(); bytes.append(UInt8(ascii: "[")); needsComma.append(false) }
-    mutating func endArray() { needsComma.removeLast(); bytes.append(UInt8(ascii: "]")) }
+    mutating func beginObject() {
+        value()
+        bytes.append(UInt8(ascii: "{"))
+        needsComma.append(false)
+    }
+    mutating func endObject() {
+        needsComma.removeLast()
+        bytes.append(UInt8(ascii: "}"))
+    }
+    mutating func beginArray() {
+        value()
+        bytes.append(UInt8(ascii: "["))
+        needsComma.append(false)
+    }
+    mutating func endArray() {
+        needsComma.removeLast()
+        bytes.append(UInt8(ascii: "]"))
+    }
 
     /// The name of the next member of the current object.
     mutating func key(_ name: String) {
@@ -28,15 +42,30 @@ struct JSONWriter {
         endArray()
     }
 
-    mutating func string(_ text: String) { value(); appendString(text) }
+    mutating func string(_ text: String) {
+        value()
+        appendString(text)
+    }
     mutating func string(_ text: String?) { if let text { string(text) } else { null() } }
-    mutating func int<Number: BinaryInteger>(_ number: Number) { value(); bytes.append(contentsOf: String(number).utf8) }
+    mutating func int<Number: BinaryInteger>(_ number: Number) {
+        value()
+        bytes.append(contentsOf: String(number).utf8)
+    }
     mutating func int<Number: BinaryInteger>(_ number: Number?) { if let number { int(number) } else { null() } }
-    mutating func bool(_ flag: Bool) { value(); bytes.append(contentsOf: (flag ? "true" : "false").utf8) }
-    mutating func null() { value(); bytes.append(contentsOf: "null".utf8) }
+    mutating func bool(_ flag: Bool) {
+        value()
+        bytes.append(contentsOf: (flag ? "true" : "false").utf8)
+    }
+    mutating func null() {
+        value()
+        bytes.append(contentsOf: "null".utf8)
+    }
 
     /// JSON text written as it is; the caller vouches that it is one valid JSON value.
-    mutating func raw(_ json: String) { value(); bytes.append(contentsOf: json.utf8) }
+    mutating func raw(_ json: String) {
+        value()
+        bytes.append(contentsOf: json.utf8)
+    }
 
     /// Stored JSON (a payload or result) unchanged when it is valid JSON, else as a JSON string.
     mutating func stored(_ json: String?) {

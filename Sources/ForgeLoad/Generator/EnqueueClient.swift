@@ -24,7 +24,9 @@ public struct EnqueueClient: Sendable {
         let body = single ? settings.job.jobJSON() : settings.job.batchJSON(count: settings.batch)
         do {
             request = try HTTPClient.Request(
-                url: settings.baseURL + (single ? "/v1/jobs" : "/v1/jobs/batch"), method: .POST, headers: headers,
+                url: settings.baseURL + (single ? "/v1/jobs" : "/v1/jobs/batch"),
+                method: .POST,
+                headers: headers,
                 body: .byteBuffer(ByteBuffer(bytes: body))
             )
         } catch {

@@ -24,7 +24,12 @@ public struct LatencyHistogram: Sendable {
         guard histogram.totalCount > 0 else { return LatencySummary() }
         func ms(_ percentile: Double) -> Double { Double(histogram.valueAtPercentile(percentile)) / 1000 }
         return LatencySummary(
-            count: count, p50: ms(50), p90: ms(90), p99: ms(99), p999: ms(99.9), max: Double(histogram.max) / 1000,
+            count: count,
+            p50: ms(50),
+            p90: ms(90),
+            p99: ms(99),
+            p999: ms(99.9),
+            max: Double(histogram.max) / 1000,
             mean: histogram.mean / 1000
         )
     }

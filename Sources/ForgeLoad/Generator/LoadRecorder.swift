@@ -48,7 +48,9 @@ public final class LoadRecorder: Sendable {
     /// Records one answer. `due` is when the request should have gone out (its start, in a
     /// closed loop); latency runs from there to `answered`.
     public func record(
-        due: ContinuousClock.Instant, started: ContinuousClock.Instant, answered: ContinuousClock.Instant,
+        due: ContinuousClock.Instant,
+        started: ContinuousClock.Instant,
+        answered: ContinuousClock.Instant,
         outcome: RequestOutcome
     ) {
         let late = started - due > lateThreshold

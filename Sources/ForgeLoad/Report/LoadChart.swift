@@ -10,19 +10,27 @@ public enum LoadChart {
         let offered = s.offeredJobsPerSecond.map { "\(Format.count($0)) jobs/s" } ?? "--max"
         let title = "forge-load: \(offered), \(s.type), batch \(s.batch), \(Format.fixed(s.durationSeconds, 0)) s"
         return SVGChart(
-            title: title, xLabel: "seconds since the measurement started",
+            title: title,
+            xLabel: "seconds since the measurement started",
             panels: [
                 .init(
-                    title: "Throughput", yLabel: "jobs/s",
+                    title: "Throughput",
+                    yLabel: "jobs/s",
                     series: [
                         .init(name: "accepted (answers/s)", color: "#1f77b4", points: points { Double($0.answeredJobs) }),
-                        .init(name: "sent (by due s)", color: "#1f77b4", points: points { Double($0.acceptedJobs + $0.errors * s.batch) }, dashed: true),
+                        .init(
+                            name: "sent (by due s)",
+                            color: "#1f77b4",
+                            points: points { Double($0.acceptedJobs + $0.errors * s.batch) },
+                            dashed: true
+                        ),
                         .init(name: "completed", color: "#2ca02c", points: points(\.completedPerSecond)),
                         .init(name: "errors", color: "#d62728", points: points { Double($0.errors) }),
                     ]
                 ),
                 .init(
-                    title: "Latency", yLabel: "ms",
+                    title: "Latency",
+                    yLabel: "ms",
                     series: [
                         .init(name: "enqueue p50", color: "#1f77b4", points: points(\.p50Ms), dashed: true),
                         .init(name: "enqueue p99", color: "#1f77b4", points: points(\.p99Ms)),

@@ -9,24 +9,37 @@ extension LoadReport {
     /// percentiles and completions "through drain" run on to the last sample, so jobs sent late
     /// in the window are counted when they run.
     public static func assemble(
-        settings: Settings, startedAt: String, totals: LoadRecorder.Totals, lateThreshold: Duration,
-        samples: TickedSamples, sendingDone: ContinuousClock.Instant?, measureStart: ContinuousClock.Instant,
+        settings: Settings,
+        startedAt: String,
+        totals: LoadRecorder.Totals,
+        lateThreshold: Duration,
+        samples: TickedSamples,
+        sendingDone: ContinuousClock.Instant?,
+        measureStart: ContinuousClock.Instant,
         generatorCPUSeconds: Double
     ) -> LoadReport {
         let duration = settings.durationSeconds
         let elapsed = max(duration, totals.lastAnswer.map { ($0 - measureStart).seconds } ?? duration)
         let enqueue = Enqueue(
-            requests: totals.requests, okRequests: totals.okRequests, acceptedJobs: totals.acceptedJobs,
+            requests: totals.requests,
+            okRequests: totals.okRequests,
+            acceptedJobs: totals.acceptedJobs,
             refusedJobs: totals.refusedJobs,
             errors: Dictionary(uniqueKeysWithValues: totals.errors.map { ($0.key.key, $0.value) }),
-            errorCount: totals.errorCount, lateRequests: totals.late,
-            lateThresholdMs: lateThreshold.seconds * 1000, elapsedSeconds: elapsed,
+            errorCount: totals.errorCount,
+            lateRequests: totals.late,
+            lateThresholdMs: lateThreshold.seconds * 1000,
+            elapsedSeconds: elapsed,
             achievedRequestsPerSecond: Double(totals.okRequests) / elapsed,
-            achievedJobsPerSecond: Double(totals.acceptedJobs) / elapsed, latencyMs: totals.latency.summary,
-            warmupRequests: totals.warmupRequests, generatorCPUSeconds: generatorCPUSeconds
+            achievedJobsPerSecond: Double(totals.acceptedJobs) / elapsed,
+            latencyMs: totals.latency.summary,
+            warmupRequests: totals.warmupRequests,
+            generatorCPUSeconds: generatorCPUSeconds
         )
         return LoadReport(
-            startedAt: startedAt, settings: settings, enqueue: enqueue,
+            startedAt: startedAt,
+            settings: settings,
+            enqueue: enqueue,
             system: system(samples: samples, duration: duration, sendingDone: sendingDone),
             series: series(totals: totals, samples: samples)
         )
@@ -56,8 +69,11 @@ extension LoadReport {
             system.dead = last.metrics.dead - first.metrics.dead
             let wait = last.metrics.wait.since(first.metrics.wait)
             system.waitMs = WaitSummary(
-                count: wait.count, p50: wait.quantile(0.5).map { $0 * 1000 }, p90: wait.quantile(0.9).map { $0 * 1000 },
-                p99: wait.quantile(0.99).map { $0 * 1000 }, mean: wait.mean.map { $0 * 1000 }
+                count: wait.count,
+                p50: wait.quantile(0.5).map { $0 * 1000 },
+                p90: wait.quantile(0.9).map { $0 * 1000 },
+                p99: wait.quantile(0.99).map { $0 * 1000 },
+                mean: wait.mean.map { $0 * 1000 }
             )
             system.historyLagMaxSeconds = measured.map(\.sample.metrics.historyLag).max()
             let window = measured.filter { $0.tick <= endTick }.map(\.sample.metrics)
@@ -91,9 +107,14 @@ extension LoadReport {
             let sent = t < totals.seconds.count ? totals.seconds[t] : LoadRecorder.Second()
             let latency = sent.latency.count > 0 ? sent.latency.summary : nil
             var second = Second(
-                t: t, requests: sent.requests, acceptedJobs: sent.acceptedJobs, answeredJobs: sent.answeredJobs, errors: sent.errors,
+                t: t,
+                requests: sent.requests,
+                acceptedJobs: sent.acceptedJobs,
+                answeredJobs: sent.answeredJobs,
+                errors: sent.errors,
                 late: sent.late,
-                p50Ms: latency?.p50, p99Ms: latency?.p99
+                p50Ms: latency?.p50,
+                p99Ms: latency?.p99
             )
             if let a = byTick[t], let b = byTick[t + 1] {
                 let seconds = max((b.at - a.at).seconds, 0.001)

@@ -78,7 +78,8 @@ public struct SVGChart: Sendable {
             out += "<text x=\"\(f(px(tick)))\" y=\"\(f(plot.y + plot.h + 16))\" text-anchor=\"middle\">\(Self.label(tick))</text>\n"
         }
         out += "<text x=\"\(f(plot.x + plot.w / 2))\" y=\"\(f(plot.y + plot.h + 34))\" text-anchor=\"middle\">\(Self.escape(xLabel))</text>\n"
-        out += "<text transform=\"translate(\(f(plot.x - 52)),\(f(plot.y + plot.h / 2))) rotate(-90)\" text-anchor=\"middle\">\(Self.escape(panel.yLabel))</text>\n"
+        out +=
+            "<text transform=\"translate(\(f(plot.x - 52)),\(f(plot.y + plot.h / 2))) rotate(-90)\" text-anchor=\"middle\">\(Self.escape(panel.yLabel))</text>\n"
         for (index, series) in panel.series.enumerated() {
             let points = series.points.filter { $0.x.isFinite && $0.y.isFinite }
             if !points.isEmpty {
@@ -93,7 +94,8 @@ public struct SVGChart: Sendable {
             }
             let ly = plot.y + 10 + Double(index) * 18
             let dash = series.dashed ? " stroke-dasharray=\"6 4\"" : ""
-            out += "<line x1=\"\(f(plot.x + plot.w + 12))\" x2=\"\(f(plot.x + plot.w + 32))\" y1=\"\(f(ly))\" y2=\"\(f(ly))\" stroke=\"\(series.color)\" stroke-width=\"2\"\(dash)/>\n"
+            out +=
+                "<line x1=\"\(f(plot.x + plot.w + 12))\" x2=\"\(f(plot.x + plot.w + 32))\" y1=\"\(f(ly))\" y2=\"\(f(ly))\" stroke=\"\(series.color)\" stroke-width=\"2\"\(dash)/>\n"
             out += "<text x=\"\(f(plot.x + plot.w + 37))\" y=\"\(f(ly + 4))\">\(Self.escape(series.name))</text>\n"
         }
         return out + "</g>\n"

@@ -20,7 +20,11 @@ public final class LocalWorkerFleet: WorkerFleet {
         public var logDirectory: URL
 
         public init(
-            binary: URL, concurrency: Int?, extraArguments: [String], environment: [String: String], portBase: Int?,
+            binary: URL,
+            concurrency: Int?,
+            extraArguments: [String],
+            environment: [String: String],
+            portBase: Int?,
             logDirectory: URL
         ) {
             self.binary = binary
@@ -56,8 +60,12 @@ public final class LocalWorkerFleet: WorkerFleet {
             var arguments = ["--name", name, "--queues", queue]
             if let concurrency = options.concurrency { arguments += ["--concurrency", String(concurrency)] }
             let worker = try WorkerProcess(
-                name: name, binary: options.binary, arguments: arguments + options.extraArguments, port: port,
-                environment: options.environment, log: options.logDirectory.appendingPathComponent("\(name).log")
+                name: name,
+                binary: options.binary,
+                arguments: arguments + options.extraArguments,
+                port: port,
+                environment: options.environment,
+                log: options.logDirectory.appendingPathComponent("\(name).log")
             )
             started.append(worker)
             running.withLock { $0.append(worker) }

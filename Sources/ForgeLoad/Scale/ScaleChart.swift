@@ -9,10 +9,12 @@ public enum ScaleChart {
         let efficiency = steps.compactMap { step in step.efficiency.map { (x: Double(step.workers), y: $0) } }
         let waits = steps.compactMap { step in step.waitP99Ms.map { (x: Double(step.workers), y: $0) } }
         return SVGChart(
-            title: "forge-load scale: completed jobs/s by worker count", xLabel: "workers",
+            title: "forge-load scale: completed jobs/s by worker count",
+            xLabel: "workers",
             panels: [
                 .init(
-                    title: "Throughput", yLabel: "jobs/s",
+                    title: "Throughput",
+                    yLabel: "jobs/s",
                     series: [
                         .init(name: "completed", color: "#2ca02c", points: completed),
                         .init(name: "linear from first", color: "#7f7f7f", points: ideal, dashed: true),

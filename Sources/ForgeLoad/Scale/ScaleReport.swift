@@ -29,10 +29,14 @@ public struct ScaleReport: Sendable, Codable {
         steps = runs.map { workers, report, endpoints in
             let completed = report.system.completedPerSecond
             var step = Step(
-                workers: workers, offeredJobsPerSecond: report.settings.offeredJobsPerSecond,
-                acceptedJobsPerSecond: report.enqueue.achievedJobsPerSecond, completedJobsPerSecond: completed,
-                waitP50Ms: report.system.waitMs?.p50, waitP99Ms: report.system.waitMs?.p99,
-                enqueueP99Ms: report.enqueue.latencyMs.p99, errors: report.enqueue.errorCount
+                workers: workers,
+                offeredJobsPerSecond: report.settings.offeredJobsPerSecond,
+                acceptedJobsPerSecond: report.enqueue.achievedJobsPerSecond,
+                completedJobsPerSecond: completed,
+                waitP50Ms: report.system.waitMs?.p50,
+                waitP99Ms: report.system.waitMs?.p99,
+                enqueueP99Ms: report.enqueue.latencyMs.p99,
+                errors: report.enqueue.errorCount
             )
             if let (baseWorkers, baseRate) = base, let completed, baseRate > 0 {
                 step.efficiency = completed / (Double(workers) / Double(baseWorkers) * baseRate)

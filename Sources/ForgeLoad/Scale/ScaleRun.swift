@@ -43,7 +43,8 @@ public struct ScaleRun: Sendable {
                 let workerMetrics = try await fleet.scale(to: count, queue: queue)
                 var step = settings
                 step.job.queue = queue
-                step.metricsURLs = (settings.metricsURLs ?? SystemProbe.forgeUpLayout(gateway: settings.baseURL, workers: 0))
+                step.metricsURLs =
+                    (settings.metricsURLs ?? SystemProbe.forgeUpLayout(gateway: settings.baseURL, workers: 0))
                     + workerMetrics
                 // A fresh queue needs no drain; a shared one must be empty before the next step.
                 if fleet.usesFreshQueues { step.drainTimeout = .zero }

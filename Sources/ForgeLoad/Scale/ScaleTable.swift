@@ -1,7 +1,9 @@
 /// The scaling table: one row per worker count.
 public enum ScaleTable {
     public static func render(_ report: ScaleReport) -> String {
-        let header = ["workers", "offered/s", "accepted/s", "completed/s", "efficiency", "wait p50", "wait p99", "enqueue p99", "errors", "worker CPU µs/job"]
+        let header = [
+            "workers", "offered/s", "accepted/s", "completed/s", "efficiency", "wait p50", "wait p99", "enqueue p99", "errors", "worker CPU µs/job",
+        ]
         let rows = report.steps.map { step in
             [
                 String(step.workers), Format.optional(step.offeredJobsPerSecond, Format.count),

@@ -5,7 +5,9 @@ import Foundation
 /// of `FORGE_API_TOKENS_FILE`.
 public enum APIToken {
     public static func resolve(
-        flag: String?, file: String?, environment: [String: String] = ProcessInfo.processInfo.environment
+        flag: String?,
+        file: String?,
+        environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(LoadError) -> String? {
         if let flag, !flag.isEmpty { return flag }
         if let file { return try read(file, setting: "--token-file") }

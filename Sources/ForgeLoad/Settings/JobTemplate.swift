@@ -16,8 +16,13 @@ public struct JobTemplate: Sendable, Equatable {
     public var backoffMs: Int?
 
     public init(
-        queue: String = "default", type: String = "noop", sleepMs: Int? = nil, payloadBytes: Int = 0,
-        delayMs: Int? = nil, maxAttempts: Int? = nil, backoffMs: Int? = nil
+        queue: String = "default",
+        type: String = "noop",
+        sleepMs: Int? = nil,
+        payloadBytes: Int = 0,
+        delayMs: Int? = nil,
+        maxAttempts: Int? = nil,
+        backoffMs: Int? = nil
     ) {
         self.queue = queue
         self.type = type
@@ -62,7 +67,11 @@ public struct JobTemplate: Sendable, Equatable {
             payload.pad = String(repeating: "x", count: max(0, payloadBytes - base - 9))
         }
         return Request(
-            type: type, queue: queue, payload: payload, delay_ms: delayMs, max_attempts: maxAttempts,
+            type: type,
+            queue: queue,
+            payload: payload,
+            delay_ms: delayMs,
+            max_attempts: maxAttempts,
             backoff: backoffMs.map { Backoff(base_ms: $0, cap_ms: max($0, $0 * 4)) }
         )
     }

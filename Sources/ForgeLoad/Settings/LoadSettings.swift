@@ -37,10 +37,18 @@ public struct LoadSettings: Sendable {
     public var metricsURLs: [String]?
 
     public init(
-        url: String = "http://127.0.0.1:8080", token: String? = nil, pacing: Pacing = .rate(jobsPerSecond: 1000),
-        duration: Duration = .seconds(10), warmup: Duration = .zero, connections: Int = 32, batch: Int = 1,
-        job: JobTemplate = JobTemplate(), requestTimeout: Duration = .seconds(10),
-        lateThreshold: Duration = .milliseconds(1), maxInFlight: Int = 10_000, drainTimeout: Duration = .seconds(30),
+        url: String = "http://127.0.0.1:8080",
+        token: String? = nil,
+        pacing: Pacing = .rate(jobsPerSecond: 1000),
+        duration: Duration = .seconds(10),
+        warmup: Duration = .zero,
+        connections: Int = 32,
+        batch: Int = 1,
+        job: JobTemplate = JobTemplate(),
+        requestTimeout: Duration = .seconds(10),
+        lateThreshold: Duration = .milliseconds(1),
+        maxInFlight: Int = 10_000,
+        drainTimeout: Duration = .seconds(30),
         metricsURLs: [String]? = nil
     ) {
         self.url = url
@@ -73,7 +81,9 @@ public struct LoadSettings: Sendable {
             throw .invalid("--url", "'\(url)' is not an http(s) URL")
         }
         if case .rate(let rps) = pacing {
-            guard rps.isFinite, rps > 0, rps <= 1_000_000 else { throw .invalid("--rps", "must be more than 0 and at most 1000000 jobs/s, got \(rps)") }
+            guard rps.isFinite, rps > 0, rps <= 1_000_000 else {
+                throw .invalid("--rps", "must be more than 0 and at most 1000000 jobs/s, got \(rps)")
+            }
             guard rps / Double(max(batch, 1)) <= 200_000 else { throw .invalid("--rps", "more than 200000 requests/s; use --batch") }
         }
         guard duration > .zero else { throw .invalid("--duration", "must be longer than zero") }

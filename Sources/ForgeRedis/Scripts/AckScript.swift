@@ -21,52 +21,60 @@ enum AckScript {
     /// several calls in one pipeline.
     static let maxAcksPerCall = 500
 
-    static let script = LuaScript(named: "ack", body: #"""
-        local prefix = ARGV[1]
-        local retention = ARGV[2]
-        local n = tonumber(ARGV[3])
-        local now = now_ms()
-        local now_s = int(now)
-        local acks = {}
-        local done = {}
-        for i = 0, n - 1 do
-          local id, token, result = ARGV[4 + i * 3], ARGV[5 + i * 3], ARGV[6 + i * 3]
-          local jk = prefix .. 'job:' .. id
-          local cur = redis.call('HMGET', jk, 'token', 'seq', 'state')
-          if cur[1] == token and cur[3] == 'active' then
-            local seq = int(tonumber(cur[2]) + 1)
-            if result == '' then
-              redis.call('HSET', jk, 'state', 'completed', 'finished_at', now_s, 'seq', seq)
-            else
-              redis.call('HSET', jk, 'state', 'completed', 'finished_at', now_s, 'seq', seq, 'result', result)
+    static let script = LuaScript(
+        named: "ack",
+        body: #"""
+            local prefix = ARGV[1]
+            local retention = ARGV[2]
+            local n = tonumber(ARGV[3])
+            local now = now_ms()
+            local now_s = int(now)
+            local acks = {}
+            local done = {}
+            for i = 0, n - 1 do
+              local id, token, result = ARGV[4 + i * 3], ARGV[5 + i * 3], ARGV[6 + i * 3]
+              local jk = prefix .. 'job:' .. id
+              local cur = redis.call('HMGET', jk, 'token', 'seq', 'state')
+              if cur[1] == token and cur[3] == 'active' then
+                local seq = int(tonumber(cur[2]) + 1)
+                if result == '' then
+                  redis.call('HSET', jk, 'state', 'completed', 'finished_at', now_s, 'seq', seq)
+                else
+                  redis.call('HSET', jk, 'state', 'completed', 'finished_at', now_s, 'seq', seq, 'result', result)
+                end
+                redis.call('PEXPIRE', jk, retention)
+                done[#done + 1] = id
+                event(KEYS[2], id, seq, 'completed', 'completed', now_s, nil, nil, nil, result)
+                acks[#acks + 1] = 1
+              elseif cur[1] == token and cur[3] == 'completed' then
+                acks[#acks + 1] = 1
+              else
+                acks[#acks + 1] = 0
+              end
             end
-            redis.call('PEXPIRE', jk, retention)
-            done[#done + 1] = id
-            event(KEYS[2], id, seq, 'completed', 'completed', now_s, nil, nil, nil, result)
-            acks[#acks + 1] = 1
-          elseif cur[1] == token and cur[3] == 'completed' then
-            acks[#acks + 1] = 1
-          else
-            acks[#acks + 1] = 0
-          end
-        end
-        if #done > 0 then
-          chunked({'ZREM', KEYS[1]}, done)
-          redis.call('HINCRBY', KEYS[3], 'completed', #done)
-        end
-        local b = 4 + n * 3
-        local leased = lease_jobs(prefix, KEYS[4], KEYS[5], KEYS[6], KEYS[7],
-          tonumber(ARGV[b]), tonumber(ARGV[b + 1]), ARGV[b + 2], now, ARGV[b + 3], retention)
-        -- The last lease of a quiet queue ended: settle its due entry now (one ZCARD on a busy
-        -- queue) rather than have the leader visit it at that lease's deadline for nothing.
-        if #done > 0 and redis.call('ZCARD', KEYS[1]) == 0 then settle_due(prefix) end
-        flush_events(KEYS[2])
-        return {acks, leased}
-        """#)
+            if #done > 0 then
+              chunked({'ZREM', KEYS[1]}, done)
+              redis.call('HINCRBY', KEYS[3], 'completed', #done)
+            end
+            local b = 4 + n * 3
+            local leased = lease_jobs(prefix, KEYS[4], KEYS[5], KEYS[6], KEYS[7],
+              tonumber(ARGV[b]), tonumber(ARGV[b + 1]), ARGV[b + 2], now, ARGV[b + 3], retention)
+            -- The last lease of a quiet queue ended: settle its due entry now (one ZCARD on a busy
+            -- queue) rather than have the leader visit it at that lease's deadline for nothing.
+            if #done > 0 and redis.call('ZCARD', KEYS[1]) == 0 then settle_due(prefix) end
+            flush_events(KEYS[2])
+            return {acks, leased}
+            """#
+    )
 
     static func call(
-        _ keys: QueueKeys, acks: ArraySlice<Completion>, retentionMs: Int64, leaseNext: Int, visibilityMs: Int64,
-        worker: String, requestID: String
+        _ keys: QueueKeys,
+        acks: ArraySlice<Completion>,
+        retentionMs: Int64,
+        leaseNext: Int,
+        visibilityMs: Int64,
+        worker: String,
+        requestID: String
     ) -> ScriptCall {
         var arguments = [keys.prefix, String(retentionMs), String(acks.count)]
         arguments.reserveCapacity(7 + acks.count * 3)

@@ -16,24 +16,27 @@ import ForgeCore
 /// one (a live or dead job's hash has no expiry), so a replayed batch cannot expire a job that
 /// lives on, nor lengthen one.
 enum ArchivedScript {
-    static let script = LuaScript(named: "archived", body: #"""
-        local prefix, group, ttl, n = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
-        local entries = {}
-        for i = 1, n do entries[i] = ARGV[4 + i] end
-        if n > 0 then
-          chunked({'XACK', KEYS[1], group}, entries)
-          chunked({'XDEL', KEYS[1]}, entries)
-        end
-        if redis.call('XLEN', KEYS[1]) == 0 then
-          local _, unarchived, queue = indexes(KEYS[1])
-          redis.call('SREM', unarchived, queue)
-        end
-        for i = 5 + n, #ARGV do
-          local jk = prefix .. 'job:' .. ARGV[i]
-          if redis.call('PTTL', jk) > ttl then redis.call('PEXPIRE', jk, ttl) end
-        end
-        return n
-        """#)
+    static let script = LuaScript(
+        named: "archived",
+        body: #"""
+            local prefix, group, ttl, n = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+            local entries = {}
+            for i = 1, n do entries[i] = ARGV[4 + i] end
+            if n > 0 then
+              chunked({'XACK', KEYS[1], group}, entries)
+              chunked({'XDEL', KEYS[1]}, entries)
+            end
+            if redis.call('XLEN', KEYS[1]) == 0 then
+              local _, unarchived, queue = indexes(KEYS[1])
+              redis.call('SREM', unarchived, queue)
+            end
+            for i = 5 + n, #ARGV do
+              local jk = prefix .. 'job:' .. ARGV[i]
+              if redis.call('PTTL', jk) > ttl then redis.call('PEXPIRE', jk, ttl) end
+            end
+            return n
+            """#
+    )
 
     static func call(_ keys: QueueKeys, group: String, entryIDs: [String], finished: [JobID], finishedTTLMs: Int64) -> ScriptCall {
         var arguments = [keys.prefix, group, String(finishedTTLMs), String(entryIDs.count)]

@@ -14,22 +14,25 @@ import ForgeCore
 /// Finished jobs' hashes and unique keys expire on their own. Returns `{}` when deleted, else
 /// `{scheduled, pending, active, retrying, dead, unarchived events}`.
 enum DeleteQueueScript {
-    static let script = LuaScript(name: "delete-queue", source: #"""
-        local pending = 0
-        for i = 1, 10 do pending = pending + redis.call('LLEN', KEYS[i]) end
-        local active = redis.call('ZCARD', KEYS[11])
-        local scheduled = redis.call('ZCARD', KEYS[13])
-        local retrying = redis.call('ZCARD', KEYS[14])
-        local dead = redis.call('ZCARD', KEYS[15])
-        local events = redis.call('XLEN', KEYS[19])
-        if pending + active + scheduled + retrying + dead + events > 0 then
-          return {scheduled, pending, active, retrying, dead, events}
-        end
-        redis.call('DEL', unpack(KEYS, 1, 22))
-        redis.call('ZREM', KEYS[23], ARGV[1])
-        redis.call('SREM', KEYS[24], ARGV[1])
-        return {}
-        """#)
+    static let script = LuaScript(
+        name: "delete-queue",
+        source: #"""
+            local pending = 0
+            for i = 1, 10 do pending = pending + redis.call('LLEN', KEYS[i]) end
+            local active = redis.call('ZCARD', KEYS[11])
+            local scheduled = redis.call('ZCARD', KEYS[13])
+            local retrying = redis.call('ZCARD', KEYS[14])
+            local dead = redis.call('ZCARD', KEYS[15])
+            local events = redis.call('XLEN', KEYS[19])
+            if pending + active + scheduled + retrying + dead + events > 0 then
+              return {scheduled, pending, active, retrying, dead, events}
+            end
+            redis.call('DEL', unpack(KEYS, 1, 22))
+            redis.call('ZREM', KEYS[23], ARGV[1])
+            redis.call('SREM', KEYS[24], ARGV[1])
+            return {}
+            """#
+    )
 
     static func call(_ space: KeySpace, queue: QueueName) -> ScriptCall {
         ScriptCall(script, keys: space.queue(queue).structures + [space.due, space.unarchived], arguments: [queue.rawValue])

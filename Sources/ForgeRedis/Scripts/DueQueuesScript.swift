@@ -9,9 +9,12 @@ import ForgeCore
 /// may find work in now. Redis' clock, not the caller's, decides, as it does in the scripts that
 /// wrote the scores.
 enum DueQueuesScript {
-    static let script = LuaScript(named: "due-queues", body: #"""
-        return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now_ms(), 'LIMIT', 0, tonumber(ARGV[1]))
-        """#)
+    static let script = LuaScript(
+        named: "due-queues",
+        body: #"""
+            return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now_ms(), 'LIMIT', 0, tonumber(ARGV[1]))
+            """#
+    )
 
     static func call(_ keys: KeySpace, limit: Int) -> ScriptCall {
         ScriptCall(script, keys: [keys.due], arguments: [String(limit)])

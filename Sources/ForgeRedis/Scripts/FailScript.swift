@@ -14,44 +14,52 @@ import ForgeCore
 /// `retried` or `died` event carrying the error for the job's `errors` history. A fail repeated
 /// with the token that ended the job (its first reply was lost) returns the first outcome again.
 enum FailScript {
-    static let script = LuaScript(named: "fail", body: #"""
-        local prefix, id = ARGV[1], ARGV[2]
-        local jk = prefix .. 'job:' .. id
-        local cur = redis.call('HMGET', jk, 'token', 'state', 'attempts', 'max_attempts', 'cancel', 'run_at', 'finished_at')
-        if cur[1] ~= ARGV[3] then return {'stale', 0} end
-        if cur[2] == 'retrying' then return {'retrying', tonumber(cur[6])} end
-        if cur[2] == 'dead' or cur[2] == 'canceled' then return {cur[2], tonumber(cur[7]) or 0} end
-        if cur[2] ~= 'active' then return {'stale', 0} end
-        local now = now_ms()
-        local attempts = tonumber(cur[3])
-        redis.call('ZREM', KEYS[1], id)
-        if cur[5] == '1' then
-          redis.call('HSET', jk, 'state', 'canceled', 'last_error', ARGV[4], 'finished_at', now)
-          emit(KEYS[4], jk, id, 'canceled', 'canceled', now, cur[3], nil, ARGV[4])
-          redis.call('PEXPIRE', jk, ARGV[7])
-          flush_events(KEYS[4])
-          return {'canceled', now}
-        end
-        if ARGV[5] == '1' and attempts < tonumber(cur[4]) then
-          local run_at = now + tonumber(ARGV[6])
-          redis.call('HSET', jk, 'state', 'retrying', 'last_error', ARGV[4], 'run_at', run_at)
-          redis.call('ZADD', KEYS[2], run_at, id)
-          note_due(KEYS[2], run_at)
-          emit(KEYS[4], jk, id, 'retried', 'retrying', now, cur[3], int(run_at), ARGV[4])
-          redis.call('HINCRBY', KEYS[5], 'retried', 1)
-          flush_events(KEYS[4])
-          return {'retrying', run_at}
-        end
-        redis.call('HSET', jk, 'state', 'dead', 'last_error', ARGV[4], 'finished_at', now)
-        redis.call('ZADD', KEYS[3], now, id)
-        emit(KEYS[4], jk, id, 'died', 'dead', now, cur[3], nil, ARGV[4])
-        redis.call('HINCRBY', KEYS[5], 'dead', 1)
-        flush_events(KEYS[4])
-        return {'dead', now}
-        """#)
+    static let script = LuaScript(
+        named: "fail",
+        body: #"""
+            local prefix, id = ARGV[1], ARGV[2]
+            local jk = prefix .. 'job:' .. id
+            local cur = redis.call('HMGET', jk, 'token', 'state', 'attempts', 'max_attempts', 'cancel', 'run_at', 'finished_at')
+            if cur[1] ~= ARGV[3] then return {'stale', 0} end
+            if cur[2] == 'retrying' then return {'retrying', tonumber(cur[6])} end
+            if cur[2] == 'dead' or cur[2] == 'canceled' then return {cur[2], tonumber(cur[7]) or 0} end
+            if cur[2] ~= 'active' then return {'stale', 0} end
+            local now = now_ms()
+            local attempts = tonumber(cur[3])
+            redis.call('ZREM', KEYS[1], id)
+            if cur[5] == '1' then
+              redis.call('HSET', jk, 'state', 'canceled', 'last_error', ARGV[4], 'finished_at', now)
+              emit(KEYS[4], jk, id, 'canceled', 'canceled', now, cur[3], nil, ARGV[4])
+              redis.call('PEXPIRE', jk, ARGV[7])
+              flush_events(KEYS[4])
+              return {'canceled', now}
+            end
+            if ARGV[5] == '1' and attempts < tonumber(cur[4]) then
+              local run_at = now + tonumber(ARGV[6])
+              redis.call('HSET', jk, 'state', 'retrying', 'last_error', ARGV[4], 'run_at', run_at)
+              redis.call('ZADD', KEYS[2], run_at, id)
+              note_due(KEYS[2], run_at)
+              emit(KEYS[4], jk, id, 'retried', 'retrying', now, cur[3], int(run_at), ARGV[4])
+              redis.call('HINCRBY', KEYS[5], 'retried', 1)
+              flush_events(KEYS[4])
+              return {'retrying', run_at}
+            end
+            redis.call('HSET', jk, 'state', 'dead', 'last_error', ARGV[4], 'finished_at', now)
+            redis.call('ZADD', KEYS[3], now, id)
+            emit(KEYS[4], jk, id, 'died', 'dead', now, cur[3], nil, ARGV[4])
+            redis.call('HINCRBY', KEYS[5], 'dead', 1)
+            flush_events(KEYS[4])
+            return {'dead', now}
+            """#
+    )
 
     static func call(
-        _ keys: QueueKeys, id: JobID, token: LeaseToken, error: String, retryable: Bool, delayMs: Int64,
+        _ keys: QueueKeys,
+        id: JobID,
+        token: LeaseToken,
+        error: String,
+        retryable: Bool,
+        delayMs: Int64,
         retentionMs: Int64
     ) -> ScriptCall {
         ScriptCall(

@@ -12,12 +12,15 @@ import ForgeCore
 /// enqueue script never creates an id twice, so concurrent repeats and a repeat after a crash
 /// between claim and enqueue both end with exactly the first request's jobs.
 enum IdempotencyScript {
-    static let script = LuaScript(name: "idempotency-claim", source: #"""
-        local prior = redis.call('GET', KEYS[1])
-        if prior then return prior end
-        redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[2], 'PX', ARGV[3])
-        return false
-        """#)
+    static let script = LuaScript(
+        name: "idempotency-claim",
+        source: #"""
+            local prior = redis.call('GET', KEYS[1])
+            if prior then return prior end
+            redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[2], 'PX', ARGV[3])
+            return false
+            """#
+    )
 
     static func call(_ key: String, fingerprint: String, ids: [JobID], windowMs: Int64) -> ScriptCall {
         ScriptCall(script, keys: [key], arguments: [fingerprint, record(ids), String(windowMs)])
@@ -29,10 +32,13 @@ enum IdempotencyScript {
     ///
     /// KEYS: 1 the key's record. ARGV: 1 the fingerprint, 2 the job ids (comma-separated).
     /// Returns 1 when the record was deleted, else 0.
-    static let release = LuaScript(name: "idempotency-release", source: #"""
-        if redis.call('GET', KEYS[1]) == ARGV[1] .. '|' .. ARGV[2] then return redis.call('DEL', KEYS[1]) end
-        return 0
-        """#)
+    static let release = LuaScript(
+        name: "idempotency-release",
+        source: #"""
+            if redis.call('GET', KEYS[1]) == ARGV[1] .. '|' .. ARGV[2] then return redis.call('DEL', KEYS[1]) end
+            return 0
+            """#
+    )
 
     static func releaseCall(_ key: String, fingerprint: String, ids: [JobID]) -> ScriptCall {
         ScriptCall(release, keys: [key], arguments: [fingerprint, record(ids)])

@@ -14,15 +14,23 @@ import ForgeCore
 /// jobs the first call leased (see `lease_jobs`). Returns the flat array described at
 /// `lease_jobs`, decoded by ``parseJobs(_:queue:)``.
 enum LeaseScript {
-    static let script = LuaScript(named: "lease", body: #"""
-        local out = lease_jobs(ARGV[1], KEYS[1], KEYS[2], KEYS[3], KEYS[4],
-          tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], now_ms(), ARGV[5], ARGV[6])
-        flush_events(KEYS[3])
-        return out
-        """#)
+    static let script = LuaScript(
+        named: "lease",
+        body: #"""
+            local out = lease_jobs(ARGV[1], KEYS[1], KEYS[2], KEYS[3], KEYS[4],
+              tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], now_ms(), ARGV[5], ARGV[6])
+            flush_events(KEYS[3])
+            return out
+            """#
+    )
 
     static func call(
-        _ keys: QueueKeys, count: Int, visibilityMs: Int64, worker: String, requestID: String, retentionMs: Int64
+        _ keys: QueueKeys,
+        count: Int,
+        visibilityMs: Int64,
+        worker: String,
+        requestID: String,
+        retentionMs: Int64
     ) -> ScriptCall {
         ScriptCall(
             script,
@@ -54,10 +62,20 @@ enum LeaseScript {
             else { throw RedisError.unexpectedReply("leased job", .array(Array(flat[base..<base + 7]))) }
             jobs.append(
                 LeasedJob(
-                    id: id, queue: queue, type: spec.type, payload: spec.payload, priority: Int(priority),
-                    attempts: Int(attempts), maxAttempts: Int(maxAttempts), timeoutMs: spec.timeoutMs,
-                    backoff: spec.backoff, token: LeaseToken(token), createdAtMs: createdAt,
-                    readyAtMs: max(createdAt, runAt), leasedAtMs: leasedAt, deadlineMs: deadline
+                    id: id,
+                    queue: queue,
+                    type: spec.type,
+                    payload: spec.payload,
+                    priority: Int(priority),
+                    attempts: Int(attempts),
+                    maxAttempts: Int(maxAttempts),
+                    timeoutMs: spec.timeoutMs,
+                    backoff: spec.backoff,
+                    token: LeaseToken(token),
+                    createdAtMs: createdAt,
+                    readyAtMs: max(createdAt, runAt),
+                    leasedAtMs: leasedAt,
+                    deadlineMs: deadline
                 )
             )
         }

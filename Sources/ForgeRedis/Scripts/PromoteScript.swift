@@ -12,30 +12,33 @@ import ForgeCore
 /// Returns `{moved, next_due_ms}` with that time (or -1). Refuses with `FENCED` when a newer scheduler leader has
 /// already acted on the queue.
 enum PromoteScript {
-    static let script = LuaScript(named: "promote", body: #"""
-        fence(KEYS[5], ARGV[3], ARGV[1])
-        local prefix, limit = ARGV[1], tonumber(ARGV[2])
-        local now = now_ms()
-        local moved = 0
-        for k = 1, 2 do
-          local ids = redis.call('ZRANGEBYSCORE', KEYS[k], '-inf', now, 'LIMIT', 0, limit)
-          for _, id in ipairs(ids) do
-            redis.call('ZREM', KEYS[k], id)
-            local jk = prefix .. 'job:' .. id
-            local f = redis.call('HMGET', jk, 'priority', 'state')
-            local priority = f[1]
-            if f[2] == 'scheduled' or f[2] == 'retrying' then
-              push_ready(prefix, priority, {id})
-              redis.call('HSET', jk, 'state', 'pending')
-              emit(KEYS[3], jk, id, 'promoted', 'pending', now)
-              moved = moved + 1
+    static let script = LuaScript(
+        named: "promote",
+        body: #"""
+            fence(KEYS[5], ARGV[3], ARGV[1])
+            local prefix, limit = ARGV[1], tonumber(ARGV[2])
+            local now = now_ms()
+            local moved = 0
+            for k = 1, 2 do
+              local ids = redis.call('ZRANGEBYSCORE', KEYS[k], '-inf', now, 'LIMIT', 0, limit)
+              for _, id in ipairs(ids) do
+                redis.call('ZREM', KEYS[k], id)
+                local jk = prefix .. 'job:' .. id
+                local f = redis.call('HMGET', jk, 'priority', 'state')
+                local priority = f[1]
+                if f[2] == 'scheduled' or f[2] == 'retrying' then
+                  push_ready(prefix, priority, {id})
+                  redis.call('HSET', jk, 'state', 'pending')
+                  emit(KEYS[3], jk, id, 'promoted', 'pending', now)
+                  moved = moved + 1
+                end
+              end
             end
-          end
-        end
-        if moved > 0 then wake(KEYS[4], moved) end
-        flush_events(KEYS[3])
-        return {moved, settle_due(prefix)}
-        """#)
+            if moved > 0 then wake(KEYS[4], moved) end
+            flush_events(KEYS[3])
+            return {moved, settle_due(prefix)}
+            """#
+    )
 
     static func call(_ keys: QueueKeys, limit: Int, epoch: Int64?) -> ScriptCall {
         ScriptCall(

@@ -16,45 +16,48 @@ import ForgeCore
 /// earliest remaining scheduled, retry or lease-deadline time, and returns `{requeued, died,
 /// next_due_ms}` with it (-1 when nothing waits).
 enum ReclaimScript {
-    static let script = LuaScript(named: "reclaim", body: #"""
-        fence(KEYS[6], ARGV[4], ARGV[1])
-        local prefix, limit, retention = ARGV[1], tonumber(ARGV[2]), ARGV[3]
-        local now = now_ms()
-        local requeued, died = 0, 0
-        local err = 'lease expired'
-        local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, limit)
-        for _, id in ipairs(ids) do
-          redis.call('ZREM', KEYS[1], id)
-          local jk = prefix .. 'job:' .. id
-          local f = redis.call('HMGET', jk, 'attempts', 'max_attempts', 'priority', 'cancel', 'state')
-          if f[5] == 'active' then
-            redis.call('HDEL', jk, 'token')
-            local attempts = tonumber(f[1])
-            if f[4] == '1' then
-              redis.call('HSET', jk, 'state', 'canceled', 'finished_at', now)
-              emit(KEYS[3], jk, id, 'canceled', 'canceled', now)
-              redis.call('PEXPIRE', jk, retention)
-            elseif attempts >= tonumber(f[2]) then
-              redis.call('PERSIST', jk)
-              redis.call('HSET', jk, 'state', 'dead', 'last_error', err, 'finished_at', now)
-              redis.call('ZADD', KEYS[2], now, id)
-              emit(KEYS[3], jk, id, 'died', 'dead', now, f[1], nil, err)
-              redis.call('HINCRBY', KEYS[5], 'dead', 1)
-              died = died + 1
-            else
-              push_ready(prefix, f[3], {id})
-              redis.call('PERSIST', jk)
-              redis.call('HSET', jk, 'state', 'pending', 'last_error', err)
-              emit(KEYS[3], jk, id, 'lease_expired', 'pending', now, f[1], nil, err)
-              requeued = requeued + 1
+    static let script = LuaScript(
+        named: "reclaim",
+        body: #"""
+            fence(KEYS[6], ARGV[4], ARGV[1])
+            local prefix, limit, retention = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+            local now = now_ms()
+            local requeued, died = 0, 0
+            local err = 'lease expired'
+            local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, limit)
+            for _, id in ipairs(ids) do
+              redis.call('ZREM', KEYS[1], id)
+              local jk = prefix .. 'job:' .. id
+              local f = redis.call('HMGET', jk, 'attempts', 'max_attempts', 'priority', 'cancel', 'state')
+              if f[5] == 'active' then
+                redis.call('HDEL', jk, 'token')
+                local attempts = tonumber(f[1])
+                if f[4] == '1' then
+                  redis.call('HSET', jk, 'state', 'canceled', 'finished_at', now)
+                  emit(KEYS[3], jk, id, 'canceled', 'canceled', now)
+                  redis.call('PEXPIRE', jk, retention)
+                elseif attempts >= tonumber(f[2]) then
+                  redis.call('PERSIST', jk)
+                  redis.call('HSET', jk, 'state', 'dead', 'last_error', err, 'finished_at', now)
+                  redis.call('ZADD', KEYS[2], now, id)
+                  emit(KEYS[3], jk, id, 'died', 'dead', now, f[1], nil, err)
+                  redis.call('HINCRBY', KEYS[5], 'dead', 1)
+                  died = died + 1
+                else
+                  push_ready(prefix, f[3], {id})
+                  redis.call('PERSIST', jk)
+                  redis.call('HSET', jk, 'state', 'pending', 'last_error', err)
+                  emit(KEYS[3], jk, id, 'lease_expired', 'pending', now, f[1], nil, err)
+                  requeued = requeued + 1
+                end
+              end
             end
-          end
-        end
-        if requeued > 0 then wake(KEYS[4], requeued) end
-        if requeued + died > 0 then redis.call('HINCRBY', KEYS[5], 'expired', requeued + died) end
-        flush_events(KEYS[3])
-        return {requeued, died, settle_due(prefix)}
-        """#)
+            if requeued > 0 then wake(KEYS[4], requeued) end
+            if requeued + died > 0 then redis.call('HINCRBY', KEYS[5], 'expired', requeued + died) end
+            flush_events(KEYS[3])
+            return {requeued, died, settle_due(prefix)}
+            """#
+    )
 
     static func call(_ keys: QueueKeys, limit: Int, retentionMs: Int64, epoch: Int64?) -> ScriptCall {
         ScriptCall(

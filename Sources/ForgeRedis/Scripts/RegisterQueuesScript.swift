@@ -10,21 +10,24 @@ import ForgeCore
 /// (refused: the limit is reached) per name, in order. The caller then sets each accepted
 /// queue's `registered` marker (another slot, so another call), which lets enqueues in.
 enum RegisterQueuesScript {
-    static let script = LuaScript(name: "register-queues", source: #"""
-        local limit = tonumber(ARGV[1])
-        local out = {}
-        for i = 2, #ARGV do
-          if redis.call('SISMEMBER', KEYS[1], ARGV[i]) == 1 then
-            out[#out + 1] = 1
-          elseif limit > 0 and redis.call('SCARD', KEYS[1]) >= limit then
-            out[#out + 1] = 0
-          else
-            redis.call('SADD', KEYS[1], ARGV[i])
-            out[#out + 1] = 1
-          end
-        end
-        return out
-        """#)
+    static let script = LuaScript(
+        name: "register-queues",
+        source: #"""
+            local limit = tonumber(ARGV[1])
+            local out = {}
+            for i = 2, #ARGV do
+              if redis.call('SISMEMBER', KEYS[1], ARGV[i]) == 1 then
+                out[#out + 1] = 1
+              elseif limit > 0 and redis.call('SCARD', KEYS[1]) >= limit then
+                out[#out + 1] = 0
+              else
+                redis.call('SADD', KEYS[1], ARGV[i])
+                out[#out + 1] = 1
+              end
+            end
+            return out
+            """#
+    )
 
     static func call(_ keys: KeySpace, _ queues: [QueueName], limit: Int?) -> ScriptCall {
         ScriptCall(script, keys: [keys.queues], arguments: [String(limit ?? 0)] + queues.map(\.rawValue))

@@ -11,34 +11,37 @@ import ForgeCore
 /// a `released` event, and idle workers are woken. A job whose cancellation was pending becomes
 /// `canceled` instead. Returns the number of jobs released.
 enum ReleaseScript {
-    static let script = LuaScript(named: "release", body: #"""
-        local prefix, retention, n = ARGV[1], ARGV[2], tonumber(ARGV[3])
-        local now = now_ms()
-        local released = 0
-        for i = 0, n - 1 do
-          local id, token = ARGV[4 + i * 2], ARGV[5 + i * 2]
-          local jk = prefix .. 'job:' .. id
-          local cur = redis.call('HMGET', jk, 'token', 'state', 'priority', 'cancel')
-          if cur[1] == token and cur[2] == 'active' then
-            redis.call('ZREM', KEYS[1], id)
-            redis.call('HDEL', jk, 'token')
-            if cur[4] == '1' then
-              redis.call('HSET', jk, 'state', 'canceled', 'finished_at', now)
-              emit(KEYS[2], jk, id, 'canceled', 'canceled', now)
-              redis.call('PEXPIRE', jk, retention)
-            else
-              local attempts = redis.call('HINCRBY', jk, 'attempts', -1)
-              redis.call('HSET', jk, 'state', 'pending')
-              push_ready(prefix, cur[3], {id})
-              emit(KEYS[2], jk, id, 'released', 'pending', now, int(attempts))
-              released = released + 1
+    static let script = LuaScript(
+        named: "release",
+        body: #"""
+            local prefix, retention, n = ARGV[1], ARGV[2], tonumber(ARGV[3])
+            local now = now_ms()
+            local released = 0
+            for i = 0, n - 1 do
+              local id, token = ARGV[4 + i * 2], ARGV[5 + i * 2]
+              local jk = prefix .. 'job:' .. id
+              local cur = redis.call('HMGET', jk, 'token', 'state', 'priority', 'cancel')
+              if cur[1] == token and cur[2] == 'active' then
+                redis.call('ZREM', KEYS[1], id)
+                redis.call('HDEL', jk, 'token')
+                if cur[4] == '1' then
+                  redis.call('HSET', jk, 'state', 'canceled', 'finished_at', now)
+                  emit(KEYS[2], jk, id, 'canceled', 'canceled', now)
+                  redis.call('PEXPIRE', jk, retention)
+                else
+                  local attempts = redis.call('HINCRBY', jk, 'attempts', -1)
+                  redis.call('HSET', jk, 'state', 'pending')
+                  push_ready(prefix, cur[3], {id})
+                  emit(KEYS[2], jk, id, 'released', 'pending', now, int(attempts))
+                  released = released + 1
+                end
+              end
             end
-          end
-        end
-        if released > 0 then wake(KEYS[3], released) end
-        flush_events(KEYS[2])
-        return released
-        """#)
+            if released > 0 then wake(KEYS[3], released) end
+            flush_events(KEYS[2])
+            return released
+            """#
+    )
 
     static func call(_ keys: QueueKeys, leases: [LeaseRef], retentionMs: Int64) -> ScriptCall {
         var arguments = [keys.prefix, String(retentionMs), String(leases.count)]

@@ -27,11 +27,15 @@ import WorkerCLI
             // The image's build links each name to this binary from this list.
             print(programs.joined(separator: "\n"))
         default:
-            FileHandle.standardError.write(Data("""
-                forge-multicall runs the Forge program it is started as; link it under one of these names:
-                  \(programs.joined(separator: " "))
+            FileHandle.standardError.write(
+                Data(
+                    """
+                    forge-multicall runs the Forge program it is started as; link it under one of these names:
+                      \(programs.joined(separator: " "))
 
-                """.utf8))
+                    """.utf8
+                )
+            )
             exit(64)
         }
     }

@@ -63,10 +63,12 @@ public struct HTTPAllowlist: Sendable, Hashable, CustomStringConvertible {
     private static func hostName(_ text: Substring) -> String? {
         let name = (text.hasSuffix(".") ? text.dropLast() : text).lowercased()
         let labels = name.split(separator: ".", omittingEmptySubsequences: false)
-        let valid = name.utf8.count <= 253 && labels.allSatisfy { label in
-            (1...63).contains(label.utf8.count) && !label.hasPrefix("-") && !label.hasSuffix("-")
-                && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
-        }
+        let valid =
+            name.utf8.count <= 253
+            && labels.allSatisfy { label in
+                (1...63).contains(label.utf8.count) && !label.hasPrefix("-") && !label.hasSuffix("-")
+                    && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+            }
         return valid ? name : nil
     }
 }

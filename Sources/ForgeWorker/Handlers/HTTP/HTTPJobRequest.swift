@@ -107,6 +107,8 @@ package struct HTTPJobRequest: Sendable {
     private static func isToken(_ name: String) -> Bool {
         let symbols = "!#$%&'*+-.^_`|~".unicodeScalars
         return !name.isEmpty
-            && name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil || symbols.contains($0)) }
+            && name.unicodeScalars.allSatisfy {
+                $0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil || symbols.contains($0))
+            }
     }
 }

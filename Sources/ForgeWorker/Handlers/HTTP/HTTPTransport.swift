@@ -33,7 +33,7 @@ package struct HTTPTransport: Sendable {
             let connection = ConnectionCheck(expected: address)
             do {
                 return try await send(request, host: host, to: connection)
-            } catch where !connection.wasMade && !Task.isCancelled {
+            } catch  where !connection.wasMade && !Task.isCancelled {
                 continue
             }
         }

@@ -12,7 +12,8 @@ struct DeadlineExceeded: Error {}
 /// `Task.sleep` keeps its timer until it would have fired, which is what made the worker use one
 /// ``DeadlineWatcher`` instead of a sleep per job.
 func withDeadline<T: Sendable>(
-    _ deadline: ContinuousClock.Instant, _ body: @escaping @Sendable () async throws -> T
+    _ deadline: ContinuousClock.Instant,
+    _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {
     let task = Task { try await body() }
     let expiry = Expiry()
@@ -30,7 +31,7 @@ func withDeadline<T: Sendable>(
         } onCancel: {
             task.cancel()
         }
-    } catch where expiry.fired.load(ordering: .relaxed) {
+    } catch  where expiry.fired.load(ordering: .relaxed) {
         throw DeadlineExceeded()
     }
 }
