@@ -36,74 +36,39 @@ extension JSONTape {
                 return hasNull
             case UInt8(ascii: "\""):
                 let (escaped, hasNull) = try string()
-                nodes.append(
-                    Node(
-                        kind: .string,
-                        escaped: escaped,
-                        hasNull: hasNull,
-                        start: Int32(start),
-                        end: Int32(position),
-                        next: Int32(nodes.count + 1),
-                        count: 0
-                    )
-                )
+                appendLeaf(.string, to: &nodes, start: start, escaped: escaped, hasNull: hasNull)
                 return hasNull
             case UInt8(ascii: "t"):
                 try literal("true")
-                nodes.append(
-                    Node(
-                        kind: .true,
-                        escaped: false,
-                        hasNull: false,
-                        start: Int32(start),
-                        end: Int32(position),
-                        next: Int32(nodes.count + 1),
-                        count: 0
-                    )
-                )
+                appendLeaf(.true, to: &nodes, start: start)
             case UInt8(ascii: "f"):
                 try literal("false")
-                nodes.append(
-                    Node(
-                        kind: .false,
-                        escaped: false,
-                        hasNull: false,
-                        start: Int32(start),
-                        end: Int32(position),
-                        next: Int32(nodes.count + 1),
-                        count: 0
-                    )
-                )
+                appendLeaf(.false, to: &nodes, start: start)
             case UInt8(ascii: "n"):
                 try literal("null")
-                nodes.append(
-                    Node(
-                        kind: .null,
-                        escaped: false,
-                        hasNull: false,
-                        start: Int32(start),
-                        end: Int32(position),
-                        next: Int32(nodes.count + 1),
-                        count: 0
-                    )
-                )
+                appendLeaf(.null, to: &nodes, start: start)
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
                 try number()
-                nodes.append(
-                    Node(
-                        kind: .number,
-                        escaped: false,
-                        hasNull: false,
-                        start: Int32(start),
-                        end: Int32(position),
-                        next: Int32(nodes.count + 1),
-                        count: 0
-                    )
-                )
+                appendLeaf(.number, to: &nodes, start: start)
             default:
                 throw fail("unexpected character")
             }
             return false
+        }
+
+        /// A value without children (string, number, literal) that ends where the parser stands.
+        private func appendLeaf(_ kind: Kind, to nodes: inout [Node], start: Int, escaped: Bool = false, hasNull: Bool = false) {
+            nodes.append(
+                Node(
+                    kind: kind,
+                    escaped: escaped,
+                    hasNull: hasNull,
+                    start: Int32(start),
+                    end: Int32(position),
+                    next: Int32(nodes.count + 1),
+                    count: 0
+                )
+            )
         }
 
         private func finish(_ nodes: inout [Node], _ index: Int, start: Int, count: Int, hasNull: Bool) {
