@@ -1,4 +1,3 @@
-import Crypto
 import ForgeCore
 import HTTPTypes
 import Hummingbird
