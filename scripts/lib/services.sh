@@ -20,9 +20,10 @@ forge_need_packages() {
   fi
 }
 
-# The configuration every script builds and runs: release by default (what forge-up runs, and
-# from a clean checkout the quicker build of the two), FORGE_BUILD_CONFIGURATION=debug for quick
-# incremental builds while developing. CI builds once (`swift build -c release --build-tests`)
+# The configuration every script builds and runs: release by default (what forge-up and the image
+# run, so one build serves the tests, the stack and every check; from a clean checkout it takes
+# longer than debug), FORGE_BUILD_CONFIGURATION=debug for quick incremental builds while
+# developing. CI builds once (`swift build -c release --build-tests`)
 # and every check reuses those binaries.
 FORGE_BUILD_CONFIGURATION=${FORGE_BUILD_CONFIGURATION:-release}
 case "$FORGE_BUILD_CONFIGURATION" in
