@@ -3,8 +3,9 @@ import ForgeObservability
 import Logging
 import Prometheus
 
-/// Runs ``HistoryArchiver`` continuously: back-to-back passes while events are waiting, a short
-/// pause when the streams are empty or a queue failed. Counts and logs every quarantined job
+/// Runs ``HistoryArchiver`` continuously: back-to-back passes while full batches are waiting, then
+/// a pause of `idleInterval` (75 ms) once it has caught up, so a steady trickle of events is
+/// archived in batches of what arrived during the pause rather than a few at a time. Counts and logs every quarantined job
 /// (`forge_history_quarantined_total{queue}`) and every queue whose batch failed. The lag and
 /// backlog gauges are ``HistoryBacklogSampler``'s: they must move while this loop cannot.
 public struct ArchiverService: Sendable {
@@ -41,17 +42,14 @@ public struct ArchiverService: Sendable {
     }
 
     public func run() async {
-        // Pipelined passes until the streams are empty; then the loop's idle pause. Only the
-        // queues with unarchived entries are read, except on the loop's full sweeps.
+        // Pipelined passes until caught up (``HistoryArchiver/drain(_:onPass:)``); then the loop's
+        // idle pause. Only the queues with unarchived entries are read, except on the loop's
+        // full sweeps.
         await loop.run(fullSweepEvery: DutyLoop.fullSweepInterval) { [self] everyQueue in
-            var failed = false
             let names = everyQueue ? nil : try await archiver.unarchivedQueues()
             if names?.isEmpty == true { return false }
-            let archived = try await archiver.drain(names) { pass in
-                report(pass)
-                failed = failed || !pass.failures.isEmpty
-            }
-            return archived > 0 && !failed
+            try await archiver.drain(names) { pass in report(pass) }
+            return false
         }
     }
 

@@ -54,9 +54,14 @@ struct Fetcher: Sendable {
                 continue
             }
             candidates = nil
-            if remaining < slots { continue }
+            // Every slot filled: the queue that filled them may hold more, so lease again (from
+            // every queue, by weight) as soon as slots free up.
+            if remaining == 0 { continue }
 
-            // Every queue tried was empty (or paused): sleep until a script pushes a wake-up token.
+            // Every queue tried came back short, so each was empty when asked (or paused): sleep
+            // until a script pushes a wake-up token. Trying every queue again after a lease that
+            // found work cost each job of a steady trickle an empty lease call (a round trip and
+            // a script run in Redis) before the worker slept.
             candidates = await sleepUntilWork(delay: &delay)
         }
     }
@@ -69,8 +74,10 @@ struct Fetcher: Sendable {
         var lookEverywhere = ContinuousClock.now + Self.fullScanInterval
         while !Task.isCancelled {
             // `*` before any queue exists blocks on the interrupt alone: the registry watcher
-            // pushes it when the first queue appears.
-            let names = parts.picker.names
+            // pushes it when the first queue appears. BLPOP takes the first key in its list that
+            // holds a token, so the queues go in weighted random order: a queue that always has
+            // tokens must not keep the others waiting.
+            let names = parts.picker.order()
             do {
                 let woken = try await wake.wait(for: names + [parts.interrupt], timeoutMs: configuration.idleWaitMs)
                 delay.reset()

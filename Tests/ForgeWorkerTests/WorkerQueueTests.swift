@@ -16,6 +16,31 @@ import Testing
         }
     }
 
+    /// BLPOP takes the first listed key that holds a token, and a worker sleeps on it after every
+    /// lease that came back short (issue 16: no empty lease call per job of a trickle): a queue
+    /// whose wake-up list always holds tokens (stale ones too: jobs other workers took along with
+    /// their acks) must not keep another queue's job waiting for the periodic check.
+    @Test func aQueueThatAlwaysHasWakeUpsDoesNotStarveAnother() async throws {
+        try await TestRedis.with { redis in
+            let selection = try QueueSelection(parsing: "hot,cold")
+            let hotWake = redis.keys.queue(try QueueName("hot")).wake
+            _ = try await redis.enqueue("noop", queue: "hot")  // registers the queue
+            try await withWorker(redis, handlers: .builtins, configuration: testConfiguration(queues: selection)) { _ in
+                let stale = Task {
+                    while !Task.isCancelled {
+                        _ = try? await redis.client.command(["RPUSH", hotWake] + Array(repeating: "1", count: 10))
+                        try? await Task.sleep(for: .milliseconds(1))
+                    }
+                }
+                defer { stale.cancel() }
+                try await Task.sleep(for: .milliseconds(200))
+                let cold = try await redis.enqueue("noop", queue: "cold")
+                // Under the periodic ready-job check's interval, which would find it anyway.
+                try await redis.waitFor(cold, state: .completed, timeout: .seconds(3))
+            }
+        }
+    }
+
     @Test func starServesQueuesCreatedAfterStart() async throws {
         try await TestRedis.with { redis in
             let early = try await redis.enqueue("noop", queue: "early")
