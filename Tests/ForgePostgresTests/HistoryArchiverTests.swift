@@ -4,6 +4,7 @@ import ForgeRedis
 import ForgeScheduler
 import ForgeTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 @Suite struct HistoryArchiverTests {
@@ -58,4 +59,49 @@ import Testing
             await redis.shutdown()
         }
     }
+
+    /// A drain stops once a read finds no full batch, even while events keep arriving: the
+    /// service then pauses and archives what arrived meanwhile as one batch. Draining until a
+    /// read came back empty never ended under a steady trickle, and archived it a few events
+    /// per Redis read, Postgres transaction and acknowledgement (issue 16).
+    @Test func aDrainEndsWhileEventsKeepArriving() async throws {
+        try await TestDatabase.withSchema { postgres in
+            let redis = RedisClient(configuration: Self.redisConfiguration)
+            let keys = KeySpace(namespace: "t-\(UUID().uuidString.prefix(8).lowercased())")
+            let store = QueueStore(redis: redis, keys: keys)
+            let queue = try QueueName("trickle")
+            _ = try await store.enqueue([try NewJob(queue: "trickle", type: "noop")])
+            // Four producers, so a read rarely finds the stream with nothing new.
+            let trickle = Task {
+                await withTaskGroup(of: Void.self) { group in
+                    for _ in 0..<4 {
+                        group.addTask {
+                            while !Task.isCancelled {
+                                _ = try? await store.enqueue([try NewJob(queue: "trickle", type: "noop")])
+                            }
+                        }
+                    }
+                }
+            }
+            // Batches far bigger than what arrives during one pass: every read after the first
+            // comes back short. Without the rule the drain went on while the producers did
+            // (hundreds of passes); the watchdog stops them so such a drain still ends.
+            let archiver = HistoryArchiver(queues: store, history: HistoryStore(client: postgres), batchSize: 5_000)
+            let watchdog = Task {
+                try await Task.sleep(for: .seconds(10))
+                trickle.cancel()
+            }
+            let passes = Mutex(0)
+            let archived = try await archiver.drain([queue]) { _ in passes.withLock { $0 += 1 } }
+            watchdog.cancel()
+            trickle.cancel()
+            _ = await trickle.result
+            #expect(passes.withLock { $0 } <= 3)
+            #expect(archived > 0)
+
+            await redis.deleteKeys(of: keys.namespace)
+            await redis.shutdown()
+        }
+    }
+
 }
