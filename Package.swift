@@ -55,6 +55,7 @@ let package = Package(
             pkgConfig: "hiredis",
             providers: [.apt(["libhiredis-dev"]), .brew(["hiredis"])]
         ),
+        .systemLibrary(name: "CLinuxIO"),
         .systemLibrary(
             name: "CLibPQ",
             pkgConfig: "libpq",
@@ -202,6 +203,7 @@ let package = Package(
         .target(
             name: "ForgeLoad",
             dependencies: [
+                "CLinuxIO",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -18,28 +18,15 @@ public struct LoadRun: Sendable {
 
     public func execute() async throws -> LoadReport {
         try settings.validate()
-        var pool = HTTPClient.Configuration.ConnectionPool(
-            idleTimeout: .seconds(60),
-            concurrentHTTP1ConnectionsPerHostSoftLimit: settings.connections
-        )
-        pool.retryConnectionEstablishment = false
-        // The connect timeout also bounds how long a request may wait for a free pooled connection,
-        // so it gets the whole request timeout: waiting behind busy connections shows up as
-        // latency (counted from the due time), not as an early connection error.
-        let timeout = TimeAmount.nanoseconds(Int64(settings.requestTimeout.seconds * 1e9))
-        var loadConfiguration = HTTPClient.Configuration(
-            timeout: .init(connect: timeout, read: timeout),
-            connectionPool: pool
-        )
-        loadConfiguration.httpVersion = .http1Only
-        return try await HTTPClient.withHTTPClient(configuration: loadConfiguration) { loadHTTP in
-            try await HTTPClient.withHTTPClient { probeHTTP in
-                try await execute(loadHTTP: loadHTTP, probeHTTP: probeHTTP)
-            }
+        let request = try WireRequest(settings: settings)
+        // The enqueue requests go through ``SocketDriver``; the gateway check and the
+        // once-a-second /metrics scrapes through async-http-client.
+        return try await HTTPClient.withHTTPClient { probeHTTP in
+            try await execute(request: request, probeHTTP: probeHTTP)
         }
     }
 
-    private func execute(loadHTTP: HTTPClient, probeHTTP: HTTPClient) async throws -> LoadReport {
+    private func execute(request: WireRequest, probeHTTP: HTTPClient) async throws -> LoadReport {
         try await checkGateway(probeHTTP)
         let candidates = settings.metricsURLs ?? SystemProbe.forgeUpLayout(gateway: settings.baseURL)
         let lookup = SystemProbe(http: probeHTTP, gateway: settings.baseURL, token: settings.token, queue: settings.job.queue, metricsURLs: [])
@@ -62,8 +49,14 @@ public struct LoadRun: Sendable {
         let start = ContinuousClock.now + .milliseconds(50)
         let measureStart = start + settings.warmup
         let recorder = LoadRecorder(measureStart: measureStart, lateThreshold: settings.lateThreshold)
-        let client = try EnqueueClient(http: loadHTTP, settings: settings)
         let inFlight = InFlightCount()
+        let driver = SocketDriver(
+            request: request,
+            maxConnections: settings.connections,
+            timeout: settings.requestTimeout,
+            recorder: recorder,
+            inFlight: inFlight
+        )
         let sendingDone = SendingDone()
         let line = ProgressLine(recorder: recorder, inFlight: inFlight, duration: settings.duration)
         let sampler = SystemSampler(
@@ -77,16 +70,10 @@ public struct LoadRun: Sendable {
         async let sampled = sampler.run()
         if let rate = settings.requestsPerSecond {
             let schedule = ArrivalSchedule(start: start, requestsPerSecond: rate, warmup: settings.warmup, duration: settings.duration)
-            await OpenLoopDriver(schedule: schedule, client: client, recorder: recorder, maxInFlight: settings.maxInFlight)
-                .run(inFlight: inFlight)
+            await driver.run(.open(schedule, maxInFlight: settings.maxInFlight))
         } else {
             try? await Task.sleep(until: start, clock: .continuous)
-            await ClosedLoopDriver(
-                connections: settings.connections,
-                end: measureStart + settings.duration,
-                client: client,
-                recorder: recorder
-            ).run(inFlight: inFlight)
+            await driver.run(.closed(connections: settings.connections, end: measureStart + settings.duration))
         }
         sendingDone.mark(.now)
         if settings.drainTimeout > .zero {

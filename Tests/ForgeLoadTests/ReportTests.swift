@@ -28,10 +28,9 @@ struct RecorderTests {
     }
 
     @Test func batchAnswersCountRefusedItems() {
-        var body = ByteBufferStub.make(#"{"results":[{"id":"a","state":"pending"},{"error":{"status":400}},{"error":{"status":400}}]}"#)
-        #expect(EnqueueClient.refusedItems(in: body) == 2)
-        body = ByteBufferStub.make(#"{"results":[]}"#)
-        #expect(EnqueueClient.refusedItems(in: body) == 0)
+        let body = #"{"results":[{"id":"a","state":"pending"},{"error":{"status":400}},{"error":{"status":400}}]}"#
+        #expect(EnqueueAnswer.refusedItems(in: Array(body.utf8)) == 2)
+        #expect(EnqueueAnswer.refusedItems(in: Array(#"{"results":[]}"#.utf8)) == 0)
     }
 }
 

@@ -281,7 +281,10 @@ import Testing
             )
             #expect(result == #"{"status":200}"#)
         }
-        #expect(sent.total < 256 << 20, "the server wrote \(sent.total) bytes of the 1 GiB it offered")
+        // Alone this is a few MiB; with the whole suite on two cores the close took 4.7 s to be
+        // seen once, and loopback carried 266 MiB meanwhile. Half the offer still proves the
+        // handler stopped reading.
+        #expect(sent.total < 512 << 20, "the server wrote \(sent.total) bytes of the 1 GiB it offered")
     }
 
     @Test func timeoutBoundsTheWholeExchange() async throws {

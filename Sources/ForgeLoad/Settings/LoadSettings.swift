@@ -77,8 +77,10 @@ public struct LoadSettings: Sendable {
     }
 
     public func validate() throws(LoadError) {
-        guard let parsed = URL(string: url), parsed.scheme == "http" || parsed.scheme == "https", parsed.host != nil else {
-            throw .invalid("--url", "'\(url)' is not an http(s) URL")
+        // Plain HTTP only: the generator's own client (SocketDriver) has no TLS; measure a
+        // gateway, not a TLS terminator in front of it.
+        guard let parsed = URL(string: url), parsed.scheme == "http", parsed.host != nil else {
+            throw .invalid("--url", "'\(url)' is not an http:// URL (forge-load speaks plain HTTP/1.1)")
         }
         if case .rate(let rps) = pacing {
             guard rps.isFinite, rps > 0, rps <= 1_000_000 else {

@@ -1,0 +1,100 @@
+import ForgeLoad
+import NIOCore
+import NIOPosix
+import Testing
+
+/// forge-load's sender (``SocketDriver``) against small servers of the test's own: what it makes
+/// of answers, refusals, silence and servers that close after each answer.
+struct SocketDriverTests {
+    /// Answers every request with `answer` (and closes after it when `closes`), or never answers.
+    final class Server: ChannelInboundHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+        typealias OutboundOut = ByteBuffer
+        let answer: String?
+        let closes: Bool
+
+        init(answer: String?, closes: Bool = false) {
+            self.answer = answer
+            self.closes = closes
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            // Each request of ours is one small write; a read holds one or more whole ones.
+            let bytes = unwrapInboundIn(data)
+            guard let answer else { return }
+            let requests = bytes.readableBytesView.split(separator: UInt8(ascii: "P"), omittingEmptySubsequences: true).count
+            for _ in 0..<requests {
+                context.write(wrapOutboundOut(context.channel.allocator.buffer(string: answer)), promise: nil)
+            }
+            context.flush()
+            if closes { context.close(promise: nil) }
+        }
+    }
+
+    func serve(_ handler: Server) async throws -> any Channel {
+        try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) } }
+            .bind(host: "127.0.0.1", port: 0).get()
+    }
+
+    func run(
+        port: Int,
+        rate: Double = 200,
+        count: Int = 20,
+        timeout: Duration = .seconds(5),
+        connections: Int = 4
+    ) async throws -> LoadRecorder.Totals {
+        let settings = LoadSettings(url: "http://127.0.0.1:\(port)", token: "a-token-long-enough-for-the-gateway")
+        let start = ContinuousClock.now + .milliseconds(20)
+        let recorder = LoadRecorder(measureStart: start, lateThreshold: .seconds(1))
+        let schedule = ArrivalSchedule(start: start, requestsPerSecond: rate, warmup: .zero, duration: .seconds(Double(count) / rate))
+        let driver = SocketDriver(
+            request: try WireRequest(settings: settings),
+            maxConnections: connections,
+            timeout: timeout,
+            recorder: recorder,
+            inFlight: InFlightCount()
+        )
+        await driver.run(.open(schedule, maxInFlight: 100))
+        return recorder.totals
+    }
+
+    @Test func countsAnswersByStatus() async throws {
+        let ok = try await serve(Server(answer: "HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\n{}"))
+        defer { ok.close(promise: nil) }
+        let totals = try await run(port: ok.localAddress!.port!)
+        #expect(totals.okRequests == 20)
+        #expect(totals.acceptedJobs == 20)
+        #expect(totals.errorCount == 0)
+
+        let busy = try await serve(Server(answer: "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n"))
+        defer { busy.close(promise: nil) }
+        #expect(try await run(port: busy.localAddress!.port!).errors == [.status(503): 20])
+    }
+
+    @Test func reconnectsWhenTheServerClosesAfterEachAnswer() async throws {
+        let server = try await serve(Server(answer: "HTTP/1.1 201 Created\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}", closes: true))
+        defer { server.close(promise: nil) }
+        let totals = try await run(port: server.localAddress!.port!)
+        #expect(totals.okRequests == 20)
+        #expect(totals.errorCount == 0)
+    }
+
+    @Test func aRefusedConnectionIsAConnectionError() async throws {
+        let server = try await serve(Server(answer: nil))
+        let port = server.localAddress!.port!
+        try await server.close()
+        #expect(try await run(port: port).errors == [.connection: 20])
+    }
+
+    @Test func aServerThatNeverAnswersTimesOut() async throws {
+        let server = try await serve(Server(answer: nil))
+        defer { server.close(promise: nil) }
+        let totals = try await run(port: server.localAddress!.port!, count: 6, timeout: .milliseconds(200), connections: 2)
+        #expect(totals.errors == [.timeout: 6])
+    }
+
+    @Test func onlyPlainHTTPIsAccepted() {
+        #expect(throws: LoadError.self) { try WireRequest(settings: LoadSettings(url: "https://127.0.0.1:8443")) }
+    }
+}
