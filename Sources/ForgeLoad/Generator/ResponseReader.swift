@@ -223,10 +223,16 @@ package struct ResponseReader {
         return slice
     }
 
-    private static func equalsIgnoringCase(_ bytes: ArraySlice<UInt8>, _ text: String) -> Bool {
-        let utf8 = text.utf8
-        guard bytes.count == utf8.count else { return false }
-        return zip(bytes, utf8).allSatisfy { a, b in (a | 0x20) == (b | 0x20) }
+    /// `text` is lower-case ASCII.
+    private static func equalsIgnoringCase(_ bytes: ArraySlice<UInt8>, _ text: StaticString) -> Bool {
+        guard bytes.count == text.utf8CodeUnitCount else { return false }
+        let lower = text.utf8Start
+        var i = 0
+        for byte in bytes {
+            guard byte | 0x20 == lower[i] | 0x20 else { return false }
+            i += 1
+        }
+        return true
     }
 
     /// A non-negative number of at most 15 digits, or `nil`.
