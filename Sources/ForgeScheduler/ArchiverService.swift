@@ -5,9 +5,10 @@ import Prometheus
 
 /// Runs ``HistoryArchiver`` continuously: back-to-back passes while full batches are waiting, then
 /// a pause of `idleInterval` (75 ms) once it has caught up, so a steady trickle of events is
-/// archived in batches of what arrived during the pause rather than a few at a time. Counts and logs every quarantined job
-/// (`forge_history_quarantined_total{queue}`) and every queue whose batch failed. The lag and
-/// backlog gauges are ``HistoryBacklogSampler``'s: they must move while this loop cannot.
+/// archived in batches of what arrived during the pause rather than a few at a time. Counts and
+/// logs every quarantined job (`forge_history_quarantined_total{queue}`) and every queue whose
+/// batch failed. The lag and backlog gauges are ``HistoryBacklogSampler``'s: they must move while
+/// this loop cannot.
 public struct ArchiverService: Sendable {
     private let archiver: HistoryArchiver
     private let metrics: ForgeMetrics

@@ -86,7 +86,7 @@ import Testing
             // Batches far bigger than what arrives during one pass: every read after the first
             // comes back short. Without the rule the drain went on while the producers did
             // (hundreds of passes); the watchdog stops them so such a drain still ends.
-            let archiver = HistoryArchiver(queues: store, history: HistoryStore(client: postgres), batchSize: 5_000)
+            let archiver = HistoryArchiver(queues: store, history: HistoryStore(client: postgres), batchSize: 50_000)
             let watchdog = Task {
                 try await Task.sleep(for: .seconds(10))
                 trickle.cancel()
