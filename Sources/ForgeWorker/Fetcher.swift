@@ -75,9 +75,9 @@ struct Fetcher: Sendable {
         while !Task.isCancelled {
             // `*` before any queue exists blocks on the interrupt alone: the registry watcher
             // pushes it when the first queue appears. BLPOP takes the first key in its list that
-            // holds a token, so the queues go in weighted random order: a queue that always has
-            // tokens must not keep the others waiting.
-            let names = parts.picker.order()
+            // holds a token, so the list starts at a queue picked by weight: a queue that always
+            // has tokens must not keep the others waiting.
+            let names = parts.picker.rotation()
             do {
                 let woken = try await wake.wait(for: names + [parts.interrupt], timeoutMs: configuration.idleWaitMs)
                 delay.reset()

@@ -5,10 +5,10 @@ import Synchronization
 /// Chooses which queue to lease from, by weight.
 ///
 /// With `*` the list is replaced as the registry grows; every queue then weighs 1.
-final class QueuePicker: Sendable {
+package final class QueuePicker: Sendable {
     private let queues: Mutex<[QueueSelection.WeightedQueue]>
 
-    init(_ queues: [QueueSelection.WeightedQueue]) {
+    package init(_ queues: [QueueSelection.WeightedQueue]) {
         self.queues = Mutex(queues)
     }
 
@@ -28,15 +28,29 @@ final class QueuePicker: Sendable {
         return keyed.map(\.0)
     }
 
+    /// All queues in list order, starting at one picked with probability proportional to its
+    /// weight and wrapping around: the order an idle worker's BLPOP lists them in (BLPOP serves
+    /// the first listed key that holds a token). Linear, where ``order()`` sorts: an idle wait
+    /// follows every lease that came back short, so with many queues it runs once per job.
+    package func rotation() -> [QueueName] {
+        let list = queues.withLock { $0 }
+        guard let start = Self.weightedIndex(list) else { return list.map(\.name) }
+        return (list[start...] + list[..<start]).map(\.name)
+    }
+
     /// One queue, picked with probability proportional to its weight.
     func pick() -> QueueName? {
         let list = queues.withLock { $0 }
-        if list.count == 1 { return list[0].name }
+        return Self.weightedIndex(list).map { list[$0].name }
+    }
+
+    private static func weightedIndex(_ list: [QueueSelection.WeightedQueue]) -> Int? {
+        if list.count == 1 { return 0 }
         let total = list.reduce(0) { $0 + $1.weight }
         guard total > 0 else { return nil }
         var ticket = Int.random(in: 0..<total)
-        for queue in list {
-            if ticket < queue.weight { return queue.name }
+        for (index, queue) in list.enumerated() {
+            if ticket < queue.weight { return index }
             ticket -= queue.weight
         }
         return nil
