@@ -12,7 +12,9 @@ same Redis server's INFO:
      left) and per pending job (a paused queue);
   3. the reference: `forge-bench --batch 100 --archive` against the same servers, with its own
      CPU and Redis' and Postgres' per job;
-  4. idle: the stack's CPU with nothing to do and 1, 100, 1 000 queues (one job run in each).
+  4. closed loop (when wrk is on PATH): the gateway's CPU per POST /v1/jobs against per GET /livez
+     under the same wrk load, and forge-load's own CPU per request against wrk's;
+  5. idle: the stack's CPU with nothing to do and 1, 100, 1 000 queues (one job run in each).
 
 Prints a table per part and writes everything as JSON (--json). Ratios matter more than the
 absolute figures: machines of this kind differ by 2x.
@@ -203,6 +205,61 @@ def reference(stack, args):
     return {"jobs": jobs, "wall_seconds": wall, "cpu_us_per_job": per_job, "total_us_per_job": sum(per_job.values())}
 
 
+CLOSED_QUEUE = "costs-closed"
+
+
+def closed_loop(stack, args, work):
+    """Issue 16's two closed-loop ratios, each pair run twice, alternating: the gateway's CPU per
+    POST /v1/jobs against per GET /livez under the same `wrk` load, and forge-load's own CPU per
+    request (--max) against `wrk`'s for the same POSTs. None without wrk on PATH."""
+    import shutil
+    if not shutil.which("wrk"):
+        log("closed loop: no wrk on PATH, skipped")
+        return None
+    url = f"http://127.0.0.1:{stack.gateway_port}"
+    script = f"{work}/post.lua"
+    with open(script, "w") as f:
+        body = json.dumps({"type": "noop", "queue": CLOSED_QUEUE})
+        f.write(f'wrk.method = "POST"\nwrk.body = {json.dumps(body)}\n'
+                f'wrk.headers["Content-Type"] = "application/json"\n'
+                f'wrk.headers["Authorization"] = "Bearer {stack.token}"\n')
+    seconds, connections = args.closed_seconds, 4
+
+    def gateway_cpu():
+        return stack.cpu()["gateway"]
+
+    def run_wrk(*target):
+        before = gateway_cpu()
+        out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", *target],
+                             check=True, capture_output=True, text=True).stdout
+        requests = int(next(line.split()[0] for line in out.splitlines() if "requests in" in line))
+        return requests, gateway_cpu() - before
+
+    def wrk_client(*target):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        requests, gateway = run_wrk(*target)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return requests, gateway, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+    rows = {"wrk GET /livez": [], "wrk POST /v1/jobs": [], "forge-load --max": []}
+    for round_ in range(2):
+        log(f"closed loop, round {round_ + 1}: wrk /livez, wrk POST, forge-load --max ({connections} connections, {seconds} s each)")
+        rows["wrk GET /livez"].append(wrk_client(f"{url}/livez"))
+        rows["wrk POST /v1/jobs"].append(wrk_client("-s", script, f"{url}/v1/jobs"))
+        before = gateway_cpu()
+        report, client, _ = forge_load(stack, f"{work}/closed.json", "--max", "--connections", str(connections),
+                                       "--duration", f"{seconds}s", "--warmup", "0s", "--queue", CLOSED_QUEUE,
+                                       "--drain-timeout", "0s")
+        rows["forge-load --max"].append((report["enqueue"]["requests"], gateway_cpu() - before, client))
+    summary = {}
+    for name, runs in rows.items():
+        requests = sum(r[0] for r in runs)
+        summary[name] = {"requests_per_second": requests / (len(runs) * seconds),
+                         "gateway_us_per_request": sum(r[1] for r in runs) / requests * 1e6,
+                         "client_us_per_request": sum(r[2] for r in runs) / requests * 1e6}
+    return summary
+
+
 def idle(stack, args):
     results = {}
     made = 0
@@ -270,6 +327,16 @@ def table(result):
               "| process | CPU per job |", "|---|---|"]
     for name, us in ref["cpu_us_per_job"].items():
         lines.append(f"| {name} | {us:.1f} µs |")
+    closed = result.get("closed_loop")
+    if closed:
+        livez, post, load_ = closed["wrk GET /livez"], closed["wrk POST /v1/jobs"], closed["forge-load --max"]
+        lines += ["", f"## Closed loop: 4 connections, {result['settings']['closed_seconds']} s per client, twice, alternating", "",
+                  "| client | requests/s | gateway CPU per request | client CPU per request |", "|---|---|---|---|"]
+        for name, row in closed.items():
+            lines.append(f"| {name} | {row['requests_per_second']:.0f} | {row['gateway_us_per_request']:.0f} µs | "
+                         f"{row['client_us_per_request']:.1f} µs |")
+        lines += ["", f"Gateway CPU per POST = {post['gateway_us_per_request'] / livez['gateway_us_per_request']:.1f}× per /livez; "
+                  f"forge-load's CPU per request = {load_['client_us_per_request'] / post['client_us_per_request']:.1f}× wrk's."]
     lines += ["", "## Redis memory", "",
               f"- per finished job right after the drain: {mem['finished_bytes_per_job_at_drain']:.0f} B; "
               f"once history has them and {result['settings']['settle']} s passed: {mem['finished_bytes_per_job_settled']:.0f} B",
@@ -298,6 +365,7 @@ def main():
     parser.add_argument("--settle", type=int, default=8, help="seconds after the drain before finished jobs are weighed again")
     parser.add_argument("--idle-queues", type=int, nargs="*", default=[1, 100, 1000])
     parser.add_argument("--idle-seconds", type=int, default=15)
+    parser.add_argument("--closed-seconds", type=int, default=5, help="seconds per closed-loop client run (wrk, forge-load --max)")
     parser.add_argument("--idle-only", action="store_true", help="measure only the idle part")
     parser.add_argument("--json")
     args = parser.parse_args()
@@ -311,6 +379,7 @@ def main():
             result["load"] = everyday_load(stack, args, work)
             memory(stack, args, result["load"], work)
             result["reference"] = reference(stack, args)
+            result["closed_loop"] = closed_loop(stack, args, work)
         result["idle"] = idle(stack, args) if args.idle_queues else {}
         if args.idle_queues:
             result["promotion_delay_ms"] = promotion_delays(stack, [f"idle-{i}" for i in range(max(args.idle_queues))])
