@@ -4,7 +4,7 @@ import Foundation
 
 /// The flags that describe the load; `run` and `scale` share them.
 struct LoadOptions: ParsableArguments {
-    @Option(help: "Gateway base URL (env FORGE_GATEWAY_URL).")
+    @Option(help: "Gateway base URL, http:// (env FORGE_GATEWAY_URL).")
     var url = ProcessInfo.processInfo.environment["FORGE_GATEWAY_URL"] ?? "http://127.0.0.1:8080"
 
     @Option(help: "Bearer token (else --token-file, FORGE_API_TOKEN, the first of FORGE_API_TOKENS, FORGE_API_TOKENS_FILE).")

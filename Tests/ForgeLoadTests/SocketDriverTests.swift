@@ -87,6 +87,29 @@ struct SocketDriverTests {
         #expect(try await run(port: port).errors == [.connection: 20])
     }
 
+    /// Against a gateway that is down, closed-loop chains pause between connects instead of
+    /// spinning on refusals (thousands a second per chain without the pause).
+    @Test func closedLoopChainsPauseAfterARefusal() async throws {
+        let server = try await serve(Server(answer: nil))
+        let port = server.localAddress!.port!
+        try await server.close()
+        let start = ContinuousClock.now
+        let recorder = LoadRecorder(measureStart: start, lateThreshold: .seconds(1))
+        let driver = SocketDriver(
+            request: try WireRequest(settings: LoadSettings(url: "http://127.0.0.1:\(port)")),
+            maxConnections: 2,
+            timeout: .seconds(5),
+            recorder: recorder,
+            inFlight: InFlightCount()
+        )
+        await driver.run(.closed(connections: 2, end: start + .milliseconds(500)))
+        let refused = recorder.totals.errors[.connection] ?? 0
+        // Two chains, a pause of 10 ms each after every refusal: about 100 in half a second.
+        #expect(refused > 0)
+        #expect(refused < 300, "\(refused) refusals in 0.5 s")
+        #expect(recorder.totals.errors.keys.allSatisfy { $0 == .connection })
+    }
+
     @Test func aServerThatNeverAnswersTimesOut() async throws {
         let server = try await serve(Server(answer: nil))
         defer { server.close(promise: nil) }

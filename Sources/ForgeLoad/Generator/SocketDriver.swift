@@ -107,6 +107,8 @@ private final class SocketLoop {
     private var busyCount = 0
     /// The next request of the open-loop schedule.
     private var next = 0
+    /// When each closed-loop chain paused after a connection failure goes on.
+    private var resuming: [ContinuousClock.Instant] = []
     private var preciseWait = true
 
     init(driver: SocketDriver, pacing: SocketDriver.Pacing, stop: StopSignal) {
@@ -129,10 +131,7 @@ private final class SocketLoop {
         event.data.u64 = UInt64.max
         epoll_ctl(epoll, EPOLL_CTL_ADD, stop.fd, &event)
         if let end = closedUntil, clock.now < end {
-            for _ in 0..<chains {
-                guard let slot = open() else { break }
-                send(on: slot, due: clock.now)
-            }
+            for _ in 0..<chains { startChain() }
         }
         var events = [epoll_event](repeating: epoll_event(), count: 256)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
@@ -173,8 +172,9 @@ private final class SocketLoop {
 
     /// Sends every open-loop request whose time has come and that has a connection to go on;
     /// returns when the next one is due (`nil`: none, or it must wait for a free connection).
+    /// In the closed loop: restarts the chains whose pause after a connection failure is over.
     private func feed(_ now: ContinuousClock.Instant) -> ContinuousClock.Instant? {
-        guard let schedule else { return nil }
+        guard let schedule else { return resumeChains(now) }
         while next < schedule.end, !stop.isRaised {
             let due = schedule.due(next)
             if due > now { return due }
@@ -202,9 +202,38 @@ private final class SocketLoop {
         if connections[slot] != nil {
             idle.removeAll { $0 == slot }
             send(on: slot, due: clock.now)
-        } else if let fresh = open() {
-            send(on: fresh, due: clock.now)
+        } else {
+            startChain()
         }
+    }
+
+    /// How long a closed-loop chain waits after a connection failure before it connects again:
+    /// against a gateway that is down, chains would otherwise spin a core on refused connects.
+    static let reconnectPause: Duration = .milliseconds(10)
+
+    /// A closed-loop chain's request on a new connection; without a socket it fails now and the
+    /// chain pauses.
+    private func startChain() {
+        let now = clock.now
+        if let slot = open() {
+            send(on: slot, due: now)
+        } else {
+            driver.recorder.record(due: now, started: now, answered: now, outcome: .failed(.connection))
+            resuming.append(now + Self.reconnectPause)
+        }
+    }
+
+    /// Restarts the paused chains whose time has come; returns when the next one is due.
+    private func resumeChains(_ now: ContinuousClock.Instant) -> ContinuousClock.Instant? {
+        guard !resuming.isEmpty else { return nil }
+        guard let end = closedUntil, !stop.isRaised, now < end else {
+            resuming.removeAll()
+            return nil
+        }
+        let due = resuming.filter { $0 <= now }
+        resuming.removeAll { $0 <= now }
+        for _ in due { startChain() }
+        return resuming.min()
     }
 
     private func earliest(_ nextDue: ContinuousClock.Instant?) -> ContinuousClock.Instant? {
@@ -355,11 +384,16 @@ private final class SocketLoop {
         continueChain(on: slot)
     }
 
-    /// The request on `slot` failed: recorded, and the connection is given up.
+    /// The request on `slot` failed: recorded, and the connection is given up. A closed-loop
+    /// chain goes on at once after a timeout or a bad answer, after a pause after a refusal.
     private func fail(_ slot: Int, _ kind: ErrorKind) {
         if connections[slot]!.busy { finish(slot, .failed(kind)) }
         drop(slot)
-        continueChain(on: slot)
+        if kind == .connection, let end = closedUntil, clock.now < end {
+            resuming.append(clock.now + Self.reconnectPause)
+        } else {
+            continueChain(on: slot)
+        }
     }
 
     private func finish(_ slot: Int, _ outcome: RequestOutcome) {
