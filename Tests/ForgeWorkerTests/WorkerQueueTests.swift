@@ -29,14 +29,17 @@ import Testing
                 let stale = Task {
                     while !Task.isCancelled {
                         _ = try? await redis.client.command(["RPUSH", hotWake] + Array(repeating: "1", count: 10))
-                        try? await Task.sleep(for: .milliseconds(1))
+                        try? await Task.sleep(for: .milliseconds(2))
                     }
                 }
                 defer { stale.cancel() }
                 try await Task.sleep(for: .milliseconds(200))
                 let cold = try await redis.enqueue("noop", queue: "cold")
-                // Under the periodic ready-job check's interval, which would find it anyway.
-                try await redis.waitFor(cold, state: .completed, timeout: .seconds(3))
+                // A worker woken by a token every time never reaches its periodic ready-job check,
+                // so with the queues in a fixed order this job would wait for ever; the bound is
+                // generous because a worker leasing empty all the time is slow to ack under load
+                // (CI once saw it leased but not completed after 3 s).
+                try await redis.waitFor(cold, state: .completed, timeout: .seconds(20))
             }
         }
     }
