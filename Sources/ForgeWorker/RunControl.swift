@@ -49,9 +49,14 @@ final class RunControl: Sendable {
     /// already: then nobody waits for its outcome any more.
     func handlerEnded() -> Bool { settle { .ended(stoppedFor: $0) } }
 
-    /// Stops waiting for a handler that ignores its stop. Returns false if the handler has ended
-    /// meanwhile: its runner reports it as usual.
-    func giveUp(failAttempt: Bool) -> Bool { settle { _ in .givenUp(failAttempt: failAttempt) } }
+    /// Stops waiting for a handler that ignores its stop, and cancels its task in case its stop
+    /// has not reached it yet (a watcher that runs late stops and gives up in one pass). Returns
+    /// false if the handler has ended meanwhile: its runner reports it as usual.
+    func giveUp(failAttempt: Bool) -> Bool {
+        guard settle({ _ in .givenUp(failAttempt: failAttempt) }) else { return false }
+        state.withLock { $0.cancel }?()
+        return true
+    }
 
     /// Waits until the handler has ended or the worker has given up on it. Not cancellable, like
     /// waiting for the handler's task itself: the runner must not report a run still going on.
