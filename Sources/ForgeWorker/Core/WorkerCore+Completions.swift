@@ -3,10 +3,10 @@ import ForgeRedis
 
 /// Completions on their way to Redis: the ack flusher's side of the bookkeeping.
 extension WorkerCore {
-    typealias Batch = [(queue: QueueName, completions: [Completion])]
+    package typealias Batch = [(queue: QueueName, completions: [Completion])]
 
     /// Takes every queued completion for one flush.
-    mutating func takePending() -> Batch {
+    package mutating func takePending() -> Batch {
         guard pendingCount > 0 else { return [] }
         let batch = pending.map { (queue: $0.key, completions: $0.value) }
         pending.removeAll(keepingCapacity: true)
@@ -18,7 +18,7 @@ extension WorkerCore {
     /// Records an ack reply (one flag per completion: whether Redis completed it): drops the
     /// runs, returns the jobs Redis completed and those whose ack was refused although the worker
     /// still thought it owned them (lease lost).
-    mutating func acked(
+    package mutating func acked(
         _ completions: [Completion],
         flags: [Bool],
         _ effects: inout WorkerEffects<Run>
@@ -36,7 +36,7 @@ extension WorkerCore {
     }
 
     /// Ends a flush; `retry` goes back in the queue after a Redis error.
-    mutating func flushEnded(retry: Batch, _ effects: inout WorkerEffects<Run>) {
+    package mutating func flushEnded(retry: Batch, _ effects: inout WorkerEffects<Run>) {
         for (queue, completions) in retry {
             // Runs stopped meanwhile would only see their acks refused: forget them.
             var live: [Completion] = []

@@ -4,7 +4,7 @@ import ForgeRedis
 /// Heartbeats, outside stops, deadlines and the drain: the parts that take jobs away from handlers.
 extension WorkerCore {
     /// Leases to extend, by queue: every job still owned, running or awaiting its ack.
-    func leasesByQueue() -> [QueueName: [LeaseRef]] {
+    package func leasesByQueue() -> [QueueName: [LeaseRef]] {
         var out: [QueueName: [LeaseRef]] = [:]
         for entry in entries.values where !entry.abandoned {
             out[entry.job.queue, default: []].append(LeaseRef(entry.job))
@@ -13,13 +13,13 @@ extension WorkerCore {
     }
 
     /// Records a successful heartbeat of `leases`, sent at `sentAt`.
-    mutating func confirm(_ leases: [LeaseRef], sentAt: Instant) {
+    package mutating func confirm(_ leases: [LeaseRef], sentAt: Instant) {
         for lease in leases where entries[lease] != nil { entries[lease]?.confirmedAt = sentAt }
     }
 
     /// Stops a run from outside (canceled, lease lost). Returns the job if its handler was still
     /// running, i.e. the stop took something away from it.
-    mutating func stop(_ lease: LeaseRef, reason: StopReason, _ effects: inout WorkerEffects<Run>) -> LeasedJob? {
+    package mutating func stop(_ lease: LeaseRef, reason: StopReason, _ effects: inout WorkerEffects<Run>) -> LeasedJob? {
         effects.bells.insert(.change)
         return abandon(lease, reason, &effects)
     }
@@ -28,7 +28,7 @@ extension WorkerCore {
     /// lease has expired in Redis by now (heartbeats kept failing), so the job may already run
     /// elsewhere. Returns the jobs stopped. Finished jobs awaiting their ack are left alone:
     /// Redis decides whether that ack still counts.
-    mutating func stopOverdue(visibility: Duration, now: Instant, _ effects: inout WorkerEffects<Run>) -> [LeasedJob] {
+    package mutating func stopOverdue(visibility: Duration, now: Instant, _ effects: inout WorkerEffects<Run>) -> [LeasedJob] {
         let overdue = entries.filter { !$0.value.abandoned && $0.value.running && $0.value.confirmedAt.duration(to: now) >= visibility }
         let stopped = overdue.keys.compactMap { abandon($0, .leaseLost, &effects) }
         if !stopped.isEmpty { effects.bells.insert(.change) }
@@ -36,11 +36,11 @@ extension WorkerCore {
     }
 
     /// A handler to give up on, if it has not ended meanwhile (see ``gaveUp(_:_:)``).
-    struct Runaway {
-        var lease: LeaseRef
-        var run: Run
+    package struct Runaway {
+        package var lease: LeaseRef
+        package var run: Run
         /// The lease was still the worker's: the runner fails the attempt as timed out.
-        var failAttempt: Bool
+        package var failAttempt: Bool
     }
 
     /// Tells every running handler past its job's deadline to stop (it then fails the attempt as
@@ -51,7 +51,7 @@ extension WorkerCore {
     /// Whether a named handler is given up on is the run's to settle (it may be ending this very
     /// moment, and then its runner reports it as usual): the driver asks it, and calls
     /// ``gaveUp(_:_:)`` for each one that agreed.
-    mutating func stopTimedOut(
+    package mutating func stopTimedOut(
         runawayGrace: Duration,
         now: Instant,
         _ effects: inout WorkerEffects<Run>
@@ -84,7 +84,7 @@ extension WorkerCore {
     /// run is abandoned (no more heartbeats, no ack; its runner fails the attempt if the lease
     /// was still good, then removes the run) and stays among the runaways until its handler
     /// returns (``runawayEnded(_:_:)``).
-    mutating func gaveUp(_ lease: LeaseRef, _ effects: inout WorkerEffects<Run>) {
+    package mutating func gaveUp(_ lease: LeaseRef, _ effects: inout WorkerEffects<Run>) {
         guard var entry = entries[lease], entry.running else { return }
         entry.running = false
         entry.abandoned = true
@@ -99,7 +99,7 @@ extension WorkerCore {
     }
 
     /// A handler given up on has returned at last: its task and its memory are gone.
-    mutating func runawayEnded(_ lease: LeaseRef, _ effects: inout WorkerEffects<Run>) {
+    package mutating func runawayEnded(_ lease: LeaseRef, _ effects: inout WorkerEffects<Run>) {
         runaways.remove(lease)
         effects.runawaysRunning = runaways.count
         effects.bells.insert(.change)
@@ -107,7 +107,7 @@ extension WorkerCore {
 
     /// Marks a lease abandoned and tells its handler why; a finished job's queued completion is
     /// dropped (its ack would be refused). Returns the job if its handler was still running.
-    mutating func abandon(_ lease: LeaseRef, _ reason: StopReason, _ effects: inout WorkerEffects<Run>) -> LeasedJob? {
+    package mutating func abandon(_ lease: LeaseRef, _ reason: StopReason, _ effects: inout WorkerEffects<Run>) -> LeasedJob? {
         guard var entry = entries[lease], !entry.abandoned else { return nil }
         entry.abandoned = true
         effects.stops.append((entry.run, reason))
@@ -125,7 +125,7 @@ extension WorkerCore {
     }
 
     /// Stops leasing; returns false if draining had already begun.
-    mutating func beginDrain(_ effects: inout WorkerEffects<Run>) -> Bool {
+    package mutating func beginDrain(_ effects: inout WorkerEffects<Run>) -> Bool {
         defer { draining = true }
         effects.bells.formUnion([.fetch, .flush, .change, .drain])
         return !draining
@@ -133,7 +133,7 @@ extension WorkerCore {
 
     /// Grace is over: tells every running handler to stop and returns their leases, to hand back
     /// once the handlers have ended.
-    mutating func stopAllRunning(_ effects: inout WorkerEffects<Run>) -> [LeaseRef: LeasedJob] {
+    package mutating func stopAllRunning(_ effects: inout WorkerEffects<Run>) -> [LeaseRef: LeasedJob] {
         var out: [LeaseRef: LeasedJob] = [:]
         for (lease, entry) in entries where entry.running && !entry.abandoned {
             if let job = abandon(lease, .shutdown, &effects) { out[lease] = job }
@@ -142,7 +142,7 @@ extension WorkerCore {
     }
 
     /// Which of `leases` still have a handler running, given up on or not.
-    func running(_ leases: some Sequence<LeaseRef>) -> Set<LeaseRef> {
+    package func running(_ leases: some Sequence<LeaseRef>) -> Set<LeaseRef> {
         Set(leases.filter { entries[$0]?.running == true || runaways.contains($0) })
     }
 }

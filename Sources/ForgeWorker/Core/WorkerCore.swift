@@ -2,7 +2,7 @@ import ForgeCore
 import ForgeRedis
 
 /// Why a running handler is stopped from outside.
-enum StopReason: Sendable, Equatable {
+package enum StopReason: Sendable, Equatable {
     /// The job was canceled (heartbeat said so): drop it silently.
     case canceled
     /// The lease is someone else's now: never ack.
@@ -23,60 +23,60 @@ enum StopReason: Sendable, Equatable {
 /// leases and the drain are unit-tested with an instant moved by hand (`WorkerCoreTests`), not
 /// with sleeps against Redis. `Run` is what the driver stops a handler through (``RunControl``);
 /// the core only stores it and hands it back.
-struct WorkerCore<Instant: InstantProtocol, Run> where Instant.Duration == Duration {
-    struct Entry {
-        var job: LeasedJob
-        var run: Run
+package struct WorkerCore<Instant: InstantProtocol, Run> where Instant.Duration == Duration {
+    package struct Entry {
+        package var job: LeasedJob
+        package var run: Run
         /// The handler still holds its slot.
-        var running: Bool
+        package var running: Bool
         /// Canceled, lost, released or given up on: no more heartbeats, and the worker must not ack
         /// or fail it any more (but for a runaway's runner, which fails it as timed out if the lease
         /// was still good when the worker gave up on the handler).
-        var abandoned: Bool
+        package var abandoned: Bool
         /// When the lease was last known good: the lease or the last successful heartbeat was
         /// *sent* then, so Redis' deadline is at least this plus the visibility timeout.
-        var confirmedAt: Instant
+        package var confirmedAt: Instant
         /// When the handler is stopped for running past the job's `timeout_ms`.
-        var deadline: Instant
+        package var deadline: Instant
         /// When the handler was told it timed out (once); the runaway grace counts from then.
-        var timedOutAt: Instant?
+        package var timedOutAt: Instant?
     }
 
     /// A run the driver hands to the dispatcher.
-    struct Start {
-        var job: LeasedJob
-        var run: Run
-        var deadline: Instant
+    package struct Start {
+        package var job: LeasedJob
+        package var run: Run
+        package var deadline: Instant
     }
 
-    let capacity: Int
+    package let capacity: Int
     /// Slots reserved for lease calls in flight plus slots of running handlers.
-    var held = 0
-    var running = 0
+    package var held = 0
+    package var running = 0
     /// Keyed by lease, not job: after a lease expires the same job may be leased again, by this
     /// worker too, while the first run is still being stopped.
-    var entries: [LeaseRef: Entry] = [:]
+    package var entries: [LeaseRef: Entry] = [:]
     /// The newest lease of each job in `entries`, to find an older run of a re-leased job.
-    var newest: [JobID: LeaseToken] = [:]
-    var pending: [QueueName: [Completion]] = [:]
-    var pendingCount = 0
-    var flushing = false
+    package var newest: [JobID: LeaseToken] = [:]
+    package var pending: [QueueName: [Completion]] = [:]
+    package var pendingCount = 0
+    package var flushing = false
     /// Set when a flush left slots free, so the fetcher fills them even while other completions
     /// are queued.
-    var fetchWanted = true
-    var draining = false
+    package var fetchWanted = true
+    package var draining = false
     /// The deadline the watcher sleeps until; a job with an earlier one wakes it.
-    var watchedDeadline: Instant?
+    package var watchedDeadline: Instant?
     /// Runs whose handlers the worker gave up on and that still run; they hold no slot.
-    var runaways: Set<LeaseRef> = []
+    package var runaways: Set<LeaseRef> = []
 
-    init(capacity: Int) { self.capacity = capacity }
+    package init(capacity: Int) { self.capacity = capacity }
 
     // MARK: Slots
 
     /// Reserves up to `limit` free slots for the fetcher: 0 when it should wait (no free slot,
     /// or completions about to lease in the ack round trip), `nil` once draining.
-    mutating func reserveForFetch(limit: Int) -> Int? {
+    package mutating func reserveForFetch(limit: Int) -> Int? {
         if draining { return nil }
         let free = capacity - held
         guard free > 0, fetchWanted || (pendingCount == 0 && !flushing) else { return 0 }
@@ -87,7 +87,7 @@ struct WorkerCore<Instant: InstantProtocol, Run> where Instant.Duration == Durat
     }
 
     /// Reserves up to `limit` free slots to lease with an ack; 0 when draining.
-    mutating func reserveForAck(limit: Int) -> Int {
+    package mutating func reserveForAck(limit: Int) -> Int {
         if draining { return 0 }
         let n = min(capacity - held, limit)
         guard n > 0 else { return 0 }
@@ -95,7 +95,7 @@ struct WorkerCore<Instant: InstantProtocol, Run> where Instant.Duration == Durat
         return n
     }
 
-    mutating func unreserve(_ count: Int, _ effects: inout WorkerEffects<Run>) {
+    package mutating func unreserve(_ count: Int, _ effects: inout WorkerEffects<Run>) {
         guard count > 0 else { return }
         held -= count
         effects.bells.insert(.fetch)
@@ -105,7 +105,7 @@ struct WorkerCore<Instant: InstantProtocol, Run> where Instant.Duration == Durat
     /// draining nothing new starts: every job is refused, for the caller to hand back at once. A
     /// job leased again while an older run of it is still here (that lease expired meanwhile)
     /// stops the older run as a lost lease.
-    mutating func admit(
+    package mutating func admit(
         _ jobs: [LeasedJob],
         reserved: Int,
         sentAt: Instant,
@@ -141,7 +141,7 @@ struct WorkerCore<Instant: InstantProtocol, Run> where Instant.Duration == Durat
     /// The handler of `lease` has returned (or was stopped and ended): its slot is free. Queues
     /// `completion` for the ack flusher unless the job was abandoned meanwhile. Returns whether
     /// the job may still be reported (not abandoned).
-    mutating func handlerEnded(_ lease: LeaseRef, completion: Completion?, _ effects: inout WorkerEffects<Run>) -> Bool {
+    package mutating func handlerEnded(_ lease: LeaseRef, completion: Completion?, _ effects: inout WorkerEffects<Run>) -> Bool {
         effects.bells.formUnion([.fetch, .change])
         guard var entry = entries[lease] else { return false }
         if entry.running {
@@ -160,19 +160,19 @@ struct WorkerCore<Instant: InstantProtocol, Run> where Instant.Duration == Durat
     }
 
     /// Forgets a run that is fully dealt with (failed, stopped).
-    mutating func remove(_ lease: LeaseRef, _ effects: inout WorkerEffects<Run>) {
+    package mutating func remove(_ lease: LeaseRef, _ effects: inout WorkerEffects<Run>) {
         forget(lease)
         effects.bells.insert(.change)
     }
 
     /// Drops an entry and, if it was the job's newest lease, the job's index entry.
-    mutating func forget(_ lease: LeaseRef) {
+    package mutating func forget(_ lease: LeaseRef) {
         entries[lease] = nil
         if newest[lease.id] == lease.token { newest[lease.id] = nil }
     }
 
     /// Nothing running, nothing waiting to be reported.
-    var isIdle: Bool { entries.isEmpty && pendingCount == 0 && !flushing }
+    package var isIdle: Bool { entries.isEmpty && pendingCount == 0 && !flushing }
 }
 
 extension WorkerCore.Start: Sendable where Run: Sendable {}
