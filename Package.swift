@@ -288,3 +288,23 @@ let package = Package(
         ),
     ]
 )
+
+// Benchmarks of the hot paths' own code, without I/O (ordo-one/benchmark: mallocs, retains and
+// time per operation; instructions where the CPU exposes counters). Only in the package graph when
+// asked for, so that CI's one release build does not compile the benchmark package:
+// `FORGE_BENCHMARKS=1 swift package benchmark --no-progress` (see Benchmarks/README.md).
+if Context.environment["FORGE_BENCHMARKS"] != nil {
+    package.dependencies.append(.package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]))
+    package.targets.append(
+        .executableTarget(
+            name: "ForgeBenchmarks",
+            dependencies: [
+                "ForgeCore", "ForgeRedis", "ForgePostgres", "ForgeGateway", "ForgeWorker", "ForgeObservability",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/ForgeBenchmarks",
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    )
+}

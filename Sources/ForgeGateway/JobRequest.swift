@@ -16,7 +16,7 @@ package enum JobRequest {
 
     /// Validates every field and builds the job; errors name the field under `reader.path`.
     /// (`Idempotency-Key` is a separate mechanism with keys of its own: ``IdempotencyKey``.)
-    static func newJob(from reader: ObjectReader, limits: JobLimits) throws(RequestError) -> NewJob {
+    package static func newJob(from reader: ObjectReader, limits: JobLimits) throws(RequestError) -> NewJob {
         var reader = reader
         let fields: Fields
         do {

@@ -67,7 +67,7 @@ struct JobView {
 }
 
 /// `{id, state}`: what enqueue, cancel and DLQ retry answer.
-struct JobStateView: Encodable {
+package struct JobStateView: Encodable {
     var id: String
     /// `nil` when a unique key matched a job whose live data already expired from Redis.
     var state: String?
@@ -79,14 +79,20 @@ struct JobStateView: Encodable {
         case cancelRequested = "cancel_requested"
     }
 
-    func encode(to encoder: any Encoder) throws {
+    package init(id: String, state: String?, cancelRequested: Bool? = nil) {
+        self.id = id
+        self.state = state
+        self.cancelRequested = cancelRequested
+    }
+
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(id, forKey: .id)
         try c.encodeOrNull(state, forKey: .state)
         try c.encodeIfPresent(cancelRequested, forKey: .cancelRequested)
     }
 
-    func write(to writer: inout JSONWriter) {
+    package func write(to writer: inout JSONWriter) {
         writer.beginObject()
         if let cancelRequested {
             writer.key("cancel_requested")

@@ -5,7 +5,7 @@ import ForgeCore
 /// (an unknown time zone, `backoff.cap_ms` below `base_ms`, U+0000 in a payload, a reused
 /// `Idempotency-Key`). Fuzzing with the document (Schemathesis) relies on the split: whatever the
 /// document allows must never be a 400.
-enum RequestError: Error, Sendable {
+package enum RequestError: Error, Sendable {
     case invalid(ValidationError)
     case unprocessable(ValidationError)
 

@@ -7,7 +7,7 @@ import Foundation
 /// Coalescing happens here, in Swift, so a job enqueued, started and completed inside one batch
 /// costs one `jobs` row write. Per job the record takes the highest `seq`, that event's state, and
 /// for every other column the value of the latest event (by `seq`) that set it.
-struct HistoryBatch {
+package struct HistoryBatch {
     /// One `jobs` row as the upsert reads it; `nil` means "no event in this batch set it".
     struct JobRow {
         var id: String
@@ -71,7 +71,7 @@ struct HistoryBatch {
     /// stream (a job's events all go to its queue's stream, appended by one script call after
     /// another). Anything else, e.g. hand-built batches, is sorted by `(job, seq)` first; sorting
     /// every batch was a tenth of the archiver's time.
-    init(_ events: [JobEvent]) {
+    package init(_ events: [JobEvent]) {
         if !fold(events) {
             self = HistoryBatch(sorted: events.sorted { ($0.jobID, $0.seq) < ($1.jobID, $1.seq) })
         }
@@ -188,7 +188,7 @@ struct HistoryBatch {
 
     /// The two statements' parameters: one array literal per column, in the order of
     /// ``HistoryStore/upsertJobs`` and ``HistoryStore/insertEvents``.
-    func encoded() throws(PostgresError) -> (jobs: [String?], events: [String?]) {
+    package func encoded() throws(PostgresError) -> (jobs: [String?], events: [String?]) {
         var columns = [PostgresArray](repeating: PostgresArray(), count: 19)
         let errorEncoder = JSONEncoder()
         for row in jobs {

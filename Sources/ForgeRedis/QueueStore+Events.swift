@@ -105,13 +105,13 @@ extension QueueStore {
 ///
 /// Parsed on UTF-8 bytes: the archiver reads tens of thousands of events a second, and splitting
 /// `String`s by `Character` (grapheme-aware) cost more than the Redis round trip.
-enum EventFields {
+package enum EventFields {
     /// Bytes of the packed text in one entry's fields.
     static func size(_ value: RedisValue) -> Int {
         (value.array ?? []).reduce(0) { $0 + ($1.string?.utf8.count ?? 0) }
     }
 
-    static func parse(_ value: RedisValue, streamID: String, queue: QueueName) -> [JobEvent] {
+    package static func parse(_ value: RedisValue, streamID: String, queue: QueueName) -> [JobEvent] {
         guard let flat = value.array, flat.count >= 2, flat[0].string == "e", let text = flat[1].string else { return [] }
         var events: [JobEvent] = []
         var utf8Text = text

@@ -7,7 +7,7 @@ import Synchronization
 /// It is also where the job's runner waits for the handler: until the handler's task ends, or
 /// until the worker gives up on a handler that ignores its stop (a runaway), whichever comes
 /// first. Exactly one of the two happens, so a run is either reported or given up, never both.
-final class RunControl: Sendable {
+package final class RunControl: Sendable {
     /// How the runner's wait for its handler ended.
     enum End: Sendable, Equatable {
         /// The handler returned or threw; `stoppedFor` says whether it was stopped before that.

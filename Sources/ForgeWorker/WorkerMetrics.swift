@@ -4,7 +4,7 @@ import Prometheus
 
 /// The worker's view of ``ForgeMetrics``: every label value it uses comes from a bounded set
 /// (configured queue names, registered handler types, a fixed list of reasons).
-struct WorkerMetrics: Sendable {
+package struct WorkerMetrics: Sendable {
     enum FailureReason: String {
         case error, timeout
         case noHandler = "no_handler"
@@ -14,6 +14,12 @@ struct WorkerMetrics: Sendable {
     let metrics: ForgeMetrics
     let handlers: HandlerRegistry
     let worker: String
+
+    package init(metrics: ForgeMetrics, handlers: HandlerRegistry, worker: String) {
+        self.metrics = metrics
+        self.handlers = handlers
+        self.worker = worker
+    }
 
     func type(_ job: LeasedJob) -> String { handlers.metricLabel(for: job.type) }
 

@@ -3,8 +3,8 @@ import ForgeRedis
 import Synchronization
 
 /// A leased job on its way to a handler, with the signal that stops it early.
-struct Assignment: Sendable {
-    var job: LeasedJob
+package struct Assignment: Sendable {
+    package var job: LeasedJob
     var control: RunControl
     /// When the handler is stopped for running past the job's `timeout_ms`.
     var deadline: ContinuousClock.Instant
@@ -16,9 +16,9 @@ struct Assignment: Sendable {
 ///
 /// The loops (fetcher, ack flusher, heartbeater, deadline watcher, drainer) each wait on a
 /// doorbell that the core asks to ring after a change that could unblock them.
-final class WorkerState: Sendable {
-    typealias Core = WorkerCore<ContinuousClock.Instant, RunControl>
-    typealias Effects = WorkerEffects<RunControl>
+package final class WorkerState: Sendable {
+    package typealias Core = WorkerCore<ContinuousClock.Instant, RunControl>
+    package typealias Effects = WorkerEffects<RunControl>
 
     private let core: Mutex<Core>
     let metrics: WorkerMetrics
@@ -28,10 +28,10 @@ final class WorkerState: Sendable {
     let drainBell = Doorbell()
     /// Wakes the deadline watcher when a job with an earlier deadline than it sleeps for starts.
     let deadlineSignal = WakeSignal()
-    let assignments: AsyncStream<Assignment>
+    package let assignments: AsyncStream<Assignment>
     private let assignmentSink: AsyncStream<Assignment>.Continuation
 
-    init(capacity: Int, metrics: WorkerMetrics) {
+    package init(capacity: Int, metrics: WorkerMetrics) {
         core = Mutex(Core(capacity: capacity))
         self.metrics = metrics
         (assignments, assignmentSink) = AsyncStream.makeStream(of: Assignment.self)
@@ -67,7 +67,7 @@ final class WorkerState: Sendable {
 
     // MARK: Slots and runs
 
-    func reserveForFetch(limit: Int) -> Int? { update { core, _ in core.reserveForFetch(limit: limit) } }
+    package func reserveForFetch(limit: Int) -> Int? { update { core, _ in core.reserveForFetch(limit: limit) } }
 
     func reserveForAck(limit: Int) -> Int { update { core, _ in core.reserveForAck(limit: limit) } }
 
@@ -75,7 +75,7 @@ final class WorkerState: Sendable {
 
     /// Turns reservations into runs and hands them to the dispatcher; returns the jobs refused
     /// (draining), for the caller to hand back at once. `sentAt` is when the lease call was sent.
-    func admit(_ jobs: [LeasedJob], reserved: Int, sentAt: ContinuousClock.Instant) -> [LeasedJob] {
+    package func admit(_ jobs: [LeasedJob], reserved: Int, sentAt: ContinuousClock.Instant) -> [LeasedJob] {
         let now = ContinuousClock.now
         let (started, refused) = update { core, effects in
             core.admit(jobs, reserved: reserved, sentAt: sentAt, now: now, makeRun: RunControl.init, &effects)
@@ -89,11 +89,11 @@ final class WorkerState: Sendable {
 
     /// See ``WorkerCore/handlerEnded(_:completion:_:)``.
     @discardableResult
-    func handlerEnded(_ lease: LeaseRef, completion: Completion? = nil) -> Bool {
+    package func handlerEnded(_ lease: LeaseRef, completion: Completion? = nil) -> Bool {
         update { core, effects in core.handlerEnded(lease, completion: completion, &effects) }
     }
 
-    func remove(_ lease: LeaseRef) { update { core, effects in core.remove(lease, &effects) } }
+    package func remove(_ lease: LeaseRef) { update { core, effects in core.remove(lease, &effects) } }
 
     /// A handler given up on has returned at last.
     func runawayEnded(_ lease: LeaseRef) { update { core, effects in core.runawayEnded(lease, &effects) } }
@@ -104,13 +104,13 @@ final class WorkerState: Sendable {
 
     // MARK: Completions
 
-    func takePending() -> Core.Batch { update { core, _ in core.takePending() } }
+    package func takePending() -> Core.Batch { update { core, _ in core.takePending() } }
 
-    func acked(_ completions: [Completion], flags: [Bool]) -> (completed: [LeasedJob], lost: [LeasedJob]) {
+    package func acked(_ completions: [Completion], flags: [Bool]) -> (completed: [LeasedJob], lost: [LeasedJob]) {
         update { core, effects in core.acked(completions, flags: flags, &effects) }
     }
 
-    func flushEnded(retry: Core.Batch) { update { core, effects in core.flushEnded(retry: retry, &effects) } }
+    package func flushEnded(retry: Core.Batch) { update { core, effects in core.flushEnded(retry: retry, &effects) } }
 
     // MARK: Stops
 

@@ -4,7 +4,7 @@
 /// leading zeros, nesting at most ``maxDepth``. Every value keeps its byte range, so a payload is
 /// stored exactly as the caller sent it (key order, `1.0`, integers beyond 2^63) without being
 /// decoded and encoded again, and reading a field costs no allocation until it is asked for.
-struct JSONTape: Sendable {
+package struct JSONTape: Sendable {
     enum Kind: UInt8, Sendable {
         case null, `true`, `false`, number, string, array, object
     }
@@ -28,12 +28,12 @@ struct JSONTape: Sendable {
 
     static let maxDepth = 64
 
-    struct SyntaxError: Error, Sendable {
+    package struct SyntaxError: Error, Sendable {
         var offset: Int
         var reason: String
     }
 
-    init(_ bytes: [UInt8]) throws(SyntaxError) {
+    package init(_ bytes: [UInt8]) throws(SyntaxError) {
         self.bytes = bytes
         nodes.reserveCapacity(max(16, bytes.count / 8))
         var parser = Parser(bytes: bytes)

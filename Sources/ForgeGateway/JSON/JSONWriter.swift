@@ -1,10 +1,10 @@
 /// Writes JSON text straight into bytes: the responses on the hot path (enqueue, batch, a job) and
 /// those that must splice stored JSON unchanged (a job's payload and result, byte for byte).
-struct JSONWriter {
-    private(set) var bytes: [UInt8] = []
+package struct JSONWriter {
+    package private(set) var bytes: [UInt8] = []
     private var needsComma: [Bool] = []
 
-    init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
+    package init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
 
     mutating func beginObject() {
         value()

@@ -4,14 +4,14 @@ import ForgeCore
 /// its full path (`jobs[3].priority`), and refuses fields nobody read (``finish()``), so a typo
 /// such as `colour` is an error instead of being silently ignored. A name given twice is refused
 /// too: two parsers reading the same body must not see different values.
-struct ObjectReader {
+package struct ObjectReader {
     let tape: JSONTape
     let path: String
     private let members: [String: Int]
     private var read: Set<String> = []
 
     /// The object at node `index` of `tape`.
-    init(tape: JSONTape, index: Int, path: String) throws(ValidationError) {
+    package init(tape: JSONTape, index: Int, path: String) throws(ValidationError) {
         self.tape = tape
         self.path = path
         var members: [String: Int] = [:]

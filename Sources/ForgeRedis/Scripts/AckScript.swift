@@ -16,7 +16,7 @@ import ForgeCore
 /// `{acks, leased}` where `acks` holds 1 (done) or 0 (stale) per item and `leased` is as the
 /// lease script's. One round trip per batch at steady state: River's batched completions,
 /// BullMQ's fetch-next. Callers send at most ``maxAcksPerCall`` acks per call.
-enum AckScript {
+package enum AckScript {
     /// Bounds the argument list and the time Redis spends in one call; bigger flushes become
     /// several calls in one pipeline.
     static let maxAcksPerCall = 500
@@ -67,7 +67,7 @@ enum AckScript {
             """#
     )
 
-    static func call(
+    package static func call(
         _ keys: QueueKeys,
         acks: ArraySlice<Completion>,
         retentionMs: Int64,

@@ -22,7 +22,7 @@ import ForgeCore
 /// `BACKPRESSURE …`; while the queue is not in the registry (its `registered` marker is missing:
 /// a new or deleted queue) nothing is written and the reply is `UNREGISTERED …`, so no job lands
 /// in a queue the scheduler and `*` workers cannot see.
-enum EnqueueScript {
+package enum EnqueueScript {
     static let fieldsPerJob = 9
     /// Jobs per script call; a bigger batch becomes several calls in one pipeline. Bounds the
     /// argument lists Lua unpacks and the time Redis spends in one call.
@@ -119,7 +119,7 @@ enum EnqueueScript {
     )
 
     /// - Parameter idempotencyWindowMs: how long the `idem:<id>` markers live; `nil`: none.
-    static func call(_ keys: QueueKeys, jobs: [NewJob], idempotencyWindowMs: Int64? = nil) -> ScriptCall {
+    package static func call(_ keys: QueueKeys, jobs: [NewJob], idempotencyWindowMs: Int64? = nil) -> ScriptCall {
         let window = String(idempotencyWindowMs ?? 0)
         var arguments = [keys.prefix, String(jobs.count)]
         arguments.reserveCapacity(2 + jobs.count * fieldsPerJob)

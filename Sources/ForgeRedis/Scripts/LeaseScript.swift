@@ -13,7 +13,7 @@ import ForgeCore
 /// whose cancellation is pending is canceled instead. The same request id repeated returns the
 /// jobs the first call leased (see `lease_jobs`). Returns the flat array described at
 /// `lease_jobs`, decoded by ``parseJobs(_:queue:)``.
-enum LeaseScript {
+package enum LeaseScript {
     static let script = LuaScript(
         named: "lease",
         body: #"""
@@ -46,7 +46,7 @@ enum LeaseScript {
 
     /// Decodes `lease_jobs` output: `token, leased_at, deadline`, then per job `id, attempts,
     /// spec, priority, max_attempts, created_at, run_at`.
-    static func parseJobs(_ reply: RedisValue, queue: QueueName) throws(RedisError) -> [LeasedJob] {
+    package static func parseJobs(_ reply: RedisValue, queue: QueueName) throws(RedisError) -> [LeasedJob] {
         let flat = try reply.expectArray("lease")
         guard !flat.isEmpty else { return [] }
         guard flat.count >= 3, (flat.count - 3) % 7 == 0, let token = flat[0].string, let leasedAt = flat[1].int,
