@@ -1,5 +1,3 @@
-import Foundation
-
 /// A validated request to enqueue one job; every field already within DESIGN.md's bounds.
 public struct NewJob: Sendable, Hashable {
     /// When the job may first run.
@@ -126,7 +124,7 @@ public struct NewJob: Sendable, Hashable {
         guard text.utf8.count <= limit else {
             throw ValidationError(field: field, reason: "is larger than \(limit) bytes")
         }
-        let valid = isJSON || (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])) != nil
+        let valid = isJSON || JSONText.isValid(text)
         guard valid else { throw ValidationError(field: field, reason: "is not valid JSON") }
         guard !JSONText.containsNullCharacter(text) else {
             throw ValidationError(

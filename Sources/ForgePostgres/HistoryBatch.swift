@@ -168,12 +168,7 @@ package struct HistoryBatch {
     static func jsonText(_ text: String) -> String {
         // The archiver sees every payload: skip the parser for the commonest literals.
         if text == "null" || text == "{}" || text == "[]" || text == "true" || text == "false" { return text }
-        let data = Data(text.utf8)
-        if (try? JSONSerialization.jsonObject(with: data, options: .fragmentsAllowed)) != nil,
-            !JSONText.containsNullCharacter(text)
-        {
-            return text
-        }
+        if JSONText.isStorable(text) { return text }
         // Escaped, `\u0000` is a backslash and "u0000", which jsonb accepts; a raw NUL (only in
         // text that was not JSON anyway) cannot be kept and becomes U+FFFD.
         let quoted = (try? JSONEncoder().encode(withoutNUL(text))).map { String(decoding: $0, as: UTF8.self) }

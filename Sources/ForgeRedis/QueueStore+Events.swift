@@ -69,7 +69,7 @@ extension QueueStore {
                     else { continue }
                     batch.entryIDs.append(id)
                     batch.bytes += EventFields.size(pair[1])
-                    batch.events += EventFields.parse(pair[1], streamID: id, queue: queue)
+                    EventFields.parse(pair[1], streamID: id, queue: queue, into: &batch.events)
                 }
             }
         }
@@ -111,9 +111,10 @@ package enum EventFields {
         (value.array ?? []).reduce(0) { $0 + ($1.string?.utf8.count ?? 0) }
     }
 
-    package static func parse(_ value: RedisValue, streamID: String, queue: QueueName) -> [JobEvent] {
-        guard let flat = value.array, flat.count >= 2, flat[0].string == "e", let text = flat[1].string else { return [] }
-        var events: [JobEvent] = []
+    /// Appends the events of one stream entry to `events` (one array for a whole read: an array
+    /// per entry cost three allocations as it grew).
+    package static func parse(_ value: RedisValue, streamID: String, queue: QueueName, into events: inout [JobEvent]) {
+        guard let flat = value.array, flat.count >= 2, flat[0].string == "e", let text = flat[1].string else { return }
         var utf8Text = text
         utf8Text.withUTF8 { bytes in
             var start = 0
@@ -124,7 +125,6 @@ package enum EventFields {
                 start = index + 1
             }
         }
-        return events
     }
 
     private static func event(_ record: UnsafeBufferPointer<UInt8>, _ streamID: String, _ queue: QueueName) -> JobEvent? {
@@ -156,25 +156,34 @@ package enum EventFields {
 
 /// Field boundaries within one separator-delimited byte record; the last field keeps any further
 /// separators (it is the payload-bearing one).
+///
+/// The boundaries live inline (at most ``capacity`` fields): the archiver splits every event and
+/// every job spec it reads, and a growing array of them was five allocations per event.
 struct PackedFields {
+    static let capacity = 12
+
     private let bytes: UnsafeBufferPointer<UInt8>
-    private var bounds: [(Int, Int)] = []
+    /// Where each field ends; a field starts one past the end of the one before.
+    private var ends = InlineArray<12, Int>(repeating: 0)
+    private(set) var count = 0
 
     init(_ bytes: UnsafeBufferPointer<UInt8>, separator: UInt8, maxFields: Int) {
+        precondition(maxFields <= Self.capacity, "PackedFields holds at most \(Self.capacity) fields")
         self.bytes = bytes
-        var start = 0
-        for index in 0..<bytes.count where bytes[index] == separator && bounds.count < maxFields - 1 {
-            bounds.append((start, index))
-            start = index + 1
+        for index in 0..<bytes.count where bytes[index] == separator && count < maxFields - 1 {
+            ends[count] = index
+            count += 1
         }
-        bounds.append((start, bytes.count))
+        ends[count] = bytes.count
+        count += 1
     }
 
-    var count: Int { bounds.count }
-    func isEmpty(_ field: Int) -> Bool { field >= count || bounds[field].0 == bounds[field].1 }
+    private func start(_ field: Int) -> Int { field == 0 ? 0 : ends[field - 1] + 1 }
+
+    func isEmpty(_ field: Int) -> Bool { field >= count || start(field) == ends[field] }
 
     func slice(_ field: Int) -> UnsafeBufferPointer<UInt8> {
-        UnsafeBufferPointer(rebasing: bytes[bounds[field].0..<bounds[field].1])
+        UnsafeBufferPointer(rebasing: bytes[start(field)..<ends[field]])
     }
 
     func string(_ field: Int) -> String {

@@ -1,3 +1,5 @@
+import ForgeCore
+
 /// Writes JSON text straight into bytes: the responses on the hot path (enqueue, batch, a job) and
 /// those that must splice stored JSON unchanged (a job's payload and result, byte for byte).
 package struct JSONWriter {

@@ -5,32 +5,32 @@
 /// stored exactly as the caller sent it (key order, `1.0`, integers beyond 2^63) without being
 /// decoded and encoded again, and reading a field costs no allocation until it is asked for.
 package struct JSONTape: Sendable {
-    enum Kind: UInt8, Sendable {
+    package enum Kind: UInt8, Sendable {
         case null, `true`, `false`, number, string, array, object
     }
 
-    struct Node: Sendable {
-        var kind: Kind
+    package struct Node: Sendable {
+        package var kind: Kind
         /// Whether a string holds escapes (`\n`, `\u00e9`), i.e. its text is not its bytes.
-        var escaped: Bool
+        package var escaped: Bool
         /// Whether a string, or any string inside a container, holds U+0000.
-        var hasNull: Bool
-        var start: Int32
-        var end: Int32
+        package var hasNull: Bool
+        package var start: Int32
+        package var end: Int32
         /// The index after this node's subtree: its next sibling, if any.
-        var next: Int32
+        package var next: Int32
         /// Children of an array; members (key and value nodes) of an object, counted once.
-        var count: Int32
+        package var count: Int32
     }
 
-    let bytes: [UInt8]
-    private(set) var nodes: [Node] = []
+    package let bytes: [UInt8]
+    package private(set) var nodes: [Node] = []
 
-    static let maxDepth = 64
+    package static let maxDepth = 64
 
     package struct SyntaxError: Error, Sendable {
-        var offset: Int
-        var reason: String
+        package var offset: Int
+        package var reason: String
     }
 
     package init(_ bytes: [UInt8]) throws(SyntaxError) {
@@ -44,13 +44,13 @@ package struct JSONTape: Sendable {
     }
 
     /// The exact text of node `index`.
-    func raw(_ index: Int) -> String {
+    package func raw(_ index: Int) -> String {
         let node = nodes[index]
         return String(decoding: bytes[Int(node.start)..<Int(node.end)], as: UTF8.self)
     }
 
     /// The value of string node `index`, escapes decoded.
-    func string(_ index: Int) -> String {
+    package func string(_ index: Int) -> String {
         let node = nodes[index]
         let inner = bytes[Int(node.start) + 1..<Int(node.end) - 1]
         guard node.escaped else { return String(decoding: inner, as: UTF8.self) }
@@ -58,7 +58,7 @@ package struct JSONTape: Sendable {
     }
 
     /// Whether string node `index` equals `key`, without building a String when it has no escapes.
-    func stringEquals(_ index: Int, _ key: String) -> Bool {
+    package func stringEquals(_ index: Int, _ key: String) -> Bool {
         let node = nodes[index]
         guard !node.escaped else { return string(index) == key }
         let inner = bytes[Int(node.start) + 1..<Int(node.end) - 1]
@@ -66,7 +66,7 @@ package struct JSONTape: Sendable {
     }
 
     /// The members of object node `index` as (key node, value node) pairs.
-    func members(_ index: Int) -> [(key: Int, value: Int)] {
+    package func members(_ index: Int) -> [(key: Int, value: Int)] {
         var out: [(Int, Int)] = []
         out.reserveCapacity(Int(nodes[index].count))
         var child = index + 1
@@ -79,7 +79,7 @@ package struct JSONTape: Sendable {
     }
 
     /// The elements of array node `index`.
-    func elements(_ index: Int) -> [Int] {
+    package func elements(_ index: Int) -> [Int] {
         var out: [Int] = []
         out.reserveCapacity(Int(nodes[index].count))
         var child = index + 1
@@ -133,13 +133,13 @@ package struct JSONTape: Sendable {
         return String(scalars)
     }
 
-    static func hex4(_ bytes: ArraySlice<UInt8>, _ at: Int) -> UInt32 {
+    package static func hex4(_ bytes: ArraySlice<UInt8>, _ at: Int) -> UInt32 {
         var value: UInt32 = 0
         for offset in 0..<4 { value = value << 4 | UInt32(hexValue(bytes[at + offset]) ?? 0) }
         return value
     }
 
-    static func hexValue(_ byte: UInt8) -> UInt8? {
+    package static func hexValue(_ byte: UInt8) -> UInt8? {
         switch byte {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
         case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
