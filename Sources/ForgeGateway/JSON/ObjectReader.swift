@@ -7,17 +7,24 @@ import ForgeCore
 package struct ObjectReader {
     let tape: JSONTape
     let path: String
-    private let members: [String: Int]
-    private var read: Set<String> = []
+    /// Each member's value node and its position among the members.
+    private let members: [String: (node: Int, ordinal: Int)]
+    /// Which members were asked for, by position: a set of the names read grew by reallocation,
+    /// field after field, on every request. Positions past 63 (a body of unknown fields) go to
+    /// `readBeyondMask`.
+    private var readMask: UInt64 = 0
+    private var readBeyondMask: Set<Int> = []
 
     /// The object at node `index` of `tape`.
     package init(tape: JSONTape, index: Int, path: String) throws(ValidationError) {
         self.tape = tape
         self.path = path
-        var members: [String: Int] = [:]
-        for (key, value) in tape.members(index) {
+        let pairs = tape.members(index)
+        var members: [String: (node: Int, ordinal: Int)] = [:]
+        members.reserveCapacity(pairs.count)
+        for (ordinal, (key, value)) in pairs.enumerated() {
             let name = tape.string(key)
-            guard members.updateValue(value, forKey: name) == nil else {
+            guard members.updateValue((value, ordinal), forKey: name) == nil else {
                 throw ValidationError(field: path.isEmpty ? name : "\(path).\(name)", reason: "is given more than once")
             }
         }
@@ -33,8 +40,13 @@ package struct ObjectReader {
 
     /// The value's node, explicit `null` included; `nil` when absent.
     mutating func node(_ key: String) -> Int? {
-        read.insert(key)
-        return members[key]
+        guard let member = members[key] else { return nil }
+        if member.ordinal < 64 { readMask |= 1 << member.ordinal } else { readBeyondMask.insert(member.ordinal) }
+        return member.node
+    }
+
+    private func wasRead(_ ordinal: Int) -> Bool {
+        ordinal < 64 ? readMask & (1 << ordinal) != 0 : readBeyondMask.contains(ordinal)
     }
 
     /// A present value's node; `nil` when absent. An explicit `null` is refused: every optional
@@ -75,7 +87,7 @@ package struct ObjectReader {
         throw invalid(key, "must be an integer")
     }
 
-    mutating func int(_ key: String) throws(ValidationError) -> Int? {
+    package mutating func int(_ key: String) throws(ValidationError) -> Int? {
         guard let number = try int64(key) else { return nil }
         guard let small = Int(exactly: number), abs(small) <= Int(Int32.max) else {
             throw invalid(key, "is out of range")
@@ -106,8 +118,8 @@ package struct ObjectReader {
     }
 
     /// Throws for the first field (in name order, so the error is stable) that was never read.
-    func finish() throws(ValidationError) {
-        if let unknown = members.keys.filter({ !read.contains($0) }).sorted().first {
+    package func finish() throws(ValidationError) {
+        if let unknown = members.filter({ !wasRead($0.value.ordinal) }).keys.sorted().first {
             throw invalid(unknown, "is not a known field")
         }
     }
