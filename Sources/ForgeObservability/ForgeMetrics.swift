@@ -255,13 +255,17 @@ public final class ForgeMetrics: Sendable {
         _ labels: [(String, String)],
         make: ([(String, String)]) -> Metric
     ) -> Metric {
-        let (key, capped, found) = state.withLock { state in
-            let capped = labels.map { ($0.0, state.cap($0.0, $0.1, labelLimits)) }
-            let key = HandleKey(name: name, labels: capped.map(\.1))
-            return (key, capped, state.handles[key])
+        // Looked up on every job: one array for the key, the labels' names only paired again
+        // when a metric is made.
+        let (key, found) = state.withLock { state in
+            var values: [String] = []
+            values.reserveCapacity(labels.count)
+            for (label, value) in labels { values.append(state.cap(label, value, labelLimits)) }
+            let key = HandleKey(name: name, labels: values)
+            return (key, state.handles[key])
         }
         if let found = found as? Metric { return found }
-        let made = make(capped)
+        let made = make(zip(labels, key.labels).map { ($0.0.0, $0.1) })
         state.withLock { $0.handles[key] = made }
         return made
     }

@@ -15,10 +15,17 @@ package struct WorkerMetrics: Sendable {
     let handlers: HandlerRegistry
     let worker: String
 
+    /// This worker's own gauges, looked up once: `busy` changes twice per job, and each lookup by
+    /// name and labels cost three allocations and a hash of the labels.
+    private let busyGauge: Gauge
+    private let runawaysGauge: Gauge
+
     package init(metrics: ForgeMetrics, handlers: HandlerRegistry, worker: String) {
         self.metrics = metrics
         self.handlers = handlers
         self.worker = worker
+        busyGauge = metrics.workerBusy(worker: worker)
+        runawaysGauge = metrics.workerRunawayHandlersRunning(worker: worker)
     }
 
     func type(_ job: LeasedJob) -> String { handlers.metricLabel(for: job.type) }
@@ -67,9 +74,9 @@ package struct WorkerMetrics: Sendable {
     }
 
     /// Handlers given up on whose tasks still run (and hold their memory).
-    func runawaysRunning(_ count: Int) { metrics.workerRunawayHandlersRunning(worker: worker).set(Int64(count)) }
+    func runawaysRunning(_ count: Int) { runawaysGauge.set(Int64(count)) }
 
-    func busy(_ running: Int) { metrics.workerBusy(worker: worker).set(Int64(running)) }
+    func busy(_ running: Int) { busyGauge.set(Int64(running)) }
 
     func concurrency(_ limit: Int) { metrics.workerConcurrency(worker: worker).set(Int64(limit)) }
 
