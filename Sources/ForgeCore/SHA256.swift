@@ -25,6 +25,13 @@ public struct SHA256: Sendable {
     }
 
     public mutating func update(data: some Collection<UInt8>) {
+        // A request body is contiguous already: hashed in place, its blocks not copied.
+        if data.withContiguousStorageIfAvailable({ update(contiguous: $0) }) == nil {
+            Array(data).withUnsafeBufferPointer { update(contiguous: $0) }
+        }
+    }
+
+    private mutating func update(contiguous data: UnsafeBufferPointer<UInt8>) {
         length &+= UInt64(data.count)
         var rest = data[...]
         if !pending.isEmpty {
@@ -37,13 +44,8 @@ public struct SHA256: Sendable {
             pending.removeAll(keepingCapacity: true)
         }
         let whole = rest.count - rest.count % 64
-        if whole > 0 {
-            let blocks = Array(rest.prefix(whole))
-            blocks.withUnsafeBufferPointer { buffer in
-                for offset in stride(from: 0, to: whole, by: 64) {
-                    compress(UnsafeBufferPointer(rebasing: buffer[offset..<offset + 64]))
-                }
-            }
+        for offset in stride(from: rest.startIndex, to: rest.startIndex + whole, by: 64) {
+            compress(UnsafeBufferPointer(rebasing: data[offset..<offset + 64]))
         }
         pending.append(contentsOf: rest.dropFirst(whole))
     }

@@ -116,10 +116,10 @@ public final class HistoryArchiver: Sendable {
             failed.formUnion(pass.failures.map(\.queue))
             failures += pass.failures
         }
-        var (batches, backlog) = try await readNew(names, skipping: failed)
+        var (batches, backlog) = try await read(names, .newOnly, skipping: failed)
         while !batches.isEmpty {
             let (skipping, more) = (failed, backlog)
-            async let next = more ? readNew(names, skipping: skipping) : (batches: [], backlog: false)
+            async let next = more ? read(names, .newOnly, skipping: skipping) : (batches: [], backlog: false)
             let pass = await write(batches)
             await onPass(pass)
             total += pass.archived
@@ -136,10 +136,6 @@ public final class HistoryArchiver: Sendable {
             throw first.error
         }
         return total
-    }
-
-    private func readNew(_ names: [QueueName]?, skipping: Set<QueueName>) async throws -> (batches: [EventBatch], backlog: Bool) {
-        try await read(names, .newOnly, skipping: skipping)
     }
 
     /// Reads one batch per queue until the pass's byte budget is spent, leaving out `skipping`

@@ -34,8 +34,11 @@ import Testing
         for split in [1, 3, 55, 56, 63, 64, 65, 127, 128, 200] {
             var hasher = SHA256()
             var rest = message[...]
+            var contiguous = true
             while !rest.isEmpty {
-                hasher.update(data: rest.prefix(split))
+                // Contiguous pieces are hashed in place, others copied first: both in one message.
+                if contiguous { hasher.update(data: rest.prefix(split)) } else { hasher.update(data: rest.prefix(split).lazy.map { $0 }) }
+                contiguous.toggle()
                 rest = rest.dropFirst(split)
             }
             #expect(hasher.finalize() == whole, "pieces of \(split)")

@@ -2,9 +2,8 @@
 package enum EnqueueAnswer {
     /// Batch items the gateway turned down: each is `{"error": problem}` in the results. A byte
     /// search rather than a JSON parse keeps the generator's CPU for sending.
-    package static func refusedItems(in body: some Collection<UInt8>) -> Int {
+    package static func refusedItems(in bytes: [UInt8]) -> Int {
         let needle = Array("\"error\":".utf8)
-        let bytes = Array(body)
         guard bytes.count >= needle.count else { return 0 }
         var count = 0
         var index = 0
