@@ -66,6 +66,16 @@ public final class PrivateRedis: @unchecked Sendable {
     }
 }
 
+extension PrivateRedis {
+    /// A server in cluster mode, with no slots until the test gives it some, and its cluster bus
+    /// port (`CLUSTER MEET` needs it): a free port of its own, since the default, the server's
+    /// port + 10 000, lies past 65 535 for a high port.
+    public static func clusterNode() throws -> (server: PrivateRedis, busPort: Int) {
+        let busPort = try freeLoopbackPort()
+        return (try PrivateRedis(arguments: ["--cluster-enabled", "yes", "--cluster-port", String(busPort), "--appendonly", "no"]), busPort)
+    }
+}
+
 /// A loopback port nobody listens on now: bind port 0, read what the kernel chose, close.
 public func freeLoopbackPort() throws -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
