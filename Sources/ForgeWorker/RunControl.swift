@@ -9,7 +9,7 @@ import Synchronization
 /// first. Exactly one of the two happens, so a run is either reported or given up, never both.
 package final class RunControl: Sendable {
     /// How the runner's wait for its handler ended.
-    enum End: Sendable, Equatable {
+    package enum End: Sendable, Equatable {
         /// The handler returned or threw; `stoppedFor` says whether it was stopped before that.
         case ended(stoppedFor: StopReason?)
         /// The handler ignored its stop for the runaway grace and the worker stopped waiting for
@@ -37,7 +37,7 @@ package final class RunControl: Sendable {
     }
 
     /// Connects the handler's task; if the run was stopped before it started, cancels it at once.
-    func attach(cancel: @escaping @Sendable () -> Void) {
+    package func attach(cancel: @escaping @Sendable () -> Void) {
         let stopped = state.withLock { state -> Bool in
             state.cancel = cancel
             return state.reason != nil
@@ -49,18 +49,18 @@ package final class RunControl: Sendable {
     /// already: then nobody waits for its outcome any more.
     func handlerEnded() -> Bool { settle { .ended(stoppedFor: $0) } }
 
-    /// Stops waiting for a handler that ignores its stop, and cancels its task in case its stop
-    /// has not reached it yet (a watcher that runs late stops and gives up in one pass). Returns
-    /// false if the handler has ended meanwhile: its runner reports it as usual.
-    func giveUp(failAttempt: Bool) -> Bool {
-        guard settle({ _ in .givenUp(failAttempt: failAttempt) }) else { return false }
-        state.withLock { $0.cancel }?()
-        return true
-    }
+    /// Stops waiting for a handler that ignores its stop. Returns false if the handler has ended
+    /// meanwhile: its runner reports it as usual.
+    func giveUp(failAttempt: Bool) -> Bool { settle { _ in .givenUp(failAttempt: failAttempt) } }
+
+    /// Cancels the handler's task whatever the run's state: a handler given up on in the same
+    /// pass that stopped it (a watcher that ran late) has not seen its stop, which a settled run
+    /// no longer passes on.
+    func cancelHandler() { state.withLock { $0.cancel }?() }
 
     /// Waits until the handler has ended or the worker has given up on it. Not cancellable, like
     /// waiting for the handler's task itself: the runner must not report a run still going on.
-    func waitForHandler() async -> End {
+    package func waitForHandler() async -> End {
         await withCheckedContinuation { (continuation: CheckedContinuation<End, Never>) in
             let end = state.withLock { state -> End? in
                 if state.end == nil { state.waiter = continuation }

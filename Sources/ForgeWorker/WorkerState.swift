@@ -5,7 +5,7 @@ import Synchronization
 /// A leased job on its way to a handler, with the signal that stops it early.
 package struct Assignment: Sendable {
     package var job: LeasedJob
-    var control: RunControl
+    package var control: RunControl
     /// When the handler is stopped for running past the job's `timeout_ms`.
     var deadline: ContinuousClock.Instant
 }
@@ -129,15 +129,20 @@ package final class WorkerState: Sendable {
     /// Stops handlers past their deadline and gives up on those that ignored their stop for
     /// `runawayGrace`; returns when to look again. Each runaway settles with its run under the
     /// lock, so a handler that ends meanwhile is either given up on or reported, never both.
-    func stopTimedOut(runawayGrace: Duration) -> ContinuousClock.Instant? {
+    package func stopTimedOut(runawayGrace: Duration) -> ContinuousClock.Instant? {
         let now = ContinuousClock.now
-        return update { core, effects in
+        let (next, givenUp) = update { core, effects in
             let (next, runaways) = core.stopTimedOut(runawayGrace: runawayGrace, now: now, &effects)
+            var givenUp: [RunControl] = []
             for runaway in runaways where runaway.run.giveUp(failAttempt: runaway.failAttempt) {
                 core.gaveUp(runaway.lease, &effects)
+                givenUp.append(runaway.run)
             }
-            return next
+            return (next, givenUp)
         }
+        // After the lock, like every stop: cancelling runs the handler's cancellation handlers.
+        for run in givenUp { run.cancelHandler() }
+        return next
     }
 
     /// Stops leasing; returns false if draining had already begun.
