@@ -32,15 +32,23 @@ public struct TestRedis: Sendable {
     }
 
     /// Runs `body`, then deletes the namespace's keys and closes the client whether `body`
-    /// succeeded or not.
+    /// succeeded or not. On the shared server, `body` runs only if the server answers: without
+    /// one (`swift test` run without `FORGE_TEST_REDIS_URL`) a test fails at once saying so,
+    /// instead of waiting, perhaps for ever, on a change that a missing server never makes.
     public static func with<T>(
         url: String? = nil,
         finishedRetentionMs: Int64 = 60_000,
         _ body: (TestRedis) async throws -> T
     ) async throws -> T {
-        let redis = TestRedis(client: RedisClient(configuration: configuration(url: url)), finishedRetentionMs: finishedRetentionMs)
+        let configuration = configuration(url: url)
+        let redis = TestRedis(client: RedisClient(configuration: configuration), finishedRetentionMs: finishedRetentionMs)
         let result: Result<T, any Error>
-        do { result = .success(try await body(redis)) } catch { result = .failure(error) }
+        if url == nil, await !redis.client.ping() {
+            let address = "\(configuration.host):\(configuration.port)"
+            result = .failure(TestServerMissing(server: "Redis", address: address, variable: "FORGE_TEST_REDIS_URL"))
+        } else {
+            do { result = .success(try await body(redis)) } catch { result = .failure(error) }
+        }
         await redis.cleanUp()
         return try result.get()
     }
@@ -58,5 +66,16 @@ public struct TestRedis: Sendable {
         precondition(reply.int == 1, "job \(id) is not in \(keys.queue(queue)[keyPath: set])")
         // As if its time had come: the due index is due too (it is never later than the job).
         _ = try await client.command(["ZADD", keys.due, "LT", "1", queue.rawValue])
+    }
+}
+
+/// The shared test server a test needs does not answer.
+public struct TestServerMissing: Error, CustomStringConvertible {
+    public var server: String
+    public var address: String
+    public var variable: String
+
+    public var description: String {
+        "no \(server) answers at \(address) (\(variable)); scripts/test.sh starts the test servers and sets it"
     }
 }
