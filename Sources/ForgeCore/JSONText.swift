@@ -1,15 +1,14 @@
 /// Checks on JSON text that Forge stores as it was sent.
 public enum JSONText {
     /// Whether `text` is one JSON value by the gateway's strict grammar (``JSONTape``).
-    public static func isValid(_ text: String) -> Bool { (try? JSONTape(Array(text.utf8))) != nil }
+    public static func isValid(_ text: String) -> Bool { parse(text) != nil }
 
     /// Whether history can store `text` as JSON as it is: valid (``isValid(_:)``) and without
     /// U+0000 (see ``containsNullCharacter(_:)``). One parse, no Foundation objects: the archiver
     /// asks this of every payload and result.
-    public static func isStorable(_ text: String) -> Bool {
-        guard let tape = try? JSONTape(Array(text.utf8)) else { return false }
-        return !tape.nodes[0].hasNull
-    }
+    public static func isStorable(_ text: String) -> Bool { parse(text).map { !$0.nodes[0].hasNull } ?? false }
+
+    private static func parse(_ text: String) -> JSONTape? { try? JSONTape(Array(text.utf8)) }
 
     /// Whether `text` holds the character U+0000, escaped (`\u0000` inside a string) or raw.
     ///
