@@ -26,6 +26,8 @@ let package = Package(
         .library(name: "ForgeScheduler", targets: ["ForgeScheduler"]),
         .library(name: "ForgeWorker", targets: ["ForgeWorker"]),
         .library(name: "ForgeGateway", targets: ["ForgeGateway"]),
+        .library(name: "ForgeService", targets: ["ForgeService"]),
+        .library(name: "ForgeWorkerRuntime", targets: ["ForgeWorkerRuntime"]),
         .executable(name: "forge-gateway", targets: ["forge-gateway"]),
         .executable(name: "forge-scheduler", targets: ["forge-scheduler"]),
         .executable(name: "forge-worker", targets: ["forge-worker"]),
@@ -39,7 +41,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
@@ -88,14 +89,42 @@ let package = Package(
         .target(
             name: "ForgeObservability",
             dependencies: [
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // /livez, /readyz and /metrics over Hummingbird, for the gateway's router and the probe
+        // server of the services without an API.
+        .target(
+            name: "ForgeProbes",
+            dependencies: [
+                "ForgeObservability",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // Configuration (flags, FORGE_* variables, secrets) and the bootstrap every process shares:
+        // clients as services, readiness checks, probes, the ServiceGroup.
+        .target(
+            name: "ForgeService",
+            dependencies: [
+                "ForgeObservability", "ForgeProbes", "ForgeRedis",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The bootstrap's Postgres side: only the processes that keep history link libpq.
+        .target(
+            name: "ForgeServicePostgres",
+            dependencies: ["ForgeService", "ForgePostgres"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -126,7 +155,7 @@ let package = Package(
         .target(
             name: "ForgeGateway",
             dependencies: [
-                "ForgeCore", "ForgeRedis", "ForgePostgres", "ForgeObservability",
+                "ForgeCore", "ForgeRedis", "ForgePostgres", "ForgeObservability", "ForgeProbes",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -140,10 +169,8 @@ let package = Package(
         .target(
             name: "GatewayCLI",
             dependencies: [
-                "ForgeCore", "ForgeGateway", "ForgeObservability", "ForgeRedis", "ForgePostgres",
+                "ForgeCore", "ForgeGateway", "ForgeRedis", "ForgePostgres", "ForgeService", "ForgeServicePostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/forge-gateway",
@@ -152,31 +179,25 @@ let package = Package(
         .target(
             name: "SchedulerCLI",
             dependencies: [
-                "ForgeScheduler", "ForgeObservability", "ForgeRedis", "ForgePostgres",
+                "ForgeScheduler", "ForgeRedis", "ForgePostgres", "ForgeService", "ForgeServicePostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/forge-scheduler",
             swiftSettings: swiftSettings
         ),
+        // forge-worker's command, and the one call that runs it with a user's own handlers.
         .target(
-            name: "WorkerCLI",
+            name: "ForgeWorkerRuntime",
             dependencies: [
-                "ForgeWorker", "ForgeObservability", "ForgeRedis",
+                "ForgeCore", "ForgeWorker", "ForgeRedis", "ForgeService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                .product(name: "Logging", package: "swift-log"),
             ],
-            path: "Sources/forge-worker",
             swiftSettings: swiftSettings
         ),
         .target(
             name: "ForgeCLI",
             dependencies: [
-                "ForgeCore", "ForgePostgres", "ForgeObservability",
+                "ForgeCore", "ForgePostgres", "ForgeService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -225,14 +246,14 @@ let package = Package(
         // them all (the container image ships that one binary under every program's name).
         program("forge-gateway", "GatewayCLI"),
         program("forge-scheduler", "SchedulerCLI"),
-        program("forge-worker", "WorkerCLI"),
+        program("forge-worker", "ForgeWorkerRuntime"),
         program("forge", "ForgeCLI"),
         program("forge-bench", "BenchCLI"),
         program("forge-load", "LoadCLI"),
         .executableTarget(
             name: "forge-multicall",
             dependencies: [
-                "GatewayCLI", "SchedulerCLI", "WorkerCLI", "ForgeCLI", "BenchCLI", "LoadCLI",
+                "GatewayCLI", "SchedulerCLI", "ForgeWorkerRuntime", "ForgeCLI", "BenchCLI", "LoadCLI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Programs/forge-multicall",
@@ -241,6 +262,16 @@ let package = Package(
             linkerSettings: [.unsafeFlags(["-Xlinker", "-rpath=$ORIGIN/../lib/swift"])]
         ),
         .testTarget(name: "ForgeCoreTests", dependencies: ["ForgeCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ForgeServiceTests",
+            dependencies: [
+                "ForgeService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ForgeWorkerTests",
             dependencies: [

@@ -1,4 +1,4 @@
-/// Bounds on what a caller may ask of Forge; the defaults are DESIGN.md's.
+/// Bounds on what a caller may ask of Forge (the OpenAPI document states the same numbers).
 public struct JobLimits: Sendable, Hashable {
     public var maxPayloadBytes: Int
     public var maxAttempts: ClosedRange<Int>

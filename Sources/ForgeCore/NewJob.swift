@@ -1,4 +1,4 @@
-/// A validated request to enqueue one job; every field already within DESIGN.md's bounds.
+/// A validated request to enqueue one job; every field already within ``JobLimits``.
 public struct NewJob: Sendable, Hashable {
     /// When the job may first run.
     public enum Start: Sendable, Hashable {

@@ -1,5 +1,6 @@
 import ForgeCore
 import ForgeObservability
+import ForgeRedis
 import Foundation
 
 /// Settings of the HTTP API, filled by `forge-gateway` from flags and `FORGE_*` variables.
@@ -46,7 +47,7 @@ public struct GatewayConfiguration: Sendable, Hashable {
     public static let defaultRateLimitPerSecond = 5_000
     public static let defaultRateLimitBurst = 10_000
     public static let defaultIdleTimeoutSeconds = 75
-    public static let defaultMaxQueues = QueueLimitOptions.defaultMaxQueues
+    public static let defaultMaxQueues = QueueStore.defaultMaxQueues
     public static let defaultMaxSchedules = 1_000
     /// 16 KiB: a schedule's job carries parameters, not data, and every schedule is stored whole in
     /// one Redis hash and listed whole by `GET /v1/schedules`, so the worst case (the schedule

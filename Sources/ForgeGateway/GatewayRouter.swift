@@ -1,4 +1,5 @@
 import ForgeObservability
+import ForgeProbes
 import Hummingbird
 import NIOCore
 

@@ -1,7 +1,7 @@
 import Prometheus
 import Synchronization
 
-/// Forge's metric families, named as DESIGN.md's contract says, each with HELP text.
+/// Forge's metric families (the README's Observability section lists them), each with HELP text.
 ///
 /// Label values come from bounded sets (route templates, status codes, reasons), never from job
 /// ids. Queue names and job types come from callers, so the `queue` and `type` labels are capped

@@ -6,7 +6,7 @@ import Foundation
 /// hosts, `application_name`, …); Forge only checks the scheme so a typo fails at start with a
 /// message naming the setting instead of a libpq parse error later.
 public struct PostgresConfiguration: Sendable, Hashable, Codable {
-    /// DESIGN.md's default for `FORGE_POSTGRES_URL`.
+    /// The default for `FORGE_POSTGRES_URL`: a local server, database and user `forge`.
     public static let defaultURL = "postgres://forge@127.0.0.1:5432/forge"
 
     /// A libpq URI, `postgres://[user[:password]@]host[:port]/dbname[?param=value&…]`.

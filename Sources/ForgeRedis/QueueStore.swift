@@ -21,6 +21,9 @@ public final class QueueStore: Sendable {
     /// Five seconds: a worker's ack repeated after a lost reply still finds its job; readers of a
     /// finished job find it in history, which has it before this starts.
     public static let defaultFinishedRetentionMs: Int64 = 5_000
+    /// The default bound on the number of queues (`FORGE_MAX_QUEUES`): queue names come from
+    /// callers, and each queue costs keys, scheduler work and metric series.
+    public static let defaultMaxQueues = 1_000
 
     /// Queue names by ``QueueName/tag``, as last read from Redis (``KeySpace/queueTag(_:)``),
     /// for finding a job's queue by its id (see ``locate(_:hint:)``); read again on a miss.

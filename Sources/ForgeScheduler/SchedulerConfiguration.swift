@@ -1,9 +1,10 @@
 import ForgeCore
 import ForgeObservability
+import ForgeRedis
 
 /// How often each scheduler duty runs and how the leader lease behaves.
 ///
-/// The defaults are DESIGN.md's: a 5 s lease (takeover within a few seconds), promotion every
+/// The defaults (docs/architecture.md, Processes): a 5 s lease (takeover within a few seconds), promotion every
 /// 200 ms and reclaiming every 250 ms (an expired lease is back within about a second). Tests
 /// shrink the intervals and inject ``now`` so nothing waits for real minutes.
 public struct SchedulerConfiguration: Sendable {
@@ -59,7 +60,7 @@ public struct SchedulerConfiguration: Sendable {
         deadLetterMax: Int = 10_000,
         deadLetterMaxAgeMs: Int64 = 180 * 86_400_000,
         deadLetterInterval: Duration = .seconds(60),
-        maxQueues: Int? = QueueLimitOptions.defaultMaxQueues,
+        maxQueues: Int? = QueueStore.defaultMaxQueues,
         now: (@Sendable () async throws -> Int64)? = nil
     ) {
         self.id = id

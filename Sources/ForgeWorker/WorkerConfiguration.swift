@@ -65,6 +65,12 @@ public struct WorkerConfiguration: Sendable {
     /// lease the next batch in the same round trip while the rest still run.
     public static let defaultLeaseBatch = 50
 
+    /// The values ``validate()`` accepts; the command's flags share them.
+    public static let concurrencyRange = 1...100_000
+    public static let leaseBatchRange = 1...1000
+    public static let visibilityMsRange: ClosedRange<Int64> = 300...86_400_000
+    public static let runawayGraceMsRange: ClosedRange<Int64> = 0...86_400_000
+
     /// `hostname-pid`, unique enough to tell workers apart in job hashes and metrics.
     public static var defaultWorkerName: String {
         "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
@@ -72,14 +78,14 @@ public struct WorkerConfiguration: Sendable {
 
     /// Refuses settings the worker cannot run with, naming the field.
     public func validate() throws(ForgeCore.ValidationError) {
-        guard (1...100_000).contains(concurrency) else {
-            throw ValidationError(field: "concurrency", reason: "must be between 1 and 100000")
+        guard Self.concurrencyRange.contains(concurrency) else {
+            throw ValidationError(field: "concurrency", reason: Self.between(Self.concurrencyRange))
         }
-        guard (1...1000).contains(leaseBatch) else {
-            throw ValidationError(field: "batch", reason: "must be between 1 and 1000")
+        guard Self.leaseBatchRange.contains(leaseBatch) else {
+            throw ValidationError(field: "batch", reason: Self.between(Self.leaseBatchRange))
         }
-        guard (300...86_400_000).contains(visibilityMs) else {
-            throw ValidationError(field: "visibility_ms", reason: "must be between 300 and 86400000")
+        guard Self.visibilityMsRange.contains(visibilityMs) else {
+            throw ValidationError(field: "visibility_ms", reason: Self.between(Self.visibilityMsRange))
         }
         guard gracePeriod >= .zero else {
             throw ValidationError(field: "grace", reason: "must not be negative")
@@ -87,8 +93,10 @@ public struct WorkerConfiguration: Sendable {
         guard stopTimeout >= .zero else {
             throw ValidationError(field: "stop_timeout", reason: "must not be negative")
         }
-        guard (.zero ... .seconds(86_400)).contains(runawayGrace) else {
-            throw ValidationError(field: "runaway_grace_ms", reason: "must be between 0 and 86400000")
+        let runawayGraceRange =
+            Duration.milliseconds(Self.runawayGraceMsRange.lowerBound)...Duration.milliseconds(Self.runawayGraceMsRange.upperBound)
+        guard runawayGraceRange.contains(runawayGrace) else {
+            throw ValidationError(field: "runaway_grace_ms", reason: Self.between(Self.runawayGraceMsRange))
         }
         guard !workerName.isEmpty, workerName.utf8.count <= 200 else {
             throw ValidationError(field: "name", reason: "must be 1 to 200 bytes long")
@@ -96,6 +104,10 @@ public struct WorkerConfiguration: Sendable {
         if case .weighted(let list) = queues, list.isEmpty {
             throw ValidationError(field: "queues", reason: "name at least one queue, or '*'")
         }
+    }
+
+    private static func between<Value>(_ range: ClosedRange<Value>) -> String {
+        "must be between \(range.lowerBound) and \(range.upperBound)"
     }
 
     var heartbeatInterval: Duration { .milliseconds(visibilityMs / 3) }

@@ -1,12 +1,11 @@
 import ArgumentParser
 import ForgeCore
 import ForgeGateway
-import ForgeObservability
 import ForgePostgres
 import ForgeRedis
+import ForgeService
+import ForgeServicePostgres
 import Logging
-import ServiceLifecycle
-import UnixSignals
 
 /// `forge-gateway`: the HTTP API. Parses flags (each defaulting to its `FORGE_*` variable), builds
 /// the Redis and Postgres clients and runs the HTTP server until SIGTERM/SIGINT, then drains.
@@ -42,184 +41,195 @@ public struct ForgeGatewayCommand: AsyncParsableCommand {
     @Option(help: "on or off; off accepts /v1 requests without a token (env FORGE_AUTH).")
     var auth = environment("FORGE_AUTH", "on")
 
-    @Option(help: "Largest request body in bytes (env FORGE_MAX_BODY_BYTES).")
-    var maxBodyBytes = Int(environment("FORGE_MAX_BODY_BYTES", "")) ?? GatewayConfiguration.defaultMaxBodyBytes
+    static let maxBodyBytes = NumberSetting(
+        "--max-body-bytes",
+        "FORGE_MAX_BODY_BYTES",
+        default: GatewayConfiguration.defaultMaxBodyBytes,
+        range: 1024...(64 << 20),
+        kind: "a number of bytes"
+    )
+    static let searchTimeoutMs = NumberSetting(
+        "--search-timeout-ms",
+        "FORGE_SEARCH_TIMEOUT_MS",
+        default: PostgresConfiguration.defaultSearchTimeoutMs,
+        range: 0...600_000,
+        kind: "a number of milliseconds"
+    )
+    static let maxPayloadBytes = NumberSetting(
+        "--max-payload-bytes",
+        "FORGE_MAX_PAYLOAD_BYTES",
+        default: JobLimits.standard.maxPayloadBytes,
+        range: 1024...(64 << 20),
+        kind: "a number of bytes"
+    )
+    static let rateLimitRPS = NumberSetting(
+        "--rate-limit-rps",
+        "FORGE_RATE_LIMIT_RPS",
+        default: GatewayConfiguration.defaultRateLimitPerSecond,
+        range: 0...1_000_000,
+        kind: "a whole number"
+    )
+    static let rateLimitBurst = NumberSetting(
+        "--rate-limit-burst",
+        "FORGE_RATE_LIMIT_BURST",
+        default: GatewayConfiguration.defaultRateLimitBurst,
+        range: 1...10_000_000,
+        kind: "a whole number"
+    )
+    static let maxSchedules = NumberSetting(
+        "--max-schedules",
+        "FORGE_MAX_SCHEDULES",
+        default: GatewayConfiguration.defaultMaxSchedules,
+        range: 0...1_000_000,
+        kind: "a whole number"
+    )
+    static let maxSchedulePayloadBytes = NumberSetting(
+        "--max-schedule-payload-bytes",
+        "FORGE_MAX_SCHEDULE_PAYLOAD_BYTES",
+        default: GatewayConfiguration.defaultMaxSchedulePayloadBytes,
+        range: 1024...(64 << 20),
+        kind: "a number of bytes"
+    )
+    static let maxPageBytes = NumberSetting(
+        "--max-page-bytes",
+        "FORGE_MAX_PAGE_BYTES",
+        default: GatewayConfiguration.defaultMaxPageBytes,
+        range: GatewayConfiguration.maxPageBytesRange,
+        kind: "a number of bytes"
+    )
+    static let idempotencyTTLSeconds = NumberSetting(
+        "--idempotency-ttl-seconds",
+        "FORGE_IDEMPOTENCY_TTL_SECONDS",
+        default: GatewayConfiguration.defaultIdempotencyWindowSeconds,
+        range: 1...(30 * 86_400),
+        kind: "a number of seconds"
+    )
+    static let httpIdleTimeoutSeconds = NumberSetting(
+        "--http-idle-timeout-seconds",
+        "FORGE_HTTP_IDLE_TIMEOUT_SECONDS",
+        default: GatewayConfiguration.defaultIdleTimeoutSeconds,
+        range: 1...3_600,
+        kind: "a number of seconds"
+    )
+
+    @Option(help: "Largest request body in bytes \(Self.maxBodyBytes.help).")
+    var maxBodyBytes: Int?
 
     @Option(
         name: .customLong("search-timeout-ms"),
         help:
-            "Longest a history search (GET /v1/jobs) may run before it is canceled with a 503; 0 = the 60 s statement limit (env FORGE_SEARCH_TIMEOUT_MS)."
+            "Longest a history search (GET /v1/jobs) may run before it is canceled with a 503; 0 = the 60 s statement limit \(Self.searchTimeoutMs.help)."
     )
-    var searchTimeoutMs = Int(environment("FORGE_SEARCH_TIMEOUT_MS", "")) ?? PostgresConfiguration.defaultSearchTimeoutMs
+    var searchTimeoutMs: Int?
 
-    @Option(help: "Largest job payload in bytes as sent (env FORGE_MAX_PAYLOAD_BYTES).")
-    var maxPayloadBytes = Int(environment("FORGE_MAX_PAYLOAD_BYTES", "")) ?? JobLimits.standard.maxPayloadBytes
+    @Option(help: "Largest job payload in bytes as sent \(Self.maxPayloadBytes.help).")
+    var maxPayloadBytes: Int?
 
     @Option(
         name: .customLong("rate-limit-rps"),
         help:
-            "Requests per second each bearer token may make on /v1, sustained; past it 429 with Retry-After; 0 = no limit (env FORGE_RATE_LIMIT_RPS)."
+            "Requests per second each bearer token may make on /v1, sustained; past it 429 with Retry-After; 0 = no limit \(Self.rateLimitRPS.help)."
     )
-    var rateLimitRPS = Int(environment("FORGE_RATE_LIMIT_RPS", "")) ?? GatewayConfiguration.defaultRateLimitPerSecond
+    var rateLimitRPS: Int?
 
-    @Option(help: "Requests a token may make at once after being idle (env FORGE_RATE_LIMIT_BURST).")
-    var rateLimitBurst = Int(environment("FORGE_RATE_LIMIT_BURST", "")) ?? GatewayConfiguration.defaultRateLimitBurst
+    @Option(help: "Requests a token may make at once after being idle \(Self.rateLimitBurst.help).")
+    var rateLimitBurst: Int?
 
-    @Option(help: "Most cron schedules there may be; creating one past it is refused with a 422 naming name; 0 = no limit (env FORGE_MAX_SCHEDULES).")
-    var maxSchedules = Int(environment("FORGE_MAX_SCHEDULES", "")) ?? GatewayConfiguration.defaultMaxSchedules
+    @Option(help: "Most cron schedules there may be; creating one past it is refused with a 422 naming name; 0 = no limit \(Self.maxSchedules.help).")
+    var maxSchedules: Int?
 
-    @Option(help: "Largest payload of a schedule's job in bytes as sent, if below the job limit (env FORGE_MAX_SCHEDULE_PAYLOAD_BYTES).")
-    var maxSchedulePayloadBytes = Int(environment("FORGE_MAX_SCHEDULE_PAYLOAD_BYTES", "")) ?? GatewayConfiguration.defaultMaxSchedulePayloadBytes
+    @Option(help: "Largest payload of a schedule's job in bytes as sent, if below the job limit \(Self.maxSchedulePayloadBytes.help).")
+    var maxSchedulePayloadBytes: Int?
 
     @Option(
         name: .customLong("max-page-bytes"),
         help:
-            "Most bytes of payloads, results and errors one page of GET /v1/jobs or GET /v1/dlq holds (always at least one job); next_cursor continues (env FORGE_MAX_PAGE_BYTES)."
+            "Most bytes of payloads, results and errors one page of GET /v1/jobs or GET /v1/dlq holds (always at least one job); next_cursor continues \(Self.maxPageBytes.help)."
     )
-    var maxPageBytes = Int(environment("FORGE_MAX_PAGE_BYTES", "")) ?? GatewayConfiguration.defaultMaxPageBytes
+    var maxPageBytes: Int?
 
-    @Option(
-        name: .customLong("idempotency-ttl-seconds"),
-        help: "How long an Idempotency-Key is remembered (env FORGE_IDEMPOTENCY_TTL_SECONDS)."
-    )
-    var idempotencyTTLSeconds = Int(environment("FORGE_IDEMPOTENCY_TTL_SECONDS", "")) ?? GatewayConfiguration.defaultIdempotencyWindowSeconds
+    @Option(name: .customLong("idempotency-ttl-seconds"), help: "How long an Idempotency-Key is remembered \(Self.idempotencyTTLSeconds.help).")
+    var idempotencyTTLSeconds: Int?
 
     @Option(
         name: .customLong("http-idle-timeout-seconds"),
-        help: "Close a connection that sends nothing for this long (env FORGE_HTTP_IDLE_TIMEOUT_SECONDS)."
+        help: "Close a connection that sends nothing for this long \(Self.httpIdleTimeoutSeconds.help)."
     )
-    var httpIdleTimeoutSeconds = Int(environment("FORGE_HTTP_IDLE_TIMEOUT_SECONDS", "")) ?? GatewayConfiguration.defaultIdleTimeoutSeconds
-
-    /// The numeric settings: (environment variable, flag, value, allowed range).
-    private var numericSettings: [(env: String, flag: String, value: Int, range: ClosedRange<Int>)] {
-        [
-            ("FORGE_MAX_PAYLOAD_BYTES", "--max-payload-bytes", maxPayloadBytes, 1024...(64 << 20)),
-            ("FORGE_MAX_SCHEDULES", "--max-schedules", maxSchedules, 0...1_000_000),
-            ("FORGE_MAX_SCHEDULE_PAYLOAD_BYTES", "--max-schedule-payload-bytes", maxSchedulePayloadBytes, 1024...(64 << 20)),
-            ("FORGE_RATE_LIMIT_RPS", "--rate-limit-rps", rateLimitRPS, 0...1_000_000),
-            ("FORGE_RATE_LIMIT_BURST", "--rate-limit-burst", rateLimitBurst, 1...10_000_000),
-            ("FORGE_IDEMPOTENCY_TTL_SECONDS", "--idempotency-ttl-seconds", idempotencyTTLSeconds, 1...(30 * 86_400)),
-            ("FORGE_HTTP_IDLE_TIMEOUT_SECONDS", "--http-idle-timeout-seconds", httpIdleTimeoutSeconds, 1...3_600),
-            ("FORGE_MAX_PAGE_BYTES", "--max-page-bytes", maxPageBytes, GatewayConfiguration.maxPageBytesRange),
-        ]
-    }
+    var httpIdleTimeoutSeconds: Int?
 
     public func validate() throws {
-        for setting in numericSettings {
-            if let text = environment(setting.env, nil), Int(text) == nil {
-                throw ValidationError("\(setting.env): '\(text)' is not a whole number")
-            }
-            guard setting.range.contains(setting.value) else {
-                throw ValidationError(
-                    "\(setting.flag) / \(setting.env): must be between \(setting.range.lowerBound) and \(setting.range.upperBound), got \(setting.value)"
-                )
-            }
-        }
-        guard maxPayloadBytes < maxBodyBytes else {
-            throw ValidationError(
-                "--max-payload-bytes / FORGE_MAX_PAYLOAD_BYTES (\(maxPayloadBytes)) must be below --max-body-bytes / FORGE_MAX_BODY_BYTES (\(maxBodyBytes)): the payload travels inside the body"
-            )
-        }
-        if let text = environment("FORGE_SEARCH_TIMEOUT_MS", nil), Int(text) == nil {
-            throw ValidationError("FORGE_SEARCH_TIMEOUT_MS: '\(text)' is not a number of milliseconds")
-        }
-        guard (0...600_000).contains(searchTimeoutMs) else {
-            throw ValidationError("--search-timeout-ms / FORGE_SEARCH_TIMEOUT_MS: must be between 0 and 600000")
-        }
-        if let text = environment("FORGE_MAX_BODY_BYTES", nil), Int(text) == nil {
-            throw ValidationError("FORGE_MAX_BODY_BYTES: '\(text)' is not a number of bytes")
-        }
-        guard (1024...(64 << 20)).contains(maxBodyBytes) else {
-            throw ValidationError("--max-body-bytes / FORGE_MAX_BODY_BYTES: must be between 1024 and 67108864")
-        }
-        guard ["on", "off"].contains(auth) else {
-            throw ValidationError("--auth / FORGE_AUTH: '\(auth)' must be on or off")
-        }
+        _ = try limitsConfiguration()
+        _ = try Self.searchTimeoutMs.value(flag: searchTimeoutMs)
         _ = try service.redisURL()
         _ = try service.postgresURL()
-        if auth == "on", try apiTokens().isEmpty {
+        _ = try gatewayConfiguration()
+    }
+
+    /// The settings as a ``GatewayConfiguration``, with errors that name the flag and variable.
+    func gatewayConfiguration() throws -> GatewayConfiguration {
+        var configuration = try limitsConfiguration()
+        let tokens = try apiTokens()
+        if configuration.authEnabled, tokens.isEmpty {
             throw ValidationError(
                 "--api-tokens / FORGE_API_TOKENS (or FORGE_API_TOKENS_FILE): no token is set; set at least one, or FORGE_AUTH=off to run without auth"
             )
         }
-        if auth == "on", let problem = GatewayConfiguration.tokenProblem(try apiTokens()) {
+        if configuration.authEnabled, let problem = GatewayConfiguration.tokenProblem(tokens) {
             throw ValidationError("--api-tokens / FORGE_API_TOKENS (or FORGE_API_TOKENS_FILE): \(problem)")
         }
+        configuration.apiTokens = tokens
+        return configuration
     }
 
-    public func run() async throws {
-        LogSetup.bootstrap(service: "forge-gateway", level: service.level)
-        let logger = Logger(label: "forge.gateway")
-        let redis = RedisClient(
-            configuration: try RedisConfiguration(
-                url: try service.redisURL(),
-                setting: "--redis-url / FORGE_REDIS_URL",
-                poolSize: connections.redisConnections
-            )
-        )
-        // List reads on connections of their own (see GatewayDependencies.listQueues).
-        let listRedis = RedisClient(
-            configuration: try RedisConfiguration(
-                url: try service.redisURL(),
-                setting: "--redis-url / FORGE_REDIS_URL",
-                poolSize: GatewayDependencies.listConnections
-            )
-        )
-        let postgresConfiguration = try PostgresConfiguration(
-            url: try service.postgresURL(),
-            poolSize: 4,
-            schema: PostgresConfiguration.schema(forNamespace: service.namespace),
-            connectTimeoutSeconds: 2,
-            searchTimeoutMs: searchTimeoutMs,
-            setting: "--postgres-url / FORGE_POSTGRES_URL"
-        )
-        let postgres = PostgresClient(configuration: postgresConfiguration)
-        // Readiness probes on a connection of their own: searches cannot make /readyz wait.
-        var probeConfiguration = postgresConfiguration
-        probeConfiguration.poolSize = 1
-        let probe = PostgresClient(configuration: probeConfiguration)
-        let keys = KeySpace(namespace: service.namespace)
-        // "schema": not ready until `forge migrate` has run, so the service waits for it.
-        let schema = SchemaCheck(client: probe)
-        let readiness = Readiness(
-            checks: [
-                (name: "redis", check: { try await redis.checkReady() }),
-                (
-                    name: "postgres",
-                    check: {
-                        try await probe.check()
-                        return true
-                    }
-                ),
-                (name: "schema", check: { await schema.isCurrent() }),
-            ],
-            logger: logger
-        )
-        let dependencies = GatewayDependencies(
-            queues: QueueStore(redis: redis, keys: keys, finishedRetentionMs: finished.finishedTTLMs),
-            schedules: ScheduleStore(redis: redis, keys: keys),
-            history: HistoryStore(client: postgres),
-            readiness: readiness,
-            metrics: ForgeMetrics(),
-            logger: logger,
-            listQueues: QueueStore(redis: listRedis, keys: keys, finishedRetentionMs: finished.finishedTTLMs)
-        )
-        let tokens = try apiTokens()
+    /// Every setting but the tokens, which are checked last (after the URLs, as before).
+    private func limitsConfiguration() throws -> GatewayConfiguration {
+        let maxBodyBytes = try Self.maxBodyBytes.value(flag: maxBodyBytes)
         var limits = JobLimits.standard
-        limits.maxPayloadBytes = maxPayloadBytes
-        let configuration = GatewayConfiguration(
-            apiTokens: tokens,
+        limits.maxPayloadBytes = try Self.maxPayloadBytes.value(flag: maxPayloadBytes)
+        guard limits.maxPayloadBytes < maxBodyBytes else {
+            throw ValidationError(
+                "\(Self.maxPayloadBytes.label) (\(limits.maxPayloadBytes)) must be below \(Self.maxBodyBytes.label) (\(maxBodyBytes)): the payload travels inside the body"
+            )
+        }
+        guard ["on", "off"].contains(auth) else {
+            throw ValidationError("--auth / FORGE_AUTH: '\(auth)' must be on or off")
+        }
+        let maxSchedules = try Self.maxSchedules.value(flag: maxSchedules)
+        return GatewayConfiguration(
             authEnabled: auth == "on",
             maxBodyBytes: maxBodyBytes,
             jobLimits: limits,
-            idempotencyWindowMs: Int64(idempotencyTTLSeconds) * 1000,
-            rateLimitPerSecond: Double(rateLimitRPS),
-            rateLimitBurst: rateLimitBurst,
-            idleTimeoutSeconds: httpIdleTimeoutSeconds,
-            maxQueues: queueLimit.maxQueues,
+            idempotencyWindowMs: Int64(try Self.idempotencyTTLSeconds.value(flag: idempotencyTTLSeconds)) * 1000,
+            rateLimitPerSecond: Double(try Self.rateLimitRPS.value(flag: rateLimitRPS)),
+            rateLimitBurst: try Self.rateLimitBurst.value(flag: rateLimitBurst),
+            idleTimeoutSeconds: try Self.httpIdleTimeoutSeconds.value(flag: httpIdleTimeoutSeconds),
+            maxQueues: try queueLimit.maxQueues(),
             maxSchedules: maxSchedules > 0 ? maxSchedules : nil,
-            maxSchedulePayloadBytes: maxSchedulePayloadBytes,
-            maxPageBytes: maxPageBytes
+            maxSchedulePayloadBytes: try Self.maxSchedulePayloadBytes.value(flag: maxSchedulePayloadBytes),
+            maxPageBytes: try Self.maxPageBytes.value(flag: maxPageBytes)
+        )
+    }
+
+    public func run() async throws {
+        let bootstrap = ServiceBootstrap(service: "forge-gateway", options: service)
+        let logger = bootstrap.logger
+        let configuration = try gatewayConfiguration()
+        let finishedTTLMs = try finished.finishedTTLMs()
+        let redis = try bootstrap.redis(poolSize: try connections.redisConnections())
+        // List reads on connections of their own (see GatewayDependencies.listQueues).
+        let listRedis = try bootstrap.redis(poolSize: GatewayDependencies.listConnections)
+        let postgres = try bootstrap.postgres(poolSize: 4, searchTimeoutMs: try Self.searchTimeoutMs.value(flag: searchTimeoutMs))
+        // Readiness probes on a connection of their own: searches cannot make /readyz wait.
+        bootstrap.addPostgresChecks(through: try bootstrap.postgres(poolSize: 1))
+        let keys = bootstrap.keys
+        let dependencies = GatewayDependencies(
+            queues: QueueStore(redis: redis, keys: keys, finishedRetentionMs: finishedTTLMs),
+            schedules: ScheduleStore(redis: redis, keys: keys),
+            history: HistoryStore(client: postgres),
+            readiness: bootstrap.readiness(),
+            metrics: bootstrap.metrics,
+            logger: logger,
+            listQueues: QueueStore(redis: listRedis, keys: keys, finishedRetentionMs: finishedTTLMs)
         )
         if !configuration.authEnabled { logger.warning("auth is off: /v1 accepts requests without a token") }
         let host = service.httpHost
@@ -231,18 +241,7 @@ public struct ForgeGatewayCommand: AsyncParsableCommand {
             port: port,
             onServerRunning: { bound in logger.info("listening", metadata: ["host": "\(host)", "port": "\(bound)"]) }
         )
-        let group = ServiceGroup(
-            configuration: .init(services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        )
-        let result: Result<Void, any Error>
-        do {
-            try await group.run()
-            result = .success(())
-        } catch { result = .failure(error) }
-        await redis.shutdown()
-        await listRedis.shutdown()
-        await postgres.shutdown()
-        await probe.shutdown()
-        try result.get()
+        // The API serves the probes itself (GatewayRouter).
+        try await bootstrap.run([application], probesPort: nil)
     }
 }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import AsyncHTTPClient
-import ForgeObservability
+import ForgeService
 import Foundation
 import NIOCore
 import NIOHTTP1

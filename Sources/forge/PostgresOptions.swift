@@ -1,6 +1,6 @@
 import ArgumentParser
-import ForgeObservability
 import ForgePostgres
+import ForgeService
 import Foundation
 
 /// `--postgres-url`, `--postgres-url-file` and `--namespace`, shared by every subcommand that

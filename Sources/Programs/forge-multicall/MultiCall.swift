@@ -4,11 +4,11 @@
 import ArgumentParser
 import BenchCLI
 import ForgeCLI
+import ForgeWorkerRuntime
 import Foundation
 import GatewayCLI
 import LoadCLI
 import SchedulerCLI
-import WorkerCLI
 
 @main enum MultiCall {
     static let programs = ["forge", "forge-gateway", "forge-scheduler", "forge-worker", "forge-bench", "forge-load"]

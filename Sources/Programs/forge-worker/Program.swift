@@ -1,6 +1,6 @@
-// forge-worker: runs jobs. Its code is WorkerCLI's, shared with forge-multicall.
+// forge-worker: runs jobs. Its code is ForgeWorkerRuntime's, shared with forge-multicall.
 import ArgumentParser
-import WorkerCLI
+import ForgeWorkerRuntime
 
 // In a function, not top-level code: there the synchronous `main()` would be chosen.
 @main enum Program {

@@ -83,13 +83,3 @@ public struct ServiceOptions: ParsableArguments {
         try SecretSetting.postgresURL.value(flag: postgresURLFlag, file: postgresURLFile) ?? Self.defaultPostgresURL
     }
 }
-
-/// The value of an environment variable, or `fallback` when unset or empty.
-public func environment(_ name: String, _ fallback: String) -> String {
-    environment(name, nil) ?? fallback
-}
-
-public func environment(_ name: String, _ fallback: String?) -> String? {
-    if let value = ProcessInfo.processInfo.environment[name], !value.isEmpty { return value }
-    return fallback
-}

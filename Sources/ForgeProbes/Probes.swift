@@ -1,3 +1,4 @@
+import ForgeObservability
 import Foundation
 import Hummingbird
 import NIOCore

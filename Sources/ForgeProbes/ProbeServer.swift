@@ -1,3 +1,4 @@
+import ForgeObservability
 import Hummingbird
 import Logging
 import ServiceLifecycle
