@@ -9,8 +9,10 @@ public struct RedisConfiguration: Sendable, Hashable {
     public var database: Int
     /// Connect and per-command socket timeout. Blocking waits use their own connection.
     public var timeoutMs: Int
-    /// Connections (and threads running blocking hiredis calls) in the pool.
+    /// Connections (and threads running blocking hiredis calls) in the pool; on a cluster, per node.
     public var poolSize: Int
+    /// Whether ``host``:``port`` is a seed of a Redis Cluster rather than the one server.
+    public var cluster: Bool
 
     public init(
         host: String = "127.0.0.1",
@@ -19,7 +21,8 @@ public struct RedisConfiguration: Sendable, Hashable {
         password: String? = nil,
         database: Int = 0,
         timeoutMs: Int = 2_000,
-        poolSize: Int = 4
+        poolSize: Int = 4,
+        cluster: Bool = false
     ) {
         self.host = host
         self.port = port
@@ -28,6 +31,7 @@ public struct RedisConfiguration: Sendable, Hashable {
         self.database = database
         self.timeoutMs = timeoutMs
         self.poolSize = poolSize
+        self.cluster = cluster
     }
 
     /// Parses a `redis://` URL; `setting` names the flag or variable in the error.

@@ -1,5 +1,6 @@
 import ForgeCore
 import NIOPosix
+import Synchronization
 
 /// Lets an idle worker sleep until work arrives instead of polling.
 ///
@@ -8,37 +9,124 @@ import NIOPosix
 /// whole wait, so the listener owns one connection and one thread of its own and never borrows the
 /// shared pool. A token may be stale (another worker took the job): the worker just leases nothing
 /// and waits again.
+///
+/// On a Redis Cluster one BLPOP cannot span the slots of several queues, so the listener keeps a
+/// connection per node and blocks on each node's share of the keys at once. The first token ends
+/// the wait: the other nodes' BLPOPs are ended with `CLIENT UNBLOCK` (they pop nothing), and a
+/// token another node popped in the same instant is pushed back, so no wake-up is lost.
 public final class WakeListener: Sendable {
-    private let thread: NIOThreadPool
-    private let configuration: RedisConfiguration
+    private let client: RedisClient
     private let keys: KeySpace
-    private let connection = ConnectionSlot()
+    private let listeners = Mutex<[NodeAddress: NodeListener]>([:])
 
-    public init(configuration: RedisConfiguration, keys: KeySpace = KeySpace()) {
-        self.configuration = configuration
+    public init(client: RedisClient, keys: KeySpace = KeySpace()) {
+        self.client = client
         self.keys = keys
-        thread = NIOThreadPool(numberOfThreads: 1)
-        thread.start()
     }
 
     public func shutdown() async {
-        try? await thread.shutdownGracefully()
+        let all = listeners.withLock { Array($0.values) }
+        for listener in all { await listener.shutdown() }
     }
 
     /// Waits up to `timeoutMs` for a token on any of `queues`; returns the queue that has work,
     /// or `nil` on timeout.
     public func wait(for queues: [QueueName], timeoutMs: Int) async throws(RedisError) -> QueueName? {
         guard !queues.isEmpty else { return nil }
+        let groups = try await client.nodes(for: queues.map { keys.queue($0).wake })
+        let key: String?
+        if groups.count == 1 {
+            key = try await listener(groups[0].node).pop(groups[0].keys, timeoutMs: timeoutMs)
+        } else {
+            key = try await popAny(groups, timeoutMs: timeoutMs)
+        }
+        guard let key else { return nil }
+        return queues.first { keys.queue($0).wake == key }
+    }
+
+    /// Blocks on every node's share at once; the first token wins, the rest are unblocked.
+    private func popAny(_ groups: [(node: NodeAddress, keys: [String])], timeoutMs: Int) async throws(RedisError) -> String? {
+        let nodes = groups.map { listener($0.node) }
+        let (popped, failure) = await withTaskGroup(of: Result<String?, RedisError>.self) { tasks in
+            for (listener, group) in zip(nodes, groups) {
+                tasks.addTask {
+                    do throws(RedisError) {
+                        return .success(try await listener.pop(group.keys, timeoutMs: timeoutMs))
+                    } catch {
+                        return .failure(error)
+                    }
+                }
+            }
+            var popped: [String] = []
+            var failure: RedisError?
+            var unblocked = false
+            for await result in tasks {
+                switch result {
+                case .success(nil): continue
+                case .success(let key?): popped.append(key)
+                case .failure(let error): failure = failure ?? error
+                }
+                if !unblocked {
+                    unblocked = true
+                    for listener in nodes { await listener.unblock(through: client) }
+                }
+            }
+            return (popped, failure)
+        }
+        // Tokens popped after the first would be lost wake-ups: give them back.
+        for key in popped.dropFirst() { _ = try? await client.command(["RPUSH", key, "1"]) }
+        if let first = popped.first { return first }
+        if let failure { throw failure }
+        return nil
+    }
+
+    private func listener(_ node: NodeAddress) -> NodeListener {
+        listeners.withLock { listeners in
+            if let known = listeners[node] { return known }
+            var settings = client.configuration
+            settings.host = node.host
+            settings.port = node.port
+            let made = NodeListener(node: node, configuration: settings)
+            listeners[node] = made
+            return made
+        }
+    }
+}
+
+/// One node's blocking connection, on a thread of its own.
+private final class NodeListener: Sendable {
+    let node: NodeAddress
+    private let thread: NIOThreadPool
+    private let configuration: RedisConfiguration
+    private let connection = ConnectionSlot()
+    /// The connection's `CLIENT ID`, for `CLIENT UNBLOCK`; 0 before the first connection.
+    private let clientID = Atomic<Int64>(0)
+
+    init(node: NodeAddress, configuration: RedisConfiguration) {
+        self.node = node
+        self.configuration = configuration
+        thread = NIOThreadPool(numberOfThreads: 1)
+        thread.start()
+    }
+
+    func shutdown() async {
+        try? await thread.shutdownGracefully()
+    }
+
+    /// BLPOP over `keys` for up to `timeoutMs`: the key a token came from, or `nil`.
+    func pop(_ keys: [String], timeoutMs: Int) async throws(RedisError) -> String? {
         let ms = max(timeoutMs, 1)
         let fraction = String(ms % 1000)
         let seconds = "\(ms / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
-        let command = ["BLPOP"] + queues.map { keys.queue($0).wake } + [seconds]
+        let command = ["BLPOP"] + keys + [seconds]
         let reply: RedisValue
         do {
-            reply = try await thread.runIfActive { [connection, configuration] in
+            reply = try await thread.runIfActive { [self] in
                 // The socket timeout must outlast the BLPOP timeout, or hiredis gives up first.
                 let conn = try connection.get { () throws(RedisError) -> RedisConnection in
-                    try RedisConnection(configuration: configuration, timeoutMs: timeoutMs + configuration.timeoutMs)
+                    let made = try RedisConnection(configuration: configuration, timeoutMs: timeoutMs + configuration.timeoutMs)
+                    self.clientID.store(try made.command(["CLIENT", "ID"]).int ?? 0, ordering: .relaxed)
+                    return made
                 }
                 do {
                     return try conn.command(command)
@@ -52,7 +140,16 @@ public final class WakeListener: Sendable {
         } catch {
             throw RedisError(code: .shutdown, message: "wake listener is shut down")
         }
-        guard let pair = reply.array, pair.count == 2, let key = pair[0].string else { return nil }
-        return queues.first { keys.queue($0).wake == key }
+        if case .error(let message) = reply { throw RedisError.server("BLPOP on \(node): \(message)") }
+        guard let pair = reply.array, pair.count == 2 else { return nil }
+        return pair[0].string
+    }
+
+    /// Ends this node's BLPOP, if one is waiting, without popping anything. One that has not
+    /// reached the server yet waits out its timeout: a late wake-up, never a lost one.
+    func unblock(through client: RedisClient) async {
+        let id = clientID.load(ordering: .relaxed)
+        guard id != 0 else { return }
+        _ = try? await client.command(["CLIENT", "UNBLOCK", String(id)], on: node)
     }
 }

@@ -60,7 +60,7 @@ public struct WorkerService: Service {
             logger: logger,
             interrupt: try QueueName("worker.\(JobID.generate().rawValue)")
         )
-        let wake = WakeListener(configuration: store.redis.configuration, keys: store.keys)
+        let wake = WakeListener(client: store.redis, keys: store.keys)
         workerMetrics.prepare(initial.map(\.name))
         workerMetrics.concurrency(configuration.concurrency)
         workerMetrics.busy(0)

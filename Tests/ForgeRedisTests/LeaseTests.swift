@@ -141,7 +141,7 @@ import Testing
 
     @Test func idleWaiterWakesWhenAJobArrives() async throws {
         try await TestRedis.with { redis in
-            let listener = WakeListener(configuration: TestRedis.configuration(), keys: redis.keys)
+            let listener = WakeListener(client: redis.queues.redis, keys: redis.keys)
             let other = try QueueName("other")
             async let woke = listener.wait(for: [other, q], timeoutMs: 5_000)
             try await sleep(ms: 100)

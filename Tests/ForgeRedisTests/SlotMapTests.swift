@@ -51,39 +51,16 @@ import Testing
         }
     }
 
-    /// Three masters made into a cluster with `CLUSTER ADDSLOTSRANGE` and `CLUSTER MEET`; every key
-    /// written through the map's master for its slot is accepted (no `MOVED`).
+    /// Three masters made into a cluster (``PrivateCluster``); every key written through the
+    /// map's master for its slot is accepted (no `MOVED`).
     @Test func aRealClusterRoutesEachKeyToTheNodeThatOwnsIt() async throws {
-        let nodes = try (0..<3).map { _ in try PrivateRedis.clusterNode() }
-        let servers = nodes.map(\.server)
-        for server in servers { try server.start() }
-        defer { for server in servers { server.stop() } }
-        let clients = try servers.map { RedisClient(configuration: try RedisConfiguration(url: $0.url)) }
-        let bounds = [(0, 5_460), (5_461, 10_922), (10_923, 16_383)]
-        for (client, (first, last)) in zip(clients, bounds) {
-            _ = try await client.command(["CLUSTER", "ADDSLOTSRANGE", String(first), String(last)])
-        }
-        for node in nodes.dropFirst() {
-            _ = try await clients[0].command(["CLUSTER", "MEET", "127.0.0.1", String(node.server.port), String(node.busPort)])
-        }
-
-        var map = try SlotMap(clusterSlots: .array([]), answeredBy: "127.0.0.1")
-        let deadline = ContinuousClock.now + .seconds(20)
-        while ContinuousClock.now < deadline {
-            map = try SlotMap(clusterSlots: try await clients[0].command(["CLUSTER", "SLOTS"]), answeredBy: "127.0.0.1")
-            if map.masters.count == 3 && map.coversEverySlot { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        let cluster = try await PrivateCluster.start(masters: 3)
+        defer { cluster.stop() }
+        let clients = try cluster.servers.indices.map(cluster.nodeClient)
+        let map = try SlotMap(clusterSlots: try await clients[0].command(["CLUSTER", "SLOTS"]), answeredBy: "127.0.0.1")
         #expect(map.masters.count == 3 && map.coversEverySlot)
-        #expect(map.masters.map(\.port) == servers.map(\.port))
-        // Each node serves keys once it has seen the whole cluster (`cluster_state:ok`).
-        for client in clients {
-            while ContinuousClock.now < deadline, try await client.command(["CLUSTER", "INFO"]).string?.contains("cluster_state:ok") != true {
-                try await Task.sleep(for: .milliseconds(100))
-            }
-        }
-
-        let byPort = Dictionary(uniqueKeysWithValues: zip(servers.map(\.port), clients))
+        #expect(map.masters.map(\.port) == cluster.servers.map(\.port))
+        let byPort = Dictionary(uniqueKeysWithValues: zip(cluster.servers.map(\.port), clients))
         for index in 0..<60 {
             let key = "forge:{queue\(index)}:stats"
             let owner = try #require(map.master(for: HashSlot(key: key)))

@@ -1,0 +1,283 @@
+import Synchronization
+
+/// Redis Cluster for ``RedisClient``: every command and script goes to the master that owns its
+/// first key's slot, over that node's own pipelining lanes (``RedisLane``, as many per node as
+/// the client's pool size); a batch whose entries live on several nodes is split, sent to each
+/// node at once, and its replies put back in order.
+///
+/// The slot map (``SlotMap``) is read with `CLUSTER SLOTS` on first use from the seed or any node
+/// known so far. `MOVED` refreshes it and sends the entry again; `ASK` sends the entry once more
+/// to the node named, preceded by `ASKING` on the same connection; both at most
+/// ``maxRedirections`` times (the entry did not run, so repeating it is safe). A failed connection
+/// marks the map stale, so the next call reads it again (a failover moves slots to a replica);
+/// the failure itself reaches the caller, as it does without a cluster.
+final class ClusterRouter: Sendable {
+    /// One command or script of a batch.
+    enum Entry: Sendable {
+        case command([String])
+        case script(ScriptCall)
+
+        var key: String? {
+            switch self {
+            case .command(let arguments): CommandRouting.key(of: arguments)
+            case .script(let call): call.keys.first
+            }
+        }
+    }
+
+    static let maxRedirections = 5
+
+    private struct State {
+        var map: SlotMap?
+        /// Bumped on every refresh, so callers that saw `MOVED` against the same map refresh once.
+        var generation = 0
+        var lanes: [NodeAddress: [RedisLane]] = [:]
+        var next = 0
+    }
+
+    private let configuration: RedisConfiguration
+    private let seeds: [NodeAddress]
+    private let scripts: ScriptCache
+    private let state = Mutex(State())
+
+    init(configuration: RedisConfiguration, scripts: ScriptCache) {
+        self.configuration = configuration
+        self.seeds = [NodeAddress(host: configuration.host, port: configuration.port)]
+        self.scripts = scripts
+    }
+
+    func shutdown() async {
+        let lanes = state.withLock { $0.lanes.values.flatMap { $0 } }
+        for lane in lanes { await lane.shutdown() }
+    }
+
+    var connectionsMade: Int {
+        state.withLock { $0.lanes.values.joined().reduce(0) { $0 + $1.connections.load(ordering: .relaxed) } }
+    }
+
+    /// Runs `entries` (all commands or all scripts) on the nodes that own their keys; replies in
+    /// the entries' order, error replies as `.error` values.
+    func run(_ entries: [Entry]) async throws(RedisError) -> [RedisValue] {
+        var replies = [RedisValue](repeating: .null, count: entries.count)
+        var pending = Array(entries.indices)
+        var asking: [Int: NodeAddress] = [:]
+        var (map, generation) = try await currentMap()
+        for round in 0...Self.maxRedirections {
+            var groups: [NodeAddress: [Int]] = [:]
+            for index in pending {
+                groups[asking[index] ?? node(for: entries[index], in: map), default: []].append(index)
+            }
+            let answered = try await send(groups, entries: entries, asking: asking)
+            var redirected: [Int] = []
+            var moved = false
+            for (index, reply, answeredBy) in answered {
+                if round < Self.maxRedirections, var redirection = Redirection(reply) {
+                    redirected.append(index)
+                    // A node announced without an address (`ASK 12 :6380`) is on the host that answered.
+                    if redirection.node.host.isEmpty { redirection.node.host = answeredBy.host }
+                    switch redirection.kind {
+                    case .moved:
+                        moved = true
+                        asking[index] = nil
+                    case .ask:
+                        asking[index] = redirection.node
+                    }
+                } else {
+                    replies[index] = reply
+                }
+            }
+            if redirected.isEmpty { break }
+            if moved { (map, generation) = try await refresh(after: generation) }
+            pending = redirected
+        }
+        return replies
+    }
+
+    /// A body that needs a connection to itself, on the node serving `key` (any node without one).
+    func exclusive(
+        key: String?,
+        _ body: @escaping @Sendable (RedisConnection) throws(RedisError) -> [RedisValue]
+    ) async throws(RedisError) -> [RedisValue] {
+        let (map, _) = try await currentMap()
+        let address = key.flatMap { map.master(for: HashSlot(key: $0)).map(Self.address) } ?? anyNode(in: map)
+        return try await guarded { () async throws(RedisError) -> [RedisValue] in try await self.lane(for: address).run(.exclusive(body)) }
+    }
+
+    /// `keys` grouped by the master serving each, in order of first appearance.
+    func nodes(for keys: [String]) async throws(RedisError) -> [(node: NodeAddress, keys: [String])] {
+        let (map, _) = try await currentMap()
+        var groups: [(node: NodeAddress, keys: [String])] = []
+        for key in keys {
+            let node = map.master(for: HashSlot(key: key)).map(Self.address) ?? anyNode(in: map)
+            if let index = groups.firstIndex(where: { $0.node == node }) {
+                groups[index].keys.append(key)
+            } else {
+                groups.append((node, [key]))
+            }
+        }
+        return groups
+    }
+
+    /// A command for one node, whatever its keys.
+    func command(_ arguments: [String], on node: NodeAddress) async throws(RedisError) -> RedisValue {
+        try await guarded { () async throws(RedisError) -> [RedisValue] in try await self.lane(for: node).run(.commands([arguments])) }[0]
+    }
+
+    // MARK: - Sending
+
+    /// A reply to the entry at an index, and the node that gave it.
+    private typealias Answer = (index: Int, reply: RedisValue, node: NodeAddress)
+
+    /// Each node's share of a batch at once.
+    private func send(
+        _ groups: [NodeAddress: [Int]],
+        entries: [Entry],
+        asking: [Int: NodeAddress]
+    ) async throws(RedisError) -> [Answer] {
+        if groups.count == 1, let (address, indices) = groups.first {
+            return try await sendGroup(address, indices, entries: entries, asking: asking)
+        }
+        let results = await withTaskGroup(of: Result<[Answer], RedisError>.self) { tasks in
+            for (address, indices) in groups {
+                tasks.addTask {
+                    do throws(RedisError) {
+                        return .success(try await self.sendGroup(address, indices, entries: entries, asking: asking))
+                    } catch {
+                        return .failure(error)
+                    }
+                }
+            }
+            var all: [Result<[Answer], RedisError>] = []
+            for await result in tasks { all.append(result) }
+            return all
+        }
+        var answered: [Answer] = []
+        for result in results { answered += try result.get() }
+        return answered
+    }
+
+    private func sendGroup(
+        _ address: NodeAddress,
+        _ indices: [Int],
+        entries: [Entry],
+        asking: [Int: NodeAddress]
+    ) async throws(RedisError) -> [Answer] {
+        let lane = lane(for: address)
+        let work: RedisLane.Work
+        if indices.contains(where: { asking[$0] != nil }) {
+            // ASKING holds for the one command after it on the same connection, so each such entry
+            // goes with its own ASKING in a round trip of its own; scripts as EVAL, which needs no
+            // script cache on a node that may never have run it.
+            let commands = indices.map { index in Self.askingCommand(entries[index]) }
+            work = .exclusive { connection throws(RedisError) in
+                try connection.pipeline(commands.flatMap { [["ASKING"], $0] }).enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
+            }
+        } else if case .script = entries[indices[0]] {
+            work = .scripts(
+                indices.map { index in
+                    guard case .script(let call) = entries[index] else { preconditionFailure("a batch mixes scripts and commands") }
+                    return call
+                }
+            )
+        } else {
+            work = .commands(
+                indices.map { index in
+                    guard case .command(let arguments) = entries[index] else { preconditionFailure("a batch mixes scripts and commands") }
+                    return arguments
+                }
+            )
+        }
+        let replies = try await guarded { () async throws(RedisError) -> [RedisValue] in try await lane.run(work) }
+        return zip(indices, replies).map { (index: $0, reply: $1, node: address) }
+    }
+
+    private static func askingCommand(_ entry: Entry) -> [String] {
+        switch entry {
+        case .command(let arguments): arguments
+        case .script(let call): ["EVAL", call.script.source, String(call.keys.count)] + call.keys + call.arguments
+        }
+    }
+
+    /// Runs `body`; a connection that fails marks the map stale, so the next call reads it again.
+    private func guarded(_ body: () async throws(RedisError) -> [RedisValue]) async throws(RedisError) -> [RedisValue] {
+        do {
+            return try await body()
+        } catch {
+            if error.code == .connectionFailed || error.code == .connectionBroken {
+                state.withLock { $0.map = nil }
+            }
+            throw error
+        }
+    }
+
+    // MARK: - Nodes and the map
+
+    private func node(for entry: Entry, in map: SlotMap) -> NodeAddress {
+        guard let key = entry.key, let master = map.master(for: HashSlot(key: key)) else { return anyNode(in: map) }
+        return Self.address(master)
+    }
+
+    private func anyNode(in map: SlotMap) -> NodeAddress {
+        map.masters.first.map(Self.address) ?? seeds[0]
+    }
+
+    private static func address(_ node: SlotMap.Node) -> NodeAddress { NodeAddress(host: node.host, port: node.port) }
+
+    /// The node's lanes (made on first use), the idle one if any, else the next in turn.
+    private func lane(for address: NodeAddress) -> RedisLane {
+        state.withLock { state in
+            let lanes: [RedisLane]
+            if let known = state.lanes[address] {
+                lanes = known
+            } else {
+                var settings = configuration
+                settings.host = address.host
+                settings.port = address.port
+                let node = settings
+                lanes = (0..<max(1, configuration.poolSize)).map { _ in
+                    RedisLane(scripts: scripts) { () throws(RedisError) -> RedisConnection in try RedisConnection(configuration: node) }
+                }
+                state.lanes[address] = lanes
+            }
+            state.next &+= 1
+            return lanes.first { $0.depth == 0 } ?? lanes[state.next % lanes.count]
+        }
+    }
+
+    private func currentMap() async throws(RedisError) -> (SlotMap, Int) {
+        let (cached, generation) = state.withLock { ($0.map, $0.generation) }
+        if let cached { return (cached, generation) }
+        return try await refresh(after: generation)
+    }
+
+    /// Reads the map again unless someone else did since `generation`: from every known master,
+    /// then the seeds, the first that answers with a map serving some slots.
+    private func refresh(after generation: Int) async throws(RedisError) -> (SlotMap, Int) {
+        let (current, known) = state.withLock { state -> ((SlotMap, Int)?, [NodeAddress]) in
+            if state.generation > generation, let map = state.map { return ((map, state.generation), []) }
+            return (nil, (state.map?.masters ?? []).map(Self.address))
+        }
+        if let current { return current }
+        var candidates = known
+        for seed in seeds where !candidates.contains(seed) { candidates.append(seed) }
+        var lastError = RedisError(code: .connectionFailed, message: "no cluster node to ask for the slot map")
+        for address in candidates {
+            do throws(RedisError) {
+                let reply = try await lane(for: address).run(.commands([["CLUSTER", "SLOTS"]]))[0]
+                if case .error(let message) = reply { throw RedisError.server("CLUSTER SLOTS on \(address): \(message)") }
+                let map = try SlotMap(clusterSlots: reply, answeredBy: address.host)
+                guard !map.ranges.isEmpty else {
+                    throw RedisError(code: .notServing, message: "\(address) serves no slots yet (the cluster is being created)")
+                }
+                return state.withLock { state in
+                    state.map = map
+                    state.generation += 1
+                    return (map, state.generation)
+                }
+            } catch {
+                lastError = error
+            }
+        }
+        throw lastError
+    }
+}

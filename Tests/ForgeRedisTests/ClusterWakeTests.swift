@@ -1,0 +1,59 @@
+import ForgeCore
+import ForgeRedis
+import ForgeTestSupport
+import Testing
+
+/// An idle worker's wake-up over queues on several cluster nodes: one BLPOP per node, the first
+/// token ends the wait, the other nodes' BLPOPs are unblocked, and no token is lost.
+@Suite struct ClusterWakeTests {
+    let keys = KeySpace(namespace: "forge")
+
+    /// One queue on each of the three nodes.
+    func queuesOnEveryNode(_ client: RedisClient) async throws -> [QueueName] {
+        var byNode: [String: QueueName] = [:]
+        for index in 0..<100 where byNode.count < 3 {
+            let queue = try QueueName("wake\(index)")
+            let node = try await client.nodes(for: [keys.queue(queue).wake])[0].node.description
+            if byNode[node] == nil { byNode[node] = queue }
+        }
+        #expect(byNode.count == 3)
+        return Array(byNode.values).sorted { $0.rawValue < $1.rawValue }
+    }
+
+    @Test func aTokenOnAnyNodeEndsTheWaitAndTheOthersAreUnblocked() async throws {
+        let cluster = try await PrivateCluster.start()
+        defer { cluster.stop() }
+        let client = RedisClient(configuration: cluster.configuration())
+        let listener = WakeListener(client: client, keys: keys)
+        let queues = try await queuesOnEveryNode(client)
+
+        for woken in [queues[2], queues[0], queues[1]] {
+            let start = ContinuousClock.now
+            async let wait = listener.wait(for: queues, timeoutMs: 10_000)
+            try await Task.sleep(for: .milliseconds(200))
+            _ = try await client.command(["RPUSH", keys.queue(woken).wake, "1"])
+            #expect(try await wait == woken)
+            // Well before the timeout: and had the last round's BLPOPs on the other nodes not been
+            // unblocked, they would have swallowed this round's token and the wait would time out.
+            #expect(ContinuousClock.now - start < .seconds(5))
+        }
+        await listener.shutdown()
+        await client.shutdown()
+    }
+
+    @Test func tokensOnTwoNodesAtOnceAreBothDelivered() async throws {
+        let cluster = try await PrivateCluster.start()
+        defer { cluster.stop() }
+        let client = RedisClient(configuration: cluster.configuration())
+        let listener = WakeListener(client: client, keys: keys)
+        let queues = try await queuesOnEveryNode(client)
+        _ = try await client.pipeline([["RPUSH", keys.queue(queues[0]).wake, "1"], ["RPUSH", keys.queue(queues[1]).wake, "1"]])
+
+        let first = try #require(try await listener.wait(for: queues, timeoutMs: 2_000))
+        let second = try #require(try await listener.wait(for: queues, timeoutMs: 2_000))
+        #expect(Set([first, second]) == Set(queues[0...1]))
+        #expect(try await listener.wait(for: queues, timeoutMs: 200) == nil)
+        await listener.shutdown()
+        await client.shutdown()
+    }
+}
