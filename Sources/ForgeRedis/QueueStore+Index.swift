@@ -3,14 +3,18 @@ import ForgeCore
 /// The namespace's indexes of queues with work for the scheduler leader (``KeySpace/due``,
 /// ``KeySpace/unarchived``), so its duties visit the queues that need them, not every queue.
 extension QueueStore {
-    /// Queues whose promote or reclaim may find work now (at most `limit`, earliest first).
+    /// Queues whose promote or reclaim may find work now (at most `limit`, earliest first). On a
+    /// Redis Cluster, where the scripts keep no index (``LuaScript/withoutIndexes``), every queue.
     public func dueQueues(limit: Int = 1000) async throws(RedisError) -> [QueueName] {
-        names(try await redis.evaluate(DueQueuesScript.call(keys, limit: limit)))
+        if redis.configuration.cluster { return try await queueNames() }
+        return names(try await redis.evaluate(DueQueuesScript.call(keys, limit: limit)))
     }
 
-    /// Queues whose event stream holds entries history does not have yet.
+    /// Queues whose event stream holds entries history does not have yet. On a Redis Cluster,
+    /// every queue.
     public func unarchivedQueues() async throws(RedisError) -> [QueueName] {
-        names(try await redis.command(["SMEMBERS", keys.unarchived])).sorted()
+        if redis.configuration.cluster { return try await queueNames() }
+        return names(try await redis.command(["SMEMBERS", keys.unarchived])).sorted()
     }
 
     /// Those of `queues` with a job in a ready list (paused or not), in one round trip: how an

@@ -60,7 +60,7 @@ public final class RedisClient: Sendable {
     /// Runs scripts in one round trip with EVALSHA, loading any the server has forgotten.
     public func evaluate(_ calls: [ScriptCall]) async throws(RedisError) -> [RedisValue] {
         guard !calls.isEmpty else { return [] }
-        if let router { return try await router.run(calls.map { .script($0) }) }
+        if let router { return try await router.run(calls.map { .script(ClusterRouter.clusterCall($0)) }) }
         return try await lane().run(.scripts(calls))
     }
 

@@ -10,6 +10,7 @@ import Testing
         #expect(CommandRouting.key(of: ["EVAL", "return 1", "0", "arg"]) == nil)
         #expect(CommandRouting.key(of: ["XREADGROUP", "GROUP", "g", "c", "COUNT", "10", "STREAMS", "s1", ">"]) == "s1")
         #expect(CommandRouting.key(of: ["MEMORY", "USAGE", "k"]) == "k")
+        #expect(CommandRouting.key(of: ["XGROUP", "CREATE", "s", "g", "0"]) == "s")
         for keyless in [["PING"], ["TIME"], ["INFO", "memory"], ["SCRIPT", "LOAD", "x"], ["CLUSTER", "SLOTS"], []] {
             #expect(CommandRouting.key(of: keyless) == nil, "\(keyless)")
         }

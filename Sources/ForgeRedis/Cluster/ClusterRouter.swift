@@ -25,6 +25,13 @@ final class ClusterRouter: Sendable {
         }
     }
 
+    /// A script call as it runs on a cluster (``LuaScript/withoutIndexes``).
+    static func clusterCall(_ call: ScriptCall) -> ScriptCall {
+        var call = call
+        call.script = call.script.withoutIndexes
+        return call
+    }
+
     static let maxRedirections = 5
 
     private struct State {

@@ -23,7 +23,7 @@ package enum CommandRouting {
                 return nil
             }
             return command[streams + 1]
-        case "MEMORY", "OBJECT", "XINFO":
+        case "MEMORY", "OBJECT", "XINFO", "XGROUP":
             return command.count > 2 ? command[2] : nil
         default:
             return command.count > 1 ? command[1] : nil

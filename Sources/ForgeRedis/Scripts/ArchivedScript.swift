@@ -26,7 +26,7 @@ enum ArchivedScript {
               chunked({'XACK', KEYS[1], group}, entries)
               chunked({'XDEL', KEYS[1]}, entries)
             end
-            if redis.call('XLEN', KEYS[1]) == 0 then
+            if INDEXED and redis.call('XLEN', KEYS[1]) == 0 then
               local _, unarchived, queue = indexes(KEYS[1])
               redis.call('SREM', unarchived, queue)
             end

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Lua helpers shared by every script; prepended to each script's body.
 ///
 /// Measured on the target machine, a script's cost is dominated by how many values cross from
@@ -7,6 +9,9 @@
 /// a call go out in one XADD field, and numbers are formatted once per call.
 ///
 /// - `now_ms()`: the time from Redis `TIME`, never the caller's clock.
+/// - `INDEXED`: whether the scripts keep the two indexes below. They live outside the queue's slot,
+///   so on a Redis Cluster the scripts run without them (``LuaScript/withoutIndexes``) and the
+///   leader visits every queue instead.
 /// - `note_due(key, at)` / `settle_due(prefix)`: keep the namespace's due index (``KeySpace/due``)
 ///   no later than the queue's first scheduled, retry or lease-deadline score: a script that adds
 ///   one lowers the queue's entry (`ZADD LT`), the promote and reclaim scripts set it exactly.
@@ -35,6 +40,7 @@
 /// finished the job answers as the first one did without changing anything.
 enum LuaPrelude {
     static let source = #"""
+        local INDEXED = true
         local US, RS = '\31', '\30'
 
         local function now_ms()
@@ -61,6 +67,7 @@ enum LuaPrelude {
         end
         -- Due no later than `at`: a job to promote or a lease deadline at that time.
         local function note_due(key, at)
+          if not INDEXED then return end
           local due, _, queue = indexes(key)
           redis.call('ZADD', due, 'LT', at, queue)
         end
@@ -75,6 +82,7 @@ enum LuaPrelude {
               if next_due < 0 or at < next_due then next_due = at end
             end
           end
+          if not INDEXED then return next_due end
           local due, _, queue = indexes(prefix)
           if next_due < 0 then redis.call('ZREM', due, queue) else redis.call('ZADD', due, next_due, queue) end
           return next_due
@@ -87,8 +95,10 @@ enum LuaPrelude {
             redis.call('XADD', stream, '*', 'e', table.concat(pending_events, RS))
             pending_events = {}
             pending_bytes = 0
-            local _, unarchived, queue = indexes(stream)
-            redis.call('SADD', unarchived, queue)
+            if INDEXED then
+              local _, unarchived, queue = indexes(stream)
+              redis.call('SADD', unarchived, queue)
+            end
           end
         end
         -- An entry holds at most 500 events or about 1 MiB, so the archiver can bound a pass by bytes.
@@ -262,4 +272,22 @@ extension LuaScript {
     init(named name: String, body: String) {
         self.init(name: name, source: LuaPrelude.source + body)
     }
+
+    /// The script as it runs on a Redis Cluster: without the namespace's `due` and `unarchived`
+    /// indexes, which live in slots of their own and so may be on another node than the queue (a
+    /// script may only touch keys of its own slot). A script without the prelude is unchanged.
+    var withoutIndexes: LuaScript {
+        if let known = Self.unindexed.withLock({ $0[name] }) { return known }
+        guard source.hasPrefix(LuaPrelude.indexedMarker) else { return self }
+        let variant = LuaScript(name: name + "/cluster", source: LuaPrelude.unindexedMarker + source.dropFirst(LuaPrelude.indexedMarker.count))
+        Self.unindexed.withLock { $0[name] = variant }
+        return variant
+    }
+
+    private static let unindexed = Mutex<[String: LuaScript]>([:])
+}
+
+extension LuaPrelude {
+    static let indexedMarker = "local INDEXED = true\n"
+    static let unindexedMarker = "local INDEXED = false\n"
 }
