@@ -77,6 +77,14 @@ public final class RedisClient: Sendable {
         return [(NodeAddress(host: configuration.host, port: configuration.port), keys)]
     }
 
+    /// `keys` grouped so that one blocking command (BLPOP) can wait on each group: all of them on
+    /// a single server, one group per slot in a cluster (Redis refuses a command over several
+    /// slots even when one node serves them all).
+    package func blockingGroups(for keys: [String]) async throws(RedisError) -> [(node: NodeAddress, keys: [String])] {
+        if let router { return try await router.slotGroups(for: keys) }
+        return [(NodeAddress(host: configuration.host, port: configuration.port), keys)]
+    }
+
     /// A command sent to one node (in a cluster, the node named, whatever its keys; on a single
     /// server, the server).
     package func command(_ arguments: [String], on node: NodeAddress) async throws(RedisError) -> RedisValue {

@@ -13,6 +13,9 @@ public struct RedisConfiguration: Sendable, Hashable {
     public var poolSize: Int
     /// Whether ``host``:``port`` is a seed of a Redis Cluster rather than the one server.
     public var cluster: Bool
+    /// More cluster nodes to ask for the slot map when the first seed does not answer,
+    /// `host:port` each.
+    public var moreSeeds: [String] = []
 
     public init(
         host: String = "127.0.0.1",
@@ -34,10 +37,44 @@ public struct RedisConfiguration: Sendable, Hashable {
         self.cluster = cluster
     }
 
-    /// Parses a `redis://` URL; `setting` names the flag or variable in the error.
+    /// Parses a `redis://[user:password@]host:port[/db]` URL, or a Redis Cluster's
+    /// `redis+cluster://[user:password@]host:port[,host:port…]` (seeds: any nodes of the cluster,
+    /// the map is read from the first that answers); `setting` names the flag or variable in
+    /// the error.
     public init(url: String, setting: String = "FORGE_REDIS_URL", poolSize: Int = 4) throws(RedisError) {
+        let clusterScheme = "redis+cluster://"
+        guard url.hasPrefix(clusterScheme) else {
+            try self.init(single: url, setting: setting, poolSize: poolSize)
+            return
+        }
+        let expected = "redis+cluster://[user:password@]host:port[,host:port…]"
         func bad(_ why: String) -> RedisError {
-            RedisError(code: .configuration, message: "\(setting): \(why) (expected redis://[user:password@]host:port[/db])")
+            RedisError(code: .configuration, message: "\(setting): \(why) (expected \(expected))")
+        }
+        var rest = Substring(url.dropFirst(clusterScheme.count))
+        if rest.hasSuffix("/") { rest = rest.dropLast() }
+        guard !rest.contains("/") else { throw bad("a cluster has only database 0, so the URL takes no path") }
+        var credentials = ""
+        if let at = rest.lastIndex(of: "@") {
+            credentials = String(rest[...at])
+            rest = rest[rest.index(after: at)...]
+        }
+        let seeds = rest.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        guard let first = seeds.first, !first.isEmpty, seeds.allSatisfy({ !$0.isEmpty }) else { throw bad("missing host") }
+        try self.init(single: "redis://" + credentials + first, setting: setting, poolSize: poolSize, expected: expected)
+        for seed in seeds.dropFirst() { _ = try RedisConfiguration(single: "redis://" + seed, setting: setting, expected: expected) }
+        cluster = true
+        moreSeeds = seeds.dropFirst().map { $0.contains(":") ? $0 : $0 + ":6379" }
+    }
+
+    private init(
+        single url: String,
+        setting: String,
+        poolSize: Int = 4,
+        expected: String = "redis://[user:password@]host:port[/db]"
+    ) throws(RedisError) {
+        func bad(_ why: String) -> RedisError {
+            RedisError(code: .configuration, message: "\(setting): \(why) (expected \(expected))")
         }
         guard let components = URLComponents(string: url), components.scheme == "redis" else {
             throw bad("not a redis:// URL")

@@ -10,14 +10,21 @@ import Synchronization
 /// shared pool. A token may be stale (another worker took the job): the worker just leases nothing
 /// and waits again.
 ///
-/// On a Redis Cluster one BLPOP cannot span the slots of several queues, so the listener keeps a
-/// connection per node and blocks on each node's share of the keys at once. The first token ends
-/// the wait: the other nodes' BLPOPs are ended with `CLIENT UNBLOCK` (they pop nothing), and a
-/// token another node popped in the same instant is pushed back, so no wake-up is lost.
+/// On a Redis Cluster one BLPOP cannot span the slots of several queues (not even on one node), so
+/// the listener blocks on each slot's share of the keys at once, on connections of its own (at most
+/// ``maxBlockedSlots`` per wait: the first slots of the caller's order, which the worker rotates,
+/// and always the last key's, the worker's interrupt; the worker's periodic check for ready jobs
+/// covers queues past them). The first token ends the wait: the other BLPOPs are ended with
+/// `CLIENT UNBLOCK` (they pop nothing), and a token another one popped in the same instant is
+/// pushed back, so no wake-up is lost.
 public final class WakeListener: Sendable {
+    /// The most BLPOPs one wait runs at once on a cluster (each a connection and a thread).
+    public static let maxBlockedSlots = 16
+
     private let client: RedisClient
     private let keys: KeySpace
-    private let listeners = Mutex<[NodeAddress: NodeListener]>([:])
+    /// By node and position among that node's BLPOPs in a wait.
+    private let listeners = Mutex<[String: NodeListener]>([:])
 
     public init(client: RedisClient, keys: KeySpace = KeySpace()) {
         self.client = client
@@ -33,25 +40,35 @@ public final class WakeListener: Sendable {
     /// or `nil` on timeout.
     public func wait(for queues: [QueueName], timeoutMs: Int) async throws(RedisError) -> QueueName? {
         guard !queues.isEmpty else { return nil }
-        let groups = try await client.nodes(for: queues.map { keys.queue($0).wake })
+        var groups = try await client.blockingGroups(for: queues.map { keys.queue($0).wake })
+        if groups.count > Self.maxBlockedSlots {
+            let last = groups.removeLast()
+            groups = Array(groups.prefix(Self.maxBlockedSlots - 1)) + [last]
+        }
+        // Each BLPOP on a connection of its own: the i-th group of a node on that node's i-th.
+        var perNode: [NodeAddress: Int] = [:]
+        let listeners = groups.map { group in
+            defer { perNode[group.node, default: 0] += 1 }
+            return listener(group.node, perNode[group.node, default: 0])
+        }
         let key: String?
         if groups.count == 1 {
-            key = try await listener(groups[0].node).pop(groups[0].keys, timeoutMs: timeoutMs)
+            key = try await listeners[0].pop(groups[0].keys, timeoutMs: timeoutMs)
         } else {
-            key = try await popAny(groups, timeoutMs: timeoutMs)
+            key = try await popAny(zip(listeners, groups.map(\.keys)).map { $0 }, timeoutMs: timeoutMs)
         }
         guard let key else { return nil }
         return queues.first { keys.queue($0).wake == key }
     }
 
-    /// Blocks on every node's share at once; the first token wins, the rest are unblocked.
-    private func popAny(_ groups: [(node: NodeAddress, keys: [String])], timeoutMs: Int) async throws(RedisError) -> String? {
-        let nodes = groups.map { listener($0.node) }
+    /// Blocks on every group at once; the first token wins, the rest are unblocked.
+    private func popAny(_ groups: [(NodeListener, [String])], timeoutMs: Int) async throws(RedisError) -> String? {
+        let nodes = groups.map(\.0)
         let (popped, failure) = await withTaskGroup(of: Result<String?, RedisError>.self) { tasks in
-            for (listener, group) in zip(nodes, groups) {
+            for (listener, keys) in groups {
                 tasks.addTask {
                     do throws(RedisError) {
-                        return .success(try await listener.pop(group.keys, timeoutMs: timeoutMs))
+                        return .success(try await listener.pop(keys, timeoutMs: timeoutMs))
                     } catch {
                         return .failure(error)
                     }
@@ -80,14 +97,15 @@ public final class WakeListener: Sendable {
         return nil
     }
 
-    private func listener(_ node: NodeAddress) -> NodeListener {
+    private func listener(_ node: NodeAddress, _ position: Int) -> NodeListener {
         listeners.withLock { listeners in
-            if let known = listeners[node] { return known }
+            let name = "\(node)#\(position)"
+            if let known = listeners[name] { return known }
             var settings = client.configuration
             settings.host = node.host
             settings.port = node.port
             let made = NodeListener(node: node, configuration: settings)
-            listeners[node] = made
+            listeners[name] = made
             return made
         }
     }

@@ -12,7 +12,8 @@ public struct ServiceOptions: ParsableArguments {
 
     @Option(
         name: .customLong("redis-url"),
-        help: "Redis URL, redis://[user:password@]host:port[/db] (env FORGE_REDIS_URL; default \(defaultRedisURL))."
+        help:
+            "Redis URL, redis://[user:password@]host:port[/db], or redis+cluster://[user:password@]host:port[,host:port…] for a Redis Cluster (env FORGE_REDIS_URL; default \(defaultRedisURL))."
     )
     public var redisURLFlag: String?
 

@@ -49,7 +49,12 @@ final class ClusterRouter: Sendable {
 
     init(configuration: RedisConfiguration, scripts: ScriptCache) {
         self.configuration = configuration
-        self.seeds = [NodeAddress(host: configuration.host, port: configuration.port)]
+        self.seeds =
+            [NodeAddress(host: configuration.host, port: configuration.port)]
+            + configuration.moreSeeds.compactMap { seed in
+                guard let colon = seed.lastIndex(of: ":"), let port = Int(seed[seed.index(after: colon)...]) else { return nil }
+                return NodeAddress(host: String(seed[..<colon]), port: port)
+            }
         self.scripts = scripts
     }
 
@@ -123,6 +128,22 @@ final class ClusterRouter: Sendable {
             }
         }
         return groups
+    }
+
+    /// `keys` grouped by slot (a blocking command may only wait on keys of one slot), each with
+    /// the master serving it, in order of first appearance.
+    func slotGroups(for keys: [String]) async throws(RedisError) -> [(node: NodeAddress, keys: [String])] {
+        let (map, _) = try await currentMap()
+        var groups: [(slot: HashSlot, node: NodeAddress, keys: [String])] = []
+        for key in keys {
+            let slot = HashSlot(key: key)
+            if let index = groups.firstIndex(where: { $0.slot == slot }) {
+                groups[index].keys.append(key)
+            } else {
+                groups.append((slot, map.master(for: slot).map(Self.address) ?? anyNode(in: map), [key]))
+            }
+        }
+        return groups.map { ($0.node, $0.keys) }
     }
 
     /// A command for one node, whatever its keys.
