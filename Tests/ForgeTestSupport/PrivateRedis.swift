@@ -18,6 +18,9 @@ public final class PrivateRedis: @unchecked Sendable {
         self.arguments = arguments
         port = try freeLoopbackPort()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("redis-\(port)")
+        // Fresh: a server that had this port before may have left its files, and a cluster node
+        // would load the old cluster's config (`nodes.conf`: its id, slots and peers) from them.
+        try? FileManager.default.removeItem(at: directory)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
 
@@ -70,9 +73,16 @@ extension PrivateRedis {
     /// A server in cluster mode, with no slots until the test gives it some, and its cluster bus
     /// port (`CLUSTER MEET` needs it): a free port of its own, since the default, the server's
     /// port + 10 000, lies past 65 535 for a high port.
-    public static func clusterNode() throws -> (server: PrivateRedis, busPort: Int) {
+    /// `nodeTimeoutMs`: how long a node may be unreachable before the cluster fails it over
+    /// (Redis' default is 15 s; failover tests shorten it).
+    public static func clusterNode(nodeTimeoutMs: Int = 15_000) throws -> (server: PrivateRedis, busPort: Int) {
         let busPort = try freeLoopbackPort()
-        return (try PrivateRedis(arguments: ["--cluster-enabled", "yes", "--cluster-port", String(busPort), "--appendonly", "no"]), busPort)
+        return (
+            try PrivateRedis(arguments: [
+                "--cluster-enabled", "yes", "--cluster-port", String(busPort), "--cluster-node-timeout", String(nodeTimeoutMs),
+                "--appendonly", "no",
+            ]), busPort
+        )
     }
 }
 

@@ -9,8 +9,9 @@ import Synchronization
 /// known so far. `MOVED` refreshes it and sends the entry again; `ASK` sends the entry once more
 /// to the node named, preceded by `ASKING` on the same connection; both at most
 /// ``maxRedirections`` times (the entry did not run, so repeating it is safe). A failed connection
-/// marks the map stale, so the next call reads it again (a failover moves slots to a replica);
-/// the failure itself reaches the caller, as it does without a cluster.
+/// marks the map stale, so the next call reads it again from the nodes the old map names (a
+/// failover moves slots to a replica); the failure itself reaches the caller, as it does
+/// without a cluster.
 final class ClusterRouter: Sendable {
     /// One command or script of a batch.
     enum Entry: Sendable {
@@ -36,6 +37,9 @@ final class ClusterRouter: Sendable {
 
     private struct State {
         var map: SlotMap?
+        /// Set when a connection failed: the next call reads the map again (the old one still
+        /// names the nodes to ask, the seed may be the node that failed).
+        var stale = false
         /// Bumped on every refresh, so callers that saw `MOVED` against the same map refresh once.
         var generation = 0
         var lanes: [NodeAddress: [RedisLane]] = [:]
@@ -232,7 +236,7 @@ final class ClusterRouter: Sendable {
             return try await body()
         } catch {
             if error.code == .connectionFailed || error.code == .connectionBroken {
-                state.withLock { $0.map = nil }
+                state.withLock { $0.stale = true }
             }
             throw error
         }
@@ -273,17 +277,19 @@ final class ClusterRouter: Sendable {
     }
 
     private func currentMap() async throws(RedisError) -> (SlotMap, Int) {
-        let (cached, generation) = state.withLock { ($0.map, $0.generation) }
-        if let cached { return (cached, generation) }
+        let (cached, stale, generation) = state.withLock { ($0.map, $0.stale, $0.generation) }
+        if let cached, !stale { return (cached, generation) }
         return try await refresh(after: generation)
     }
 
-    /// Reads the map again unless someone else did since `generation`: from every known master,
-    /// then the seeds, the first that answers with a map serving some slots.
+    /// Reads the map again unless someone else did since `generation`: from every node of the
+    /// last map (masters, then replicas: after a failover a replica is the one that knows), then
+    /// the seeds, the first that answers with a map serving some slots.
     private func refresh(after generation: Int) async throws(RedisError) -> (SlotMap, Int) {
         let (current, known) = state.withLock { state -> ((SlotMap, Int)?, [NodeAddress]) in
-            if state.generation > generation, let map = state.map { return ((map, state.generation), []) }
-            return (nil, (state.map?.masters ?? []).map(Self.address))
+            if state.generation > generation, !state.stale, let map = state.map { return ((map, state.generation), []) }
+            let nodes = (state.map?.masters ?? []) + (state.map?.ranges.flatMap(\.replicas) ?? [])
+            return (nil, nodes.map(Self.address))
         }
         if let current { return current }
         var candidates = known
@@ -299,6 +305,7 @@ final class ClusterRouter: Sendable {
                 }
                 return state.withLock { state in
                     state.map = map
+                    state.stale = false
                     state.generation += 1
                     return (map, state.generation)
                 }
