@@ -70,13 +70,6 @@ public final class RedisClient: Sendable {
         return reply
     }
 
-    /// `keys` grouped by the node that serves them, in order of first appearance: one group on a
-    /// single server, one per node the keys live on in a cluster.
-    package func nodes(for keys: [String]) async throws(RedisError) -> [(node: NodeAddress, keys: [String])] {
-        if let router { return try await router.nodes(for: keys) }
-        return [(NodeAddress(host: configuration.host, port: configuration.port), keys)]
-    }
-
     /// `keys` grouped so that one blocking command (BLPOP) can wait on each group: all of them on
     /// a single server, one group per slot in a cluster (Redis refuses a command over several
     /// slots even when one node serves them all).

@@ -17,7 +17,7 @@ extension OneClusterAtATime {
             let client = RedisClient(configuration: cluster.configuration())
             let store = QueueStore(redis: client, keys: keys)
             let queues = try (0..<6).map { try QueueName("cq\($0)") }
-            let nodes = Set(try await client.nodes(for: queues.map { keys.queue($0).stats }).map(\.node))
+            let nodes = Set(try await client.blockingGroups(for: queues.map { keys.queue($0).stats }).map(\.node))
             #expect(nodes.count == 3, "the queues span every node")
 
             // Enqueue: one batch over every queue, and the registry knows them all.

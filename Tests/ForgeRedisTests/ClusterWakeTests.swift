@@ -14,7 +14,7 @@ extension OneClusterAtATime {
             var byNode: [String: QueueName] = [:]
             for index in 0..<100 where byNode.count < 3 {
                 let queue = try QueueName("wake\(index)")
-                let node = try await client.nodes(for: [keys.queue(queue).wake])[0].node.description
+                let node = try await client.blockingGroups(for: [keys.queue(queue).wake])[0].node.description
                 if byNode[node] == nil { byNode[node] = queue }
             }
             #expect(byNode.count == 3)
@@ -51,10 +51,10 @@ extension OneClusterAtATime {
             let client = RedisClient(configuration: cluster.configuration())
             let listener = WakeListener(client: client, keys: keys)
             let many = try (0..<40).map { try QueueName("many\($0)") }
-            let firstNode = try await client.nodes(for: [keys.queue(many[0]).wake])[0].node
+            let firstNode = try await client.blockingGroups(for: [keys.queue(many[0]).wake])[0].node
             var sameNode: [QueueName] = []
             for queue in many where sameNode.count < 2 {
-                if try await client.nodes(for: [keys.queue(queue).wake])[0].node == firstNode { sameNode.append(queue) }
+                if try await client.blockingGroups(for: [keys.queue(queue).wake])[0].node == firstNode { sameNode.append(queue) }
             }
             for woken in sameNode.reversed() {
                 async let wait = listener.wait(for: sameNode, timeoutMs: 10_000)

@@ -115,23 +115,8 @@ final class ClusterRouter: Sendable {
         _ body: @escaping @Sendable (RedisConnection) throws(RedisError) -> [RedisValue]
     ) async throws(RedisError) -> [RedisValue] {
         let (map, _) = try await currentMap()
-        let address = key.flatMap { map.master(for: HashSlot(key: $0)).map(Self.address) } ?? anyNode(in: map)
+        let address = key.map { node(for: HashSlot(key: $0), in: map) } ?? anyNode(in: map)
         return try await guarded { () async throws(RedisError) -> [RedisValue] in try await self.lane(for: address).run(.exclusive(body)) }
-    }
-
-    /// `keys` grouped by the master serving each, in order of first appearance.
-    func nodes(for keys: [String]) async throws(RedisError) -> [(node: NodeAddress, keys: [String])] {
-        let (map, _) = try await currentMap()
-        var groups: [(node: NodeAddress, keys: [String])] = []
-        for key in keys {
-            let node = map.master(for: HashSlot(key: key)).map(Self.address) ?? anyNode(in: map)
-            if let index = groups.firstIndex(where: { $0.node == node }) {
-                groups[index].keys.append(key)
-            } else {
-                groups.append((node, [key]))
-            }
-        }
-        return groups
     }
 
     /// `keys` grouped by slot (a blocking command may only wait on keys of one slot), each with
@@ -144,7 +129,7 @@ final class ClusterRouter: Sendable {
             if let index = groups.firstIndex(where: { $0.slot == slot }) {
                 groups[index].keys.append(key)
             } else {
-                groups.append((slot, map.master(for: slot).map(Self.address) ?? anyNode(in: map), [key]))
+                groups.append((slot, node(for: slot, in: map), [key]))
             }
         }
         return groups.map { ($0.node, $0.keys) }
@@ -245,8 +230,12 @@ final class ClusterRouter: Sendable {
     // MARK: - Nodes and the map
 
     private func node(for entry: Entry, in map: SlotMap) -> NodeAddress {
-        guard let key = entry.key, let master = map.master(for: HashSlot(key: key)) else { return anyNode(in: map) }
-        return Self.address(master)
+        entry.key.map { node(for: HashSlot(key: $0), in: map) } ?? anyNode(in: map)
+    }
+
+    /// The master serving `slot`, or any node while none does (its reply then says why).
+    private func node(for slot: HashSlot, in map: SlotMap) -> NodeAddress {
+        map.master(for: slot).map(Self.address) ?? anyNode(in: map)
     }
 
     private func anyNode(in map: SlotMap) -> NodeAddress {
