@@ -138,6 +138,7 @@ struct JobRoutes<Context: RequestContext>: Sendable {
     /// The problem for one batch item whose queue refused it.
     func problem(for error: any Error) -> Problem {
         if let refused = error as? QueueError { return .refusal(refused) }
+        if let redis = error as? RedisError, redis.code == .notReplicated { return .notReplicated(redis) }
         if let redis = error as? RedisError, redis.isUnavailable { return .unavailable("Redis") }
         dependencies.logger.error("batch item not enqueued", metadata: ["error": "\(error)"])
         return .internalError()

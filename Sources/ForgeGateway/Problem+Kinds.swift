@@ -110,6 +110,20 @@ extension Problem {
         return problem
     }
 
+    /// The job is in Redis, but fewer replicas than `FORGE_WAIT_REPLICAS` confirmed it in time,
+    /// so a failover could still lose it: the caller repeats the request under its
+    /// Idempotency-Key, which finds the job rather than making a second.
+    static func notReplicated(_ error: RedisError) -> Problem {
+        var problem = Problem(
+            status: 503,
+            title: "Service unavailable",
+            detail: "\(error.message); repeat the request with the same Idempotency-Key to be sure the job exists once",
+            type: "urn:forge:problem:not-replicated"
+        )
+        problem.headers = [("Retry-After", "1")]
+        return problem
+    }
+
     /// A queue refusing a call although Redis answered: over the queue limit, or back-pressure.
     static func refusal(_ error: QueueError) -> Problem {
         error.code == .queueLimit ? queueLimit(error) : backpressure(error)

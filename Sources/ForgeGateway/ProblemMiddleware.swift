@@ -47,6 +47,9 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return request.problem
         case let refused as QueueError:
             return .refusal(refused)
+        case let redis as RedisError where redis.code == .notReplicated:
+            logger.warning("enqueue not confirmed by replicas", metadata: ["error": "\(redis.message)"])
+            return .notReplicated(redis)
         case let redis as RedisError:
             metrics.redisErrors.increment()
             log(error, request)

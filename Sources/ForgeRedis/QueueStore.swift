@@ -28,11 +28,20 @@ public final class QueueStore: Sendable {
     /// Queue names by ``QueueName/tag``, as last read from Redis (``KeySpace/queueTag(_:)``),
     /// for finding a job's queue by its id (see ``locate(_:hint:)``); read again on a miss.
     let tagCache = Mutex<[UInt16: [QueueName]]>([:])
+    /// Confirms an enqueue only once this many replicas have the jobs (`FORGE_WAIT_REPLICAS`):
+    /// a master that dies at once then cannot take them with it.
+    public let enqueueWait: ReplicaWait?
 
-    public init(redis: RedisClient, keys: KeySpace = KeySpace(), finishedRetentionMs: Int64 = QueueStore.defaultFinishedRetentionMs) {
+    public init(
+        redis: RedisClient,
+        keys: KeySpace = KeySpace(),
+        finishedRetentionMs: Int64 = QueueStore.defaultFinishedRetentionMs,
+        enqueueWait: ReplicaWait? = nil
+    ) {
         self.redis = redis
         self.keys = keys
         self.finishedRetentionMs = finishedRetentionMs
+        self.enqueueWait = enqueueWait
     }
 
     /// Enqueues jobs in one round trip and returns a result per job, in the order of `jobs`.
@@ -42,8 +51,10 @@ public final class QueueStore: Sendable {
     /// (``QueueError``) or a refused call fails only its own jobs, and those of the other calls are
     /// enqueued. A queue not in the registry yet (its first job, or its first since it was
     /// deleted) is refused by the script; it is registered, within `maxQueues`, and its calls sent
-    /// again: two more round trips, once per queue. Throws only when Redis could not be reached,
-    /// in which case the whole call may be repeated with the same jobs without creating any twice.
+    /// again: two more round trips, once per queue. Throws only when Redis could not be reached
+    /// (or, with ``enqueueWait``, replicas did not confirm the jobs in time:
+    /// ``RedisError/Code/notReplicated``), in which case the whole call may be repeated with the
+    /// same jobs without creating any twice.
     ///
     /// - Parameters:
     ///   - maxQueues: the most queues the registry may hold when a new one is created; `nil`: no
@@ -74,7 +85,7 @@ public final class QueueStore: Sendable {
                 idempotencyWindowMs: idempotencyWindowMs
             )
         }
-        var replies = try await evaluateRepeatable(calls)
+        var replies = try await evaluateRepeatable(calls, wait: enqueueWait)
         let unregistered = groups.indices.filter {
             if case .error(let message) = replies[$0] { message.hasPrefix("UNREGISTERED") } else { false }
         }
@@ -86,7 +97,7 @@ public final class QueueStore: Sendable {
                 replies[index] = .error("QUEUELIMIT \(maxQueues ?? 0)")
             }
             if !retry.isEmpty {
-                for (index, reply) in zip(retry, try await evaluateRepeatable(retry.map { calls[$0] })) {
+                for (index, reply) in zip(retry, try await evaluateRepeatable(retry.map { calls[$0] }, wait: enqueueWait)) {
                     replies[index] = reply
                 }
             }
@@ -147,11 +158,11 @@ public final class QueueStore: Sendable {
     /// Runs script calls in one round trip; when the connection breaks mid-call (a timeout, a
     /// dropped socket) the outcome is unknown, so the same calls go once more on a fresh
     /// connection. Only for calls that are safe to repeat (see the type's documentation).
-    func evaluateRepeatable(_ calls: [ScriptCall]) async throws(RedisError) -> [RedisValue] {
+    func evaluateRepeatable(_ calls: [ScriptCall], wait: ReplicaWait? = nil) async throws(RedisError) -> [RedisValue] {
         do {
-            return try await redis.evaluate(calls)
+            return try await redis.evaluate(calls, wait: wait)
         } catch  where error.code == .connectionBroken {
-            return try await redis.evaluate(calls)
+            return try await redis.evaluate(calls, wait: wait)
         }
     }
 

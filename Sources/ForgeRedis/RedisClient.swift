@@ -57,11 +57,12 @@ public final class RedisClient: Sendable {
         return try await lane().run(.commands(commands))
     }
 
-    /// Runs scripts in one round trip with EVALSHA, loading any the server has forgotten.
-    public func evaluate(_ calls: [ScriptCall]) async throws(RedisError) -> [RedisValue] {
+    /// Runs scripts in one round trip with EVALSHA, loading any the server has forgotten; with
+    /// `wait`, confirmed only once replicas acknowledged them (see ``ReplicaWait``).
+    public func evaluate(_ calls: [ScriptCall], wait: ReplicaWait? = nil) async throws(RedisError) -> [RedisValue] {
         guard !calls.isEmpty else { return [] }
-        if let router { return try await router.run(calls.map { .script(ClusterRouter.clusterCall($0)) }) }
-        return try await lane().run(.scripts(calls))
+        if let router { return try await router.run(calls.map { .script(ClusterRouter.clusterCall($0)) }, wait: wait) }
+        return try await lane().run(.scripts(calls), wait: wait)
     }
 
     public func evaluate(_ call: ScriptCall) async throws(RedisError) -> RedisValue {

@@ -2,7 +2,7 @@
 public struct RedisError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
-            case connectionFailed, connectionBroken, server, unexpectedReply, configuration, shutdown, notServing
+            case connectionFailed, connectionBroken, server, unexpectedReply, configuration, shutdown, notServing, notReplicated
         }
 
         private let base: Base
@@ -22,6 +22,9 @@ public struct RedisError: Error, Sendable, CustomStringConvertible {
         public static let configuration = Code(.configuration)
         /// The client was shut down.
         public static let shutdown = Code(.shutdown)
+        /// The write ran on the master, but fewer replicas than asked for acknowledged it in
+        /// time (see ``ReplicaWait``).
+        public static let notReplicated = Code(.notReplicated)
 
         public var description: String { base.rawValue }
     }

@@ -21,6 +21,8 @@ final class RedisLane: Sendable {
 
     private struct Request: Sendable {
         var work: Work
+        /// Confirm only after replicas acknowledged the round trip's writes.
+        var wait: ReplicaWait?
         var continuation: CheckedContinuation<Result<[RedisValue], RedisError>, Never>
     }
 
@@ -60,10 +62,10 @@ final class RedisLane: Sendable {
     /// Queued requests, for picking the least busy lane.
     var depth: Int { state.withLock { $0.queue.count + ($0.running ? 1 : 0) } }
 
-    func run(_ work: Work) async throws(RedisError) -> [RedisValue] {
+    func run(_ work: Work, wait: ReplicaWait? = nil) async throws(RedisError) -> [RedisValue] {
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<[RedisValue], RedisError>, Never>) in
             let start = state.withLock { state -> Bool in
-                state.queue.append(Request(work: work, continuation: continuation))
+                state.queue.append(Request(work: work, wait: wait, continuation: continuation))
                 defer { state.running = true }
                 return !state.running
             }
@@ -110,7 +112,12 @@ final class RedisLane: Sendable {
         for request in batch {
             switch request.work {
             case .exclusive(let body):
-                let result = Result { () throws(RedisError) in try body(conn) }
+                var result = Result { () throws(RedisError) in try body(conn) }
+                if case .success = result, let wait = request.wait, let command = ReplicaWait.command(covering: [wait]),
+                    let failure = wait.outcome(Result { () throws(RedisError) in try conn.pipeline([command])[0] })
+                {
+                    result = .failure(failure)
+                }
                 request.continuation.resume(returning: result)
             case .commands(let list):
                 shared.append((request, commands.count..<commands.count + list.count))
@@ -131,7 +138,20 @@ final class RedisLane: Sendable {
             for (request, _) in shared { request.continuation.resume(returning: .failure(error)) }
             return
         }
-        for (request, range) in shared { request.continuation.resume(returning: .success(Array(replies[range]))) }
+        // After every write of the round trip (scripts reloaded on NOSCRIPT included), so one
+        // WAIT confirms them all.
+        var waited: Result<RedisValue, RedisError>?
+        if let command = ReplicaWait.command(covering: shared.compactMap(\.request.wait)) {
+            waited = Result { () throws(RedisError) in try conn.pipeline([command])[0] }
+            if case .failure = waited { connection.drop() }
+        }
+        for (request, range) in shared {
+            if let wait = request.wait, let waited, let failure = wait.outcome(waited) {
+                request.continuation.resume(returning: .failure(failure))
+            } else {
+                request.continuation.resume(returning: .success(Array(replies[range])))
+            }
+        }
     }
 
     static let shutdownError = RedisError(code: .shutdown, message: "redis client is shut down")

@@ -112,6 +112,36 @@ public struct ForgeGatewayCommand: AsyncParsableCommand {
         kind: "a number of seconds"
     )
 
+    static let waitReplicas = NumberSetting("--wait-replicas", "FORGE_WAIT_REPLICAS", default: 0, range: 0...16, kind: "a whole number")
+    static let waitReplicasTimeoutMs = NumberSetting(
+        "--wait-replicas-timeout-ms",
+        "FORGE_WAIT_REPLICAS_TIMEOUT_MS",
+        default: 500,
+        // Below the 2 s Redis command timeout, which would take a longer WAIT for a dead connection.
+        range: 1...1_500,
+        kind: "a number of milliseconds"
+    )
+
+    @Option(
+        name: .customLong("wait-replicas"),
+        help:
+            "Answer an enqueue only once this many Redis replicas have its jobs (WAIT), so a failover right after cannot lose them; else a 503 naming the shortfall; 0 = as soon as the master has them \(Self.waitReplicas.help)."
+    )
+    var waitReplicas: Int?
+
+    @Option(
+        name: .customLong("wait-replicas-timeout-ms"),
+        help: "How long an enqueue waits for --wait-replicas \(Self.waitReplicasTimeoutMs.help)."
+    )
+    var waitReplicasTimeoutMs: Int?
+
+    /// The replicas an enqueue waits for, if any.
+    func enqueueWait() throws -> ReplicaWait? {
+        let replicas = try Self.waitReplicas.value(flag: waitReplicas)
+        let timeoutMs = try Self.waitReplicasTimeoutMs.value(flag: waitReplicasTimeoutMs)
+        return replicas > 0 ? ReplicaWait(replicas: replicas, timeoutMs: timeoutMs) : nil
+    }
+
     @Option(help: "Largest request body in bytes \(Self.maxBodyBytes.help).")
     var maxBodyBytes: Int?
 
@@ -160,6 +190,7 @@ public struct ForgeGatewayCommand: AsyncParsableCommand {
     public func validate() throws {
         _ = try limitsConfiguration()
         _ = try Self.searchTimeoutMs.value(flag: searchTimeoutMs)
+        _ = try enqueueWait()
         _ = try service.redisURL()
         _ = try service.postgresURL()
         _ = try gatewayConfiguration()
@@ -223,7 +254,7 @@ public struct ForgeGatewayCommand: AsyncParsableCommand {
         bootstrap.addPostgresChecks(through: try bootstrap.postgres(poolSize: 1))
         let keys = bootstrap.keys
         let dependencies = GatewayDependencies(
-            queues: QueueStore(redis: redis, keys: keys, finishedRetentionMs: finishedTTLMs),
+            queues: QueueStore(redis: redis, keys: keys, finishedRetentionMs: finishedTTLMs, enqueueWait: try enqueueWait()),
             schedules: ScheduleStore(redis: redis, keys: keys),
             history: HistoryStore(client: postgres),
             readiness: bootstrap.readiness(),

@@ -69,8 +69,9 @@ extension OneClusterAtATime {
         }
 
         /// While a slot migrates, a key that already left answers `ASK` at the old owner: the client
-        /// sends it (command or script) to the new owner after `ASKING`; a key not yet moved is
-        /// served where it is, and a new key goes where the migration takes the slot.
+        /// sends the command to the new owner after `ASKING`; a key not yet moved is served where
+        /// it is, and a new key goes where the migration takes the slot. A script waits until the
+        /// slot has moved (see `ClusterMigrationTests`), then runs on the new owner.
         @Test func askDuringAMigrationIsFollowed() async throws {
             let cluster = try await PrivateCluster.start()
             defer { cluster.stop() }
@@ -85,9 +86,6 @@ extension OneClusterAtATime {
 
             #expect(try await client.command(["GET", moved]).string == moved)
             #expect(try await client.command(["GET", stays]).string == stays)
-            let reply = try await client.evaluate(ScriptCall(Self.setScript, keys: [moved], arguments: ["by-script"]))
-            #expect(reply.string == "OK")
-            #expect(try await Self.asking(nodes[to], ["GET", moved]).string == "by-script")
             let fresh = "forge:{migrating}:fresh"
             #expect(try await client.command(["SET", fresh, "new"]).string == "OK")
             #expect(try await Self.asking(nodes[to], ["GET", fresh]).string == "new")
@@ -97,6 +95,13 @@ extension OneClusterAtATime {
                 return
             }
             #expect(message.hasPrefix("ASK "), "\(message)")
+
+            let script = Task { try await client.evaluate(ScriptCall(Self.setScript, keys: [moved], arguments: ["by-script"])) }
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(try await Self.asking(nodes[to], ["GET", moved]).string == moved, "the script waits for the move")
+            try await Self.migrate(slot, keys: [stays], from: from, to: to, in: cluster, nodes, finish: true, opened: true)
+            #expect(try await script.value.string == "OK")
+            #expect(try await nodes[to].command(["GET", moved]).string == "by-script")
             for node in nodes { await node.shutdown() }
             await client.shutdown()
         }
@@ -149,6 +154,7 @@ extension OneClusterAtATime {
 
         /// Moves `slot` as `redis-cli --cluster reshard` does: importing and migrating states, the
         /// keys with `MIGRATE`, and (with `finish`) the slot assigned to its new owner on every node.
+        /// `opened`: an earlier call already set the importing and migrating states.
         static func migrate(
             _ slot: HashSlot,
             keys: [String],
@@ -156,12 +162,15 @@ extension OneClusterAtATime {
             to: Int,
             in cluster: PrivateCluster,
             _ nodes: [RedisClient],
-            finish: Bool
+            finish: Bool,
+            opened: Bool = false
         ) async throws {
             let fromID = try #require(try await nodes[from].command(["CLUSTER", "MYID"]).string)
             let toID = try #require(try await nodes[to].command(["CLUSTER", "MYID"]).string)
-            #expect(try await nodes[to].command(["CLUSTER", "SETSLOT", slot.description, "IMPORTING", fromID]).string == "OK")
-            #expect(try await nodes[from].command(["CLUSTER", "SETSLOT", slot.description, "MIGRATING", toID]).string == "OK")
+            if !opened {
+                #expect(try await nodes[to].command(["CLUSTER", "SETSLOT", slot.description, "IMPORTING", fromID]).string == "OK")
+                #expect(try await nodes[from].command(["CLUSTER", "SETSLOT", slot.description, "MIGRATING", toID]).string == "OK")
+            }
             let migrated = try await nodes[from].command(
                 ["MIGRATE", "127.0.0.1", String(cluster.servers[to].port), "", "0", "5000", "KEYS"] + keys
             )

@@ -26,14 +26,33 @@ final class ClusterRouter: Sendable {
         }
     }
 
-    /// A script call as it runs on a cluster (``LuaScript/withoutIndexes``).
+    /// A script call as it runs on a cluster (``LuaScript/withoutIndexes``), with one more key
+    /// in its slot that never exists (``slotGuardSuffix``).
+    ///
+    /// The scripts read and write per-job keys they do not declare. While a slot moves (`redis-cli
+    /// --cluster reshard` sends its keys a few at a time), a script running on either node could
+    /// find some of them gone, and Redis stops it at the first such key with its earlier writes
+    /// kept: a job popped from a ready list and then lost. A declared key that is missing makes
+    /// both nodes refuse the script before it starts while the slot is migrating (`ASK`, then
+    /// `TRYAGAIN` on the importing node), and means nothing once the slot has settled; the router
+    /// waits the move out (``maxTryAgainWaits``).
     static func clusterCall(_ call: ScriptCall) -> ScriptCall {
         var call = call
         call.script = call.script.withoutIndexes
+        if let first = call.keys.first, let guardKey = HashSlot.keyBeside(first, suffix: slotGuardSuffix) {
+            call.keys.append(guardKey)
+        }
         return call
     }
 
+    /// Ends the key that guards each script call's slot; nothing writes it.
+    static let slotGuardSuffix = ":slot-moving-guard"
+
     static let maxRedirections = 5
+    /// `TRYAGAIN` (the slot is moving and the node does not hold all of the call's keys) is
+    /// answered by waiting and sending again: 10 ms, doubling to 200 ms, about 1.5 s in all
+    /// before the caller sees it.
+    static let maxTryAgainWaits = 10
 
     private struct State {
         var map: SlotMap?
@@ -72,22 +91,32 @@ final class ClusterRouter: Sendable {
     }
 
     /// Runs `entries` (all commands or all scripts) on the nodes that own their keys; replies in
-    /// the entries' order, error replies as `.error` values.
-    func run(_ entries: [Entry]) async throws(RedisError) -> [RedisValue] {
+    /// the entries' order, error replies as `.error` values. With `wait`, each node's share is
+    /// confirmed by its replicas (see ``ReplicaWait``).
+    func run(_ entries: [Entry], wait: ReplicaWait? = nil) async throws(RedisError) -> [RedisValue] {
         var replies = [RedisValue](repeating: .null, count: entries.count)
         var pending = Array(entries.indices)
         var asking: [Int: NodeAddress] = [:]
         var (map, generation) = try await currentMap()
-        for round in 0...Self.maxRedirections {
+        var redirections = 0
+        var waits = 0
+        while true {
             var groups: [NodeAddress: [Int]] = [:]
             for index in pending {
                 groups[asking[index] ?? node(for: entries[index], in: map), default: []].append(index)
             }
-            let answered = try await send(groups, entries: entries, asking: asking)
+            let answered = try await send(groups, entries: entries, asking: asking, wait: wait)
             var redirected: [Int] = []
             var moved = false
+            var wait = false
             for (index, reply, answeredBy) in answered {
-                if round < Self.maxRedirections, var redirection = Redirection(reply) {
+                if waits < Self.maxTryAgainWaits, case .error(let message) = reply, message.hasPrefix("TRYAGAIN") {
+                    // The call did not run: the slot is moving. Ask the same node again after a
+                    // pause (the importing one after `ASKING`: it answers `MOVED` if the move is
+                    // called off).
+                    redirected.append(index)
+                    wait = true
+                } else if redirections < Self.maxRedirections, var redirection = Redirection(reply) {
                     redirected.append(index)
                     // A node announced without an address (`ASK 12 :6380`) is on the host that answered.
                     if redirection.node.host.isEmpty { redirection.node.host = answeredBy.host }
@@ -103,6 +132,12 @@ final class ClusterRouter: Sendable {
                 }
             }
             if redirected.isEmpty { break }
+            if wait {
+                try? await Task.sleep(for: .milliseconds(min(10 << waits, 200)))
+                waits += 1
+            } else {
+                redirections += 1
+            }
             if moved { (map, generation) = try await refresh(after: generation) }
             pending = redirected
         }
@@ -149,16 +184,17 @@ final class ClusterRouter: Sendable {
     private func send(
         _ groups: [NodeAddress: [Int]],
         entries: [Entry],
-        asking: [Int: NodeAddress]
+        asking: [Int: NodeAddress],
+        wait: ReplicaWait?
     ) async throws(RedisError) -> [Answer] {
         if groups.count == 1, let (address, indices) = groups.first {
-            return try await sendGroup(address, indices, entries: entries, asking: asking)
+            return try await sendGroup(address, indices, entries: entries, asking: asking, wait: wait)
         }
         let results = await withTaskGroup(of: Result<[Answer], RedisError>.self) { tasks in
             for (address, indices) in groups {
                 tasks.addTask {
                     do throws(RedisError) {
-                        return .success(try await self.sendGroup(address, indices, entries: entries, asking: asking))
+                        return .success(try await self.sendGroup(address, indices, entries: entries, asking: asking, wait: wait))
                     } catch {
                         return .failure(error)
                     }
@@ -177,7 +213,8 @@ final class ClusterRouter: Sendable {
         _ address: NodeAddress,
         _ indices: [Int],
         entries: [Entry],
-        asking: [Int: NodeAddress]
+        asking: [Int: NodeAddress],
+        wait: ReplicaWait?
     ) async throws(RedisError) -> [Answer] {
         let lane = lane(for: address)
         let work: RedisLane.Work
@@ -204,7 +241,7 @@ final class ClusterRouter: Sendable {
                 }
             )
         }
-        let replies = try await guarded { () async throws(RedisError) -> [RedisValue] in try await lane.run(work) }
+        let replies = try await guarded { () async throws(RedisError) -> [RedisValue] in try await lane.run(work, wait: wait) }
         return zip(indices, replies).map { (index: $0, reply: $1, node: address) }
     }
 

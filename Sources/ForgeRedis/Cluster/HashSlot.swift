@@ -30,6 +30,17 @@ public struct HashSlot: Hashable, Sendable, Comparable, CustomStringConvertible 
 
     public var description: String { String(rawValue) }
 
+    /// A key of `key`'s slot ending in `suffix`: `key`'s hash tag, or the whole key made the tag;
+    /// `nil` for a key that cannot be wrapped so (one holding `}` but no tag).
+    public static func keyBeside(_ key: String, suffix: String) -> String? {
+        if let open = key.firstIndex(of: "{"), let close = key[key.index(after: open)...].firstIndex(of: "}"),
+            close > key.index(after: open)
+        {
+            return String(key[open...close]) + suffix
+        }
+        return key.contains("}") ? nil : "{" + key + "}" + suffix
+    }
+
     public static func < (lhs: HashSlot, rhs: HashSlot) -> Bool { lhs.rawValue < rhs.rawValue }
 
     /// The bytes that decide the slot: the hash tag if the key has a non-empty one, else the key.
