@@ -113,7 +113,8 @@ final class RedisLane: Sendable {
             switch request.work {
             case .exclusive(let body):
                 var result = Result { () throws(RedisError) in try body(conn) }
-                if case .success = result, let wait = request.wait, let command = ReplicaWait.command(covering: [wait]),
+                if case .success(let replies) = result, Self.ran(replies), let wait = request.wait,
+                    let command = ReplicaWait.command(covering: [wait]),
                     let failure = wait.outcome(Result { () throws(RedisError) in try conn.pipeline([command])[0] })
                 {
                     result = .failure(failure)
@@ -139,19 +140,26 @@ final class RedisLane: Sendable {
             return
         }
         // After every write of the round trip (scripts reloaded on NOSCRIPT included), so one
-        // WAIT confirms them all.
+        // WAIT confirms them all. A request all of whose calls were refused (a cluster's `MOVED`:
+        // nothing ran here) waits for nothing, and its replies go back to be redirected.
+        let waiting = shared.filter { request, range in request.wait != nil && Self.ran(replies[range]) }
         var waited: Result<RedisValue, RedisError>?
-        if let command = ReplicaWait.command(covering: shared.compactMap(\.request.wait)) {
+        if let command = ReplicaWait.command(covering: waiting.compactMap(\.request.wait)) {
             waited = Result { () throws(RedisError) in try conn.pipeline([command])[0] }
             if case .failure = waited { connection.drop() }
         }
         for (request, range) in shared {
-            if let wait = request.wait, let waited, let failure = wait.outcome(waited) {
+            if Self.ran(replies[range]), let wait = request.wait, let waited, let failure = wait.outcome(waited) {
                 request.continuation.resume(returning: .failure(failure))
             } else {
                 request.continuation.resume(returning: .success(Array(replies[range])))
             }
         }
+    }
+
+    /// Whether any of a request's calls ran (answered other than with an error reply).
+    private static func ran(_ replies: some Collection<RedisValue>) -> Bool {
+        replies.contains { if case .error = $0 { false } else { true } }
     }
 
     static let shutdownError = RedisError(code: .shutdown, message: "redis client is shut down")

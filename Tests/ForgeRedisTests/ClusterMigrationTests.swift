@@ -47,5 +47,40 @@ extension OneClusterAtATime {
             for node in nodes { await node.shutdown() }
             await client.shutdown()
         }
+
+        /// With `FORGE_WAIT_REPLICAS`, an enqueue sent to a master that has just become a replica
+        /// (a manual failover: it answers `MOVED`, nothing was written there, and a replica refuses
+        /// `WAIT`) follows the slot and is confirmed by the new master's replica.
+        @Test func anEnqueueWaitingForReplicasFollowsAFailover() async throws {
+            let cluster = try await PrivateCluster.start(replicas: true)
+            defer { cluster.stop() }
+            let client = RedisClient(configuration: cluster.configuration())
+            let store = QueueStore(redis: client, keys: keys, enqueueWait: ReplicaWait(replicas: 1, timeoutMs: 1_000))
+            let queue = try QueueName("failed-over")
+            #expect(try await store.enqueue(try NewJob(queue: queue.rawValue, type: "t")).created)
+
+            let nodes = try cluster.servers.indices.map(cluster.nodeClient)
+            let map = try SlotMap(clusterSlots: try await nodes[0].command(["CLUSTER", "SLOTS"]), answeredBy: "127.0.0.1")
+            let slot = HashSlot(key: keys.queue(queue).leased).rawValue
+            let range = try #require(map.ranges.first { $0.slots.contains(slot) })
+            let replicaPort = try #require(range.replicas.first?.port)
+            let replica = try #require(cluster.servers.firstIndex { $0.port == replicaPort })
+            #expect(try await nodes[replica].command(["CLUSTER", "FAILOVER"]).string == "OK")
+            // The new master with its replica (the old master) in sync, so WAIT 1 can succeed.
+            let deadline = ContinuousClock.now + .seconds(20)
+            var info = ""
+            while ContinuousClock.now < deadline {
+                info = try await nodes[replica].command(["INFO", "replication"]).string ?? ""
+                if info.contains("role:master"), info.contains("state=online") { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(info.contains("role:master") && info.contains("state=online"), "\(info)")
+
+            let moved = try await store.enqueue(try NewJob(queue: queue.rawValue, type: "t"))
+            #expect(moved.created)
+            #expect(try await nodes[replica].command(["HGET", keys.queue(queue).job(moved.id), "state"]).string == "pending")
+            for node in nodes { await node.shutdown() }
+            await client.shutdown()
+        }
     }
 }

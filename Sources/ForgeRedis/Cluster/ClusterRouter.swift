@@ -6,9 +6,10 @@ import Synchronization
 /// node at once, and its replies put back in order.
 ///
 /// The slot map (``SlotMap``) is read with `CLUSTER SLOTS` on first use from the seed or any node
-/// known so far. `MOVED` refreshes it and sends the entry again; `ASK` sends the entry once more
-/// to the node named, preceded by `ASKING` on the same connection; both at most
-/// ``maxRedirections`` times (the entry did not run, so repeating it is safe). A failed connection
+/// known so far. `MOVED` refreshes it and sends the entry again to the node named; `ASK` sends
+/// the entry once more to the node named, preceded by `ASKING` on the same connection; both at
+/// most ``maxRedirections`` times (the entry did not run, so repeating it is safe). `TRYAGAIN`
+/// (a slot half-moved) is waited out (``maxTryAgainWaits``). A failed connection
 /// marks the map stale, so the next call reads it again from the nodes the old map names (a
 /// failover moves slots to a replica); the failure itself reaches the caller, as it does
 /// without a cluster.
@@ -97,13 +98,16 @@ final class ClusterRouter: Sendable {
         var replies = [RedisValue](repeating: .null, count: entries.count)
         var pending = Array(entries.indices)
         var asking: [Int: NodeAddress] = [:]
+        // Where `MOVED` sent an entry: the node that said so knows better than a map read from a
+        // node the news has not reached yet.
+        var movedTo: [Int: NodeAddress] = [:]
         var (map, generation) = try await currentMap()
         var redirections = 0
         var waits = 0
         while true {
             var groups: [NodeAddress: [Int]] = [:]
             for index in pending {
-                groups[asking[index] ?? node(for: entries[index], in: map), default: []].append(index)
+                groups[asking[index] ?? movedTo[index] ?? node(for: entries[index], in: map), default: []].append(index)
             }
             let answered = try await send(groups, entries: entries, asking: asking, wait: wait)
             var redirected: [Int] = []
@@ -124,6 +128,7 @@ final class ClusterRouter: Sendable {
                     case .moved:
                         moved = true
                         asking[index] = nil
+                        movedTo[index] = redirection.node
                     case .ask:
                         asking[index] = redirection.node
                     }
