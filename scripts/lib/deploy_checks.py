@@ -26,10 +26,16 @@ def report(ok, label, detail=""):
         failures += 1
 
 
-def compose_config():
-    """compose.yaml as Compose v2 itself resolves it (anchors, merges and defaults applied)."""
+# The compose files users run: compose.yaml alone, and with the Redis Cluster overlay.
+COMPOSE_SETS = {"compose": ["compose.yaml"], "compose+cluster": ["compose.yaml", "compose.cluster.yaml"]}
+
+
+def compose_config(files=("compose.yaml",)):
+    """The compose files as Compose v2 itself resolves them (anchors, merges, overrides and
+    defaults applied)."""
     binary = os.environ.get("FORGE_COMPOSE_BIN", "docker-compose")
-    out = subprocess.run([binary, "-f", str(ROOT / "compose.yaml"), "config", "--format", "json"],
+    args = [a for f in files for a in ("-f", str(ROOT / f))]
+    out = subprocess.run([binary, *args, "config", "--format", "json"],
                          capture_output=True, text=True, check=True).stdout
     return json.loads(out)
 
@@ -89,29 +95,39 @@ def drift(run):
     known = accepted(run)
     if not known:
         return
-    # compose.yaml, as Compose itself resolves it (anchors and merges applied).
-    config = compose_config()
     prometheus = yaml.safe_load((ROOT / "docker/prometheus/prometheus.yml").read_text())
     scraped = {c["job_name"]: c for c in prometheus["scrape_configs"]}
+    for label, files in COMPOSE_SETS.items():
+        compose_drift(label, compose_config(files), known, scraped)
+    kubernetes_drift(known)
+
+
+def compose_drift(label, config, known, scraped):
+    """One set of compose files, as Compose itself resolves it (anchors and merges applied)."""
     for name, service in config["services"].items():
+        if "profiles" in service:
+            continue  # not started unless asked for (e.g. the single redis under the cluster overlay)
         if service.get("image") not in {"forge:local"} and "forge" not in str(service.get("image")).split(":")[0]:
             continue
         if service.get("entrypoint"):
             continue  # the one-shot secrets writer runs a shell, not a Forge command
-        command = check_invocation(f"compose {name}", service.get("command", []), service.get("environment", {}), known)
+        command = check_invocation(f"{label} {name}", service.get("command", []), service.get("environment", {}), known)
         if command in PORTS:
             job = scraped.get(command)
             ports = {sd["port"] for sd in (job or {}).get("dns_sd_configs", []) if name in sd["names"]}
-            report(ports == {PORTS[command]}, f"compose {name}: prometheus scrapes it as {name}:{PORTS[command]}",
+            report(ports == {PORTS[command]}, f"{label} {name}: prometheus scrapes it as {name}:{PORTS[command]}",
                    f"scrape config has {ports}")
             for published in service.get("ports", []):
-                report(int(published["target"]) == PORTS[command], f"compose {name}: publishes its port {PORTS[command]}",
+                report(int(published["target"]) == PORTS[command], f"{label} {name}: publishes its port {PORTS[command]}",
                        f"target {published['target']}")
         for key, value in service.get("environment", {}).items():
             if key.endswith("_FILE"):
                 mounts = [v["target"] for v in service.get("volumes", [])]
-                report(any(str(value).startswith(m + "/") for m in mounts), f"compose {name}: {key} lies in a mounted volume",
+                report(any(str(value).startswith(m + "/") for m in mounts), f"{label} {name}: {key} lies in a mounted volume",
                        f"{value} not under {mounts}")
+
+
+def kubernetes_drift(known):
     # Kubernetes: every container running the Forge image.
     docs = k8s_documents()
     configmaps = {d["metadata"]["name"]: d.get("data", {}) for _, d in docs if d["kind"] == "ConfigMap"}
@@ -251,15 +267,19 @@ def grafana():
 
 # --- Kubernetes container specs as docker run -----------------------------------------------------
 
-def k8s_plan():
-    """JSON: for each pod template in k8s/*.yaml, what `docker run` needs to honour its container."""
+def k8s_plan(overlay=None):
+    """JSON: for each pod template in k8s/*.yaml, what `docker run` needs to honour its container.
+    With an overlay folder (k8s/redis-cluster): its pod templates instead, applied over k8s/ (its
+    ConfigMaps and Secrets replace those of the same name)."""
     docs = [(p, d) for p in sorted((ROOT / "k8s").glob("*.yaml")) for d in documents(p)]
+    if overlay:
+        docs += [(p, d) for p in sorted((ROOT / overlay).glob("*.yaml")) for d in documents(p)]
     configmaps = {d["metadata"]["name"]: d.get("data", {}) for _, d in docs if d["kind"] == "ConfigMap"}
     secrets = {d["metadata"]["name"]: d.get("stringData", {}) for _, d in docs if d["kind"] == "Secret"}
     plan = []
     for path, doc in docs:
         spec = pod_spec(doc)
-        if not spec:
+        if not spec or (overlay and path.parent != ROOT / overlay):
             continue
         for container in spec["containers"]:
             env = {}
@@ -313,6 +333,7 @@ def k8s_plan():
                 "memory": container.get("resources", {}).get("limits", {}).get("memory"),
                 "cpus": container.get("resources", {}).get("limits", {}).get("cpu"),
                 "grace": spec.get("terminationGracePeriodSeconds", 30),
+                "replicas": doc["spec"].get("replicas", 1) if doc["kind"] == "StatefulSet" else 1,
             })
     print(json.dumps(plan))
 
@@ -334,11 +355,17 @@ REACHABLE = {  # (pod, port): the sources admitted, all others refused
     ("forge-scheduler", 8081): PROMETHEUS,
     ("forge-worker", 8082): PROMETHEUS,
     ("redis", 6379): {"forge-gateway", "forge-scheduler", "forge-worker"},
+    # k8s/redis-cluster/: the nodes serve Forge, the Job that creates the cluster, and each other
+    # (replication on 6379, the cluster bus on 16379).
+    ("redis-cluster", 6379): {"forge-gateway", "forge-scheduler", "forge-worker", "redis-cluster-create", "redis-cluster"},
+    ("redis-cluster", 16379): {"redis-cluster"},
     ("postgres", 5432): {"forge-gateway", "forge-scheduler", "forge-migrate"},
     ("prometheus", 9090): {"grafana", "KEDA in namespace keda"},
     ("grafana", 3000): EVERYONE,
 }
 NO_EGRESS = {"redis", "postgres"}
+# Pods whose egress reaches only these (pod, port) destinations, and DNS.
+LIMITED_EGRESS = {"redis-cluster": {("redis-cluster", 6379), ("redis-cluster", 16379)}}
 
 
 def selects(selector, labels):
@@ -370,13 +397,14 @@ def peer_admits(peer, source, namespaces, own_namespace):
     return selects(peer.get("podSelector", {}), labels)
 
 
-def ports_admit(ports, port):
-    return not ports or any(p.get("port") in (None, port) and p.get("protocol", "TCP") == "TCP" for p in ports)
+def ports_admit(ports, port, protocol="TCP"):
+    return not ports or any(p.get("port") in (None, port) and p.get("protocol", "TCP") == protocol for p in ports)
 
 
-def netpol_allowed(policies, namespaces, source, destination, port):
-    """Whether `source` may open TCP `port` on `destination` (both (namespace, labels)) under the
-    policies: the destination's ingress side and the source's egress side must both let it."""
+def netpol_allowed(policies, namespaces, source, destination, port, protocol="TCP"):
+    """Whether `source` may open `port` (TCP unless said) on `destination` (both (namespace,
+    labels)) under the policies: the destination's ingress side and the source's egress side must
+    both let it."""
     def side(pod, kind, peer_pod, rules_key, peers_key):
         namespace, labels = pod
         selecting = [p for p in policies if p["metadata"]["namespace"] == namespace
@@ -384,7 +412,7 @@ def netpol_allowed(policies, namespaces, source, destination, port):
         if not selecting or namespace is None:
             return True  # not isolated in that direction
         return any((not rule.get(peers_key) or any(peer_admits(peer, peer_pod, namespaces, namespace) for peer in rule[peers_key]))
-                   and ports_admit(rule.get("ports"), port)
+                   and ports_admit(rule.get("ports"), port, protocol)
                    for policy in selecting for rule in policy["spec"].get(rules_key) or [])
     if destination[0] is None:  # outside the cluster: only the source's egress matters
         return side(source, "Egress", destination, "egress", "to")
@@ -421,8 +449,8 @@ def netpol(k8s_dir):
            "; ".join(noop))
     # Who reaches what: with the plain apply's policies (for its pods) and with the subfolders' added.
     for (target, port), expected in REACHABLE.items():
-        # Everyone: every source but the stores, whose own egress is closed.
-        expected = set(sources) - NO_EGRESS if expected == EVERYONE else expected
+        # Everyone: every source but the stores, whose own egress is closed or limited.
+        expected = set(sources) - NO_EGRESS - set(LIMITED_EGRESS) if expected == EVERYONE else expected
         problems = []
         for label, policies in [("k8s/", base), ("k8s/ with its subfolders", full)]:
             if target not in in_base and policies is base:
@@ -440,6 +468,82 @@ def netpol(k8s_dir):
         reached = [s for s, pod in sources.items() if s != name and netpol_allowed(full, namespaces, pods[name], pod, 443)]
         reached += ["outside"] if netpol_allowed(full, namespaces, pods[name], (None, {}), 443) else []
         report(not reached, f"NetworkPolicy: {name} opens no connection (egress denied)", f"reaches {reached}")
+    for name, allowed in LIMITED_EGRESS.items():
+        if name not in pods:
+            continue
+        wrong = [f"{target}:{port}" for (target, port) in REACHABLE if target in pods
+                 and netpol_allowed(full, namespaces, pods[name], pods[target], port) != ((target, port) in allowed)]
+        wrong += [f"outside:{port}" for port in (443, 6379) if netpol_allowed(full, namespaces, pods[name], (None, {}), port)]
+        dns = netpol_allowed(full, namespaces, pods[name], (None, {}), 53, "UDP")
+        report(not wrong and dns, f"NetworkPolicy: {name} opens connections only to {', '.join(f'{t}:{p}' for t, p in sorted(allowed))} and DNS",
+               f"wrong: {wrong}, DNS {'allowed' if dns else 'refused'}")
+
+
+# --- the compose Redis Cluster, as its nodes describe it ----------------------------------------------
+
+def cluster(report_file):
+    """Reads what scripts/check-deploy gathered from the nodes of compose.cluster.yaml (lines
+    `== nodes` then CLUSTER NODES; `== endpoints N`; `== slot QUEUE SLOT`; `== keys NODE QUEUE N`;
+    `== link NODE role:… master_link_status:…`) and judges it."""
+    nodes, slots, keys, links, endpoints, section = [], {}, {}, {}, 0, None
+    for line in pathlib.Path(report_file).read_text().splitlines():
+        words = line.split()
+        if line.startswith("== nodes"):
+            section = "nodes"
+        elif line.startswith("== endpoints"):
+            endpoints, section = int(words[2]), None
+        elif line.startswith("== slot"):
+            slots[words[2]] = int(words[3])
+        elif line.startswith("== keys"):
+            keys[words[2], words[3]] = int(words[4])
+        elif line.startswith("== link"):
+            links[words[2]] = dict(w.split(":", 1) for w in words[3:] if ":" in w)
+        elif section == "nodes" and len(words) >= 8:
+            address, _, host = words[1].partition(",")
+            ranges = []
+            for r in words[8:]:
+                if not r.startswith("["):
+                    first, _, last = r.partition("-")
+                    ranges.append((int(first), int(last or first)))
+            nodes.append({"id": words[0], "host": host, "flags": words[2].split(","), "master": words[3],
+                          "link": words[7], "ranges": ranges})
+    masters = [n for n in nodes if "master" in n["flags"]]
+    replicas = [n for n in nodes if "slave" in n["flags"]]
+    by_id = {n["id"]: n for n in nodes}
+    covered = sorted(r for m in masters for r in m["ranges"])
+    every_slot = sum(last - first + 1 for first, last in covered) == 16384
+    report(len(masters) == 3 and len(replicas) == 3 and every_slot and all(m["ranges"] for m in masters)
+           and sorted(by_id[r["master"]]["host"] for r in replicas if r["master"] in by_id) == sorted(m["host"] for m in masters)
+           and all(n["link"] == "connected" and not any("fail" in f for f in n["flags"]) for n in nodes),
+           "redis cluster: 3 masters serving all 16384 slots, each with one replica, all 6 nodes connected, none failing",
+           "; ".join(f"{n['host']} {','.join(n['flags'])} {n['link']} {n['ranges']}" for n in nodes))
+    hosts = sorted(n["host"] for n in nodes)
+    report(hosts == [f"redis-{i}" for i in range(1, 7)] and endpoints == 6,
+           "redis cluster: nodes announce their service names (CLUSTER SLOTS names redis-1 … redis-6, not addresses)",
+           f"hostnames {hosts}, {endpoints} endpoints in CLUSTER SLOTS are names")
+    down = {n: l for n, l in links.items() if l.get("role") == "slave" and l.get("master_link_status") != "up"}
+    report(len([l for l in links.values() if l.get("role") == "slave"]) == 3 and not down,
+           "redis cluster: each replica's replication link is up (masteruser admin through the ACL)", f"{links}")
+    def owner(slot):
+        return next((m for m in masters if any(first <= slot <= last for first, last in m["ranges"])), None)
+    wrong, spread = [], set()
+    for queue, slot in sorted(slots.items()):
+        master = owner(slot)
+        if master is None:
+            wrong.append(f"{queue}: no master serves slot {slot}")
+            continue
+        spread.add(master["host"])
+        replica = next((r["host"] for r in replicas if r["master"] == master["id"]), None)
+        if keys.get((master["host"], queue), 0) == 0:
+            wrong.append(f"{queue} (slot {slot}): no keys on its master {master['host']}")
+        for other in masters:
+            if other is not master and keys.get((other["host"], queue), 0):
+                wrong.append(f"{queue} (slot {slot}): {keys[other['host'], queue]} keys on {other['host']}, not its master")
+        if replica and keys.get((replica, queue), 0) == 0:
+            wrong.append(f"{queue}: no keys on {replica}, the replica of its master")
+    report(slots and not wrong and len(spread) == 3,
+           f"redis cluster: each of the {len(slots)} queues' keys are on the master owning its slot (and its replica), "
+           f"none elsewhere; the queues span all {len(spread)} masters", "; ".join(wrong) or f"masters used: {sorted(spread)}")
 
 
 if __name__ == "__main__":
@@ -450,8 +554,10 @@ if __name__ == "__main__":
         grafana()
     elif command == "netpol":
         netpol(sys.argv[2] if len(sys.argv) > 2 else ROOT / "k8s")
+    elif command == "cluster":
+        cluster(sys.argv[2])
     elif command == "k8s-plan":
-        k8s_plan()
+        k8s_plan(sys.argv[2] if len(sys.argv) > 2 else None)
         sys.exit(0)
     print(f"{command}: {failures} failed")
     sys.exit(1 if failures else 0)

@@ -19,15 +19,21 @@ k8s_cleanup() {
   docker network rm "$K8S_NETWORK" >/dev/null 2>&1 || true
 }
 
-# k8s_docker_args INDEX: the `docker run` arguments for pod template INDEX of the plan.
+# k8s_docker_args INDEX: the `docker run` arguments for pod template INDEX of the plan. With
+# K8S_ORDINAL set, pod N of a StatefulSet: named <name>-N, as the pod is, reachable as
+# <name>-N.<service> too, with its own volumes.
 k8s_docker_args() {
-  python3 - "$K8S_PLAN" "$1" "$K8S_PREFIX" "$K8S_NETWORK" "$WORK/k8s-secrets" <<'PY'
+  python3 - "$K8S_PLAN" "$1" "$K8S_PREFIX" "$K8S_NETWORK" "$WORK/k8s-secrets" "${K8S_ORDINAL:-}" <<'PY'
 import json, os, sys
-plan, index, prefix, network, secrets_dir = json.load(open(sys.argv[1])), int(sys.argv[2]), *sys.argv[3:]
+plan, index, prefix, network, secrets_dir, ordinal = json.load(open(sys.argv[1])), int(sys.argv[2]), *sys.argv[3:]
 pod = plan[index]
+if ordinal:
+    pod["name"] = f"{pod['name']}-{ordinal}"
 name = prefix + pod["name"]
 args = ["--name", name, "--hostname", pod["name"], "--network", network,
         "--network-alias", pod["service"] or pod["name"], "--stop-timeout", str(pod["grace"])]
+if ordinal and pod["service"]:
+    args += ["--network-alias", f"{pod['name']}.{pod['service']}"]
 if pod["user"] is not None:
     args += ["--user", f"{pod['user']}:{pod['group'] or pod['user']}"]
 if pod["fsGroup"] is not None:
@@ -75,6 +81,8 @@ PY
 
 # k8s_field INDEX EXPR: a field of pod template INDEX (python expression on `pod`).
 k8s_field() { python3 -c "import json,sys; pod=json.load(open(sys.argv[1]))[int(sys.argv[2])]; print($2)" "$K8S_PLAN" "$1"; }
+# k8s_pod_name INDEX: the pod's name (with K8S_ORDINAL, that pod of the StatefulSet).
+k8s_pod_name() { echo "$(k8s_field "$1" 'pod["name"]')${K8S_ORDINAL:+-$K8S_ORDINAL}"; }
 
 k8s_start() { # k8s_start INDEX [--rm-foreground]
   local -a args
@@ -85,7 +93,7 @@ k8s_start() { # k8s_start INDEX [--rm-foreground]
   image=$(k8s_field "$1" 'pod["image"]')
   for volume in $(k8s_field "$1" "' '.join(m['path'] for m in pod['mounts'] if m['kind'] == 'data')"); do
     [ "$fs_group" != None ] || continue
-    docker run --rm --user 0:0 --entrypoint sh -v "$K8S_PREFIX$(k8s_field "$1" 'pod["name"]')-data:$volume" "$image" \
+    docker run --rm --user 0:0 --entrypoint sh -v "$K8S_PREFIX$(k8s_pod_name "$1")-data:$volume" "$image" \
       -c "chgrp -R $fs_group $volume && chmod -R g+rwX $volume && chmod g+s $volume" >/dev/null
   done
   if [ "${2:-}" = --foreground ]; then docker run "${args[@]}"; else docker run -d "${args[@]}" >/dev/null; fi
@@ -94,7 +102,7 @@ k8s_start() { # k8s_start INDEX [--rm-foreground]
 # k8s_probe INDEX KIND: 0 when the probe passes (httpGet: 200 from the container's address; exec: exit 0).
 k8s_probe() {
   local index=$1 kind=$2 name ip path port
-  name=$K8S_PREFIX$(k8s_field "$index" 'pod["name"]')
+  name=$K8S_PREFIX$(k8s_pod_name "$index")
   if [ "$(k8s_field "$index" "'exec' in pod['probes']['$kind']")" = True ]; then
     local -a command
     mapfile -t command < <(k8s_field "$index" "'\n'.join(pod['probes']['$kind']['exec'])")
@@ -175,5 +183,49 @@ k8s_run_all() {
     [ "$code" = 0 ] && pass "k8s Deployment $name: SIGTERM → exit 0" || fail "k8s Deployment $name: SIGTERM → exit $code"
   done
   note "k8s: ${#stateful[@]} StatefulSets, ${#deployments[@]} Deployments and ${#jobs[@]} Job run as containers, probes checked ($(elapsed "$sub"))"
+  k8s_cleanup
+}
+
+# The Redis Cluster overlay (k8s/redis-cluster/), applied over k8s/: its StatefulSet's pods as
+# containers named as the pods are, then its Job, which must join them into a cluster that makes
+# every pod ready and names them by their DNS names.
+k8s_run_cluster() {
+  local sub=$SECONDS index node_set= job= replicas ordinal name reply live=0 ready=0
+  K8S_PLAN=$WORK/k8s-plan-cluster.json
+  python3 scripts/lib/deploy_checks.py k8s-plan k8s/redis-cluster >"$K8S_PLAN"
+  k8s_cleanup
+  docker network create "$K8S_NETWORK" >/dev/null
+  for index in $(seq 0 $(($(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$K8S_PLAN") - 1))); do
+    case "$(k8s_field "$index" 'pod["kind"]')" in
+      StatefulSet) node_set=$index ;;
+      Job) job=$index ;;
+    esac
+  done
+  [ -n "$node_set" ] && [ -n "$job" ] || { fail "k8s/redis-cluster: a StatefulSet and a Job"; return; }
+  replicas=$(k8s_field "$node_set" 'pod["replicas"]')
+  for ordinal in $(seq 0 $((replicas - 1))); do K8S_ORDINAL=$ordinal k8s_start "$node_set"; done
+  for ordinal in $(seq 0 $((replicas - 1))); do
+    K8S_ORDINAL=$ordinal wait_for 30 k8s_probe "$node_set" livenessProbe && live=$((live + 1))
+  done
+  [ "$live" = "$replicas" ] && pass "k8s/redis-cluster StatefulSet: all $replicas pods' livenessProbe passes" ||
+    fail "k8s/redis-cluster StatefulSet: livenessProbe passes on $live of $replicas pods"
+  name=$(k8s_field "$job" 'pod["name"]')
+  if k8s_start "$job" --foreground >"$WORK/k8s-$name.log" 2>&1; then pass "k8s/redis-cluster Job $name: $(tail -n 1 "$WORK/k8s-$name.log")"; else
+    fail "k8s/redis-cluster Job $name"; tail -n 15 "$WORK/k8s-$name.log" | sed 's/^/      /'; fi
+  for ordinal in $(seq 0 $((replicas - 1))); do
+    K8S_ORDINAL=$ordinal wait_for 30 k8s_probe "$node_set" readinessProbe && ready=$((ready + 1))
+  done
+  [ "$ready" = "$replicas" ] && pass "k8s/redis-cluster StatefulSet: all $replicas pods ready (cluster_state:ok as user forge)" ||
+    fail "k8s/redis-cluster StatefulSet: readinessProbe passes on $ready of $replicas pods"
+  # Hostnames spread by gossip: a node learns its peers' a moment after they meet.
+  named() {
+    reply=$(docker exec "${K8S_PREFIX}redis-cluster-0" sh -c \
+      'REDISCLI_AUTH="$(cat /run/forge-secrets/redis-password)" redis-cli --no-auth-warning --user forge --raw cluster slots' 2>&1 |
+      grep -c '^redis-cluster-[0-9]\.redis-cluster$' || true)
+    [ "$reply" = "$replicas" ]
+  }
+  wait_for 15 named; named && pass "k8s/redis-cluster: CLUSTER SLOTS names the $replicas pods by their DNS names (redis-cluster-N.redis-cluster)" ||
+    fail "k8s/redis-cluster: CLUSTER SLOTS names $reply of $replicas pods by DNS name"
+  note "k8s/redis-cluster: $replicas nodes and the create Job run as containers, probes checked ($(elapsed "$sub"))"
   k8s_cleanup
 }
