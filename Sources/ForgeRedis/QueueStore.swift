@@ -24,6 +24,8 @@ public final class QueueStore: Sendable {
     /// The default bound on the number of queues (`FORGE_MAX_QUEUES`): queue names come from
     /// callers, and each queue costs keys, scheduler work and metric series.
     public static let defaultMaxQueues = 1_000
+    /// How often one enqueue registers a queue that deletes keep taking out.
+    static let registrationRounds = 3
 
     /// Queue names by ``QueueName/tag``, as last read from Redis (``KeySpace/queueTag(_:)``),
     /// for finding a job's queue by its id (see ``locate(_:hint:)``); read again on a miss.
@@ -86,10 +88,13 @@ public final class QueueStore: Sendable {
             )
         }
         var replies = try await evaluateRepeatable(calls, wait: enqueueWait)
-        let unregistered = groups.indices.filter {
-            if case .error(let message) = replies[$0] { message.hasPrefix("UNREGISTERED") } else { false }
-        }
-        if !unregistered.isEmpty {
+        // A delete racing the enqueue can take the queue out again between its registration and
+        // the retry: a few rounds, then the refusal stands.
+        for _ in 0..<Self.registrationRounds {
+            let unregistered = groups.indices.filter {
+                if case .error(let message) = replies[$0] { message.hasPrefix("UNREGISTERED") } else { false }
+            }
+            if unregistered.isEmpty { break }
             let queues = Array(Set(unregistered.map { groups[$0].queue })).sorted()
             let accepted = try await register(queues, maxQueues: maxQueues)
             let retry = unregistered.filter { accepted.contains(groups[$0].queue) }

@@ -79,6 +79,13 @@ public final class RedisClient: Sendable {
         return [(NodeAddress(host: configuration.host, port: configuration.port), keys)]
     }
 
+    /// The servers holding data: on a cluster its masters, else the one server. (For walking
+    /// every key, as `SCAN` does one node at a time.)
+    package func dataNodes() async throws(RedisError) -> [NodeAddress] {
+        if let router { return try await router.masters() }
+        return [NodeAddress(host: configuration.host, port: configuration.port)]
+    }
+
     /// A command sent to one node (in a cluster, the node named, whatever its keys; on a single
     /// server, the server).
     package func command(_ arguments: [String], on node: NodeAddress) async throws(RedisError) -> RedisValue {

@@ -42,6 +42,15 @@ extension OneClusterAtATime {
 
             // Manual failover of master 1: its replica takes over, the old master redirects.
             #expect(try await nodes[4].command(["CLUSTER", "FAILOVER"]).string == "OK")
+            // FAILOVER answers before the switch: a write then may still reach the old master
+            // (and the replica, which has not taken over, answers a read with MOVED).
+            var role = ""
+            let promoted = ContinuousClock.now + .seconds(20)
+            while !role.contains("role:master"), ContinuousClock.now < promoted {
+                try await Task.sleep(for: .milliseconds(20))
+                role = try await nodes[4].command(["INFO", "replication"]).string ?? ""
+            }
+            #expect(role.contains("role:master"))
             #expect(await Self.eventually(client, ["SET", keys[1], "v2"], "OK") == "OK")
             #expect(try await nodes[4].command(["GET", keys[1]]).string == "v2", "the write went to the new master")
 

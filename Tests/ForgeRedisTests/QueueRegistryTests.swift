@@ -41,7 +41,7 @@ import Testing
     @Test func enqueueIntoAnUnregisteredQueueRegistersItFirst() async throws {
         try await TestRedis.with { redis in
             _ = try await redis.queues.enqueue(job(queue: "q"))
-            _ = try await redis.client.command(["DEL", redis.keys.queues, redis.keys.queue(q).registered])
+            _ = try await redis.client.pipeline([["DEL", redis.keys.queues], ["DEL", redis.keys.queue(q).registered]])
             #expect(try await redis.queues.queueNames().isEmpty)
             let again = try await redis.queues.enqueue(job(queue: "q"))
             #expect(again.created)

@@ -100,7 +100,8 @@ import Testing
                 try await archiver.drain()
                 // The queue left the unarchived index with its stream; a pass that follows the
                 // index must still read the queue it holds back, or the flag would never clear.
-                #expect(try await redis.queues.unarchivedQueues().isEmpty)
+                // (A cluster keeps no index: every queue is read.)
+                #expect(try await redis.queues.unarchivedQueues().isEmpty || TestRedis.isCluster)
                 #expect(try await sampler.sampleOnce(everyQueue: false).backpressured == [])
                 #expect(try await redis.client.command(["EXISTS", redis.keys.queue(queue).backpressure]).int == 0)
                 _ = try await redis.queues.enqueue(newJob(queue: "bounded"))

@@ -23,6 +23,11 @@ public struct TestRedis: Sendable {
         return configuration
     }
 
+    /// Whether the shared test server is a Redis Cluster (scripts/test.sh runs the suite on one
+    /// Redis, then on a cluster): tests of what only one Redis has (the namespace's due and
+    /// unarchived indexes) are skipped there.
+    public static var isCluster: Bool { configuration().cluster }
+
     /// A namespace of its own on `client`.
     public init(client: RedisClient, finishedRetentionMs: Int64 = 60_000) {
         self.client = client

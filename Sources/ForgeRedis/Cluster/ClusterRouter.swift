@@ -64,6 +64,8 @@ final class ClusterRouter: Sendable {
         var generation = 0
         var lanes: [NodeAddress: [RedisLane]] = [:]
         var next = 0
+        /// Set by ``shutdown()``: no lane is made after it.
+        var closed = false
     }
 
     private let configuration: RedisConfiguration
@@ -83,7 +85,10 @@ final class ClusterRouter: Sendable {
     }
 
     func shutdown() async {
-        let lanes = state.withLock { $0.lanes.values.flatMap { $0 } }
+        let lanes = state.withLock { state in
+            state.closed = true
+            return state.lanes.values.flatMap { $0 }
+        }
         for lane in lanes { await lane.shutdown() }
     }
 
@@ -175,9 +180,15 @@ final class ClusterRouter: Sendable {
         return groups.map { ($0.node, $0.keys) }
     }
 
+    /// The masters of the current map.
+    func masters() async throws(RedisError) -> [NodeAddress] {
+        try await currentMap().0.masters.map(Self.address)
+    }
+
     /// A command for one node, whatever its keys.
     func command(_ arguments: [String], on node: NodeAddress) async throws(RedisError) -> RedisValue {
-        try await guarded { () async throws(RedisError) -> [RedisValue] in try await self.lane(for: node).run(.commands([arguments])) }[0]
+        if state.withLock({ $0.closed }) { throw RedisLane.shutdownError }
+        return try await guarded { () async throws(RedisError) -> [RedisValue] in try await self.lane(for: node).run(.commands([arguments])) }[0]
     }
 
     // MARK: - Sending
@@ -308,7 +319,8 @@ final class ClusterRouter: Sendable {
     }
 
     private func currentMap() async throws(RedisError) -> (SlotMap, Int) {
-        let (cached, stale, generation) = state.withLock { ($0.map, $0.stale, $0.generation) }
+        let (cached, stale, generation, closed) = state.withLock { ($0.map, $0.stale, $0.generation, $0.closed) }
+        if closed { throw RedisLane.shutdownError }
         if let cached, !stale { return (cached, generation) }
         return try await refresh(after: generation)
     }

@@ -3,9 +3,11 @@ import ForgeCore
 /// Removes an empty queue's keys.
 ///
 /// KEYS: the queue's ``QueueKeys/structures`` (ready lists 9…0, then leased, lease seq,
-///   scheduled, retry, dead, paused, backpressure, fence, events, wake, stats, registered), then
-///   the namespace's due and unarchived indexes
+///   scheduled, retry, dead, paused, backpressure, fence, events, wake, stats, registered)
 /// ARGV: 1 queue name
+///
+/// The queue leaves the namespace's due and unarchived indexes too, where there are indexes (not
+/// on a Redis Cluster: see ``LuaPrelude``); they are not declared keys, being in other slots.
 ///
 /// Empty means: no job in a ready list, `scheduled`, `retry`, `leased` or `dead`, and no event
 /// left in `events` (archived entries are deleted from the stream, so its length is what history
@@ -15,8 +17,8 @@ import ForgeCore
 /// `{scheduled, pending, active, retrying, dead, unarchived events}`.
 enum DeleteQueueScript {
     static let script = LuaScript(
-        name: "delete-queue",
-        source: #"""
+        named: "delete-queue",
+        body: #"""
             local pending = 0
             for i = 1, 10 do pending = pending + redis.call('LLEN', KEYS[i]) end
             local active = redis.call('ZCARD', KEYS[11])
@@ -28,13 +30,16 @@ enum DeleteQueueScript {
               return {scheduled, pending, active, retrying, dead, events}
             end
             redis.call('DEL', unpack(KEYS, 1, 22))
-            redis.call('ZREM', KEYS[23], ARGV[1])
-            redis.call('SREM', KEYS[24], ARGV[1])
+            if INDEXED then
+              local due, unarchived = indexes(KEYS[1])
+              redis.call('ZREM', due, ARGV[1])
+              redis.call('SREM', unarchived, ARGV[1])
+            end
             return {}
             """#
     )
 
     static func call(_ space: KeySpace, queue: QueueName) -> ScriptCall {
-        ScriptCall(script, keys: space.queue(queue).structures + [space.due, space.unarchived], arguments: [queue.rawValue])
+        ScriptCall(script, keys: space.queue(queue).structures, arguments: [queue.rawValue])
     }
 }
