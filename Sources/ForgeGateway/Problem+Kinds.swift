@@ -100,26 +100,22 @@ extension Problem {
     }
 
     static func unavailable(_ dependency: String) -> Problem {
-        var problem = Problem(
-            status: 503,
-            title: "Service unavailable",
-            detail: "\(dependency) is unreachable; retry shortly",
-            type: "urn:forge:problem:unavailable"
-        )
-        problem.headers = [("Retry-After", "1")]
-        return problem
+        retrySoon(detail: "\(dependency) is unreachable; retry shortly", type: "urn:forge:problem:unavailable")
     }
 
     /// The job is in Redis, but fewer replicas than `FORGE_WAIT_REPLICAS` confirmed it in time,
     /// so a failover could still lose it: the caller repeats the request under its
     /// Idempotency-Key, which finds the job rather than making a second.
     static func notReplicated(_ error: RedisError) -> Problem {
-        var problem = Problem(
-            status: 503,
-            title: "Service unavailable",
+        retrySoon(
             detail: "\(error.message); repeat the request with the same Idempotency-Key to be sure the job exists once",
             type: "urn:forge:problem:not-replicated"
         )
+    }
+
+    /// A 503 worth repeating in a second.
+    private static func retrySoon(detail: String, type: String) -> Problem {
+        var problem = Problem(status: 503, title: "Service unavailable", detail: detail, type: type)
         problem.headers = [("Retry-After", "1")]
         return problem
     }

@@ -33,6 +33,7 @@ struct TestGateway {
         redisURL: String? = nil,
         searchTimeoutMs: Int = PostgresConfiguration.defaultSearchTimeoutMs,
         configure: ConfigurationChange = .none,
+        enqueueWait: ReplicaWait? = nil,
         _ body: (TestGateway) async throws -> Void
     ) async throws {
         let redis = RedisClient(configuration: TestRedis.configuration(url: redisURL, poolSize: 4))
@@ -52,7 +53,8 @@ struct TestGateway {
         let result: Result<Void, any Error>
         do {
             try await Migrator(client: postgres).migrate()
-            try await run(redis: redis, listRedis: listRedis, keys: keys, postgres: postgres, configure: configure, body)
+            let queues = QueueStore(redis: redis, keys: keys, enqueueWait: enqueueWait)
+            try await run(queues: queues, listRedis: listRedis, postgres: postgres, configure: configure, body)
             result = .success(())
         } catch {
             result = .failure(error)
@@ -66,14 +68,14 @@ struct TestGateway {
     }
 
     private static func run(
-        redis: RedisClient,
+        queues: QueueStore,
         listRedis: RedisClient,
-        keys: KeySpace,
         postgres: PostgresClient,
         configure: ConfigurationChange,
         _ body: (TestGateway) async throws -> Void
     ) async throws {
-        let queues = QueueStore(redis: redis, keys: keys)
+        let redis = queues.redis
+        let keys = queues.keys
         let history = HistoryStore(client: postgres)
         let metrics = ForgeMetrics()
         let dependencies = GatewayDependencies(

@@ -777,18 +777,34 @@ def scenario_cluster_failover(stack, duration):
         ", ".join(f"{t:.1f}" for t in times) + " s"
 
 
+def kill_queue_master(stack, duration, cut_off_replica):
+    """`kill -9` of the chaos queue's master (first, with `cut_off_replica`, its replica stopped and
+    the replication link dropped for 2 s); waits for the replica to serve the slot, starts the old
+    master again (it rejoins as the new one's replica) and waits for the cluster to be whole.
+    Returns the old master, its replica and how long the slot went unserved."""
+    time.sleep(duration / 4)
+    master, replicas = stack.owner(QUEUE_SLOT)
+    replica_pid = stack.node_pid(replicas[0]) if cut_off_replica else None
+    if replica_pid:
+        os.kill(replica_pid, signal.SIGSTOP)
+        Redis(master).command("CLIENT", "KILL", "TYPE", "replica")
+        time.sleep(2)
+    stack.kill_node(master)
+    if replica_pid:
+        os.kill(replica_pid, signal.SIGCONT)
+    _, took = wait_for_owner(stack, master, 30, skip=(master,))
+    time.sleep(1)
+    stack.start_node(master)
+    stack.wait_cluster(60)
+    return master, replicas[0], took
+
+
 def scenario_kill_master(stack, duration):
     """`kill -9` of the chaos queue's master: its replica is promoted after the 1 s node timeout,
     the old master is started again and rejoins as the new one's replica. Jobs it confirmed but had
     not sent to the replica yet are lost unless the gateway waited for the replica."""
-    time.sleep(duration / 4)
-    master, _ = stack.owner(QUEUE_SLOT)
-    stack.kill_node(master)
-    new, took = wait_for_owner(stack, master, 30, skip=(master,))
-    time.sleep(1)
-    stack.start_node(master)
-    stack.wait_cluster(60)
-    return f"master :{master} killed with SIGKILL; replica :{new} served the slot {took:.1f} s later; the old master rejoined as its replica"
+    master, replica, took = kill_queue_master(stack, duration, cut_off_replica=False)
+    return f"master :{master} killed with SIGKILL; replica :{replica} served the slot {took:.1f} s later; the old master rejoined as its replica"
 
 
 def scenario_kill_lagging_master(stack, duration):
@@ -797,19 +813,8 @@ def scenario_kill_lagging_master(stack, duration):
     2 s the master confirms jobs no replica receives; then the master is killed and the replica
     resumes and is promoted without them. Only a gateway that waits for the replica
     (`--wait-replicas 1`) refuses those jobs instead of losing them."""
-    time.sleep(duration / 4)
-    master, replicas = stack.owner(QUEUE_SLOT)
-    replica_pid = stack.node_pid(replicas[0])
-    os.kill(replica_pid, signal.SIGSTOP)
-    Redis(master).command("CLIENT", "KILL", "TYPE", "replica")
-    time.sleep(2)
-    stack.kill_node(master)
-    os.kill(replica_pid, signal.SIGCONT)
-    new, took = wait_for_owner(stack, master, 30, skip=(master,))
-    time.sleep(1)
-    stack.start_node(master)
-    stack.wait_cluster(60)
-    return f"replica :{replicas[0]} cut off for 2 s, then master :{master} killed with SIGKILL; the replica served the slot {took:.1f} s later"
+    master, replica, took = kill_queue_master(stack, duration, cut_off_replica=True)
+    return f"replica :{replica} cut off for 2 s, then master :{master} killed with SIGKILL; the replica served the slot {took:.1f} s later"
 
 
 def scenario_reshard(stack, duration):
@@ -828,7 +833,11 @@ def scenario_reshard(stack, duration):
                     "--cluster-to", ids[target], "--cluster-slots", str(count), "--cluster-yes",
                     "--cluster-pipeline", "10"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     took = time.time() - started
-    owner, _ = stack.owner(QUEUE_SLOT)
+    # redis-cli tells the two nodes; the others learn it by gossip.
+    owner, end = None, time.time() + 10
+    while owner != target and time.time() < end:
+        owner, _ = stack.owner(QUEUE_SLOT)
+        time.sleep(0.1)
     note = f"{count} slots moved :{source} → :{target} in {took:.1f} s, the chaos queue's slot {QUEUE_SLOT} with {keys} keys among them"
     return note + ("" if owner == target else f" (NOT MOVED: owner :{owner})")
 
