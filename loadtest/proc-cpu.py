@@ -8,10 +8,15 @@ forge-load) whose executable is under --exe-prefix, the redis-server listening o
 and the Postgres server whose postmaster.pid is given (with all its backends, summed). It also
 prints the whole machine's busy share (/proc/stat), which shows what else competed for the cores.
 
+When the redis-server on --redis-port is a Redis Cluster node, every node CLUSTER NODES lists
+(on this machine) is counted too, each as its own row `redis-server:PORT`, so a run against a
+cluster shows each shard's CPU (a single Redis stays one row, `redis-server`). A server's AOF
+rewrite and snapshot children count to its row.
+
     loadtest/proc-cpu.py --exe-prefix "$PWD/.build" --redis-port 18390 \
         --pg-pidfile .forge/pg/data/postmaster.pid [--json out.json] -- COMMAND ARGS...
 """
-import argparse, json, os, subprocess, sys, time
+import argparse, json, os, re, subprocess, sys, time
 
 TICK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -63,11 +68,33 @@ def label_of(pid, comm, args):
         port = env.get(b"FORGE_HTTP_PORT", b"").decode()
         name = os.path.basename(exe)
         return f"{name}:{port}" if port else f"{name}[{pid}]"
-    if args.redis_port and comm.startswith("redis-server") and any(f":{args.redis_port}".encode() in c for c in cmdline):
-        return "redis-server"
+    # redis-server itself, and the children it forks to rewrite its AOF or save a snapshot
+    # ("redis-aof-rewrite", "redis-rdb-bgsave"): work the load caused, counted to their server.
+    if args.redis_ports and comm.startswith(("redis-server", "redis-aof", "redis-rdb")):
+        # A daemon's title is "redis-server 127.0.0.1:PORT [cluster]"; a foreground one may have --port PORT.
+        text = b" ".join(cmdline).decode(errors="replace")
+        ports = {int(p) for p in re.findall(r"(?::|--port )(\d+)", text)}
+        for port in sorted(ports & args.redis_ports):
+            return f"redis-server:{port}" if args.cluster else "redis-server"
     if args.postmaster and (pid == args.postmaster or parent(pid) == args.postmaster):
         return "postgres (all backends)"
     return None
+
+
+def cluster_ports(port):
+    """Ports of the Redis Cluster nodes on loopback that the node on `port` knows (itself included),
+    or None when it is not a cluster node (or redis-cli is missing)."""
+    try:
+        out = subprocess.run(["redis-cli", "-p", str(port), "cluster", "nodes"], capture_output=True, text=True, timeout=3).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    ports = set()
+    for line in out.splitlines():
+        fields = line.split()
+        match = re.match(r"(127\.0\.0\.1|localhost|::1|\[::1\])?:(\d+)", fields[1]) if len(fields) > 1 else None
+        if match:
+            ports.add(int(match.group(2)))
+    return ports or None
 
 
 def parent(pid):
@@ -114,6 +141,10 @@ def main():
         args.command = args.command[1:]
     if not args.command:
         parser.error("give a command after --")
+    args.redis_ports, args.cluster = set(), False
+    if args.redis_port:
+        nodes = cluster_ports(args.redis_port)
+        args.redis_ports, args.cluster = (nodes | {args.redis_port}, True) if nodes else ({args.redis_port}, False)
     args.postmaster = None
     if args.pg_pidfile and os.path.exists(args.pg_pidfile):
         args.postmaster = int(open(args.pg_pidfile).readline())

@@ -45,6 +45,8 @@ until redis-cli -p "$MASTER" info replication | grep -q 'state=online'; do sleep
 forge_start_postgres "$WORK/pg" "$PG" >/dev/null
 export FORGE_REDIS_URL=redis://127.0.0.1:$MASTER FORGE_POSTGRES_URL=postgres://forge@127.0.0.1:$PG/forge
 export FORGE_API_TOKENS=$TOKEN FORGE_API_TOKEN=$TOKEN FORGE_HTTP_HOST=127.0.0.1 FORGE_LOG_LEVEL=warning
+# The closed loop would otherwise meet the per-token rate limit (429s), not Redis.
+export FORGE_RATE_LIMIT_RPS=0
 "$BIN/forge" migrate >/dev/null
 
 start_gateway() {

@@ -29,7 +29,7 @@ public struct LoadRun: Sendable {
     private func execute(request: WireRequest, probeHTTP: HTTPClient) async throws -> LoadReport {
         try await checkGateway(probeHTTP)
         let candidates = settings.metricsURLs ?? SystemProbe.forgeUpLayout(gateway: settings.baseURL)
-        let lookup = SystemProbe(http: probeHTTP, gateway: settings.baseURL, token: settings.token, queue: settings.job.queue, metricsURLs: [])
+        let lookup = SystemProbe(http: probeHTTP, gateway: settings.baseURL, token: settings.token, queues: [], metricsURLs: [])
         let endpoints = await lookup.reachable(candidates)
         if endpoints.isEmpty {
             progress(.notice("no /metrics endpoint answered (tried \(candidates.count)); completions come from the gateway's queue counts only"))
@@ -40,7 +40,7 @@ public struct LoadRun: Sendable {
             http: probeHTTP,
             gateway: settings.baseURL,
             token: settings.token,
-            queue: settings.job.queue,
+            queues: settings.queueNames,
             metricsURLs: endpoints
         )
         let startedAt = ISO8601DateFormatter().string(from: Date())
@@ -121,6 +121,7 @@ public struct LoadRun: Sendable {
             connections: settings.connections,
             batch: settings.batch,
             queue: job.queue,
+            queueCount: settings.queueCount > 1 ? settings.queueCount : nil,
             type: job.type,
             sleepMs: job.sleepMs,
             payloadBytes: job.payloadBytes,

@@ -34,6 +34,12 @@ struct LoadOptions: ParsableArguments {
     @Option(help: "Queue to enqueue into.")
     var queue = "default"
 
+    @Option(
+        help:
+            "Spread the requests over N queues, <queue>-0 … <queue>-(N-1), in turn (a batch stays in one queue); 1 = --queue alone. Several queues are what spreads load over a Redis Cluster's masters."
+    )
+    var queues = 1
+
     @Option(help: "Job type (default noop; sleep with --sleep-ms; fail for the failing-job storm).")
     var type: String?
 
@@ -90,6 +96,7 @@ struct LoadOptions: ParsableArguments {
                 maxAttempts: maxAttempts,
                 backoffMs: backoffMs
             ),
+            queueCount: queues,
             requestTimeout: try DurationText.parse(timeout, flag: "--timeout"),
             lateThreshold: try DurationText.milliseconds(lateMs, flag: "--late-ms"),
             maxInFlight: maxInFlight,

@@ -112,3 +112,56 @@ forge_stop_postgres() {
   [ -f "$dir/data/postmaster.pid" ] || return 0
   forge_as_pg "$(forge_pg_bin)/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
 }
+
+# forge_start_redis_cluster DIR FIRST_PORT MASTERS [extra redis-server args...]: a Redis Cluster of
+# MASTERS masters and no replicas on FIRST_PORT, FIRST_PORT+1, … (node data in DIR/PORT, cluster
+# bus on port+10000), the 16 384 slots split evenly in port order. Made afresh every time: a node
+# that kept its nodes.conf remembers its old cluster and will not join a new one. The slots are
+# assigned by hand (ADDSLOTSRANGE, MEET) because `redis-cli --cluster create` wants 3 masters at
+# least and a one-master cluster is the baseline of a scaling run. Waits for cluster_state:ok.
+forge_start_redis_cluster() {
+  local dir=$1 first=$2 masters=$3 i port from to
+  shift 3
+  case "$masters" in ''|*[!0-9]*|0) echo "error: forge_start_redis_cluster needs a master count ≥ 1, not '$masters'" >&2; return 64 ;; esac
+  for i in $(seq 0 $((masters - 1))); do
+    port=$((first + i))
+    rm -rf "${dir:?}/$port"
+    forge_start_redis "$dir/$port" "$port" --cluster-enabled yes --cluster-config-file nodes.conf \
+      --cluster-node-timeout 5000 "$@" || return 1
+    from=$((16384 * i / masters))
+    to=$((16384 * (i + 1) / masters - 1))
+    redis-cli -p "$port" cluster set-config-epoch $((i + 1)) >/dev/null
+    redis-cli -p "$port" cluster addslotsrange "$from" "$to" | grep -q OK || {
+      echo "error: could not give slots $from-$to to the node on port $port" >&2
+      return 1
+    }
+    [ "$i" -eq 0 ] || redis-cli -p "$port" cluster meet 127.0.0.1 "$first" >/dev/null
+  done
+  for _ in $(seq 1 100); do
+    local ok=0
+    for i in $(seq 0 $((masters - 1))); do
+      port=$((first + i))
+      redis-cli -p "$port" cluster info 2>/dev/null | grep -q '^cluster_state:ok' || break
+      [ "$(redis-cli -p "$port" cluster info | sed -n 's/^cluster_known_nodes:\([0-9]*\).*/\1/p')" = "$masters" ] || break
+      ok=$((ok + 1))
+    done
+    [ "$ok" -eq "$masters" ] && return 0
+    sleep 0.1
+  done
+  echo "error: the Redis Cluster on ports $first… did not reach cluster_state:ok; see $dir/*/redis.log" >&2
+  return 1
+}
+
+# forge_stop_redis_cluster DIR FIRST_PORT MASTERS: stops what forge_start_redis_cluster started.
+forge_stop_redis_cluster() {
+  local dir=$1 first=$2 masters=$3 i
+  for i in $(seq 0 $((masters - 1))); do forge_stop_redis "$dir/$((first + i))" "$((first + i))"; done
+}
+
+# forge_redis_cluster_url FIRST_PORT MASTERS: the redis+cluster:// URL naming every node.
+forge_redis_cluster_url() {
+  local first=$1 masters=$2 i nodes=()
+  for i in $(seq 0 $((masters - 1))); do nodes+=("127.0.0.1:$((first + i))"); done
+  local IFS=,
+  echo "redis+cluster://${nodes[*]}"
+}

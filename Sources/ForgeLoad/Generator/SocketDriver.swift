@@ -79,6 +79,8 @@ private final class SocketLoop {
         var busy = false
         /// Bytes of the current request written so far.
         var written = 0
+        /// The current request's bytes (its queue's turn, see ``WireRequest/bytes(forRequest:)``).
+        var bytes: [UInt8] = []
         /// Whether EPOLLOUT is registered (a connect or a write in progress).
         var watchingWrites = true
         var due = ContinuousClock.now
@@ -107,6 +109,8 @@ private final class SocketLoop {
     private var busyCount = 0
     /// The next request of the open-loop schedule.
     private var next = 0
+    /// Requests sent so far, open or closed loop: picks each one's queue in turn.
+    private var sequence = 0
     /// When each closed-loop chain paused after a connection failure goes on.
     private var resuming: [ContinuousClock.Instant] = []
     private var preciseWait = true
@@ -297,6 +301,8 @@ private final class SocketLoop {
         let now = clock.now
         connections[slot]!.busy = true
         connections[slot]!.written = 0
+        connections[slot]!.bytes = driver.request.bytes(forRequest: sequence)
+        sequence += 1
         connections[slot]!.due = due
         connections[slot]!.started = now
         connections[slot]!.deadline = now + driver.timeout
@@ -307,7 +313,7 @@ private final class SocketLoop {
 
     /// Writes what is left of the current request; waits for EPOLLOUT if the socket is full.
     private func flush(_ slot: Int) {
-        let bytes = driver.request.bytes
+        let bytes = connections[slot]!.bytes
         while connections[slot]!.written < bytes.count {
             let offset = connections[slot]!.written
             let sent = bytes.withUnsafeBytes { raw in

@@ -12,6 +12,8 @@ public struct LoadReport: Sendable, Codable {
         public var connections: Int
         public var batch: Int
         public var queue: String
+        /// With `--queues N`: the jobs went round-robin to `<queue>-0` … `<queue>-(N-1)`.
+        public var queueCount: Int?
         public var type: String
         public var sleepMs: Int?
         public var payloadBytes: Int

@@ -13,7 +13,8 @@ public enum ReportTable {
             ("offered", offered),
             (
                 "job",
-                "\(s.type) on queue \(s.queue), batch \(s.batch)" + (s.sleepMs.map { ", sleep \($0) ms" } ?? "")
+                "\(s.type) on " + (s.queueCount.map { "queues \(s.queue)-0 … \(s.queue)-\($0 - 1) in turn" } ?? "queue \(s.queue)")
+                    + ", batch \(s.batch)" + (s.sleepMs.map { ", sleep \($0) ms" } ?? "")
                     + (s.delayMs.map { ", delay \($0) ms" } ?? "")
             ),
             ("measured", "\(Format.fixed(s.durationSeconds, 1)) s after \(Format.fixed(s.warmupSeconds, 1)) s warm-up, \(s.connections) connections"),

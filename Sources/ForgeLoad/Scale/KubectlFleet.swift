@@ -21,7 +21,7 @@ public struct KubectlFleet: WorkerFleet {
         ]
     }
 
-    public func scale(to count: Int, queue: String) async throws -> [String] {
+    public func scale(to count: Int, queues: [String]) async throws -> [String] {
         for command in commands(count: count) { try await ShellCommand.run(command) }
         return []
     }
@@ -45,7 +45,7 @@ public struct ComposeFleet: WorkerFleet {
         ["docker", "compose"] + (file.map { ["-f", $0] } ?? []) + ["up", "-d", "--scale", "\(service)=\(count)", "--wait", service]
     }
 
-    public func scale(to count: Int, queue: String) async throws -> [String] {
+    public func scale(to count: Int, queues: [String]) async throws -> [String] {
         try await ShellCommand.run(command(count: count))
         return []
     }

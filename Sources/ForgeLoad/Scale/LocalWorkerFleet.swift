@@ -5,7 +5,7 @@ import NIOHTTP1
 import Synchronization
 
 /// Runs the workers of each step as local `forge-worker` processes on loopback, each on its own
-/// port, all serving the step's queue. They inherit the environment (`FORGE_REDIS_URL`,
+/// port, all serving the step's queues. They inherit the environment (`FORGE_REDIS_URL`,
 /// `FORGE_NAMESPACE`, …); `environment` and `extraArguments` add to it.
 public final class LocalWorkerFleet: WorkerFleet {
     public struct Options: Sendable {
@@ -49,15 +49,15 @@ public final class LocalWorkerFleet: WorkerFleet {
 
     public var usesFreshQueues: Bool { true }
 
-    /// Stops the last step's workers, starts `count` new ones on `queue`, waits for `/readyz`.
-    public func scale(to count: Int, queue: String) async throws -> [String] {
+    /// Stops the last step's workers, starts `count` new ones on `queues`, waits for `/readyz`.
+    public func scale(to count: Int, queues: [String]) async throws -> [String] {
         await shutdown()
         var started: [WorkerProcess] = []
         for index in 0..<count {
             let port: Int
             if let base = options.portBase { port = base + index } else { port = try await FreePort.find() }
-            let name = "forge-load-\(queue)-\(index + 1)"
-            var arguments = ["--name", name, "--queues", queue]
+            let name = "forge-load-\(queues.first ?? "default")-\(index + 1)"
+            var arguments = ["--name", name, "--queues", queues.joined(separator: ",")]
             if let concurrency = options.concurrency { arguments += ["--concurrency", String(concurrency)] }
             let worker = try WorkerProcess(
                 name: name,

@@ -39,10 +39,13 @@ public struct ScaleRun: Sendable {
         do {
             for count in counts {
                 let queue = fleet.usesFreshQueues ? "\(settings.job.queue)-\(runID)-w\(count)" : settings.job.queue
-                progress(.notice("scale: \(count) worker\(count == 1 ? "" : "s") on queue \(queue)"))
-                let workerMetrics = try await fleet.scale(to: count, queue: queue)
                 var step = settings
                 step.job.queue = queue
+                let names = step.queueNames
+                progress(
+                    .notice("scale: \(count) worker\(count == 1 ? "" : "s") on queue\(names.count == 1 ? "" : "s") \(names.joined(separator: ","))")
+                )
+                let workerMetrics = try await fleet.scale(to: count, queues: names)
                 step.metricsURLs =
                     (settings.metricsURLs ?? SystemProbe.forgeUpLayout(gateway: settings.baseURL, workers: 0))
                     + workerMetrics

@@ -24,6 +24,10 @@ public struct LoadSettings: Sendable {
     /// Jobs per request: 1 posts to `/v1/jobs`, more posts to `/v1/jobs/batch`.
     public var batch: Int
     public var job: JobTemplate
+    /// Queues the requests are spread over: 1 sends every job to `job.queue`; N sends request k
+    /// (in sending order) to `<queue>-(k mod N)`, a batch whole to one queue. On a Redis Cluster a
+    /// queue lives in one slot, so only several queues can spread the load over several masters.
+    public var queueCount: Int
     /// A request not answered within this is a `timeout` error.
     public var requestTimeout: Duration
     /// A request that starts later than this after its due time counts as late.
@@ -45,6 +49,7 @@ public struct LoadSettings: Sendable {
         connections: Int = 32,
         batch: Int = 1,
         job: JobTemplate = JobTemplate(),
+        queueCount: Int = 1,
         requestTimeout: Duration = .seconds(10),
         lateThreshold: Duration = .milliseconds(1),
         maxInFlight: Int = 10_000,
@@ -59,6 +64,7 @@ public struct LoadSettings: Sendable {
         self.connections = connections
         self.batch = batch
         self.job = job
+        self.queueCount = queueCount
         self.requestTimeout = requestTimeout
         self.lateThreshold = lateThreshold
         self.maxInFlight = maxInFlight
@@ -68,6 +74,12 @@ public struct LoadSettings: Sendable {
 
     /// The gateway URL without a trailing slash.
     public var baseURL: String { url.hasSuffix("/") ? String(url.dropLast()) : url }
+
+    /// The queues the run sends to, in round-robin order: `job.queue` alone, or `<queue>-0` …
+    /// `<queue>-(N-1)` with `queueCount` N > 1.
+    public var queueNames: [String] {
+        queueCount <= 1 ? [job.queue] : (0..<queueCount).map { "\(job.queue)-\($0)" }
+    }
 
     /// Requests per second the open-loop schedule sends: `--rps` counts jobs, so a batch of N
     /// jobs is one request every N/rps seconds.
@@ -94,6 +106,10 @@ public struct LoadSettings: Sendable {
         guard (0...1 << 20).contains(job.payloadBytes) else { throw .invalid("--payload-bytes", "must be 0…1048576") }
         guard job.queue.range(of: "^[a-z0-9][a-z0-9_.-]{0,63}$", options: .regularExpression) != nil else {
             throw .invalid("--queue", "'\(job.queue)' is not a queue name ([a-z0-9][a-z0-9_.-]{0,63})")
+        }
+        guard (1...1000).contains(queueCount) else { throw .invalid("--queues", "must be 1…1000, got \(queueCount)") }
+        if queueCount > 1, job.queue.count + 1 + String(queueCount - 1).count > 64 {
+            throw .invalid("--queues", "'\(job.queue)-\(queueCount - 1)' is longer than a queue name may be (64); shorten --queue")
         }
         guard job.type.range(of: "^[A-Za-z0-9_.:-]{1,128}$", options: .regularExpression) != nil else {
             throw .invalid("--type", "'\(job.type)' is not a job type ([A-Za-z0-9_.:-]{1,128})")

@@ -1,5 +1,5 @@
 /// The figures forge-load reads from the services' `/metrics` at one moment, summed over every
-/// scraped endpoint and kept to one queue. Counters only grow, so a run's figures are the
+/// scraped endpoint and kept to the run's queues. Counters only grow, so a run's figures are the
 /// differences between two snapshots.
 public struct MetricsSnapshot: Sendable, Equatable {
     /// `forge_jobs_completed_total{queue}` over all workers.
@@ -27,9 +27,15 @@ public struct MetricsSnapshot: Sendable, Equatable {
 
     /// Adds one endpoint's samples, keeping only `queue`'s series where there is a queue label.
     public mutating func add(_ samples: [MetricSample], from endpoint: String, queue: String) {
+        add(samples, from: endpoint, queues: [queue])
+    }
+
+    /// Adds one endpoint's samples, keeping only the series of `queues` where there is a queue
+    /// label (summed over them).
+    public mutating func add(_ samples: [MetricSample], from endpoint: String, queues: Set<String>) {
         endpoints.append(endpoint)
         for sample in samples {
-            let ours = sample.labels["queue"].map { $0 == queue } ?? true
+            let ours = sample.labels["queue"].map { queues.contains($0) } ?? true
             switch sample.name {
             case "forge_jobs_completed_total" where ours: completed += sample.value
             case "forge_jobs_failed_total" where ours: failed += sample.value

@@ -20,6 +20,16 @@ public struct QueueCounts: Sendable, Codable, Equatable {
     /// Jobs that will still run: waiting, running, delayed or waiting for a retry.
     public var backlog: Int { scheduled + pending + active + retrying }
 
+    /// Adds another queue's counts (a run over several queues reports their sum).
+    public mutating func add(_ other: QueueCounts) {
+        scheduled += other.scheduled
+        pending += other.pending
+        active += other.active
+        retrying += other.retrying
+        dead += other.dead
+        completed += other.completed
+    }
+
     struct QueueView: Decodable {
         var counts: QueueCounts
     }

@@ -17,21 +17,22 @@ public struct SystemSample: Sendable {
     }
 }
 
-/// Reads `/metrics` of the workers and schedulers and the queue's counts from the gateway, all
+/// Reads `/metrics` of the workers and schedulers and the queues' counts from the gateway, all
 /// at once, on its own HTTP client so it never waits behind the load's requests.
 public struct SystemProbe: Sendable {
     let http: HTTPClient
     let gateway: String
     let token: String?
-    let queue: String
+    /// The run's queues: their counts are summed, and metrics kept to them.
+    let queues: [String]
     /// Full `/metrics` URLs.
     public let metricsURLs: [String]
 
-    public init(http: HTTPClient, gateway: String, token: String?, queue: String, metricsURLs: [String]) {
+    public init(http: HTTPClient, gateway: String, token: String?, queues: [String], metricsURLs: [String]) {
         self.http = http
         self.gateway = gateway
         self.token = token
-        self.queue = queue
+        self.queues = queues
         self.metricsURLs = metricsURLs.map(Self.metricsURL)
     }
 
@@ -70,15 +71,28 @@ public struct SystemProbe: Sendable {
             return await group.reduce(into: [(String, String?)]()) { $0.append($1) }
         }
         var metrics = MetricsSnapshot()
+        let ours = Set(queues)
         for (url, text) in texts.sorted(by: { $0.0 < $1.0 }) {
             guard let text else { continue }
-            metrics.add(PrometheusText.parse(text), from: url, queue: queue)
+            metrics.add(PrometheusText.parse(text), from: url, queues: ours)
         }
         return SystemSample(at: .now, metrics: metrics, queue: await queueCounts)
     }
 
-    /// `GET /v1/queues/{queue}`; a queue nobody enqueued into yet is empty, not an error.
+    /// The run's queues' counts summed, each read at once; `nil` if any did not answer.
     public func queueCounts() async -> QueueCounts? {
+        await withTaskGroup(of: QueueCounts?.self) { group in
+            for queue in queues { group.addTask { await queueCounts(queue) } }
+            var total: QueueCounts? = QueueCounts()
+            for await counts in group {
+                if let counts { total?.add(counts) } else { total = nil }
+            }
+            return total
+        }
+    }
+
+    /// `GET /v1/queues/{queue}`; a queue nobody enqueued into yet is empty, not an error.
+    func queueCounts(_ queue: String) async -> QueueCounts? {
         var request = HTTPClientRequest(url: "\(gateway)/v1/queues/\(queue)")
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         guard let response = try? await http.execute(request, timeout: .seconds(2)),
