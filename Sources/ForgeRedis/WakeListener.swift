@@ -15,11 +15,14 @@ import Synchronization
 /// ``maxBlockedSlots`` per wait: the first slots of the caller's order, which the worker rotates,
 /// and always the last key's, the worker's interrupt; the worker's periodic check for ready jobs
 /// covers queues past them). The first token ends the wait: the other BLPOPs are ended with
-/// `CLIENT UNBLOCK` (they pop nothing), and a token another one popped in the same instant is
-/// pushed back, so no wake-up is lost.
+/// `CLIENT UNBLOCK` (they pop nothing; repeated until each has returned, as one may reach its
+/// server after the first unblock), and a token another one popped in the same instant is pushed
+/// back, so no wake-up is lost.
 public final class WakeListener: Sendable {
     /// The most BLPOPs one wait runs at once on a cluster (each a connection and a thread).
     public static let maxBlockedSlots = 16
+    /// How often BLPOPs still waiting after the first token are unblocked again.
+    static let unblockRetry = Duration.milliseconds(10)
 
     private let client: RedisClient
     private let keys: KeySpace
@@ -76,18 +79,29 @@ public final class WakeListener: Sendable {
             }
             var popped: [String] = []
             var failure: RedisError?
-            var unblocked = false
+            var unblocker: Task<Void, Never>?
             for await result in tasks {
                 switch result {
                 case .success(nil): continue
                 case .success(let key?): popped.append(key)
                 case .failure(let error): failure = failure ?? error
                 }
-                if !unblocked {
-                    unblocked = true
-                    for listener in nodes { await listener.unblock(through: client) }
+                if unblocker == nil {
+                    // Again and again until every BLPOP has returned: one that reaches its server
+                    // after the `CLIENT UNBLOCK` (its thread late to start, its node slow to
+                    // answer) would otherwise hold the wait for its whole timeout. Unblocking a
+                    // connection that is not blocked does nothing.
+                    unblocker = Task { [client] in
+                        while !Task.isCancelled {
+                            for listener in nodes { await listener.unblock(through: client) }
+                            try? await Task.sleep(for: Self.unblockRetry)
+                        }
+                    }
                 }
             }
+            // Ended before the next wait can start, so no late unblock reaches its BLPOPs.
+            unblocker?.cancel()
+            await unblocker?.value
             return (popped, failure)
         }
         // Tokens popped after the first would be lost wake-ups: give them back.

@@ -15,6 +15,8 @@ struct Fetcher: Sendable {
     let wake: WakeListener
 
     static let fullScanInterval: Duration = .seconds(5)
+    /// The most queues looked at before an idle wait on a cluster (see ``readyElsewhere(than:)``).
+    static let maxReadyCheck = 64
 
     func run() async {
         let state = parts.state
@@ -32,6 +34,7 @@ struct Fetcher: Sendable {
             guard woke, let slots = reserved else { return }
 
             var remaining = slots
+            let tried = candidates
             do {
                 for queue in candidates ?? parts.picker.order() where remaining > 0 {
                     let sent = ContinuousClock.now
@@ -62,8 +65,29 @@ struct Fetcher: Sendable {
             // until a script pushes a wake-up token. Trying every queue again after a lease that
             // found work cost each job of a steady trickle an empty lease call (a round trip and
             // a script run in Redis) before the worker slept.
+            if let tried, let ready = await readyElsewhere(than: tried) {
+                candidates = ready
+                continue
+            }
             candidates = await sleepUntilWork(delay: &delay)
         }
+    }
+
+    /// On a Redis Cluster, the queues other than `tried` (those a wake-up named, now empty) that
+    /// hold ready jobs, if any: there an idle wait is a BLPOP per slot on connections of their own
+    /// plus `CLIENT UNBLOCK`s to end them (dozens of calls for 16 queues), which a busy worker went
+    /// through for every job, while one pipelined `EXISTS` per queue (a round trip per node, all at
+    /// once) finds the work its tokens would. Queues just tried are left out, so a paused queue
+    /// that holds jobs cannot keep the worker from sleeping. On one Redis the wait is one BLPOP,
+    /// cheaper than the check, and past ``maxReadyCheck`` queues the check costs more than the
+    /// wait: `nil`.
+    private func readyElsewhere(than tried: [QueueName]) async -> [QueueName]? {
+        guard parts.store.redis.configuration.cluster else { return nil }
+        let others = parts.picker.rotation().filter { !tried.contains($0) }
+        guard !others.isEmpty, others.count <= Self.maxReadyCheck, let ready = try? await parts.store.queuesWithReadyJobs(among: others),
+            !ready.isEmpty
+        else { return nil }
+        return ready
     }
 
     /// Blocks on the wake-up lists until a token names a queue with work, or the check every

@@ -42,6 +42,32 @@ extension OneClusterAtATime {
             await client.shutdown()
         }
 
+        /// The first token ends the wait though another slot's BLPOP has not reached its server
+        /// yet (a thread late to start on a busy machine, here a node that answers late): a
+        /// `CLIENT UNBLOCK` sent before that BLPOP arrives misses it, and the wait must not then sit
+        /// out the BLPOP's whole timeout (seen as pickup waits near a second under load).
+        @Test func theFirstTokenEndsTheWaitThoughABlpopArrivesLate() async throws {
+            let cluster = try await PrivateCluster.start()
+            defer { cluster.stop() }
+            let client = RedisClient(configuration: cluster.configuration())
+            let listener = WakeListener(client: client, keys: keys)
+            let queues = try await queuesOnEveryNode(client)
+            let lateNode = try await client.blockingGroups(for: [keys.queue(queues[2]).wake])[0].node
+            let late = try #require(cluster.servers.first { $0.port == lateNode.port })
+
+            late.freeze()
+            let start = ContinuousClock.now
+            async let wait = listener.wait(for: queues, timeoutMs: 30_000)
+            try await Task.sleep(for: .milliseconds(200))
+            _ = try await client.command(["RPUSH", keys.queue(queues[0]).wake, "1"])
+            try await Task.sleep(for: .milliseconds(300))
+            late.thaw()
+            #expect(try await wait == queues[0])
+            #expect(ContinuousClock.now - start < .seconds(10), "the wait sat out the late BLPOP's timeout")
+            await listener.shutdown()
+            await client.shutdown()
+        }
+
         /// Redis refuses one BLPOP over two slots even where one node serves both: each slot gets its
         /// own; and past ``WakeListener/maxBlockedSlots`` slots the last key (the worker's interrupt)
         /// is still among those waited on.
