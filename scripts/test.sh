@@ -12,8 +12,9 @@ source scripts/lib/services.sh
 
 REDIS_PORT=${FORGE_TEST_REDIS_PORT:-26379}
 PG_PORT=${FORGE_TEST_PG_PORT:-25432}
-# The cluster's nodes: three ports from here (and their cluster bus ports, 10 000 above).
-CLUSTER_PORT=${FORGE_TEST_CLUSTER_PORT:-26381}
+# The cluster's nodes: three ports from here, and their cluster bus ports 10 000 above, which
+# stay below the kernel's ephemeral range (32768 and up) so no outgoing connection holds one.
+CLUSTER_PORT=${FORGE_TEST_CLUSTER_PORT:-21381}
 WORK=$(mktemp -d /tmp/forge-test.XXXXXX)
 chmod 755 "$WORK"
 

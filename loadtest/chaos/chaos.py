@@ -60,9 +60,10 @@ def free_port():
 
 
 def free_cluster_ports(count):
-    """`count` consecutive ports whose cluster bus ports (+10 000) are free too."""
+    """`count` consecutive ports whose cluster bus ports (+10 000) are free too, all below the
+    kernel's ephemeral range (32768 and up), where an outgoing connection could take one."""
     for _ in range(200):
-        base = random.randint(20000, 30000)
+        base = random.randint(12000, 22000)
         ports = list(range(base, base + count)) + list(range(base + 10000, base + 10000 + count))
         try:
             for port in ports:
