@@ -62,6 +62,34 @@ extension OneClusterAtATime {
             await client.shutdown()
         }
 
+        /// As deployed (compose, k8s): Forge's Redis user may touch only its namespace's keys
+        /// (`~forge:*`), so every key a script call declares on a cluster, the slot guard
+        /// included, must be one of them (a guard outside refused every call with NOPERM).
+        @Test func aUserConfinedToTheNamespaceRunsAQueue() async throws {
+            let cluster = try await PrivateCluster.start()
+            defer { cluster.stop() }
+            for index in cluster.servers.indices {
+                let node = try cluster.nodeClient(index)
+                let reply = try await node.command([
+                    "ACL", "SETUSER", "confined", "on", ">confined-password-1234", "~forge:*", "+@all", "-@dangerous",
+                ])
+                #expect(reply.string == "OK", "\(reply)")
+                await node.shutdown()
+            }
+            var configuration = cluster.configuration()
+            configuration.username = "confined"
+            configuration.password = "confined-password-1234"
+            let client = RedisClient(configuration: configuration)
+            let store = QueueStore(redis: client, keys: keys)
+            let queue = try QueueName("confined")
+            let id = try await store.enqueue(try NewJob(queue: queue.rawValue, type: "t")).id
+            let leased = try await store.lease(queue: queue, count: 1, visibilityMs: 60_000, worker: "w")
+            #expect(leased.map(\.id) == [id])
+            #expect(try await store.complete(queue: queue, leased.map { Completion(id: $0.id, token: $0.token) }).completed == [true])
+            #expect(try await store.deleteQueue(queue) != nil, "its events are not archived yet")
+            await client.shutdown()
+        }
+
         @Test func anExpiredLeaseIsReclaimedOnItsNode() async throws {
             let cluster = try await PrivateCluster.start()
             defer { cluster.stop() }

@@ -30,11 +30,13 @@ import Testing
     /// The scripts' slot guard (see `ClusterRouter.clusterCall`) must land in the call's slot,
     /// whatever the key looks like.
     @Test func aKeyBesideAnotherIsInItsSlot() {
-        for key in ["forge:{default}:leased", "forge:queues", "{a}{b}", "a{b", "x{{y}}", "é{ü}", "plain"] {
+        for key in ["forge:{default}:leased", "forge:queues", "{a}{b}", "a{b", "x{{y}}", "é{ü}", "plain", "a{b:c", "ns:x{y"] {
             let beside = HashSlot.keyBeside(key, suffix: ":guard")
             #expect(beside.map { HashSlot(key: $0) } == HashSlot(key: key), "\(key) → \(beside ?? "nil")")
         }
-        #expect(HashSlot.keyBeside("forge:{default}:leased", suffix: ":guard") == "{default}:guard")
+        // Within the key's namespace, which a Redis user may be confined to (`~forge:*`).
+        #expect(HashSlot.keyBeside("forge:{default}:leased", suffix: ":guard") == "forge:{default}:guard")
+        #expect(HashSlot.keyBeside("forge:queues", suffix: ":guard") == "forge:{forge:queues}:guard")
         // A `}` without a tag before it cannot be wrapped into a tag of the whole key.
         #expect(HashSlot.keyBeside("a}b", suffix: ":guard") == nil && HashSlot.keyBeside("foo{}{bar}", suffix: ":g") == nil)
     }

@@ -30,15 +30,21 @@ public struct HashSlot: Hashable, Sendable, Comparable, CustomStringConvertible 
 
     public var description: String { String(rawValue) }
 
-    /// A key of `key`'s slot ending in `suffix`: `key`'s hash tag, or the whole key made the tag;
-    /// `nil` for a key that cannot be wrapped so (one holding `}` but no tag).
+    /// A key of `key`'s slot ending in `suffix`, starting as `key` does up to its first `:` (a
+    /// namespace: a Redis user confined to `~forge:*` may use it too). With a hash tag, `key` up
+    /// to the tag's end; without, `key` itself made the tag (`forge:queues` →
+    /// `forge:{forge:queues}<suffix>`). `nil` for a key that cannot be wrapped so (one holding `}`
+    /// but no tag).
     public static func keyBeside(_ key: String, suffix: String) -> String? {
         if let open = key.firstIndex(of: "{"), let close = key[key.index(after: open)...].firstIndex(of: "}"),
             close > key.index(after: open)
         {
-            return String(key[open...close]) + suffix
+            return String(key[...close]) + suffix
         }
-        return key.contains("}") ? nil : "{" + key + "}" + suffix
+        guard !key.contains("}") else { return nil }
+        // A `{` before the first `:` would open the tag too early.
+        guard let colon = key.firstIndex(of: ":"), !key[..<colon].contains("{") else { return "{" + key + "}" + suffix }
+        return String(key[...colon]) + "{" + key + "}" + suffix
     }
 
     public static func < (lhs: HashSlot, rhs: HashSlot) -> Bool { lhs.rawValue < rhs.rawValue }
