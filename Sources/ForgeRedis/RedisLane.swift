@@ -114,8 +114,7 @@ final class RedisLane: Sendable {
             case .exclusive(let body):
                 var result = Result { () throws(RedisError) in try body(conn) }
                 if case .success(let replies) = result, Self.ran(replies), let wait = request.wait,
-                    let command = ReplicaWait.command(covering: [wait]),
-                    let failure = wait.outcome(Result { () throws(RedisError) in try conn.pipeline([command])[0] })
+                    let failure = confirm([wait], on: conn).flatMap(wait.outcome)
                 {
                     result = .failure(failure)
                 }
@@ -143,11 +142,7 @@ final class RedisLane: Sendable {
         // WAIT confirms them all. A request all of whose calls were refused (a cluster's `MOVED`:
         // nothing ran here) waits for nothing, and its replies go back to be redirected.
         let waiting = shared.filter { request, range in request.wait != nil && Self.ran(replies[range]) }
-        var waited: Result<RedisValue, RedisError>?
-        if let command = ReplicaWait.command(covering: waiting.compactMap(\.request.wait)) {
-            waited = Result { () throws(RedisError) in try conn.pipeline([command])[0] }
-            if case .failure = waited { connection.drop() }
-        }
+        let waited = confirm(waiting.compactMap(\.request.wait), on: conn)
         for (request, range) in shared {
             if Self.ran(replies[range]), let wait = request.wait, let waited, let failure = wait.outcome(waited) {
                 request.continuation.resume(returning: .failure(failure))
@@ -155,6 +150,15 @@ final class RedisLane: Sendable {
                 request.continuation.resume(returning: .success(Array(replies[range])))
             }
         }
+    }
+
+    /// One `WAIT` covering `waits` on `conn`, after the writes it confirms; `nil` when none asks
+    /// for replicas. A connection that failed mid-`WAIT` is dropped.
+    private func confirm(_ waits: [ReplicaWait], on conn: RedisConnection) -> Result<RedisValue, RedisError>? {
+        guard let command = ReplicaWait.command(covering: waits) else { return nil }
+        let reply = Result { () throws(RedisError) in try conn.pipeline([command])[0] }
+        if case .failure = reply { connection.drop() }
+        return reply
     }
 
     /// Whether any of a request's calls ran (answered other than with an error reply).

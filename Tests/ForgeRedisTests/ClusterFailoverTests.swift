@@ -29,6 +29,18 @@ extension OneClusterAtATime {
             return answer
         }
 
+        /// `INFO replication` of `node` once it shows every one of `facts`, or after 20 s.
+        static func replication(of node: RedisClient, showing facts: [String]) async throws -> String {
+            var info = ""
+            let deadline = ContinuousClock.now + .seconds(20)
+            while ContinuousClock.now < deadline {
+                info = try await node.command(["INFO", "replication"]).string ?? ""
+                if facts.allSatisfy(info.contains) { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            return info
+        }
+
         @Test func theClientFollowsAManualFailoverAndAKilledMaster() async throws {
             let cluster = try await PrivateCluster.start(masters: 3, replicas: true, nodeTimeoutMs: 1_000)
             defer { cluster.stop() }
@@ -44,13 +56,8 @@ extension OneClusterAtATime {
             #expect(try await nodes[4].command(["CLUSTER", "FAILOVER"]).string == "OK")
             // FAILOVER answers before the switch: a write then may still reach the old master
             // (and the replica, which has not taken over, answers a read with MOVED).
-            var role = ""
-            let promoted = ContinuousClock.now + .seconds(20)
-            while !role.contains("role:master"), ContinuousClock.now < promoted {
-                try await Task.sleep(for: .milliseconds(20))
-                role = try await nodes[4].command(["INFO", "replication"]).string ?? ""
-            }
-            #expect(role.contains("role:master"))
+            let role = try await Self.replication(of: nodes[4], showing: ["role:master"])
+            #expect(role.contains("role:master"), "\(role)")
             #expect(await Self.eventually(client, ["SET", keys[1], "v2"], "OK") == "OK")
             #expect(try await nodes[4].command(["GET", keys[1]]).string == "v2", "the write went to the new master")
 

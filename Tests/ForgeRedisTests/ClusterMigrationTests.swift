@@ -67,13 +67,7 @@ extension OneClusterAtATime {
             let replica = try #require(cluster.servers.firstIndex { $0.port == replicaPort })
             #expect(try await nodes[replica].command(["CLUSTER", "FAILOVER"]).string == "OK")
             // The new master with its replica (the old master) in sync, so WAIT 1 can succeed.
-            let deadline = ContinuousClock.now + .seconds(20)
-            var info = ""
-            while ContinuousClock.now < deadline {
-                info = try await nodes[replica].command(["INFO", "replication"]).string ?? ""
-                if info.contains("role:master"), info.contains("state=online") { break }
-                try await Task.sleep(for: .milliseconds(50))
-            }
+            let info = try await ClusterFailoverTests.replication(of: nodes[replica], showing: ["role:master", "state=online"])
             #expect(info.contains("role:master") && info.contains("state=online"), "\(info)")
 
             let moved = try await store.enqueue(try NewJob(queue: queue.rawValue, type: "t"))
