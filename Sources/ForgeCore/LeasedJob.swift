@@ -29,6 +29,9 @@ public struct LeasedJob: Sendable, Hashable {
     public var leasedAtMs: Int64
     public var deadlineMs: Int64
 
+    /// The visibility timeouts a lease may ask for (the worker's setting, the lease API's field).
+    public static let visibilityMsRange: ClosedRange<Int64> = 300...86_400_000
+
     public init(
         id: JobID,
         queue: QueueName,

@@ -4,10 +4,12 @@ import ServiceLifecycle
 
 /// The gateway's HTTP server as a `Service`: the API, probes, `/metrics` and `/openapi.yaml` on
 /// one port. On graceful shutdown it marks the process draining (so `/readyz` turns 503 while
-/// in-flight requests finish) and stops accepting connections.
+/// in-flight requests finish) and stops accepting connections; lease requests waiting for work
+/// answer at once with what they have (``LeaseWaitRoom``), so the drain does not wait for them.
 public struct GatewayApplication: Service {
     private let application: Application<RouterResponder<BasicRequestContext>>
     private let readiness: Readiness
+    private let leaseRoom: LeaseWaitRoom
 
     /// - Parameters:
     ///   - port: 0 picks a free port; `onServerRunning` receives the port actually bound.
@@ -19,6 +21,7 @@ public struct GatewayApplication: Service {
         onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
     ) {
         readiness = dependencies.readiness
+        leaseRoom = dependencies.leaseRoom
         application = Application(
             router: buildGatewayRouter(configuration: configuration, dependencies: dependencies),
             server: .http1(
@@ -40,10 +43,21 @@ public struct GatewayApplication: Service {
 
     public func run() async throws {
         let readiness = readiness
-        try await withGracefulShutdownHandler {
-            try await application.run()
-        } onGracefulShutdown: {
-            readiness.markDraining()
+        let room = leaseRoom
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await room.run() }
+            defer { room.close() }
+            try await withTaskCancellationHandler {
+                try await withGracefulShutdownHandler {
+                    try await application.run()
+                } onGracefulShutdown: {
+                    readiness.markDraining()
+                    room.close()
+                }
+            } onCancel: {
+                // The room's loop may be blocked in BLPOP, which cancellation cannot reach.
+                room.close()
+            }
         }
     }
 }

@@ -39,6 +39,12 @@ public struct GatewayConfiguration: Sendable, Hashable {
     public var maxSchedules: Int?
     /// Largest payload of a schedule's job, as sent (the job limit applies too, if smaller).
     public var maxSchedulePayloadBytes: Int
+    /// Most lease requests that may wait for work (long-poll) at once; past it a waiting lease
+    /// is a 503. Each costs a task and a small record, not a connection to Redis.
+    public var maxLeaseWaiters: Int
+    /// Longest a lease request waits for work; a longer `wait_ms` is cut to it (a proxy with a
+    /// shorter timeout in front of the gateway; at most ``leaseWaitMsRange``'s upper bound).
+    public var maxLeaseWaitMs: Int64
 
     public static let defaultMaxBodyBytes = 2 << 20
     public static let defaultIdempotencyWindowSeconds = 86_400
@@ -56,6 +62,10 @@ public struct GatewayConfiguration: Sendable, Hashable {
     /// Four of the largest default payloads: pages stay a few MiB, far inside the gateway's
     /// memory limit even with several lists at once.
     public static let defaultMaxPageBytes = 4 << 20
+    public static let defaultMaxLeaseWaiters = 10_000
+    /// The `wait_ms` a lease request may ask for: at most 30 s, below the usual 60 s of proxies
+    /// and load balancers, so a long-poll never looks like a dead connection to them.
+    public static let leaseWaitMsRange: ClosedRange<Int64> = 0...30_000
     /// 64 KiB to 32 MiB: a page is in memory two or three times over while it is read and
     /// written, and a gateway's Kubernetes limit is 256 MiB.
     public static let maxPageBytesRange = (64 << 10)...(32 << 20)
@@ -77,7 +87,9 @@ public struct GatewayConfiguration: Sendable, Hashable {
         maxQueues: Int? = GatewayConfiguration.defaultMaxQueues,
         maxSchedules: Int? = GatewayConfiguration.defaultMaxSchedules,
         maxSchedulePayloadBytes: Int = GatewayConfiguration.defaultMaxSchedulePayloadBytes,
-        maxPageBytes: Int = GatewayConfiguration.defaultMaxPageBytes
+        maxPageBytes: Int = GatewayConfiguration.defaultMaxPageBytes,
+        maxLeaseWaiters: Int = GatewayConfiguration.defaultMaxLeaseWaiters,
+        maxLeaseWaitMs: Int64 = GatewayConfiguration.leaseWaitMsRange.upperBound
     ) {
         self.apiTokens = apiTokens
         self.authEnabled = authEnabled
@@ -94,6 +106,8 @@ public struct GatewayConfiguration: Sendable, Hashable {
         self.maxSchedules = maxSchedules
         self.maxSchedulePayloadBytes = maxSchedulePayloadBytes
         self.maxPageBytes = maxPageBytes
+        self.maxLeaseWaiters = maxLeaseWaiters
+        self.maxLeaseWaitMs = maxLeaseWaitMs
     }
 
     /// The job limits a schedule's job is checked with: a job's, with the smaller payload limit.

@@ -21,6 +21,8 @@ public struct GatewayDependencies: Sendable {
     public var readiness: Readiness
     public var metrics: ForgeMetrics
     public var logger: Logger
+    /// Where lease requests wait for work; its loop runs with the gateway (``GatewayApplication``).
+    let leaseRoom: LeaseWaitRoom
 
     public init(
         queues: QueueStore,
@@ -38,6 +40,7 @@ public struct GatewayDependencies: Sendable {
         self.readiness = readiness
         self.metrics = metrics
         self.logger = logger
+        leaseRoom = LeaseWaitRoom(store: queues, metrics: metrics, logger: logger)
     }
 
     /// Connections of the list reads' Redis client. A list's round trips fetch about 1 MiB each

@@ -56,6 +56,7 @@ package func servedRoutes(
         )
     }
     JobRoutes(configuration: configuration, dependencies: dependencies).register(on: v1)
+    LeaseRoutes(configuration: configuration, dependencies: dependencies).register(on: v1)
     QueueRoutes(dependencies: dependencies, maxQueues: configuration.maxQueues).register(on: v1)
     DeadLetterRoutes(configuration: configuration, dependencies: dependencies).register(on: v1)
     ScheduleRoutes(configuration: configuration, dependencies: dependencies).register(on: v1)

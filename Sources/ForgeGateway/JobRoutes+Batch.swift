@@ -39,7 +39,7 @@ extension JobRoutes {
                 refused.append(error)
             }
         }
-        if !refused.isEmpty { throw Self.refusal(of: refused, items: items.count) }
+        if !refused.isEmpty { throw Problem.batchRefusal(of: refused, items: items.count, noun: "jobs", outcome: "none enqueued") }
         let claimed = try await claim(key, for: jobs)
         jobs = claimed.jobs
         let written = try await dependencies.queues.enqueueEach(
@@ -70,18 +70,6 @@ extension JobRoutes {
             }
         }
         return JSONResponse.make(BatchView(results: results).written())
-    }
-
-    /// One problem for a batch with invalid items: 400 when any item does not match the document,
-    /// else 422; `field` names the first, `errors` lists them.
-    static func refusal(of refused: [RequestError], items: Int) -> Problem {
-        let first = refused.first { if case .invalid = $0 { true } else { false } } ?? refused[0]
-        var problem = first.problem
-        problem.detail += "; \(refused.count) of \(items) jobs refused, none enqueued"
-        problem.errors = refused.prefix(Problem.maxListedErrors).map {
-            Problem.FieldProblem(field: $0.validation.field, detail: "\($0.validation.field) \($0.validation.reason)")
-        }
-        return problem
     }
 }
 

@@ -113,6 +113,40 @@ extension Problem {
         )
     }
 
+    /// An ack, fail or heartbeat whose lease is not the job's current one: it expired and the job
+    /// was leased again (or reclaimed), the job finished or was canceled, or the token was never
+    /// issued. The same answer for all, as for the Swift worker: the call changed nothing.
+    static func staleLease(_ id: JobID) -> Problem {
+        Problem(
+            status: 409,
+            title: "Conflict",
+            detail: "job \(id) is not leased under this token (the lease expired and the job was leased again, "
+                + "or it finished or was canceled); nothing changed: stop working on it",
+            field: "token",
+            type: "urn:forge:problem:stale-lease"
+        )
+    }
+
+    /// ``GatewayConfiguration/maxLeaseWaiters`` lease requests are waiting for work already.
+    static func tooManyLeaseWaiters(limit: Int) -> Problem {
+        retrySoon(
+            detail: "\(limit) lease requests are waiting for work on this gateway, its limit; retry shortly or with a shorter wait_ms",
+            type: "urn:forge:problem:lease-waiters"
+        )
+    }
+
+    /// One problem for a batch with invalid items: 400 when any item does not match the document,
+    /// else 422; `field` names the first, `errors` lists them ("3 of 10 jobs refused, none enqueued").
+    static func batchRefusal(of refused: [RequestError], items: Int, noun: String, outcome: String) -> Problem {
+        let first = refused.first { if case .invalid = $0 { true } else { false } } ?? refused[0]
+        var problem = first.problem
+        problem.detail += "; \(refused.count) of \(items) \(noun) refused, \(outcome)"
+        problem.errors = refused.prefix(Problem.maxListedErrors).map {
+            Problem.FieldProblem(field: $0.validation.field, detail: "\($0.validation.field) \($0.validation.reason)")
+        }
+        return problem
+    }
+
     /// A 503 worth repeating in a second.
     private static func retrySoon(detail: String, type: String) -> Problem {
         var problem = Problem(status: 503, title: "Service unavailable", detail: detail, type: type)

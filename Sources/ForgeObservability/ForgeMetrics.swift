@@ -111,6 +111,33 @@ public final class ForgeMetrics: Sendable {
         gauge("forge_worker_concurrency", "Jobs this worker process may run at once.", [("worker", worker)])
     }
 
+    /// Jobs handed to remote workers by `POST /v1/queues/{queue}/lease`.
+    public func remoteLeased(queue: String) -> Counter {
+        counter("forge_remote_leased_total", "Jobs leased by remote workers through the HTTP lease API.", [("queue", queue)])
+    }
+
+    /// Lease to ack or fail, summed: with ``remoteIdleSeconds(queue:)``, remote workers'
+    /// utilisation (`busy / (busy + idle)`), as `forge_worker_busy` gives the Swift workers'.
+    public func remoteBusySeconds(queue: String) -> Counter {
+        counter(
+            "forge_remote_busy_seconds_total",
+            "Seconds remote workers held leases that they acked or failed (lease to ack or fail).",
+            [("queue", queue)]
+        )
+    }
+
+    public func remoteIdleSeconds(queue: String) -> Counter {
+        counter(
+            "forge_remote_idle_seconds_total",
+            "Seconds lease requests of remote workers waited for work (long-poll).",
+            [("queue", queue)]
+        )
+    }
+
+    public var remoteLeaseWaiters: Gauge {
+        gauge("forge_remote_lease_waiters", "Lease requests of remote workers waiting for work in this gateway now.", [])
+    }
+
     /// Handlers that ignored being stopped (at their job's timeout, or on a cancel or lost lease)
     /// for the runaway grace: the worker freed their slots and stopped waiting for them.
     public func workerRunawayHandlers(queue: String, type: String) -> Counter {

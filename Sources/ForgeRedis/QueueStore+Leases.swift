@@ -77,6 +77,17 @@ extension QueueStore {
         return try FailScript.parse(try await evaluateRepeatable(call))
     }
 
+    /// How long after a failure of its current attempt `id` is due again by its own backoff (what
+    /// the Swift worker passes as `retryDelayMs`), for callers that hold only the lease: one
+    /// `HMGET`; `nil` when the queue does not hold the job.
+    public func backoffDelayMs(_ id: JobID, queue: QueueName) async throws(RedisError) -> Int64? {
+        let reply = try await redis.command(["HMGET", keys.queue(queue).job(id), "spec", "attempts"])
+        guard let fields = reply.array, fields.count == 2, let packed = fields[0].string, let spec = JobSpec(packed: packed) else {
+            return nil
+        }
+        return spec.backoff.delayMs(afterAttempt: Int(fields[1].string.flatMap { Int64($0) } ?? 1))
+    }
+
     /// Heartbeat for leases of one queue.
     public func extend(
         queue: QueueName,

@@ -68,7 +68,7 @@ public struct WorkerConfiguration: Sendable {
     /// The values ``validate()`` accepts; the command's flags share them.
     public static let concurrencyRange = 1...100_000
     public static let leaseBatchRange = 1...1000
-    public static let visibilityMsRange: ClosedRange<Int64> = 300...86_400_000
+    public static let visibilityMsRange = LeasedJob.visibilityMsRange
     public static let runawayGraceMsRange: ClosedRange<Int64> = 0...86_400_000
 
     /// `hostname-pid`, unique enough to tell workers apart in job hashes and metrics.

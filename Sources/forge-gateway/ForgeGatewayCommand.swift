@@ -112,6 +112,22 @@ public struct ForgeGatewayCommand: AsyncParsableCommand {
         kind: "a number of seconds"
     )
 
+    static let maxLeaseWaiters = NumberSetting(
+        "--max-lease-waiters",
+        "FORGE_MAX_LEASE_WAITERS",
+        default: GatewayConfiguration.defaultMaxLeaseWaiters,
+        range: 1...1_000_000,
+        kind: "a whole number"
+    )
+
+    static let maxLeaseWaitMs = NumberSetting<Int64>(
+        "--max-lease-wait-ms",
+        "FORGE_MAX_LEASE_WAIT_MS",
+        default: GatewayConfiguration.leaseWaitMsRange.upperBound,
+        range: GatewayConfiguration.leaseWaitMsRange,
+        kind: "a number of milliseconds"
+    )
+
     static let waitReplicas = NumberSetting("--wait-replicas", "FORGE_WAIT_REPLICAS", default: 0, range: 0...16, kind: "a whole number")
     static let waitReplicasTimeoutMs = NumberSetting(
         "--wait-replicas-timeout-ms",
@@ -178,6 +194,18 @@ public struct ForgeGatewayCommand: AsyncParsableCommand {
     )
     var maxPageBytes: Int?
 
+    @Option(
+        name: .customLong("max-lease-waiters"),
+        help: "Most lease requests of remote workers that may wait for work (wait_ms) at once; past it 503 \(Self.maxLeaseWaiters.help)."
+    )
+    var maxLeaseWaiters: Int?
+
+    @Option(
+        name: .customLong("max-lease-wait-ms"),
+        help: "Longest a lease request waits for work; a longer wait_ms is cut to it, e.g. below a proxy's timeout \(Self.maxLeaseWaitMs.help)."
+    )
+    var maxLeaseWaitMs: Int64?
+
     @Option(name: .customLong("idempotency-ttl-seconds"), help: "How long an Idempotency-Key is remembered \(Self.idempotencyTTLSeconds.help).")
     var idempotencyTTLSeconds: Int?
 
@@ -237,7 +265,9 @@ public struct ForgeGatewayCommand: AsyncParsableCommand {
             maxQueues: try queueLimit.maxQueues(),
             maxSchedules: maxSchedules > 0 ? maxSchedules : nil,
             maxSchedulePayloadBytes: try Self.maxSchedulePayloadBytes.value(flag: maxSchedulePayloadBytes),
-            maxPageBytes: try Self.maxPageBytes.value(flag: maxPageBytes)
+            maxPageBytes: try Self.maxPageBytes.value(flag: maxPageBytes),
+            maxLeaseWaiters: try Self.maxLeaseWaiters.value(flag: maxLeaseWaiters),
+            maxLeaseWaitMs: try Self.maxLeaseWaitMs.value(flag: maxLeaseWaitMs)
         )
     }
 

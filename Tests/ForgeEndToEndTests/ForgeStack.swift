@@ -210,11 +210,21 @@ final class ForgeStack: @unchecked Sendable {
 
     // MARK: Processes
 
+    /// Starts a program that is not one of Forge's (a worker written in another language) with
+    /// `environment` added, logged as `name` and stopped with the stack.
+    func startProgram(_ name: String, _ executable: String, _ arguments: [String], environment: [String: String]) throws {
+        _ = try run(name, arguments, executable: URL(fileURLWithPath: executable), extra: environment)
+    }
+
     private func run(_ name: String, _ arguments: [String], binary: String, port: Int? = nil) throws -> Process {
+        try run(name, arguments, executable: Self.binDirectory.appendingPathComponent(binary), port: port)
+    }
+
+    private func run(_ name: String, _ arguments: [String], executable: URL, port: Int? = nil, extra: [String: String] = [:]) throws -> Process {
         let process = Process()
-        process.executableURL = Self.binDirectory.appendingPathComponent(binary)
+        process.executableURL = executable
         process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
+        var environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
         environment["FORGE_REDIS_URL"] = redisURL
         environment["FORGE_POSTGRES_URL"] = postgresURL
         environment["FORGE_NAMESPACE"] = namespace

@@ -23,6 +23,12 @@ struct TestGateway {
     /// The client the gateway's list reads use (dead letters).
     let listRedis: RedisClient
     let keys: KeySpace
+    /// Lease requests waiting for work now (the gateway's `forge_remote_lease_waiters`).
+    var waitingLeases: Int {
+        let text = String(decoding: metrics.render(), as: UTF8.self)
+        let line = text.split(separator: "\n").first { $0.hasPrefix("forge_remote_lease_waiters ") }
+        return line.flatMap { Double($0.split(separator: " ").last ?? "") }.map { Int($0) } ?? 0
+    }
 
     static var postgresURL: String {
         ProcessInfo.processInfo.environment["FORGE_TEST_POSTGRES_URL"] ?? "postgres://forge@127.0.0.1:15432/forge"
