@@ -197,7 +197,7 @@ let package = Package(
         .target(
             name: "ForgeCLI",
             dependencies: [
-                "ForgeCore", "ForgePostgres", "ForgeService",
+                "ForgeCore", "ForgePostgres", "ForgeService", "ForgeRedis", "ForgeScheduler", "ForgeObservability",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -39,6 +39,9 @@ public struct JobEvent: Sendable, Hashable {
     public var error: String?
     public var result: String?
     public var uniqueKey: String?
+    /// From the job's spec, on `enqueued` only.
+    public var timeoutMs: Int64?
+    public var backoff: Backoff?
 
     public init(
         streamID: String,
@@ -56,7 +59,9 @@ public struct JobEvent: Sendable, Hashable {
         runAtMs: Int64? = nil,
         error: String? = nil,
         result: String? = nil,
-        uniqueKey: String? = nil
+        uniqueKey: String? = nil,
+        timeoutMs: Int64? = nil,
+        backoff: Backoff? = nil
     ) {
         self.streamID = streamID
         self.jobID = jobID
@@ -74,5 +79,7 @@ public struct JobEvent: Sendable, Hashable {
         self.error = error
         self.result = result
         self.uniqueKey = uniqueKey
+        self.timeoutMs = timeoutMs
+        self.backoff = backoff
     }
 }

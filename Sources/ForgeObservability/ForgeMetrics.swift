@@ -111,6 +111,15 @@ public final class ForgeMetrics: Sendable {
         gauge("forge_worker_concurrency", "Jobs this worker process may run at once.", [("worker", worker)])
     }
 
+    /// `outcome`: `restored` (written back into Redis from history) or `present` (Redis had it).
+    public func recoveryJobs(outcome: String) -> Counter {
+        counter(
+            "forge_recovery_jobs_total",
+            "Unfinished jobs of history a recovery looked at, by whether it wrote them back into Redis.",
+            [("outcome", outcome)]
+        )
+    }
+
     /// Jobs handed to remote workers by `POST /v1/queues/{queue}/lease`.
     public func remoteLeased(queue: String) -> Counter {
         counter("forge_remote_leased_total", "Jobs leased by remote workers through the HTTP lease API.", [("queue", queue)])

@@ -31,6 +31,9 @@ package struct HistoryBatch {
         /// JSON text; the statement casts it to `json`, which keeps it as it is.
         var result: String?
         var uniqueKey: String?
+        var timeoutMs: Int64?
+        var backoffBaseMs: Int64?
+        var backoffCapMs: Int64?
         var seq: Int
         /// Whether the batch may create the row when history has none: not when all it knows of
         /// the job is that it left Redis (`removed`), which history, having let the job go
@@ -137,6 +140,9 @@ package struct HistoryBatch {
         row.lastError = error ?? row.lastError
         row.result = event.result.map(jsonText) ?? row.result
         row.uniqueKey = event.uniqueKey ?? row.uniqueKey
+        row.timeoutMs = event.timeoutMs ?? row.timeoutMs
+        row.backoffBaseMs = event.backoff?.baseMs ?? row.backoffBaseMs
+        row.backoffCapMs = event.backoff?.capMs ?? row.backoffCapMs
         // A job whose enqueue event was lost still needs a creation time to be searchable; the
         // upsert keeps an existing created_at, so this stand-in never overwrites the real one.
         row.createdMs = row.createdMs ?? event.atMs
@@ -184,7 +190,7 @@ package struct HistoryBatch {
     /// The two statements' parameters: one array literal per column, in the order of
     /// ``HistoryStore/upsertJobs`` and ``HistoryStore/insertEvents``.
     package func encoded() throws(PostgresError) -> (jobs: [String?], events: [String?]) {
-        var columns = [PostgresArray](repeating: PostgresArray(), count: 19)
+        var columns = [PostgresArray](repeating: PostgresArray(), count: 22)
         let errorEncoder = JSONEncoder()
         for row in jobs {
             columns[0].append(row.id)
@@ -210,6 +216,9 @@ package struct HistoryBatch {
             columns[16].append(row.seq)
             columns[17].append(row.errorsOmitted)
             columns[18].append(row.creates)
+            columns[19].append(row.timeoutMs)
+            columns[20].append(row.backoffBaseMs)
+            columns[21].append(row.backoffCapMs)
         }
         var eventColumns = [PostgresArray](repeating: PostgresArray(), count: 8)
         for event in events {

@@ -26,7 +26,7 @@ public struct HistoryStore: Sendable {
         }
     }
 
-    /// `$1…$19`: one array per column (see `HistoryBatch.encoded()`).
+    /// `$1…$22`: one array per column (see `HistoryBatch.encoded()`).
     ///
     /// One `INSERT … ON CONFLICT DO UPDATE`: a new job costs one index probe and one row write, a
     /// known one an update in place of the insert (the batch holds each job once, so no row is hit
@@ -42,16 +42,18 @@ public struct HistoryStore: Sendable {
     /// of its three index probes per row and a third of the statement's time are gone.
     static let upsertJobs = """
         INSERT INTO jobs AS j (id, queue, type, state, priority, payload, attempts, max_attempts, created_at,
-            run_at, started_at, finished_at, errors, last_error, result, unique_key, seq, errors_omitted, updated_at)
+            run_at, started_at, finished_at, errors, last_error, result, unique_key, seq, errors_omitted, updated_at,
+            timeout_ms, backoff_base_ms, backoff_cap_ms)
         SELECT x.id, x.queue, x.type, x.state, x.priority, x.payload::json, x.attempts, x.max_attempts,
             to_timestamp(x.created_ms / 1000.0), to_timestamp(x.run_at_ms / 1000.0),
             to_timestamp(x.started_ms / 1000.0), to_timestamp(x.finished_ms / 1000.0), x.errors, x.last_error,
-            x.result::json, x.unique_key, x.seq, x.errors_omitted, now()
+            x.result::json, x.unique_key, x.seq, x.errors_omitted, now(), x.timeout_ms, x.backoff_base_ms, x.backoff_cap_ms
         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::smallint[], $6::text[],
             $7::int[], $8::int[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::jsonb[],
-            $14::text[], $15::text[], $16::text[], $17::int[], $18::int[], $19::bool[])
+            $14::text[], $15::text[], $16::text[], $17::int[], $18::int[], $19::bool[], $20::int[], $21::int[], $22::int[])
             AS x(id, queue, type, state, priority, payload, attempts, max_attempts, created_ms, run_at_ms,
-                started_ms, finished_ms, errors, last_error, result, unique_key, seq, errors_omitted, creates)
+                started_ms, finished_ms, errors, last_error, result, unique_key, seq, errors_omitted, creates,
+                timeout_ms, backoff_base_ms, backoff_cap_ms)
         WHERE x.creates OR EXISTS (SELECT 1 FROM jobs AS known WHERE known.id = x.id)
         ON CONFLICT (id) DO UPDATE SET
             queue = excluded.queue,
@@ -79,6 +81,9 @@ public struct HistoryStore: Sendable {
             last_error = coalesce(excluded.last_error, j.last_error),
             result = coalesce(excluded.result, j.result),
             unique_key = coalesce(excluded.unique_key, j.unique_key),
+            timeout_ms = coalesce(excluded.timeout_ms, j.timeout_ms),
+            backoff_base_ms = coalesce(excluded.backoff_base_ms, j.backoff_base_ms),
+            backoff_cap_ms = coalesce(excluded.backoff_cap_ms, j.backoff_cap_ms),
             seq = excluded.seq,
             updated_at = now()
         WHERE j.seq < excluded.seq

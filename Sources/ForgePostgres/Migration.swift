@@ -21,5 +21,6 @@ public struct Migration: Sendable, Hashable {
         .typeIndex,
         .exactJSON,
         .boundedErrors,
+        .recoverableJobs,
     ]
 }

@@ -149,7 +149,9 @@ package enum EventFields {
             runAtMs: f.int(6),
             error: f.optionalString(7),
             result: f.optionalString(8),
-            uniqueKey: spec?.uniqueKey
+            uniqueKey: spec?.uniqueKey,
+            timeoutMs: spec?.timeoutMs,
+            backoff: spec?.backoff
         )
     }
 }

@@ -8,7 +8,7 @@ public struct Forge: AsyncParsableCommand {
         abstract: "Administer a Forge installation.",
         discussion: CLIExit.help,
         subcommands: [
-            Migrate.self, Enqueue.self, Status.self, Cancel.self, Jobs.self, Queues.self, DeadLetters.self, Schedules.self,
+            Migrate.self, Recover.self, Enqueue.self, Status.self, Cancel.self, Jobs.self, Queues.self, DeadLetters.self, Schedules.self,
         ]
     )
 
