@@ -111,6 +111,11 @@ public final class ForgeMetrics: Sendable {
         gauge("forge_worker_concurrency", "Jobs this worker process may run at once.", [("worker", worker)])
     }
 
+    /// Recoveries the scheduler leader started on finding that Redis lost its data.
+    public var recoveries: Counter {
+        counter("forge_recoveries_total", "Times the scheduler leader found Redis had lost its data and rebuilt jobs from history.", [])
+    }
+
     /// `outcome`: `restored` (written back into Redis from history) or `present` (Redis had it).
     public func recoveryJobs(outcome: String) -> Counter {
         counter(

@@ -71,3 +71,22 @@ extension HistoryStore {
         return counts
     }
 }
+
+extension HistoryStore {
+    /// The generation of the Redis data history goes with; `nil` before the first was recorded.
+    public func redisGeneration() async throws(PostgresError) -> String? {
+        let rows = try await client.query("SELECT generation FROM redis_generation")
+        return rows.isEmpty ? nil : try rows.row(0).string("generation")
+    }
+
+    /// Records `generation` as the one history goes with.
+    public func setRedisGeneration(_ generation: String) async throws(PostgresError) {
+        _ = try await client.query(
+            """
+            INSERT INTO redis_generation (generation) VALUES ($1)
+            ON CONFLICT (singleton) DO UPDATE SET generation = excluded.generation, changed_at = now()
+            """,
+            [generation]
+        )
+    }
+}

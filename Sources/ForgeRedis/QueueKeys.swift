@@ -33,6 +33,9 @@ public struct KeySpace: Sendable, Hashable {
     public var unarchived: String { "\(namespace):unarchived" }
     /// The scheduler leader lock.
     public var leader: String { "\(namespace):leader" }
+    /// STRING: the generation of this Redis's data, the same as Postgres history's
+    /// (``RedisLossWatch``): missing or different, Redis lost jobs history can give back.
+    public var generation: String { "\(namespace):generation" }
     /// The last leader fencing token handed out. Its hash tag is the lock's own name, so it
     /// lives in the lock's slot and one script takes the lock and draws the epoch together.
     public var leaderEpoch: String { "\(namespace):{\(leader)}:epoch" }

@@ -108,8 +108,16 @@ public struct SchedulerService: Service {
             activity: activity,
             reporter: reporter
         )
+        let lossWatch = RedisLossWatch(
+            queues: queues,
+            history: history,
+            metrics: metrics,
+            epoch: epoch,
+            reporter: reporter,
+            logger: logger
+        )
         duties = [
-            { await promoter.run() }, { await reclaimer.run() }, { await cron.run() }, { await archiver.run() },
+            { await lossWatch.run() }, { await promoter.run() }, { await reclaimer.run() }, { await cron.run() }, { await archiver.run() },
             { await retention.run() }, { await sampler.run() }, { await backlog.run() }, { await janitor.run() },
         ]
         self.readiness = readiness

@@ -5,6 +5,7 @@ import ForgeRedis
 import ForgeScheduler
 import ForgeTestSupport
 import Foundation
+import Logging
 import Testing
 
 /// `forge recover`: a Redis that lost its data gets every unfinished job back from Postgres
@@ -81,6 +82,50 @@ import Testing
             #expect(try await history.job(lastTry.id)?.state == .dead)
             let audit = try await postgres.query("SELECT kind FROM job_events WHERE job_id = $1 ORDER BY seq", [running.id.rawValue])
             #expect(audit.rows.map { $0[0] } == ["lease_expired"])
+            await redis.deleteKeys(of: keys.namespace)
+            await redis.shutdown()
+        }
+    }
+
+    /// The leader's watch: a fresh installation records a generation and recovers nothing; a Redis
+    /// that comes back empty, or with an older generation, gets its jobs back, once.
+    @Test func theLeaderNoticesARedisThatLostItsDataAndRecoversOnce() async throws {
+        try await TestDatabase.withSchema { postgres in
+            let redis = RedisClient(configuration: TestRedis.configuration(poolSize: 4))
+            let keys = KeySpace(namespace: "t-\(UUID().uuidString.prefix(8).lowercased())")
+            let store = QueueStore(redis: redis, keys: keys)
+            let history = HistoryStore(client: postgres)
+            let metrics = ForgeMetrics()
+            let watch = RedisLossWatch(
+                queues: store,
+                history: history,
+                metrics: metrics,
+                reporter: FailureReporter(metrics: metrics, logger: Logger(label: "test")),
+                logger: Logger(label: "test")
+            )
+            #expect(try await watch.check() == nil)
+            let first = try #require(try await history.redisGeneration())
+            #expect(try await store.generation() == first)
+            #expect(try await watch.check() == nil)
+
+            let jobs = try (0..<5).map { _ in try NewJob(queue: "watched", type: "noop") }
+            _ = try await store.enqueue(jobs)
+            _ = try await HistoryArchiver(queues: store, history: history).drain([try QueueName("watched")])
+
+            await redis.deleteKeys(of: keys.namespace)
+            #expect(try await watch.check() == RestoreOutcome(restored: 5, present: 0))
+            let second = try #require(try await history.redisGeneration())
+            #expect(second != first)
+            #expect(try await store.generation() == second)
+            #expect(try await store.status(try QueueName("watched")).counts.pending == 5)
+            #expect(try await watch.check() == nil, "recovered once, not on every pass")
+
+            // An older snapshot: its generation is the one before the recovery.
+            try await store.setGeneration(first)
+            #expect(try await watch.check() == RestoreOutcome(restored: 0, present: 5))
+            #expect(try await store.status(try QueueName("watched")).counts.pending == 5, "no job twice")
+            let rendered = String(decoding: metrics.render(), as: UTF8.self)
+            #expect(rendered.contains("forge_recoveries_total 2"), "\(rendered)")
             await redis.deleteKeys(of: keys.namespace)
             await redis.shutdown()
         }

@@ -3,11 +3,20 @@ extension Migration {
     /// (queue, type, payload, priority, attempts, run time, unique key): with them the row is
     /// the whole job, so a job that is not finished can be rebuilt in a Redis that lost it
     /// (`forge recover`). Rows written before stay NULL there and are rebuilt with the defaults.
+    ///
+    /// `redis_generation` holds the generation of the Redis data history goes with (one row): the
+    /// scheduler leader keeps the same value in Redis, and a Redis without it (emptied) or with
+    /// another one (an older snapshot) has lost jobs that history can give back.
     static let recoverableJobs = Migration(
         version: 7,
         name: "recoverable_jobs",
         sql: """
             ALTER TABLE jobs ADD COLUMN timeout_ms int, ADD COLUMN backoff_base_ms int, ADD COLUMN backoff_cap_ms int;
+            CREATE TABLE redis_generation (
+                singleton bool PRIMARY KEY DEFAULT true CHECK (singleton),
+                generation text NOT NULL,
+                changed_at timestamptz NOT NULL DEFAULT now()
+            );
             """
     )
 }
