@@ -21,6 +21,9 @@ public struct GatewayDependencies: Sendable {
     public var readiness: Readiness
     public var metrics: ForgeMetrics
     public var logger: Logger
+    /// With `FORGE_DURABILITY=postgres`, what commits accepted jobs to history before Redis sees
+    /// them; `nil` (`redis`): a job is accepted once Redis has it.
+    public var acceptedJobs: AcceptedJobWriter?
     /// Where lease requests wait for work; its loop runs with the gateway (``GatewayApplication``).
     let leaseRoom: LeaseWaitRoom
 
@@ -31,7 +34,8 @@ public struct GatewayDependencies: Sendable {
         readiness: Readiness,
         metrics: ForgeMetrics,
         logger: Logger,
-        listQueues: QueueStore? = nil
+        listQueues: QueueStore? = nil,
+        acceptedJobs: AcceptedJobWriter? = nil
     ) {
         self.queues = queues
         self.listQueues = listQueues ?? queues
@@ -40,6 +44,7 @@ public struct GatewayDependencies: Sendable {
         self.readiness = readiness
         self.metrics = metrics
         self.logger = logger
+        self.acceptedJobs = acceptedJobs
         leaseRoom = LeaseWaitRoom(store: queues, metrics: metrics, logger: logger)
     }
 

@@ -42,6 +42,7 @@ extension JobRoutes {
         if !refused.isEmpty { throw Problem.batchRefusal(of: refused, items: items.count, noun: "jobs", outcome: "none enqueued") }
         let claimed = try await claim(key, for: jobs)
         jobs = claimed.jobs
+        try await persistBeforeRedis(jobs)
         let written = try await dependencies.queues.enqueueEach(
             jobs,
             maxQueues: configuration.maxQueues,
@@ -49,6 +50,12 @@ extension JobRoutes {
         )
         // Nothing was written (e.g. every queue refuses under back-pressure): the request failed.
         let failures = written.compactMap { if case .failure(let error) = $0 { error } else { nil } }
+        // Rows of jobs Redis did not create: refused, or a unique key's holder answered instead.
+        let uncreated = zip(jobs, written).compactMap { job, outcome -> JobID? in
+            if case .success(let result) = outcome, result.id == job.id { return nil }
+            return job.id
+        }
+        await forgetUncreated(uncreated)
         if failures.count == written.count, let error = failures.first {
             await releaseClaim(claimed, refusedBy: failures)
             throw error

@@ -33,6 +33,7 @@ struct JobRoutes<Context: RequestContext>: Sendable {
         let built = try JobRequest.newJob(from: reader, limits: configuration.jobLimits)
         let claimed = try await claim(key, for: [built])
         let job = claimed.jobs[0]
+        try await persistBeforeRedis([job])
         let written: EnqueueResult
         do {
             written = try await dependencies.queues.enqueue(
@@ -42,9 +43,11 @@ struct JobRoutes<Context: RequestContext>: Sendable {
             )
         } catch {
             await releaseClaim(claimed, refusedBy: [error])
+            await forgetUncreated([job.id])
             throw error
         }
         if written.created { countEnqueued(job) }
+        if written.id != job.id { await forgetUncreated([job.id]) }
         let result = await withState(written)
         // The job this request proposed exists: created by this call, by an earlier try of it, or
         // by a concurrent repeat of it; another id is a unique key's holder.

@@ -89,6 +89,14 @@ extension QueueStore {
         return (reply.array ?? []).compactMap { $0.string.flatMap { try? QueueName($0) } }.sorted()
     }
 
+    /// The registered queues that are paused: one pipelined `EXISTS` per queue.
+    public func pausedQueues() async throws(RedisError) -> [QueueName] {
+        let names = try await queueNames()
+        guard !names.isEmpty else { return [] }
+        let replies = try await redis.pipeline(names.map { ["EXISTS", keys.queue($0).paused] })
+        return zip(names, replies).compactMap { $1.int == 1 ? $0 : nil }
+    }
+
     /// Whether `queue` is in the registry (one O(1) call, for routes about one queue).
     public func isRegistered(_ queue: QueueName) async throws(RedisError) -> Bool {
         try await redis.command(["SISMEMBER", keys.queues, queue.rawValue]).int == 1

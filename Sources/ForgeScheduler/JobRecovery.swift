@@ -16,9 +16,13 @@ import Prometheus
 /// data (a job enqueued within the archive lag, unless the gateway runs with
 /// `FORGE_DURABILITY=postgres`; a completion not archived yet, which then runs once more).
 ///
+/// Then it puts back what else lived only in Redis, from the copy the leader keeps in history's
+/// schema (``RedisMirror``): cron schedules Redis lacks, and paused flags.
+///
 /// Progress goes to `forge_recovery_jobs_total{outcome}` as it happens.
 public struct JobRecovery: Sendable {
     public let queues: QueueStore
+    public let schedules: ScheduleStore
     public let history: HistoryStore
     public let metrics: ForgeMetrics
     /// History rows read per round trip.
@@ -26,6 +30,7 @@ public struct JobRecovery: Sendable {
 
     public init(queues: QueueStore, history: HistoryStore, metrics: ForgeMetrics, pageSize: Int = 1000) {
         self.queues = queues
+        schedules = ScheduleStore(redis: queues.redis, keys: queues.keys)
         self.history = history
         self.metrics = metrics
         self.pageSize = pageSize
@@ -55,7 +60,26 @@ public struct JobRecovery: Sendable {
                 cursor = page.next
             } while cursor != nil
         }
+        try await restoreMirror()
         return total
+    }
+
+    /// Schedules Redis lacks and paused flags, from the mirror; returns how many schedules came back.
+    @discardableResult
+    func restoreMirror() async throws -> Int {
+        let mirror = try await history.mirror()
+        var restored = 0
+        for schedule in mirror.schedules where try await schedules.get(schedule.name) == nil {
+            try await schedules.put(schedule)
+            restored += 1
+        }
+        for queue in mirror.paused { try await queues.pause(queue) }
+        return restored
+    }
+
+    /// What lives only in Redis besides jobs, as it is now.
+    func currentMirror() async throws -> RedisMirror {
+        RedisMirror(schedules: try await schedules.all(), paused: try await queues.pausedQueues())
     }
 
     /// The job as Redis should hold it; what rows from before migration 7 lack gets a new job's defaults.

@@ -4,6 +4,7 @@ import ForgePostgres
 import ForgeRedis
 import Logging
 import Prometheus
+import Synchronization
 
 /// Notices a Redis that lost its data, and gives the jobs back from history (``JobRecovery``).
 ///
@@ -15,10 +16,14 @@ import Prometheus
 /// which changes nothing (a recovery never duplicates a job). A fresh installation (neither
 /// has one) or an upgraded one (only Redis has one) just records a generation.
 ///
+/// While Redis has its data, each pass also copies what else lives only there (cron schedules,
+/// paused queues) into history's schema when it changed (``RedisMirror``), for the recovery to
+/// put back: a change made less than a pass before Redis lost its data is not in the copy.
+///
 /// What it cannot see: a Redis restored from a snapshot taken since the last generation change,
 /// and on a Redis Cluster a shard that lost its data while the node holding the key did not.
 /// `forge recover` covers those, run by hand.
-public struct RedisLossWatch: Sendable {
+public final class RedisLossWatch: Sendable {
     let queues: QueueStore
     let history: HistoryStore
     let recovery: JobRecovery
@@ -26,6 +31,8 @@ public struct RedisLossWatch: Sendable {
     let logger: Logger
     let epoch: @Sendable () throws -> Int64?
     let loop: DutyLoop
+    /// The mirror last saved by this process, so an unchanged one is not written again.
+    private let saved = Mutex<RedisMirror?>(nil)
 
     public init(
         queues: QueueStore,
@@ -59,7 +66,10 @@ public struct RedisLossWatch: Sendable {
     public func check() async throws -> RestoreOutcome? {
         let known = try await history.redisGeneration()
         let current = try await queues.generation()
-        if let known, known == current { return nil }
+        if let known, known == current {
+            try await mirror()
+            return nil
+        }
         guard let known else {
             // Nothing recorded yet: this Redis is the one history goes with.
             let held = try await queues.setGeneration(current ?? Self.newGeneration(), onlyIfMissing: true)
@@ -80,6 +90,14 @@ public struct RedisLossWatch: Sendable {
             metadata: ["restored": "\(outcome.restored)", "present": "\(outcome.present)", "generation": "\(next)"]
         )
         return outcome
+    }
+
+    /// Saves the schedules and paused flags when they changed since the last save.
+    func mirror() async throws {
+        let current = try await recovery.currentMirror()
+        guard saved.withLock({ $0 }) != current else { return }
+        try await history.saveMirror(current)
+        saved.withLock { $0 = current }
     }
 
     static func newGeneration() -> String { JobID.generate().rawValue }

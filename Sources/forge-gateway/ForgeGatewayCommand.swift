@@ -195,6 +195,12 @@ public struct ForgeGatewayCommand: AsyncParsableCommand {
     var maxPageBytes: Int?
 
     @Option(
+        help:
+            "redis: a job is accepted once Redis has it; postgres: once its history row is committed too (group commit), so it survives Redis losing its data (env FORGE_DURABILITY; default redis)."
+    )
+    var durability = environment("FORGE_DURABILITY", "redis")
+
+    @Option(
         name: .customLong("max-lease-waiters"),
         help: "Most lease requests of remote workers that may wait for work (wait_ms) at once; past it 503 \(Self.maxLeaseWaiters.help)."
     )
@@ -250,6 +256,9 @@ public struct ForgeGatewayCommand: AsyncParsableCommand {
                 "\(Self.maxPayloadBytes.label) (\(limits.maxPayloadBytes)) must be below \(Self.maxBodyBytes.label) (\(maxBodyBytes)): the payload travels inside the body"
             )
         }
+        guard ["redis", "postgres"].contains(durability) else {
+            throw ValidationError("--durability / FORGE_DURABILITY: '\(durability)' must be redis or postgres")
+        }
         guard ["on", "off"].contains(auth) else {
             throw ValidationError("--auth / FORGE_AUTH: '\(auth)' must be on or off")
         }
@@ -283,6 +292,8 @@ public struct ForgeGatewayCommand: AsyncParsableCommand {
         // Readiness probes on a connection of their own: searches cannot make /readyz wait.
         bootstrap.addPostgresChecks(through: try bootstrap.postgres(poolSize: 1))
         let keys = bootstrap.keys
+        // On connections of their own: a slow search cannot hold up the commits enqueues wait for.
+        let acceptedJobs = durability == "postgres" ? AcceptedJobWriter(history: HistoryStore(client: try bootstrap.postgres(poolSize: 2))) : nil
         let dependencies = GatewayDependencies(
             queues: QueueStore(redis: redis, keys: keys, finishedRetentionMs: finishedTTLMs, enqueueWait: try enqueueWait()),
             schedules: ScheduleStore(redis: redis, keys: keys),
@@ -290,7 +301,8 @@ public struct ForgeGatewayCommand: AsyncParsableCommand {
             readiness: bootstrap.readiness(),
             metrics: bootstrap.metrics,
             logger: logger,
-            listQueues: QueueStore(redis: listRedis, keys: keys, finishedRetentionMs: finishedTTLMs)
+            listQueues: QueueStore(redis: listRedis, keys: keys, finishedRetentionMs: finishedTTLMs),
+            acceptedJobs: acceptedJobs
         )
         if !configuration.authEnabled { logger.warning("auth is off: /v1 accepts requests without a token") }
         let host = service.httpHost

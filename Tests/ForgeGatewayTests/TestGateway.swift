@@ -40,6 +40,7 @@ struct TestGateway {
         searchTimeoutMs: Int = PostgresConfiguration.defaultSearchTimeoutMs,
         configure: ConfigurationChange = .none,
         enqueueWait: ReplicaWait? = nil,
+        durablePostgresURL: String? = nil,
         _ body: (TestGateway) async throws -> Void
     ) async throws {
         let redis = RedisClient(configuration: TestRedis.configuration(url: redisURL, poolSize: 4))
@@ -60,7 +61,20 @@ struct TestGateway {
         do {
             try await Migrator(client: postgres).migrate()
             let queues = QueueStore(redis: redis, keys: keys, enqueueWait: enqueueWait)
-            try await run(queues: queues, listRedis: listRedis, postgres: postgres, configure: configure, body)
+            // `FORGE_DURABILITY=postgres`: commits through a client of its own, as forge-gateway does.
+            let durable = try durablePostgresURL.map {
+                PostgresClient(configuration: try PostgresConfiguration(url: $0, poolSize: 2, schema: schema))
+            }
+            let accepted = durable.map { AcceptedJobWriter(history: HistoryStore(client: $0)) }
+            let outcome: Result<Void, any Error>
+            do {
+                try await run(queues: queues, listRedis: listRedis, postgres: postgres, configure: configure, acceptedJobs: accepted, body)
+                outcome = .success(())
+            } catch {
+                outcome = .failure(error)
+            }
+            await durable?.shutdown()
+            try outcome.get()
             result = .success(())
         } catch {
             result = .failure(error)
@@ -78,6 +92,7 @@ struct TestGateway {
         listRedis: RedisClient,
         postgres: PostgresClient,
         configure: ConfigurationChange,
+        acceptedJobs: AcceptedJobWriter?,
         _ body: (TestGateway) async throws -> Void
     ) async throws {
         let redis = queues.redis
@@ -94,7 +109,8 @@ struct TestGateway {
             ]),
             metrics: metrics,
             logger: Logger(label: "test.gateway"),
-            listQueues: QueueStore(redis: listRedis, keys: keys)
+            listQueues: QueueStore(redis: listRedis, keys: keys),
+            acceptedJobs: acceptedJobs
         )
         var configuration = GatewayConfiguration(apiTokens: [token, "other-token"])
         configure.apply(&configuration)

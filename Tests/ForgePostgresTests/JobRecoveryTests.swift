@@ -111,6 +111,13 @@ import Testing
             let jobs = try (0..<5).map { _ in try NewJob(queue: "watched", type: "noop") }
             _ = try await store.enqueue(jobs)
             _ = try await HistoryArchiver(queues: store, history: history).drain([try QueueName("watched")])
+            // What else lives only in Redis: a schedule and a paused queue, copied by the next pass.
+            let schedules = ScheduleStore(redis: redis, keys: keys)
+            let nightly = Schedule(name: "nightly", cron: "0 3 * * *", job: JobTemplate(type: "report", queue: "watched"))
+            try await schedules.put(nightly)
+            try await store.pause(try QueueName("on-hold"))
+            #expect(try await watch.check() == nil)
+            #expect(try await history.mirror() == RedisMirror(schedules: [nightly], paused: [try QueueName("on-hold")]))
 
             await redis.deleteKeys(of: keys.namespace)
             #expect(try await watch.check() == RestoreOutcome(restored: 5, present: 0))
@@ -118,6 +125,8 @@ import Testing
             #expect(second != first)
             #expect(try await store.generation() == second)
             #expect(try await store.status(try QueueName("watched")).counts.pending == 5)
+            #expect(try await schedules.get("nightly") == nightly)
+            #expect(try await store.status(try QueueName("on-hold")).paused)
             #expect(try await watch.check() == nil, "recovered once, not on every pass")
 
             // An older snapshot: its generation is the one before the recovery.

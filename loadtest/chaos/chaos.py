@@ -25,7 +25,15 @@ flow. Redis replicates asynchronously, so a killed master can take with it jobs 
 without `--wait-replicas` such losses are reported (as "lost, unreplicated") but do not fail
 the run; with `--wait-replicas 1` (the gateway's FORGE_WAIT_REPLICAS) every loss fails it.
 
-  loadtest/chaos/run [--bounded] [--scenario NAME ...] [--bin-dir DIR] [--rate N]
+`redis-wipe` kills Redis with SIGKILL and starts it again with its data deleted (a Redis that comes
+back empty: a lost disk, a new node without persistence). The scheduler leader notices and rebuilds
+every unfinished job from Postgres history. With `--durability postgres` (the gateway's
+FORGE_DURABILITY) every accepted job is in history before its 201, so every loss fails the run;
+with `redis` (the default) jobs accepted within the archive lag before the kill are lost, and
+reported (as "lost, not in history yet") without failing it. Either way a job whose completion was
+not archived yet runs again (reported, at-least-once).
+
+  loadtest/chaos/run [--bounded] [--scenario NAME ...] [--bin-dir DIR] [--rate N] [--durability redis|postgres]
   loadtest/chaos/run --cluster [--wait-replicas N] [--bounded] [--scenario NAME ...]
 """
 import argparse
@@ -229,11 +237,12 @@ class Sink:
 class Stack:
     """The private servers and Forge processes, each of which a scenario may kill and restart."""
 
-    def __init__(self, bin_dir, work, cluster=False, wait_replicas=0):
+    def __init__(self, bin_dir, work, cluster=False, wait_replicas=0, durability="redis"):
         self.bin = bin_dir
         self.work = work
         self.cluster = cluster
         self.wait_replicas = wait_replicas
+        self.durability = durability
         self.node_ports = free_cluster_ports(6) if cluster else []
         self.redis_port = self.node_ports[0] if cluster else free_port()
         self.pg_port = free_port()
@@ -353,6 +362,7 @@ class Stack:
         env.update({
             "FORGE_REDIS_URL": redis_url,
             "FORGE_WAIT_REPLICAS": str(self.wait_replicas),
+            "FORGE_DURABILITY": self.durability,
             "FORGE_POSTGRES_URL": f"postgres://forge@127.0.0.1:{self.pg_port}/forge",
             "FORGE_API_TOKENS": self.token, "FORGE_HTTP_HOST": "127.0.0.1", "FORGE_HTTP_PORT": str(port),
             "FORGE_LOG_LEVEL": "notice",
@@ -722,6 +732,23 @@ def scenario_redis_restart(stack, duration):
     return "redis restarted once (SHUTDOWN, AOF reloaded)"
 
 
+def scenario_redis_wipe(stack, duration):
+    """SIGKILL, the data directory deleted, a fresh start: Redis comes back empty."""
+    time.sleep(duration / 3)
+    with open(f"{stack.work}/redis/redis.pid") as pidfile:
+        os.kill(int(pidfile.read().strip()), signal.SIGKILL)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", stack.redis_port), timeout=0.2).close()
+            time.sleep(0.05)
+        except OSError:
+            break
+    subprocess.run(["rm", "-rf", f"{stack.work}/redis"], check=True)
+    stack.start_redis()
+    time.sleep(duration / 3)
+    return f"redis killed (SIGKILL) and started empty; durability {stack.durability}"
+
+
 def scenario_postgres_down(stack, duration, down=30):
     time.sleep(3)
     stack.stop_postgres()
@@ -850,6 +877,7 @@ SCENARIOS = {
     "leader-stall": scenario_leader_stall,
     "poisoned-history": scenario_poisoned_history,
     "redis-restart": scenario_redis_restart,
+    "redis-wipe": scenario_redis_wipe,
     "postgres-down": scenario_postgres_down,
     "gateway-restart": scenario_gateway_restart,
     "client-timeout": scenario_client_timeout,
@@ -903,6 +931,8 @@ def main():
     parser.add_argument("--cluster", action="store_true", help="on a Redis Cluster (3 masters, 3 replicas): its own scenarios")
     parser.add_argument("--wait-replicas", type=int, default=0,
                         help="the gateway confirms an enqueue once this many replicas have it (FORGE_WAIT_REPLICAS)")
+    parser.add_argument("--durability", choices=["redis", "postgres"], default="redis",
+                        help="the gateway's FORGE_DURABILITY: postgres commits each job to history before answering")
     parser.add_argument("--bin-dir", default=os.environ.get("FORGE_BIN_DIR", f"{ROOT}/.build/debug"))
     parser.add_argument("--rate", type=float, default=None, help="jobs per second offered (default 40, bounded 30)")
     parser.add_argument("--json", help="write the results here")
@@ -911,7 +941,8 @@ def main():
     rate = args.rate or (30 if args.bounded else 60)
     work = tempfile.mkdtemp(prefix="forge-chaos-")
     os.chmod(work, 0o755)
-    stack, sink = Stack(args.bin_dir, work, cluster=args.cluster, wait_replicas=args.wait_replicas), Sink()
+    stack, sink = Stack(args.bin_dir, work, cluster=args.cluster, wait_replicas=args.wait_replicas,
+                         durability=args.durability), Sink()
     scenarios = {**SCENARIOS, **CLUSTER_SCENARIOS}
     results = []
     ok = True
@@ -932,14 +963,19 @@ def main():
             # knows the jobs' older states, so jobs run again (a lease or an ack it never saw:
             # at-least-once, reported) and jobs it never received are lost (reported, unless the
             # gateway waited for the replica before confirming them).
-            rerun_allowed = name in ("kill-master", "kill-lagging-master")
-            lost_allowed = rerun_allowed and args.wait_replicas == 0
+            # An emptied Redis: completions not archived yet are redone (at-least-once); jobs not in
+            # history yet are lost unless the gateway committed them there first.
+            wiped = name == "redis-wipe"
+            rerun_allowed = name in ("kill-master", "kill-lagging-master") or wiped
+            lost_allowed = (rerun_allowed and args.wait_replicas == 0 and not wiped) or (wiped and args.durability == "redis")
             result = check(stack, redis, sink, load, name, notes, settle_seconds=45 if lost_allowed else 120)
             if lost_allowed and result["lost"]:
-                result["notes"] = notes = notes + f"; {result['lost']} lost were not on the replica yet (no --wait-replicas)"
+                why = "not in history yet (FORGE_DURABILITY=redis)" if wiped else "not on the replica yet (no --wait-replicas)"
+                result["notes"] = notes = notes + f"; {result['lost']} lost were {why}"
             if rerun_allowed and result["unexplained"]:
                 result["notes"] = notes = notes + f"; {result['unexplained']} ran again from a state the replica had not caught up on"
             result["wait_replicas"] = args.wait_replicas
+            result["durability"] = args.durability
             results.append(result)
             log(f"  {result['accepted']} accepted ({result['refused']} refused), {result['completed']} completed, "
                 f"{result['dead']} dead, {result['ran_twice']} ran twice ({result['unexplained']} unexplained), "

@@ -7,6 +7,8 @@ extension Migration {
     /// `redis_generation` holds the generation of the Redis data history goes with (one row): the
     /// scheduler leader keeps the same value in Redis, and a Redis without it (emptied) or with
     /// another one (an older snapshot) has lost jobs that history can give back.
+    /// `redis_mirror_schedules` and `redis_mirror_paused` copy what else lives only in Redis (cron
+    /// schedules, paused queues), kept current by the leader, for the same recovery.
     static let recoverableJobs = Migration(
         version: 7,
         name: "recoverable_jobs",
@@ -17,6 +19,8 @@ extension Migration {
                 generation text NOT NULL,
                 changed_at timestamptz NOT NULL DEFAULT now()
             );
+            CREATE TABLE redis_mirror_schedules (name text PRIMARY KEY, schedule text NOT NULL);
+            CREATE TABLE redis_mirror_paused (queue text PRIMARY KEY);
             """
     )
 }

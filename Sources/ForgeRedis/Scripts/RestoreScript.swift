@@ -39,10 +39,10 @@ enum RestoreScript {
                 if lost then
                   state = tonumber(attempts) >= tonumber(max_attempts) and 'dead' or 'pending'
                 end
-                if state ~= 'pending' and run_at == '' then run_at = int(now) end
+                -- A pending job's run_at is when it became runnable (its wait starts there).
+                if run_at == '' then run_at = state == 'pending' and created_at or int(now) end
                 redis.call('HSET', jk, 'spec', spec, 'priority', priority, 'max_attempts', max_attempts,
-                  'state', state, 'attempts', attempts, 'created_at', created_at, 'seq', seq)
-                if run_at ~= '' then redis.call('HSET', jk, 'run_at', run_at) end
+                  'state', state, 'attempts', attempts, 'created_at', created_at, 'run_at', run_at, 'seq', seq)
                 if state == 'pending' then
                   local list = ready[priority]
                   if not list then
