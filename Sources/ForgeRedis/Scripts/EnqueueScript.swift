@@ -87,12 +87,7 @@ package enum EnqueueScript {
                   'max_attempts', max_attempts, 'state', state, 'attempts', '0', 'created_at', now_s,
                   'run_at', run_at, 'seq', '1')
                 if state == 'pending' then
-                  local list = ready[priority]
-                  if not list then
-                    list = {}
-                    ready[priority] = list
-                  end
-                  list[#list + 1] = id
+                  add_ready(ready, priority, id)
                   ready_total = ready_total + 1
                 else
                   scheduled[#scheduled + 1] = run_at

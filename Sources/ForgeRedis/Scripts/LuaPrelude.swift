@@ -26,8 +26,9 @@ import Synchronization
 ///   than the newest one that acted on the queue, and records a newer one (for a registered queue).
 /// - `chunked(head, items)`: one command with a long argument list, sent in chunks (Lua's
 ///   `unpack` stops at about 8 000 values, and a command failing mid-script half-applies it).
-/// - `push_ready(...)`: appends job ids to the ready LIST of their priority (one per 0–9);
-///   leasing reads the lists from 9 down, so priority is strict and each list is FIFO.
+/// - `add_ready(...)` gathers ids by priority; `push_ready(...)` appends job ids to the ready LIST
+///   of their priority (one per 0–9); leasing reads the lists from 9 down, so priority is strict
+///   and each list is FIFO.
 /// - `wake(...)`: pushes up to `n` tokens (at most 64 in the list) for idle workers blocked on it.
 /// - `lease_jobs(...)`: pops up to `count` ready jobs and leases them under one fresh fencing
 ///   token (a per-queue counter, unique per lease call, so unique per job lease); shared by the
@@ -144,6 +145,15 @@ enum LuaPrelude {
           end
         end
 
+        -- Gathers ids by priority (`ready[priority]`, in order) for one push_ready per list.
+        local function add_ready(ready, priority, id)
+          local list = ready[priority]
+          if not list then
+            list = {}
+            ready[priority] = list
+          end
+          list[#list + 1] = id
+        end
         local function push_ready(prefix, priority, ids)
           if #ids > 0 then chunked({'RPUSH', prefix .. 'ready:' .. priority}, ids) end
         end

@@ -44,12 +44,7 @@ enum RestoreScript {
                 redis.call('HSET', jk, 'spec', spec, 'priority', priority, 'max_attempts', max_attempts,
                   'state', state, 'attempts', attempts, 'created_at', created_at, 'run_at', run_at, 'seq', seq)
                 if state == 'pending' then
-                  local list = ready[priority]
-                  if not list then
-                    list = {}
-                    ready[priority] = list
-                  end
-                  list[#list + 1] = id
+                  add_ready(ready, priority, id)
                   ready_total = ready_total + 1
                 elseif state == 'dead' then
                   redis.call('ZADD', KEYS[2], now, id)
