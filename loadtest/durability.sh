@@ -9,47 +9,20 @@
 #   an open loop at RPS single jobs per second: the latency a web app sees at everyday load.
 # Prints a table and writes $OUT/durability.json.
 #   ROUNDS (2)  DURATION (10s)  RPS (2000)  CONNECTIONS (32)  FORGE_LOAD_BIN (.build/release)
-set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-source "$ROOT/scripts/lib/services.sh"
-BIN=${FORGE_LOAD_BIN:-$ROOT/.build/release}
-OUT=${LOADTEST_OUT:-$ROOT/loadtest/out}
+source "$(dirname "$0")/private-stack.sh"
 ROUNDS=${ROUNDS:-2}
 DURATION=${DURATION:-10s}
 RPS=${RPS:-2000}
 CONNECTIONS=${CONNECTIONS:-32}
-mkdir -p "$OUT"
-for tool in forge-gateway forge-load forge; do
-  [ -x "$BIN/$tool" ] || { echo "no $BIN/$tool: swift build -c release" >&2; exit 1; }
-done
-
-WORK=$(mktemp -d /tmp/forge-durability.XXXXXX)
-chmod 755 "$WORK"
-port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-REDIS=$(port)
-PG=$(port)
+private_need forge-gateway forge-load forge
 GATEWAY=$(port)
-TOKEN=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 gateway_pid=
-cleanup() {
-  [ -n "$gateway_pid" ] && kill "$gateway_pid" 2>/dev/null && wait "$gateway_pid" 2>/dev/null
-  forge_stop_redis "$WORK/redis" "$REDIS"
-  forge_stop_postgres "$WORK/pg"
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-forge_start_redis "$WORK/redis" "$REDIS" --appendonly yes --appendfsync everysec
-forge_start_postgres "$WORK/pg" "$PG" >/dev/null
-export FORGE_REDIS_URL=redis://127.0.0.1:$REDIS FORGE_POSTGRES_URL=postgres://forge@127.0.0.1:$PG/forge
-export FORGE_API_TOKENS=$TOKEN FORGE_API_TOKEN=$TOKEN FORGE_HTTP_HOST=127.0.0.1 FORGE_LOG_LEVEL=warning
-# The closed loops would otherwise meet the per-token rate limit (429s), not the stores.
-export FORGE_RATE_LIMIT_RPS=0
-"$BIN/forge" migrate >/dev/null
+private_stores --appendonly yes --appendfsync everysec
 
 start_gateway() {
   FORGE_DURABILITY=$1 FORGE_HTTP_PORT=$GATEWAY "$BIN/forge-gateway" >>"$WORK/gateway.log" 2>&1 &
   gateway_pid=$!
+  private_pid "$gateway_pid"
   until curl -fsS "http://127.0.0.1:$GATEWAY/readyz" >/dev/null 2>&1; do sleep 0.1; done
 }
 stop_gateway() {

@@ -9,49 +9,19 @@
 #   batched-P  P processes of a batched Python client (lease 100, ack all 100 in one request)
 # Prints a table (jobs/s, and each as a share of the Swift worker's) and writes
 # $OUT/remote-workers.json.   JOBS (20000)  ROUNDS (2)  PROCESSES ("1 8")
-set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-source "$ROOT/scripts/lib/services.sh"
-BIN=${FORGE_LOAD_BIN:-$ROOT/.build/release}
-OUT=${LOADTEST_OUT:-$ROOT/loadtest/out}
+source "$(dirname "$0")/private-stack.sh"
 JOBS=${JOBS:-20000}
 ROUNDS=${ROUNDS:-2}
 PROCESSES=${PROCESSES:-"1 8"}
-mkdir -p "$OUT"
-for tool in forge-gateway forge-scheduler forge-worker forge; do
-  [ -x "$BIN/$tool" ] || { echo "no $BIN/$tool: swift build -c release" >&2; exit 1; }
-done
-
-WORK=$(mktemp -d /tmp/forge-remote.XXXXXX)
-chmod 755 "$WORK"
-port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-REDIS=$(port)
-PG=$(port)
+private_need forge-gateway forge-scheduler forge-worker forge
 GATEWAY=$(port)
-TOKEN=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 URL=http://127.0.0.1:$GATEWAY
-pids=()
 workers=()
-cleanup() {
-  for pid in "${workers[@]}" "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  forge_stop_redis "$WORK/redis" "$REDIS"
-  forge_stop_postgres "$WORK/pg"
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-forge_start_redis "$WORK/redis" "$REDIS" --appendonly yes --appendfsync everysec
-forge_start_postgres "$WORK/pg" "$PG" >/dev/null
-export FORGE_REDIS_URL=redis://127.0.0.1:$REDIS FORGE_POSTGRES_URL=postgres://forge@127.0.0.1:$PG/forge
-export FORGE_API_TOKENS=$TOKEN FORGE_HTTP_HOST=127.0.0.1 FORGE_LOG_LEVEL=warning
-# Many requests per second from one token: the limiter is not what is measured.
-export FORGE_RATE_LIMIT_RPS=0
-"$BIN/forge" migrate >/dev/null
+private_stores --appendonly yes --appendfsync everysec
 FORGE_HTTP_PORT=$GATEWAY "$BIN/forge-gateway" >>"$WORK/gateway.log" 2>&1 &
-pids+=($!)
+private_pid $!
 FORGE_HTTP_PORT=$(port) "$BIN/forge-scheduler" >>"$WORK/scheduler.log" 2>&1 &
-pids+=($!)
+private_pid $!
 until curl -fsS "$URL/readyz" >/dev/null 2>&1; do sleep 0.1; done
 
 helper() { python3 "$ROOT/loadtest/remote_workers.py" "$@"; }
@@ -72,17 +42,20 @@ run() {
 start_swift() {
   FORGE_QUEUES=$1 FORGE_HTTP_PORT=$(port) "$BIN/forge-worker" >>"$WORK/worker.log" 2>&1 &
   workers+=($!)
+  private_pid $!
 }
 start_example() {
   for _ in $(seq 1 "$2"); do
     FORGE_URL=$URL FORGE_TOKEN=$TOKEN FORGE_QUEUE=$1 python3 "$ROOT/Examples/python/worker.py" >>"$WORK/python.log" 2>&1 &
     workers+=($!)
+    private_pid $!
   done
 }
 start_batched() {
   for _ in $(seq 1 "$2"); do
     helper batched "$URL" "$TOKEN" "$1" 100 >>"$WORK/python.log" 2>&1 &
     workers+=($!)
+    private_pid $!
   done
 }
 
