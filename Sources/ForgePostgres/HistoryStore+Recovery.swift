@@ -56,20 +56,6 @@ extension HistoryStore {
         let next = rows.count < limit ? nil : last.map { UnfinishedCursor(state: state, createdAt: $0.0, id: $0.1) }
         return (jobs, next)
     }
-
-    /// How many jobs of each unfinished state history has (what a recovery has to look at).
-    public func unfinishedCounts() async throws(PostgresError) -> [JobState: Int] {
-        let rows = try await client.query(
-            "SELECT state, count(*)::text AS n FROM jobs WHERE state = ANY($1::text[]) GROUP BY state",
-            ["{" + Self.unfinishedStates.map(\.rawValue).joined(separator: ",") + "}"]
-        )
-        var counts: [JobState: Int] = [:]
-        for index in 0..<rows.count {
-            let row = rows.row(index)
-            if let state = JobState(rawValue: try row.string("state")) { counts[state] = Int(try row.string("n")) ?? 0 }
-        }
-        return counts
-    }
 }
 
 extension HistoryStore {

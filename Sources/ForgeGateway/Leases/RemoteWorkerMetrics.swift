@@ -45,8 +45,6 @@ struct RemoteWorkerMetrics: Sendable {
         metrics.jobsFailed(queue: lease.queue.rawValue, type: lease.type, reason: "lease_lost").increment()
     }
 
-    func redisError() { metrics.redisErrors.increment() }
-
     private func ran(_ lease: RemoteLease) {
         let seconds = Double(max(0, WallClock.nowMilliseconds() - lease.leasedAtMs)) / 1000
         metrics.jobRunSeconds(queue: lease.queue.rawValue, type: lease.type).record(seconds)
