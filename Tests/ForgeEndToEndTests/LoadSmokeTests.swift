@@ -17,7 +17,7 @@ import Testing
                 stack,
                 [
                     "--url", "http://127.0.0.1:\(stack.gatewayPort)", "--token", stack.token,
-                    "--rps", "200", "--duration", "2s", "--warmup", "1s", "--drain-timeout", "15s",
+                    "--rps", "200", "--duration", "2s", "--warmup", "0s", "--drain-timeout", "15s",
                     "--metrics-url", "http://127.0.0.1:\(workerPort),http://127.0.0.1:\(schedulerPort)",
                     "--json", json.path, "--svg", svg.path,
                 ]
