@@ -45,6 +45,7 @@ public struct LoadRun: Sendable {
         )
         let startedAt = ISO8601DateFormatter().string(from: Date())
         let cpuBefore = ProcessCPU.seconds()
+        let baseline = await probe.sample()
         // A short lead so the first requests are not late because of this setup.
         let start = ContinuousClock.now + .milliseconds(50)
         let measureStart = start + settings.warmup
@@ -67,7 +68,7 @@ public struct LoadRun: Sendable {
             sendingDone: sendingDone,
             onTick: { [progress] tick, sample, previous in progress(.tick(line.render(tick: tick, sample: sample, previous: previous))) }
         )
-        async let sampled = sampler.run()
+        async let sampled = sampler.run(baseline: baseline)
         if let rate = settings.requestsPerSecond {
             let schedule = ArrivalSchedule(start: start, requestsPerSecond: rate, warmup: settings.warmup, duration: settings.duration)
             await driver.run(.open(schedule, maxInFlight: settings.maxInFlight))

@@ -3,6 +3,9 @@ import Synchronization
 /// Samples the system once a second on ticks aligned with the measurement start (tick 0 is the
 /// start, tick k is k seconds later; warm-up ticks are negative), reports each tick to
 /// `onTick`, and after sending ends keeps going until the queue drained or `drainTimeout` passed.
+///
+/// The first tick's sample is the baseline the run took before its first request: scraped at
+/// the tick instead, it raced the first jobs and could count one of them outside the window.
 struct SystemSampler: Sendable {
     let probe: SystemProbe
     let measureStart: ContinuousClock.Instant
@@ -11,10 +14,12 @@ struct SystemSampler: Sendable {
     let sendingDone: SendingDone
     let onTick: @Sendable (Int, SystemSample, SystemSample?) -> Void
 
-    /// Samples by tick, in order. Returns early (with what it has) when cancelled.
-    func run() async -> [(tick: Int, sample: SystemSample)] {
-        var samples: [(tick: Int, sample: SystemSample)] = []
-        var tick = firstTick
+    /// Samples by tick, in order, starting with `baseline` as the first tick's. Returns early
+    /// (with what it has) when cancelled.
+    func run(baseline: SystemSample) async -> [(tick: Int, sample: SystemSample)] {
+        onTick(firstTick, baseline, nil)
+        var samples: [(tick: Int, sample: SystemSample)] = [(firstTick, baseline)]
+        var tick = firstTick + 1
         while !Task.isCancelled {
             let at = measureStart + .seconds(tick)
             try? await Task.sleep(until: at, tolerance: .milliseconds(5), clock: ContinuousClock())
