@@ -89,6 +89,7 @@ let package = Package(
         .target(
             name: "ForgeObservability",
             dependencies: [
+                "ForgeCore",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -99,7 +100,7 @@ let package = Package(
         .target(
             name: "ForgeProbes",
             dependencies: [
-                "ForgeObservability",
+                "ForgeCore", "ForgeObservability",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
@@ -224,7 +225,7 @@ let package = Package(
         .target(
             name: "ForgeLoad",
             dependencies: [
-                "CLinuxIO",
+                "CLinuxIO", "ForgeCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -236,7 +237,7 @@ let package = Package(
         .target(
             name: "LoadCLI",
             dependencies: [
-                "ForgeLoad",
+                "ForgeCore", "ForgeLoad",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/forge-load",

@@ -5,4 +5,9 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <netinet/tcp.h>
+#include <spawn.h>
+
+// glibc 2.34+ declares it only under _GNU_SOURCE, which Swift's Glibc module is not built with:
+// a child forge-load starts must not inherit the parent's sockets (ChildProcess).
+extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *actions, int from);
 #endif

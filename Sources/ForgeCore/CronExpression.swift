@@ -1,5 +1,3 @@
-import Foundation
-
 /// A parsed cron expression: 5 fields (`minute hour day-of-month month day-of-week`) or 6 with a
 /// leading seconds field; `*`, lists, ranges, steps (`*/5`, `1-10/2`, `7/15`), month names
 /// `JAN`–`DEC`, weekday names `SUN`–`SAT` (0 and 7 are Sunday) and the macros `@yearly`,
@@ -20,7 +18,7 @@ public struct CronExpression: Sendable, Hashable {
 
     /// Throws a ``ValidationError`` naming `field` (default `cron`) when the text is not valid.
     public init(_ text: String, field: String = "cron") throws(ValidationError) {
-        let expanded = Self.macros[text.trimmingCharacters(in: .whitespaces).lowercased()] ?? text
+        let expanded = Self.macros[text.trimmingSpaces.lowercased()] ?? text
         let parts = expanded.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         guard parts.count == 5 || parts.count == 6 else {
             throw ValidationError(field: field, reason: "must have 5 fields (or 6 with leading seconds), got \(parts.count)")
@@ -45,9 +43,9 @@ public struct CronExpression: Sendable, Hashable {
         dayEither = !Self.isStar(parts[offset + 2]) && !Self.isStar(parts[offset + 4])
     }
 
-    /// Throws a ``ValidationError`` naming `field` unless `name` is a time zone Foundation knows.
+    /// Throws a ``ValidationError`` naming `field` unless `name` is a time zone in the system's tz database.
     public static func validateTimeZone(_ name: String, field: String = "time_zone") throws(ValidationError) {
-        guard TimeZone(identifier: name) != nil else {
+        guard ZoneRules.named(name) != nil else {
             throw ValidationError(field: field, reason: "'\(name)' is not a known IANA time zone (e.g. UTC, Europe/Berlin)")
         }
     }
@@ -59,7 +57,7 @@ public struct CronExpression: Sendable, Hashable {
     /// the cost does not depend on how far away the next fire is. Local times skipped by a DST
     /// change never fire; local times that happen twice fire once, at the first occurrence.
     public func nextFire(afterMs: Int64, timeZone: String) -> Int64? {
-        guard let zone = TimeZone(identifier: timeZone) else { return nil }
+        guard let zone = ZoneRules.named(timeZone) else { return nil }
         let after = afterMs >= 0 ? afterMs / 1000 : (afterMs - 999) / 1000
         var t = LocalTime(instant: after + 1, zone: zone)
         let lastYear = t.year + 8
@@ -228,8 +226,8 @@ private struct LocalTime {
     }
 
     /// The local wall-clock time of Unix second `instant` in `zone`.
-    init(instant: Int64, zone: TimeZone) {
-        let local = instant + Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(instant))))
+    init(instant: Int64, zone: ZoneRules) {
+        let local = instant + Int64(zone.secondsFromGMT(at: instant))
         let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
         let secondOfDay = Int(local - days * 86_400)
         (year, month, day) = Self.civil(fromDays: days)
@@ -254,11 +252,9 @@ private struct LocalTime {
 
     /// The earliest Unix second showing this wall-clock time in `zone`, if it is later than
     /// `after`: nil when DST skips the time, or when its first occurrence is already past.
-    func firstInstant(in zone: TimeZone, after: Int64) -> Int64? {
+    func firstInstant(in zone: ZoneRules, after: Int64) -> Int64? {
         let wall = Self.days(year: year, month: month, day: day) * 86_400 + Int64(hour * 3600 + minute * 60 + second)
-        func offset(_ instant: Int64) -> Int64 {
-            Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(instant))))
-        }
+        func offset(_ instant: Int64) -> Int64 { Int64(zone.secondsFromGMT(at: instant)) }
         // The offsets in force around this time: before and after any transition that day.
         let candidates = Set([offset(wall - 86_400), offset(wall), offset(wall + 86_400)])
         let instants = candidates.map { wall - $0 }.filter { offset($0) == wall - $0 }

@@ -1,7 +1,7 @@
 import ForgeCore
 import ForgeObservability
 import ForgeRedis
-import Foundation
+import FoundationEssentials
 
 /// Settings of the HTTP API, filled by `forge-gateway` from flags and `FORGE_*` variables.
 public struct GatewayConfiguration: Sendable, Hashable {
@@ -133,6 +133,6 @@ public struct GatewayConfiguration: Sendable, Hashable {
 
     /// Parses `FORGE_API_TOKENS`: comma-separated, blanks ignored.
     public static func parseTokens(_ text: String?) -> [String] {
-        (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        (text ?? "").split(separator: ",").map { $0.trimmingSpaces }.filter { !$0.isEmpty }
     }
 }

@@ -1,4 +1,5 @@
-import Foundation
+import ForgeCore
+import FoundationEssentials
 import HTTPTypes
 import Hummingbird
 import NIOCore

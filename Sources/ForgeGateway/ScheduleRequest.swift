@@ -1,5 +1,5 @@
 import ForgeCore
-import Foundation
+import FoundationEssentials
 
 /// The body of `PUT /v1/schedules/{name}`: `{cron, time_zone?, job: {type, queue?, payload?,
 /// priority?, max_attempts?, timeout_ms?}, paused?}`.
@@ -66,7 +66,7 @@ package enum ScheduleRequest {
         } catch {
             throw .unprocessable(error)
         }
-        guard TimeZone(identifier: timeZone) != nil else {
+        guard ZoneRules.named(timeZone) != nil else {
             throw .unprocessable(ValidationError(field: "time_zone", reason: "is not a time zone this server knows (e.g. Europe/Berlin, UTC)"))
         }
         if payloadHasNull {

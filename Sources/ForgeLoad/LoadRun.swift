@@ -1,5 +1,5 @@
 import AsyncHTTPClient
-import Foundation
+import FoundationEssentials
 import NIOCore
 import NIOHTTP1
 
@@ -43,7 +43,7 @@ public struct LoadRun: Sendable {
             queues: settings.queueNames,
             metricsURLs: endpoints
         )
-        let startedAt = ISO8601DateFormatter().string(from: Date())
+        let startedAt = Date().formatted(.iso8601)
         let cpuBefore = ProcessCPU.seconds()
         let baseline = await probe.sample()
         // A short lead so the first requests are not late because of this setup.

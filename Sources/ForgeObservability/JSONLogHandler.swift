@@ -1,4 +1,5 @@
-import Foundation
+import ForgeCore
+import FoundationEssentials
 import Logging
 
 /// Writes one JSON object per line to standard error: `ts`, `level`, `service`, `msg`, then the
@@ -22,29 +23,39 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var fields: [String: Any] = [
-            "ts": Self.timestamp(),
-            "level": event.level.rawValue,
-            "service": service,
-            "logger": label,
-            "msg": event.message.description,
+        var fields: [String: Logger.Metadata.Value] = [
+            "ts": .string(Self.timestamp()),
+            "level": .string(event.level.rawValue),
+            "service": .string(service),
+            "logger": .string(label),
+            "msg": .string(event.message.description),
         ]
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { $1 } }
         if let extra = event.metadata { merged.merge(extra) { $1 } }
-        for (key, value) in merged where fields[key] == nil { fields[key] = Self.json(value) }
-        if let error = event.error { fields["error"] = String(describing: error) }
-        guard var line = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]) else { return }
-        line.append(UInt8(ascii: "\n"))
-        FileHandle.standardError.write(line)
+        for (key, value) in merged where fields[key] == nil { fields[key] = value }
+        if let error = event.error { fields["error"] = .string(String(describing: error)) }
+        var line = JSONWriter(capacity: 512)
+        Self.encode(.dictionary(fields), into: &line)
+        FileDescriptorIO.writeAll(line.bytes + [UInt8(ascii: "\n")], to: FileDescriptorIO.standardError)
     }
 
-    private static func json(_ value: Logger.Metadata.Value) -> Any {
+    /// Keys sorted, so a line reads the same every time.
+    private static func encode(_ value: Logger.Metadata.Value, into json: inout JSONWriter) {
         switch value {
-        case .string(let string): string
-        case .stringConvertible(let convertible): convertible.description
-        case .array(let values): values.map(json)
-        case .dictionary(let dictionary): dictionary.mapValues(json)
+        case .string(let string): json.string(string)
+        case .stringConvertible(let convertible): json.string(convertible.description)
+        case .array(let values):
+            json.beginArray()
+            for value in values { encode(value, into: &json) }
+            json.endArray()
+        case .dictionary(let dictionary):
+            json.beginObject()
+            for key in dictionary.keys.sorted() {
+                json.key(key)
+                encode(dictionary[key]!, into: &json)
+            }
+            json.endObject()
         }
     }
 

@@ -1,5 +1,5 @@
 import ForgeCore
-import Foundation
+import FoundationEssentials
 
 /// A batch of events coalesced by job, shaped as the column arrays the archiver's two statements
 /// read with `unnest`.

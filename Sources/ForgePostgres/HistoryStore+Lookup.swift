@@ -1,5 +1,5 @@
 import ForgeCore
-import Foundation
+import FoundationEssentials
 
 extension HistoryStore {
     /// The archived job with `id`, or `nil` if history has never seen it (or retention removed it).

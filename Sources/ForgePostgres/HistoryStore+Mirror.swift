@@ -1,5 +1,5 @@
 import ForgeCore
-import Foundation
+import FoundationEssentials
 
 /// What lives only in Redis besides jobs (cron schedules, paused queues), copied into history's
 /// schema so a recovery can put it back (``JobRecovery``).

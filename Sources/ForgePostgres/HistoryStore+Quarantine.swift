@@ -1,5 +1,5 @@
 import ForgeCore
-import Foundation
+import FoundationEssentials
 
 extension HistoryStore {
     /// Keeps job events Postgres refused in `history_quarantine`, with the reason, so the archiver

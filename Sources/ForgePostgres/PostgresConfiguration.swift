@@ -1,4 +1,5 @@
-import Foundation
+import ForgeCore
+import FoundationEssentials
 
 /// Where and how to reach Postgres.
 ///
@@ -81,7 +82,7 @@ public struct PostgresConfiguration: Sendable, Hashable, Codable {
     /// Whether the URL chooses a `search_path` of its own (`?options=-csearch_path%3D…`): the
     /// schema a release before per-namespace schemas kept its tables in.
     public var urlSetsSearchPath: Bool {
-        (url.removingPercentEncoding ?? url).lowercased().contains("search_path")
+        (url.percentDecoded ?? url).lowercased().contains("search_path")
     }
 
     /// The configuration from `FORGE_POSTGRES_URL`, or the default URL when it is unset.

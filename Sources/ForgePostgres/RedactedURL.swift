@@ -1,4 +1,4 @@
-import Foundation
+import ForgeCore
 
 /// A libpq connection URI with every secret in it replaced by `***`, for logs and error
 /// messages: the password in the user info and any query parameter whose name holds `password`
@@ -11,7 +11,7 @@ enum RedactedURL {
     static let mask = "***"
 
     static func redact(_ url: String) -> String {
-        guard let schemeEnd = url.range(of: "://") else { return "<unreadable URL>" }
+        guard let schemeEnd = url.firstRange(of: "://") else { return "<unreadable URL>" }
         let scheme = url[..<schemeEnd.lowerBound]
         let rest = url[schemeEnd.upperBound...]
         let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
@@ -27,7 +27,7 @@ enum RedactedURL {
         guard let question = tail.firstIndex(of: "?") else { return scheme + "://" + authority + tail }
         let query = tail[tail.index(after: question)...].split(separator: "&", omittingEmptySubsequences: false).map { item in
             let name = item.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
-            let decoded = (name.removingPercentEncoding ?? name).lowercased()
+            let decoded = (name.percentDecoded ?? name).lowercased()
             return decoded.contains("password") ? name + "=" + mask : String(item)
         }
         return scheme + "://" + authority + tail[..<question] + "?" + query.joined(separator: "&")

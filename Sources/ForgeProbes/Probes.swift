@@ -1,5 +1,5 @@
+import ForgeCore
 import ForgeObservability
-import Foundation
 import Hummingbird
 import NIOCore
 
@@ -11,12 +11,10 @@ public enum Probes {
         }
         router.get("readyz") { _, _ in
             let (ready, results) = await readiness.evaluate()
-            let body: [String: Any] = ["status": ready ? "ready" : "unavailable", "checks": results]
-            let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
             return Response(
                 status: ready ? .ok : .serviceUnavailable,
                 headers: [.contentType: "application/json"],
-                body: .init(byteBuffer: ByteBuffer(bytes: data))
+                body: .init(byteBuffer: ByteBuffer(bytes: readinessBody(ready: ready, checks: results)))
             )
         }
         // One per router (and so per registry in practice): its CPU counter is cumulative.
@@ -30,5 +28,22 @@ public enum Probes {
                 body: .init(byteBuffer: ByteBuffer(bytes: metrics.render()))
             )
         }
+    }
+
+    /// `{"checks":{…},"status":…}`, keys sorted.
+    static func readinessBody(ready: Bool, checks: [String: Bool]) -> [UInt8] {
+        var json = JSONWriter(capacity: 128)
+        json.beginObject()
+        json.key("checks")
+        json.beginObject()
+        for name in checks.keys.sorted() {
+            json.key(name)
+            json.bool(checks[name]!)
+        }
+        json.endObject()
+        json.key("status")
+        json.string(ready ? "ready" : "unavailable")
+        json.endObject()
+        return json.bytes
     }
 }

@@ -1,4 +1,5 @@
-import Foundation
+import ForgeCore
+import FoundationEssentials
 
 /// Where and how to reach Redis, parsed from `redis://[user:password@]host:port[/db]`.
 public struct RedisConfiguration: Sendable, Hashable {
@@ -81,15 +82,15 @@ public struct RedisConfiguration: Sendable, Hashable {
         }
         guard let host = components.host, !host.isEmpty else { throw bad("missing host") }
         var database = 0
-        let path = components.path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        let path = components.path.split(separator: "/", omittingEmptySubsequences: false).filter { !$0.isEmpty }.joined(separator: "/")
         if !path.isEmpty {
             guard let db = Int(path), db >= 0 else { throw bad("database must be a number") }
             database = db
         }
         // Decoded exactly once: `user`/`password` of URLComponents are decoded already, and
         // decoding them again dropped a password holding `%` (and mangled one holding `%41`).
-        let user = components.percentEncodedUser.flatMap { $0.isEmpty ? nil : $0.removingPercentEncoding }
-        let password = components.percentEncodedPassword.flatMap { $0.removingPercentEncoding }
+        let user = components.percentEncodedUser.flatMap { $0.isEmpty ? nil : $0.percentDecoded }
+        let password = components.percentEncodedPassword.flatMap { $0.percentDecoded }
         self.init(
             host: host,
             port: components.port ?? 6379,

@@ -1,5 +1,5 @@
 import ForgeCore
-import Foundation
+import FoundationEssentials
 
 /// Cron schedules in Redis (``ScheduleKeys``): the gateway's side here (create, replace, delete,
 /// read); the scheduler leader's in `ScheduleStore+Due.swift`.

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The value of an environment variable, or `fallback` when unset or empty.
 public func environment(_ name: String, _ fallback: String) -> String {

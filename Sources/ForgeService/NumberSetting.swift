@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 
 /// A number a service takes from its flag, else its `FORGE_*` variable, else a default, and
 /// checks against the values it allows: one place for what each command used to spell out per

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 
 /// A setting that may hold a secret (API tokens, a URL with a password), resolved in code rather
 /// than as an ArgumentParser default: a default is printed by `--help`, and one filled from the
@@ -57,11 +57,11 @@ public struct SecretSetting: Sendable, Hashable {
 
     /// A secret file's content without its trailing line break.
     static func read(_ path: String, setting: String) throws -> String {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        guard FileManager.default.fileExists(atPath: path) else {
             throw ValidationError("\(setting): cannot read \(path): no such file")
         }
-        guard !isDirectory.boolValue, let data = FileManager.default.contents(atPath: path) else {
+        // A directory reads as nil too (EISDIR).
+        guard let data = FileManager.default.contents(atPath: path) else {
             throw ValidationError("\(setting): cannot read \(path): not a readable file")
         }
         guard var text = String(data: data, encoding: .utf8) else {

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import Logging
 
 /// Settings every Forge service shares; each flag defaults to its `FORGE_*` variable.
@@ -59,7 +59,15 @@ public struct ServiceOptions: ParsableArguments {
 
     /// The namespace names a Redis key prefix and a Postgres schema, so it must suit both.
     public static func validate(namespace: String) throws {
-        guard namespace.range(of: "^[A-Za-z0-9_.-]{1,63}$", options: .regularExpression) != nil else {
+        let allowed = { (byte: UInt8) in
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "-"):
+                true
+            default: false
+            }
+        }
+        guard (1...63).contains(namespace.utf8.count), namespace.utf8.allSatisfy(allowed) else {
             throw ValidationError("--namespace / FORGE_NAMESPACE: use 1-63 of A-Z a-z 0-9 _ . -")
         }
         guard !namespace.hasPrefix("pg_") else {

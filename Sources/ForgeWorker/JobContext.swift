@@ -1,5 +1,5 @@
 import ForgeCore
-import Foundation
+import FoundationEssentials
 import Logging
 
 /// What a handler knows about the attempt it runs.

@@ -1,6 +1,11 @@
 import ForgeCore
-import Foundation
 import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Chooses which queue to lease from, by weight.
 ///

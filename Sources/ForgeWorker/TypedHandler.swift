@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A job's payload as a Swift type that names its job type, as swift-jobs' `JobParameters` do:
 /// the type string is written once, so the handler and a Swift producer cannot disagree on it.

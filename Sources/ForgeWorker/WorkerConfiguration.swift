@@ -1,5 +1,5 @@
 import ForgeCore
-import Foundation
+import FoundationEssentials
 
 /// How a ``WorkerService`` runs; `forge-worker` fills it from flags and `FORGE_*` variables.
 public struct WorkerConfiguration: Sendable {

@@ -3,7 +3,7 @@ import ForgeCore
 import ForgePostgres
 import ForgeRedis
 import ForgeScheduler
-import Foundation
+import FoundationEssentials
 
 /// Measures the raw engine: enqueue → lease → ack of no-op jobs through Redis from one process,
 /// optionally with the history archiver writing every event to Postgres at the same time.

@@ -1,6 +1,7 @@
 import ArgumentParser
+import ForgeCore
 import ForgeLoad
-import Foundation
+import FoundationEssentials
 
 /// The flags that describe the load; `run` and `scale` share them.
 struct LoadOptions: ParsableArguments {
@@ -102,7 +103,7 @@ struct LoadOptions: ParsableArguments {
             maxInFlight: maxInFlight,
             drainTimeout: try DurationText.parse(drainTimeout, flag: "--drain-timeout")
         )
-        let urls = metricsURLs.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+        let urls = metricsURLs.flatMap { $0.split(separator: ",").map { $0.trimmingSpaces } }
         settings.metricsURLs = urls.isEmpty ? nil : urls
         try settings.validate()
         return settings

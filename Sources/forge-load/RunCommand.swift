@@ -1,6 +1,6 @@
 import ArgumentParser
 import ForgeLoad
-import Foundation
+import FoundationEssentials
 
 /// `forge-load [run]`: one load run, a final table, and optionally JSON and an SVG chart.
 struct RunCommand: AsyncParsableCommand {

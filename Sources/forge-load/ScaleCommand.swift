@@ -1,6 +1,6 @@
 import ArgumentParser
 import ForgeLoad
-import Foundation
+import FoundationEssentials
 
 /// `forge-load scale --workers 1,2,4,8`: the same load against each worker count.
 struct ScaleCommand: AsyncParsableCommand {

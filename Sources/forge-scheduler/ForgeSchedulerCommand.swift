@@ -4,7 +4,7 @@ import ForgeRedis
 import ForgeScheduler
 import ForgeService
 import ForgeServicePostgres
-import Foundation
+import FoundationEssentials
 
 /// `forge-scheduler`: promotes due jobs, reclaims expired leases, fires cron schedules, archives
 /// history and applies retention while it holds the leader lease; a hot standby otherwise.

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 
 /// Exit statuses, distinct per kind of failure so scripts can tell "no such job" from "the
 /// gateway is down"; listed in `forge --help` and the README.
@@ -60,10 +59,10 @@ struct CLIError: Error, CustomStringConvertible {
     static func problem(_ response: GatewayResponse) -> CLIError {
         let problem = response.object
         var line = "gateway answered \(response.status)"
-        if let title = problem["title"] as? String { line += ": \(title)" }
-        if let detail = problem["detail"] as? String { line += " — \(detail)" }
-        if let field = problem["field"] as? String { line += " (field: \(field))" }
-        if problem.isEmpty, let text = String(data: response.body, encoding: .utf8), !text.isEmpty { line += ": \(text)" }
+        if let title = problem["title"]?.string { line += ": \(title)" }
+        if let detail = problem["detail"]?.string { line += " — \(detail)" }
+        if let field = problem["field"]?.string { line += " (field: \(field))" }
+        if problem.members.isEmpty, let text = String(validating: response.body, as: UTF8.self), !text.isEmpty { line += ": \(text)" }
         return CLIError(line, exitCode: .forStatus(response.status), response: response)
     }
 }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 
 /// `forge dlq list|retry|delete`.
 struct DeadLetters: AsyncParsableCommand {
@@ -29,12 +28,13 @@ struct DeadLetters: AsyncParsableCommand {
                     query: [("queue", queue), ("limit", String(limit)), ("cursor", cursor)]
                 )
                 if gateway.json { return Output.json(response.body) }
-                let jobs = (response.object["jobs"] as? [[String: Any]]) ?? (response.json as? [[String: Any]]) ?? []
+                let page = response.json
+                let jobs = page?["jobs"]?.objects ?? page?.objects ?? []
                 Output.table(
                     ["id", "type", "attempts", "finished_at", "last_error"],
                     jobs.map { job in ["id", "type", "attempts", "finished_at", "last_error"].map { Output.cell(job[$0]) } }
                 )
-                if let next = response.object["next_cursor"] as? String {
+                if let next = page?["next_cursor"]?.string {
                     printError("more: forge dlq list --queue \(queue) --cursor \(next)")
                 }
             }

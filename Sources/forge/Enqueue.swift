@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 
 /// `forge enqueue <type>`: POST /v1/jobs with every option a job request has.
 struct Enqueue: AsyncParsableCommand {
@@ -44,12 +43,12 @@ struct Enqueue: AsyncParsableCommand {
                 var backoff = JSONBody()
                 backoff.set("base_ms", backoffBaseMs)
                 backoff.set("cap_ms", backoffCapMs)
-                body.setRaw("backoff", String(decoding: backoff.data, as: UTF8.self))
+                body.setRaw("backoff", backoff.text)
             }
             body.set("unique_key", uniqueKey)
             body.set("unique_for_ms", uniqueForMs)
             let headers = idempotencyKey.map { ["Idempotency-Key": $0] } ?? [:]
-            let response = try await gateway.client().send("POST", ["v1", "jobs"], body: body.data, headers: headers)
+            let response = try await gateway.client().send("POST", ["v1", "jobs"], body: body.bytes, headers: headers)
             if gateway.json { return Output.json(response.body) }
             let job = response.object
             let note = response.status == 200 ? "  (existing job: unique key matched)" : ""
@@ -91,7 +90,7 @@ struct Cancel: AsyncParsableCommand {
             let response = try await gateway.client().send("POST", ["v1", "jobs", id, "cancel"])
             if gateway.json { return Output.json(response.body) }
             let job = response.object
-            let requested = (job["cancel_requested"] as? Bool) == true ? "  (running: stops at its next heartbeat)" : ""
+            let requested = job["cancel_requested"]?.bool == true ? "  (running: stops at its next heartbeat)" : ""
             print("\(id)  \(Output.cell(job["state"]))\(requested)")
         }
     }

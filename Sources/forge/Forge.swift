@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 
 /// `forge`: the admin CLI. Each subcommand lives in its own file.
 public struct Forge: AsyncParsableCommand {
@@ -28,7 +27,8 @@ public struct Forge: AsyncParsableCommand {
             let code = exitCode(for: error)
             if code == .validationFailure {
                 printError(fullMessage(for: error))
-                Foundation.exit(CLIExit.usage.rawValue)
+                // An `ExitCode` error prints nothing more: only the status changes.
+                exit(withError: ExitCode(CLIExit.usage.rawValue))
             }
             exit(withError: error)
         }

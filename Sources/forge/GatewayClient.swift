@@ -1,7 +1,8 @@
 import ArgumentParser
 import AsyncHTTPClient
+import ForgeCore
 import ForgeService
-import Foundation
+import FoundationEssentials
 import NIOCore
 import NIOHTTP1
 
@@ -41,7 +42,7 @@ struct GatewayOptions: ParsableArguments {
         if let token = try Self.tokenSetting.value(flag: token, file: tokenFile) { return token }
         let tokens = try SecretSetting.apiTokens.value(flag: nil, file: nil)
         return tokens?.split(whereSeparator: { $0 == "," || $0.isNewline }).first
-            .map { String($0).trimmingCharacters(in: .whitespaces) }
+            .map(\.trimmingSpaces)
     }
 
     func validate() throws {
@@ -52,14 +53,6 @@ struct GatewayOptions: ParsableArguments {
     }
 
     func client() throws -> GatewayClient { GatewayClient(baseURL: gatewayURL, token: try resolvedToken()) }
-}
-
-/// A response from the gateway: status and body.
-struct GatewayResponse {
-    var status: Int
-    var body: Data
-    var json: Any? { try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) }
-    var object: [String: Any] { json as? [String: Any] ?? [:] }
 }
 
 /// Talks HTTP to `forge-gateway`. Every path segment and query value is percent-encoded here, so
@@ -80,11 +73,13 @@ struct GatewayClient {
         _ method: String,
         _ segments: [String],
         query: [(String, String?)] = [],
-        body: Data? = nil,
+        body: [UInt8]? = nil,
         headers: [String: String] = [:]
     ) async throws -> GatewayResponse {
         let path = URLEncoding.path(segments) + URLEncoding.query(query)
-        let url = baseURL.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + path
+        var base = Substring(baseURL)
+        while base.hasSuffix("/") { base = base.dropLast() }
+        let url = String(base) + path
         guard URL(string: url) != nil else {
             throw CLIError("--gateway-url / FORGE_GATEWAY_URL: cannot build a URL from \(baseURL)", exitCode: .usage)
         }
@@ -100,7 +95,7 @@ struct GatewayClient {
         do {
             let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
             let bytes = try await response.body.collect(upTo: Self.maxResponseBytes)
-            result = GatewayResponse(status: Int(response.status.code), body: Data(bytes.readableBytesView))
+            result = GatewayResponse(status: Int(response.status.code), body: Array(bytes.readableBytesView))
         } catch {
             throw CLIError(
                 "cannot reach the gateway at \(baseURL) (--gateway-url / FORGE_GATEWAY_URL): \(error)",
@@ -109,29 +104,5 @@ struct GatewayClient {
         }
         guard (200..<300).contains(result.status) else { throw CLIError.problem(result) }
         return result
-    }
-}
-
-/// Percent-encoding for URL parts built from arguments.
-enum URLEncoding {
-    /// RFC 3986 unreserved characters; everything else is encoded, `&`, `=`, `+`, `/`, `?` and `#`
-    /// included (`URLComponents` leaves `&` and `=` alone in query values).
-    private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-
-    static func component(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
-    }
-
-    /// `/v1/jobs/<id>`: each segment encoded on its own, so `..` or `/` in an argument stays in it.
-    static func path(_ segments: [String]) -> String {
-        // `.` and `..` are unreserved, but as whole segments URL resolution would remove them.
-        segments.map { "/" + ($0 == "." || $0 == ".." ? $0.replacingOccurrences(of: ".", with: "%2E") : component($0)) }
-            .joined()
-    }
-
-    /// `?a=1&b=2` of the present values, or `""`.
-    static func query(_ items: [(String, String?)]) -> String {
-        let present = items.compactMap { key, value in value.map { "\(component(key))=\(component($0))" } }
-        return present.isEmpty ? "" : "?" + present.joined(separator: "&")
     }
 }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 
 /// `forge jobs`: GET /v1/jobs, the history search, with every filter the API has.
 struct Jobs: AsyncParsableCommand {
@@ -29,9 +28,10 @@ struct Jobs: AsyncParsableCommand {
             )
             if gateway.json { return Output.json(response.body) }
             let columns = ["id", "queue", "type", "state", "attempts", "created_at", "finished_at", "last_error"]
-            let jobs = response.object["jobs"] as? [[String: Any]] ?? []
+            let page = response.object
+            let jobs = page["jobs"]?.objects ?? []
             Output.table(columns, jobs.map { job in columns.map { Output.cell(job[$0]) } })
-            if let next = response.object["next_cursor"] as? String {
+            if let next = page["next_cursor"]?.string {
                 printError("more: forge jobs … --cursor \(next)")
             }
         }

@@ -39,7 +39,7 @@ struct Migrate: AsyncParsableCommand {
                 body.set("schema", schema)
                 if let movedFrom { body.set("moved_from", movedFrom) } else { body.setRaw("moved_from", "null") }
                 body.set("applied", applied)
-                Output.json(body.data)
+                Output.json(body.bytes)
                 return
             }
             if let movedFrom { print("moved the history tables from schema \(movedFrom) to \(schema)") }

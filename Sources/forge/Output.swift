@@ -1,4 +1,4 @@
-import Foundation
+import ForgeCore
 
 /// Human output: aligned columns; `--json` output: the gateway's JSON as it came.
 enum Output {
@@ -7,9 +7,10 @@ enum Output {
         for row in rows {
             for (index, cell) in row.enumerated() where index < widths.count { widths[index] = max(widths[index], cell.count) }
         }
+        // Padded by characters, the unit the widths are counted in.
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { index, cell in
-                index == cells.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+                index == cells.count - 1 ? cell : cell + String(repeating: " ", count: max(0, widths[index] - cell.count))
             }.joined(separator: "  ")
         }
         print(line(header))
@@ -18,24 +19,22 @@ enum Output {
 
     /// The gateway's body exactly as sent (re-encoding would reorder keys and change numbers such
     /// as `1.0`); nothing for an empty body (204 No Content).
-    static func json(_ data: Data) {
-        guard !data.isEmpty else { return }
-        var text = String(decoding: data, as: UTF8.self)
+    static func json(_ body: [UInt8]) {
+        guard !body.isEmpty else { return }
+        var text = String(decoding: body, as: UTF8.self)
         if !text.hasSuffix("\n") { text += "\n" }
-        FileHandle.standardOutput.write(Data(text.utf8))
+        FileDescriptorIO.writeAll(Array(text.utf8), to: FileDescriptorIO.standardOutput)
     }
 
     /// A JSON value as short text for a table cell.
-    static func cell(_ value: Any?) -> String {
+    static func cell(_ value: JSONValue?) -> String {
         switch value {
-        case nil, is NSNull: return "-"
-        case let string as String: return string
-        case let number as NSNumber: return number.stringValue
-        default:
-            guard let value, let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]) else {
-                return "?"
-            }
-            return String(decoding: data, as: UTF8.self)
+        case nil, .null: "-"
+        case .string(let text): text
+        case .number(let text): text
+        // What `NSNumber.stringValue` gave for JSON booleans before the port.
+        case .bool(let flag): flag ? "1" : "0"
+        case .array, .object: value?.compactText ?? "-"
         }
     }
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import ForgePostgres
 import ForgeService
-import Foundation
+import FoundationEssentials
 
 /// `--postgres-url`, `--postgres-url-file` and `--namespace`, shared by every subcommand that
 /// talks to Postgres.

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 
 /// `forge queues [list|show|pause|resume|delete]`.
 struct Queues: AsyncParsableCommand {
@@ -11,8 +10,8 @@ struct Queues: AsyncParsableCommand {
 
     static let header = ["queue", "paused", "scheduled", "pending", "active", "retrying", "dead", "completed"]
 
-    static func row(_ queue: [String: Any]) -> [String] {
-        let counts = queue["counts"] as? [String: Any] ?? [:]
+    static func row(_ queue: JSONValue) -> [String] {
+        let counts = queue["counts"] ?? .object([])
         return [Output.cell(queue["name"]), Output.cell(queue["paused"])]
             + ["scheduled", "pending", "active", "retrying", "dead", "completed"].map { Output.cell(counts[$0]) }
     }
@@ -34,7 +33,8 @@ struct Queues: AsyncParsableCommand {
             try await reportingErrors(json: gateway.json) {
                 let response = try await gateway.client().send("GET", ["v1", "queues"])
                 if gateway.json { return Output.json(response.body) }
-                let queues = (response.json as? [[String: Any]]) ?? (response.object["queues"] as? [[String: Any]]) ?? []
+                let list = response.json
+                let queues = list?.objects ?? list?["queues"]?.objects ?? []
                 Output.table(Queues.header, queues.map(Queues.row))
             }
         }

@@ -48,7 +48,7 @@ struct Recover: AsyncParsableCommand {
                 var body = JSONBody()
                 body.set("restored", outcome.restored)
                 body.set("present", outcome.present)
-                Output.json(body.data)
+                Output.json(body.bytes)
             } else {
                 print("recovered \(outcome.restored) jobs from history; \(outcome.present) were still in Redis")
             }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 
 /// `forge schedules list|show|put|delete`.
 struct Schedules: AsyncParsableCommand {
@@ -17,11 +16,12 @@ struct Schedules: AsyncParsableCommand {
             try await reportingErrors(json: gateway.json) {
                 let response = try await gateway.client().send("GET", ["v1", "schedules"])
                 if gateway.json { return Output.json(response.body) }
-                let schedules = (response.object["schedules"] as? [[String: Any]]) ?? (response.json as? [[String: Any]]) ?? []
+                let list = response.json
+                let schedules = list?["schedules"]?.objects ?? list?.objects ?? []
                 Output.table(
                     ["name", "cron", "time_zone", "type", "queue", "paused"],
                     schedules.map { schedule in
-                        let job = schedule["job"] as? [String: Any] ?? [:]
+                        let job = schedule["job"] ?? .object([])
                         return [
                             Output.cell(schedule["name"]), Output.cell(schedule["cron"]), Output.cell(schedule["time_zone"]),
                             Output.cell(job["type"]), Output.cell(job["queue"]), Output.cell(schedule["paused"]),
@@ -42,9 +42,9 @@ struct Schedules: AsyncParsableCommand {
                 let response = try await gateway.client().send("GET", ["v1", "schedules", name])
                 if gateway.json { return Output.json(response.body) }
                 let schedule = response.object
-                var rows = schedule.keys.filter { $0 != "job" }.sorted().map { [$0, Output.cell(schedule[$0])] }
-                let job = schedule["job"] as? [String: Any] ?? [:]
-                rows += job.keys.sorted().map { ["job.\($0)", Output.cell(job[$0])] }
+                var rows = schedule.members.filter { $0.key != "job" }.sorted { $0.key < $1.key }.map { [$0.key, Output.cell($0.value)] }
+                let job = schedule["job"]?.members ?? []
+                rows += job.sorted { $0.key < $1.key }.map { ["job.\($0.key)", Output.cell($0.value)] }
                 Output.table(["field", "value"], rows)
             }
         }
@@ -76,9 +76,9 @@ struct Schedules: AsyncParsableCommand {
                 var body = JSONBody()
                 body.set("cron", cron)
                 body.set("time_zone", timeZone)
-                body.setRaw("job", String(decoding: job.data, as: UTF8.self))
+                body.setRaw("job", job.text)
                 body.set("paused", paused)
-                let response = try await gateway.client().send("PUT", ["v1", "schedules", name], body: body.data)
+                let response = try await gateway.client().send("PUT", ["v1", "schedules", name], body: body.bytes)
                 gateway.json ? Output.json(response.body) : print("\(name)  \(response.status == 201 ? "created" : "replaced")")
             }
         }

@@ -1,6 +1,6 @@
-import Foundation
+import ForgeCore
 
 /// Writes one line to standard error, where diagnostics belong so stdout stays scriptable.
 func printError(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
+    FileDescriptorIO.writeAll(Array((line + "\n").utf8), to: FileDescriptorIO.standardError)
 }

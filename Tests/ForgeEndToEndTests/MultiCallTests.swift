@@ -30,6 +30,22 @@ import Testing
         #expect(unknown.output.contains("forge-gateway"))
     }
 
+    /// Full Foundation loads FoundationInternationalization and ICU's 40 MB of data, most of
+    /// the image and a third of a worker's memory once: no program may link it, directly or
+    /// through a dependency (`import FoundationEssentials` instead; cron time zones come from
+    /// the system's tz database).
+    @Test func noProgramLoadsFoundationOrICU() throws {
+        for name in ["forge-multicall", "forge", "forge-gateway", "forge-scheduler", "forge-worker", "forge-bench", "forge-load"] {
+            let needed = try run(URL(fileURLWithPath: "/usr/bin/readelf"), ["-d", ForgeStack.binDirectory.appendingPathComponent(name).path])
+            #expect(needed.status == 0, "readelf \(name): \(needed.output)")
+            let libraries = needed.output.split(separator: "\n").filter { $0.contains("(NEEDED)") }
+            #expect(libraries.contains { $0.contains("libFoundationEssentials.so") }, "\(name) links no FoundationEssentials: is it static?")
+            for forbidden in ["[libFoundation.so]", "libFoundationInternationalization", "lib_FoundationICU", "libFoundationNetworking"] {
+                #expect(!libraries.contains { $0.contains(forbidden) }, "\(name) links \(forbidden)")
+            }
+        }
+    }
+
     /// Runs `executable` to completion with no `FORGE_*` settings; its status and its output
     /// (standard output and error together), its process id written `PID` (a worker's default
     /// name holds it).

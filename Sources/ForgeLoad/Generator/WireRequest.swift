@@ -1,5 +1,5 @@
 import CLinuxIO
-import Foundation
+import FoundationEssentials
 import Glibc
 
 /// The enqueue requests a run sends, as the bytes that go on the wire, and the address they go

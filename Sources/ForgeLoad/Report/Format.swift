@@ -1,13 +1,28 @@
-import Foundation
+import FoundationEssentials
 
 /// Number formats shared by the progress line, the tables and the charts.
-enum Format {
+package enum Format {
     /// `0.42 ms`, `3.1 ms`, `250 ms`: three significant digits or so.
     static func ms(_ value: Double) -> String {
         value < 10 ? "\(fixed(value, 2)) ms" : value < 100 ? "\(fixed(value, 1)) ms" : "\(Int(value.rounded())) ms"
     }
 
-    static func fixed(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
+    /// `value` with `digits` decimals, as `%.Nf` prints it (halves to even), without
+    /// Foundation's `String(format:)`.
+    package static func fixed(_ value: Double, _ digits: Int) -> String {
+        guard value.isFinite else { return value.isNaN ? "nan" : value < 0 ? "-inf" : "inf" }
+        var scale: UInt64 = 1
+        for _ in 0..<digits { scale *= 10 }
+        let scaled = (abs(value) * Double(scale)).rounded(.toNearestOrEven)
+        guard scaled < 9e18 else { return String(value) }
+        let units = UInt64(scaled)
+        var text = (value.sign == .minus ? "-" : "") + String(units / scale)
+        if digits > 0 {
+            let fraction = String(units % scale)
+            text += "." + String(repeating: "0", count: digits - fraction.count) + fraction
+        }
+        return text
+    }
 
     /// Whole numbers with thin groups: `12 345`.
     static func count(_ value: Double) -> String {

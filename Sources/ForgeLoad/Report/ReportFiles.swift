@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Writes reports to the files `--json` and `--svg` name.
 public enum ReportFiles {
@@ -15,7 +15,7 @@ public enum ReportFiles {
         do {
             try data.write(to: URL(fileURLWithPath: path))
         } catch {
-            throw LoadError(.output, "\(flag): cannot write \(path): \(error.localizedDescription)")
+            throw LoadError(.output, "\(flag): cannot write \(path): \(error)")
         }
     }
 

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The final table a person reads after a run.
 public enum ReportTable {
@@ -70,9 +70,9 @@ public enum ReportTable {
         for (endpoint, cpu) in y.cpuSeconds.sorted(by: { $0.key < $1.key }) {
             let start = y.residentStartMB[endpoint].map { "\(Format.fixed($0, 1)) → " } ?? ""
             let rss = y.residentMaxMB[endpoint].map { ", resident \(start)\(Format.fixed($0, 1)) MB max" } ?? ""
-            rows.append(("  " + endpoint.replacingOccurrences(of: "/metrics", with: ""), "\(Format.fixed(cpu, 2)) CPU s\(rss)"))
+            rows.append(("  " + endpoint.replacing("/metrics", with: ""), "\(Format.fixed(cpu, 2)) CPU s\(rss)"))
         }
         let width = rows.map(\.0.count).max() ?? 0
-        return rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }.joined(separator: "\n")
+        return rows.map { $0.0 + String(repeating: " ", count: width - $0.0.count) + "  " + $0.1 }.joined(separator: "\n")
     }
 }

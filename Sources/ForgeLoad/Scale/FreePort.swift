@@ -7,8 +7,10 @@ enum FreePort {
         do {
             let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .bind(host: "127.0.0.1", port: 0).get()
-            defer { channel.close(promise: nil) }
-            guard let port = channel.localAddress?.port else { throw LoadError(.process, "no local port after bind") }
+            let port = channel.localAddress?.port
+            // Closed before the caller hands the port on, not at some later turn of the event loop.
+            try await channel.close()
+            guard let port else { throw LoadError(.process, "no local port after bind") }
             return port
         } catch let error as LoadError {
             throw error

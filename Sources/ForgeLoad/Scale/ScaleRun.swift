@@ -1,4 +1,5 @@
-import Foundation
+import ForgeCore
+import FoundationEssentials
 
 /// `forge-load scale`: the same load against 1, 2, 4, … workers, one ``LoadRun`` per count
 /// (warm-up, then measure), and the throughput each step completed.
@@ -17,7 +18,7 @@ public struct ScaleRun: Sendable {
 
     /// Parses `--workers 1,2,4,8`: positive, ascending, no repeats.
     public static func parseCounts(_ text: String) throws(LoadError) -> [Int] {
-        let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let parts = text.split(separator: ",").map { $0.trimmingSpaces }
         var counts: [Int] = []
         for part in parts {
             guard let count = Int(part), (1...256).contains(count) else {

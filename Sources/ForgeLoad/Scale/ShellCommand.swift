@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import NIOPosix
 
 #if canImport(Glibc)
@@ -22,52 +22,65 @@ package enum ShellCommand {
     /// output when it fails. A cancelled run kills the command (and what it started) first.
     package static func run(_ arguments: [String]) async throws {
         let command = arguments.joined(separator: " ")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        do { try process.run() } catch {
-            throw LoadError(.process, "cannot run \(command): \(error.localizedDescription)")
+        var ends: [Int32] = [-1, -1]
+        // Close-on-exec, so only the descriptors the child is given survive into it.
+        guard pipe(&ends) == 0, fcntl(ends[0], F_SETFD, FD_CLOEXEC) == 0, fcntl(ends[1], F_SETFD, FD_CLOEXEC) == 0 else {
+            throw LoadError(.process, "cannot run \(command): no pipe for its output (errno \(errno))")
         }
-        async let tail = outputTail(output.fileHandleForReading, of: command)
+        let (reading, writing) = (ends[0], ends[1])
+        let process: ChildProcess
         do {
-            // Polled: `waitUntilExit()` would block a thread of the cooperative pool.
+            process = try ChildProcess(
+                executable: "/usr/bin/env",
+                arguments: arguments,
+                environment: ProcessInfo.processInfo.environment,
+                output: writing,
+                newProcessGroup: true
+            )
+        } catch {
+            close(reading)
+            close(writing)
+            throw error
+        }
+        // Only the command holds the writing end now, so the read ends when it (and what it
+        // started) closes it.
+        close(writing)
+        async let tail = outputTail(reading, of: command)
+        do {
+            // Polled: waiting in waitpid would block a thread of the cooperative pool.
             while process.isRunning { try await Task.sleep(for: .milliseconds(100)) }
         } catch {
-            stop(process)
+            // SIGKILL, not SIGTERM: `docker` runs `compose` as a child, which would keep the
+            // output pipe open; the whole group goes.
+            process.signalGroup(SIGKILL)
+            _ = try? await tail
             throw error
         }
         let text = String(decoding: try await tail, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            throw LoadError(.process, "\(command) exited \(process.terminationStatus): \(text.suffix(quotedCharacters))")
+        let code = process.exitCode ?? -1
+        guard code == 0 else {
+            throw LoadError(.process, "\(command) exited \(code): \(text.suffix(quotedCharacters))")
         }
     }
 
-    /// Kills the command and what it started (`docker` runs `compose` as a child), which would
-    /// otherwise keep the output pipe open: its process group where it leads one (Foundation
-    /// makes it a group leader on Linux), else itself. SIGKILL, not `terminate()`'s SIGTERM: the
-    /// command inherits the signal mask of the thread that started it, and Swift's concurrency
-    /// threads block SIGTERM.
-    private static func stop(_ process: Process) {
-        let pid = process.processIdentifier
-        if kill(-pid, SIGKILL) != 0 { kill(pid, SIGKILL) }
-    }
-
-    /// The last bytes `handle` yields before its end of file (once the command and anything it
-    /// started have closed their ends), enough for ``quotedCharacters`` characters of UTF-8.
-    private static func outputTail(_ handle: FileHandle, of command: String) async throws -> [UInt8] {
+    /// The last bytes `descriptor` yields before its end of file (once the command and anything
+    /// it started have closed their ends), enough for ``quotedCharacters`` characters of UTF-8.
+    /// Closes the descriptor.
+    private static func outputTail(_ descriptor: Int32, of command: String) async throws -> [UInt8] {
         let keep = 4 * quotedCharacters
         return try await NIOThreadPool.singleton.runIfActive {
+            defer { close(descriptor) }
             var kept: [UInt8] = []
-            do {
-                while let chunk = try handle.read(upToCount: 65_536), !chunk.isEmpty {
-                    kept.append(contentsOf: chunk)
-                    if kept.count > 2 * keep { kept.removeFirst(kept.count - keep) }
+            var chunk = [UInt8](repeating: 0, count: 65_536)
+            while true {
+                let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+                if count == 0 { break }
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    throw LoadError(.process, "cannot read the output of \(command) (errno \(errno))")
                 }
-            } catch {
-                throw LoadError(.process, "cannot read the output of \(command): \(error.localizedDescription)")
+                kept.append(contentsOf: chunk[..<count])
+                if kept.count > 2 * keep { kept.removeFirst(kept.count - keep) }
             }
             return Array(kept.suffix(keep))
         }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 #if canImport(Glibc)
 import Glibc
@@ -7,53 +7,39 @@ import Darwin
 #endif
 
 /// One `forge-worker` child process.
-///
-/// `@unchecked Sendable` because Foundation's `Process` is not marked Sendable; this type only
-/// touches it through `processIdentifier`, `isRunning` and `kill(2)` after `run()` returned,
-/// which read state the process object guards itself, and it never mutates its own fields.
-final class WorkerProcess: @unchecked Sendable {
+final class WorkerProcess: Sendable {
     let name: String
     let port: Int
-    private let process: Process
+    private let process: ChildProcess
 
     /// Starts `binary` with `arguments`, listening on `port`, output appended to `log`.
     init(name: String, binary: URL, arguments: [String], port: Int, environment: [String: String], log: URL) throws {
         self.name = name
         self.port = port
-        process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env.merge(environment) { $1 }
         env["FORGE_HTTP_PORT"] = String(port)
         env["FORGE_HTTP_HOST"] = "127.0.0.1"
-        process.environment = env
-        if !FileManager.default.fileExists(atPath: log.path) {
-            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        let output = open(log.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard output >= 0 else {
+            throw LoadError(.process, "cannot start \(binary.path): cannot open its log \(log.path) (errno \(errno))")
         }
-        do {
-            let handle = try FileHandle(forWritingTo: log)
-            handle.seekToEndOfFile()
-            process.standardOutput = handle
-            process.standardError = handle
-            try process.run()
-        } catch {
-            throw LoadError(.process, "cannot start \(binary.path): \(error.localizedDescription)")
-        }
+        defer { close(output) }
+        process = try ChildProcess(executable: binary.path, arguments: arguments, environment: env, output: output)
     }
 
     var isRunning: Bool { process.isRunning }
-    var pid: Int32 { process.processIdentifier }
+    var pid: Int32 { process.pid }
 
     /// SIGTERM (the worker drains), then SIGKILL if it is still running after `grace`.
     func stop(grace: Duration) async {
         guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGTERM)
+        process.signal(SIGTERM)
         let deadline = ContinuousClock.now + grace
         while process.isRunning, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(50))
         }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.signal(SIGKILL)
         while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
     }
 }

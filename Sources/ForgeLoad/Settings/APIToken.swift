@@ -1,4 +1,5 @@
-import Foundation
+import ForgeCore
+import FoundationEssentials
 
 /// Where the bearer token comes from: `--token`, else `--token-file`, else `FORGE_API_TOKEN`,
 /// else the first of `FORGE_API_TOKENS` (what `scripts/forge-up` exports), else the first line
@@ -18,7 +19,7 @@ public enum APIToken {
     }
 
     private static func firstToken(_ list: String) -> String? {
-        list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.first { !$0.isEmpty }
+        list.split(separator: ",").map { $0.trimmingSpaces }.first { !$0.isEmpty }
     }
 
     private static func read(_ path: String, setting: String) throws(LoadError) -> String {

@@ -1,4 +1,5 @@
-import Foundation
+import ForgeCore
+import FoundationEssentials
 
 /// Durations as people type them on a command line: `60s`, `2m`, `500ms`, `1.5s`, `1h`, or a
 /// bare number of seconds.
@@ -11,7 +12,7 @@ public enum DurationText {
 
     /// Parses `text`; `flag` names the option in the error.
     public static func parse(_ text: String, flag: String) throws(LoadError) -> Duration {
-        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let trimmed = text.trimmingSpaces.lowercased()
         // "ms" before "s" and "m": the longest suffix that matches wins.
         let unit = units.filter { trimmed.hasSuffix($0.suffix) }.max { $0.suffix.count < $1.suffix.count }
         let number = unit.map { String(trimmed.dropLast($0.suffix.count)) } ?? trimmed

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The job forge-load enqueues, over and over: every request carries the same bytes, rendered
 /// once, so the generator spends its CPU on sending rather than encoding.

@@ -1,4 +1,5 @@
-import Foundation
+import ForgeCore
+import FoundationEssentials
 
 /// Everything one load run needs; the `forge-load` command fills it from flags and `FORGE_*`
 /// variables and ``validate()`` refuses what cannot run, naming the flag.
@@ -104,15 +105,15 @@ public struct LoadSettings: Sendable {
         guard (1...10_000).contains(connections) else { throw .invalid("--connections", "must be 1…10000, got \(connections)") }
         guard (1...1000).contains(batch) else { throw .invalid("--batch", "must be 1…1000 (the gateway's batch limit), got \(batch)") }
         guard (0...1 << 20).contains(job.payloadBytes) else { throw .invalid("--payload-bytes", "must be 0…1048576") }
-        guard job.queue.range(of: "^[a-z0-9][a-z0-9_.-]{0,63}$", options: .regularExpression) != nil else {
-            throw .invalid("--queue", "'\(job.queue)' is not a queue name ([a-z0-9][a-z0-9_.-]{0,63})")
+        do throws(ValidationError) { _ = try QueueName(job.queue) } catch {
+            throw .invalid("--queue", "'\(job.queue)' is not a queue name: it \(error.reason)")
         }
         guard (1...1000).contains(queueCount) else { throw .invalid("--queues", "must be 1…1000, got \(queueCount)") }
         if queueCount > 1, job.queue.count + 1 + String(queueCount - 1).count > 64 {
             throw .invalid("--queues", "'\(job.queue)-\(queueCount - 1)' is longer than a queue name may be (64); shorten --queue")
         }
-        guard job.type.range(of: "^[A-Za-z0-9_.:-]{1,128}$", options: .regularExpression) != nil else {
-            throw .invalid("--type", "'\(job.type)' is not a job type ([A-Za-z0-9_.:-]{1,128})")
+        do throws(ValidationError) { _ = try JobType(job.type) } catch {
+            throw .invalid("--type", "'\(job.type)' is not a job type: it \(error.reason)")
         }
         if let ms = job.sleepMs, ms < 0 { throw .invalid("--sleep-ms", "must not be negative") }
         if job.sleepMs != nil, job.type != "sleep" { throw .invalid("--sleep-ms", "runs the built-in sleep handler; drop --type \(job.type)") }

@@ -5,10 +5,15 @@ import ArgumentParser
 import BenchCLI
 import ForgeCLI
 import ForgeWorkerRuntime
-import Foundation
 import GatewayCLI
 import LoadCLI
 import SchedulerCLI
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 @main enum MultiCall {
     static let programs = ["forge", "forge-gateway", "forge-scheduler", "forge-worker", "forge-bench", "forge-load"]
@@ -27,15 +32,14 @@ import SchedulerCLI
             // The image's build links each name to this binary from this list.
             print(programs.joined(separator: "\n"))
         default:
-            FileHandle.standardError.write(
-                Data(
-                    """
-                    forge-multicall runs the Forge program it is started as; link it under one of these names:
-                      \(programs.joined(separator: " "))
+            let message = Array(
+                """
+                forge-multicall runs the Forge program it is started as; link it under one of these names:
+                  \(programs.joined(separator: " "))
 
-                    """.utf8
-                )
+                """.utf8
             )
+            _ = message.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
             exit(64)
         }
     }

@@ -1,5 +1,5 @@
 import ForgeCore
-import Foundation
+import FoundationEssentials
 
 /// Hosts and address blocks the `http` handler may reach although they are loopback, link-local,
 /// private or otherwise inside the deployment (`FORGE_HTTP_ALLOW`, `--http-allow`).
@@ -18,7 +18,7 @@ public struct HTTPAllowlist: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses the comma-separated list; an empty string allows nothing extra.
     public init(parsing text: String) throws(ValidationError) {
-        for entry in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !entry.isEmpty {
+        for entry in text.split(separator: ",").map({ $0.trimmingSpaces }) where !entry.isEmpty {
             if let range = IPRange(entry) {
                 ranges.append(range)
             } else if entry.hasPrefix("*."), let domain = Self.hostName(entry.dropFirst(2)) {

@@ -1,5 +1,5 @@
 import AsyncHTTPClient
-import Foundation
+import FoundationEssentials
 
 /// `http`: sends a request described by the payload and maps the answer to the job's outcome.
 ///

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 extension HTTPJobRequest {
     /// The request to send after an answer with `status` and `location`, or nil when the answer

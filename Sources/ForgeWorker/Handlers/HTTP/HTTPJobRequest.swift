@@ -1,4 +1,5 @@
-import Foundation
+import ForgeCore
+import FoundationEssentials
 
 /// The request an `http` job's payload describes; a payload that cannot describe one is a
 /// non-retryable failure, since a retry would read the same payload.
@@ -13,43 +14,47 @@ package struct HTTPJobRequest: Sendable {
 
     package init(payload: String) throws(JobFailure) {
         func bad(_ why: String) -> JobFailure { JobFailure(message: "http payload: \(why)", retryable: false) }
-        let object = try? JSONSerialization.jsonObject(with: Data(payload.utf8), options: [.fragmentsAllowed])
-        guard let fields = object as? [String: Any] else { throw bad("must be a JSON object") }
-        guard let text = fields["url"] as? String, let url = URL(string: text), Self.isHTTP(url) else {
+        guard let json = try? JSONTape(Array(payload.utf8)), json.nodes.first?.kind == .object else {
+            throw bad("must be a JSON object")
+        }
+        // Later members win over earlier ones with the same name, as in a dictionary.
+        var fields: [String: Int] = [:]
+        for (key, value) in json.members(0) { fields[json.string(key)] = value }
+        func string(_ node: Int) -> String? { json.nodes[node].kind == .string ? json.string(node) : nil }
+        guard let node = fields["url"], let text = string(node), let url = URL(string: text), Self.isHTTP(url) else {
             throw bad("url must be an http(s) URL")
         }
         self.url = url
         method = "POST"
-        if let value = fields["method"] {
-            guard let value = value as? String, !value.isEmpty, value.allSatisfy({ $0.isASCII && $0.isLetter }) else {
+        if let node = fields["method"] {
+            guard let value = string(node), !value.isEmpty, value.allSatisfy({ $0.isASCII && $0.isLetter }) else {
                 throw bad("method must be an HTTP method such as POST")
             }
             method = value.uppercased()
         }
         headers = []
-        if let value = fields["headers"] {
-            guard let object = value as? [String: Any] else { throw bad("headers must be an object of strings") }
-            for (name, value) in object.sorted(by: { $0.key < $1.key }) {
-                guard let value = value as? String else { throw bad("header \(name) must be a string") }
+        if let node = fields["headers"] {
+            guard json.nodes[node].kind == .object else { throw bad("headers must be an object of strings") }
+            for (nameNode, valueNode) in json.members(node).sorted(by: { json.string($0.key) < json.string($1.key) }) {
+                let name = json.string(nameNode)
+                guard let value = string(valueNode) else { throw bad("header \(name) must be a string") }
                 guard Self.isToken(name), !value.contains(where: { "\r\n\0".contains($0) }) else {
                     throw bad("header \(name) is not a valid HTTP header")
                 }
                 headers.append((name, value))
             }
         }
-        if let value = fields["body"], !(value is NSNull) {
-            if let string = value as? String {
+        if let node = fields["body"], json.nodes[node].kind != .null {
+            if let string = string(node) {
                 body = Array(string.utf8)
             } else {
-                guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed]) else {
-                    throw bad("body cannot be written as JSON")
-                }
-                body = Array(data)
+                // Sent as the caller wrote it: the payload was valid JSON, so is this part of it.
+                body = Array(json.raw(node).utf8)
                 if self["Content-Type"] == nil { headers.append(("Content-Type", "application/json")) }
             }
         }
-        if let value = fields["timeout_ms"] {
-            guard let ms = (value as? NSNumber)?.doubleValue, ms > 0, ms.isFinite else {
+        if let node = fields["timeout_ms"] {
+            guard json.nodes[node].kind == .number, let ms = Double(json.raw(node)), ms > 0, ms.isFinite else {
                 throw bad("timeout_ms must be a positive number")
             }
             timeout = .milliseconds(min(ms, 86_400_000))
@@ -59,7 +64,7 @@ package struct HTTPJobRequest: Sendable {
 
     /// The first value of a header, by case-insensitive name.
     package subscript(name: String) -> String? {
-        headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+        headers.first { $0.name.lowercased() == name.lowercased() }?.value
     }
 
     package mutating func removeHeaders(_ names: Set<String>) {

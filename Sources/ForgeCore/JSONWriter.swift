@@ -1,34 +1,33 @@
-import ForgeCore
-
-/// Writes JSON text straight into bytes: the responses on the hot path (enqueue, batch, a job) and
-/// those that must splice stored JSON unchanged (a job's payload and result, byte for byte).
+/// Writes JSON text straight into bytes: the gateway's responses on the hot path (enqueue, batch, a
+/// job), those that must splice stored JSON unchanged (a job's payload and result, byte for byte),
+/// and the services' log lines.
 package struct JSONWriter {
     package private(set) var bytes: [UInt8] = []
     private var needsComma: [Bool] = []
 
     package init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
 
-    mutating func beginObject() {
+    package mutating func beginObject() {
         value()
         bytes.append(UInt8(ascii: "{"))
         needsComma.append(false)
     }
-    mutating func endObject() {
+    package mutating func endObject() {
         needsComma.removeLast()
         bytes.append(UInt8(ascii: "}"))
     }
-    mutating func beginArray() {
+    package mutating func beginArray() {
         value()
         bytes.append(UInt8(ascii: "["))
         needsComma.append(false)
     }
-    mutating func endArray() {
+    package mutating func endArray() {
         needsComma.removeLast()
         bytes.append(UInt8(ascii: "]"))
     }
 
     /// The name of the next member of the current object.
-    mutating func key(_ name: String) {
+    package mutating func key(_ name: String) {
         comma()
         appendString(name)
         bytes.append(UInt8(ascii: ":"))
@@ -37,40 +36,40 @@ package struct JSONWriter {
     }
 
     /// The member `name` of the current object: an array of `items`, each written by `write`.
-    mutating func array<Items: Sequence>(_ name: String, _ items: Items, _ write: (Items.Element, inout JSONWriter) -> Void) {
+    package mutating func array<Items: Sequence>(_ name: String, _ items: Items, _ write: (Items.Element, inout JSONWriter) -> Void) {
         key(name)
         beginArray()
         for item in items { write(item, &self) }
         endArray()
     }
 
-    mutating func string(_ text: String) {
+    package mutating func string(_ text: String) {
         value()
         appendString(text)
     }
-    mutating func string(_ text: String?) { if let text { string(text) } else { null() } }
-    mutating func int<Number: BinaryInteger>(_ number: Number) {
+    package mutating func string(_ text: String?) { if let text { string(text) } else { null() } }
+    package mutating func int<Number: BinaryInteger>(_ number: Number) {
         value()
         bytes.append(contentsOf: String(number).utf8)
     }
-    mutating func int<Number: BinaryInteger>(_ number: Number?) { if let number { int(number) } else { null() } }
-    mutating func bool(_ flag: Bool) {
+    package mutating func int<Number: BinaryInteger>(_ number: Number?) { if let number { int(number) } else { null() } }
+    package mutating func bool(_ flag: Bool) {
         value()
         bytes.append(contentsOf: (flag ? "true" : "false").utf8)
     }
-    mutating func null() {
+    package mutating func null() {
         value()
         bytes.append(contentsOf: "null".utf8)
     }
 
     /// JSON text written as it is; the caller vouches that it is one valid JSON value.
-    mutating func raw(_ json: String) {
+    package mutating func raw(_ json: String) {
         value()
         bytes.append(contentsOf: json.utf8)
     }
 
     /// Stored JSON (a payload or result) unchanged when it is valid JSON, else as a JSON string.
-    mutating func stored(_ json: String?) {
+    package mutating func stored(_ json: String?) {
         guard let json else { return null() }
         if (try? JSONTape(Array(json.utf8))) != nil { raw(json) } else { string(json) }
     }
