@@ -158,6 +158,10 @@ def everyday_load(stack, args, work):
         "script_calls_per_job": sum(v["calls"] for v in scripts.values()) / jobs,
         "script_usec_per_call": sum(v["usec"] for v in scripts.values()) / max(1, sum(v["calls"] for v in scripts.values())),
         "memory": {"baseline": baseline, "at_drain": at_drain},
+        # forge-load's scrapes: each service's resident memory as the load starts, and its peak.
+        "resident_mb": {name: {"start": system.get("resident_start_mb", {}).get(url), "max": system.get("resident_max_mb", {}).get(url)}
+                        for name in ("worker", "scheduler")
+                        for url in [f"http://127.0.0.1:{stack.ports[name]}/metrics"]},
     }
 
 
@@ -319,7 +323,10 @@ def table(result):
               f"{stack_us / ref_us:.1f}× forge-bench's {ref_us:.0f} µs; Redis {redis_ratio:.1f}× forge-bench's.",
               f"Redis scripts: {load['script_calls_per_job']:.2f} calls per job at {load['script_usec_per_call']:.1f} µs per call.",
               f"Enqueue latency p50 {lat['p50']:.2f} ms, p99 {lat['p99']:.2f} ms; wait p50 {wait.get('p50', float('nan')):.2f} ms, "
-              f"p99 {wait.get('p99', float('nan')):.2f} ms.", "",
+              f"p99 {wait.get('p99', float('nan')):.2f} ms.",
+              "Resident memory, as the load starts → its peak: " + "; ".join(
+                  f"{name} {mb['start'] or float('nan'):.1f} → {mb['max'] or float('nan'):.1f} MB" for name, mb in load.get("resident_mb", {}).items()) + ".",
+              "",
               "| Redis command | calls per job | µs per call |", "|---|---|---|"]
     for name, calls in load["redis_calls_per_job"].items():
         lines.append(f"| {name} | {calls:.2f} | {load['redis_usec_per_call'][name]:.1f} |")
