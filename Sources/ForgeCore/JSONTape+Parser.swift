@@ -201,7 +201,7 @@ extension JSONTape {
             guard index + 5 < bytes.count else { throw fail("unexpected end of input") }
             var value: UInt32 = 0
             for offset in 2..<6 {
-                guard let digit = JSONTape.hexValue(bytes[index + offset]) else { throw fail("invalid \\u escape") }
+                guard let digit = bytes[index + offset].hexDigitValue else { throw fail("invalid \\u escape") }
                 value = value << 4 | UInt32(digit)
             }
             return value

@@ -135,16 +135,7 @@ package struct JSONTape: Sendable {
 
     package static func hex4(_ bytes: ArraySlice<UInt8>, _ at: Int) -> UInt32 {
         var value: UInt32 = 0
-        for offset in 0..<4 { value = value << 4 | UInt32(hexValue(bytes[at + offset]) ?? 0) }
+        for offset in 0..<4 { value = value << 4 | UInt32(bytes[at + offset].hexDigitValue ?? 0) }
         return value
-    }
-
-    package static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }
