@@ -39,8 +39,30 @@ public struct Completion: Sendable, Hashable {
 public struct AckOutcome: Sendable, Hashable {
     /// One flag per completion, in order: `false` means the lease was stale and nothing changed.
     public var completed: [Bool]
+    /// One flag per completion: `true` when the job was completed by an earlier ack with the same
+    /// token (a retry after a lost reply), so this one changed nothing and counts for nothing.
+    public var repeated: [Bool]
     /// Jobs leased in the same round trip.
     public var leased: [LeasedJob]
+
+    public init(completed: [Bool], repeated: [Bool]? = nil, leased: [LeasedJob]) {
+        self.completed = completed
+        self.repeated = repeated ?? completed.map { _ in false }
+        self.leased = leased
+    }
+}
+
+/// What a fail call did: its outcome, and whether an earlier fail with the same token already did it.
+public struct FailReply: Sendable, Hashable {
+    public var outcome: FailOutcome
+    /// The job had already ended by this lease's earlier fail (a retry after a lost reply): this
+    /// call changed nothing and counts for nothing.
+    public var repeated: Bool
+
+    public init(_ outcome: FailOutcome, repeated: Bool = false) {
+        self.outcome = outcome
+        self.repeated = repeated
+    }
 }
 
 public enum FailOutcome: Sendable, Hashable {

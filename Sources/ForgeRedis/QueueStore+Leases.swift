@@ -52,6 +52,7 @@ extension QueueStore {
             if case .error(let message) = reply { throw RedisError.server(message) }
             let part = try AckScript.parse(reply, queue: queue)
             outcome.completed += part.completed
+            outcome.repeated += part.repeated
             outcome.leased += part.leased
         }
         return outcome
@@ -65,6 +66,18 @@ extension QueueStore {
         retryable: Bool,
         retryDelayMs: Int64
     ) async throws(RedisError) -> FailOutcome {
+        try await failReply(queue: queue, lease, error: error, retryable: retryable, retryDelayMs: retryDelayMs).outcome
+    }
+
+    /// ``fail(queue:_:error:retryable:retryDelayMs:)``, also telling whether an earlier fail with
+    /// the same token had already done it (for callers that may repeat a call: the lease API).
+    public func failReply(
+        queue: QueueName,
+        _ lease: LeaseRef,
+        error: String,
+        retryable: Bool,
+        retryDelayMs: Int64
+    ) async throws(RedisError) -> FailReply {
         let call = FailScript.call(
             keys.queue(queue),
             id: lease.id,

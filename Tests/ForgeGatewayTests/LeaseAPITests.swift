@@ -36,8 +36,12 @@ import Testing
             #expect(metrics.contains(#"forge_jobs_completed_total{queue="mail",type="send"} 1"#), "\(metrics)")
             #expect(metrics.contains(#"forge_remote_leased_total{queue="mail"} 1"#))
             #expect(metrics.contains(#"forge_jobs_failed_total{queue="mail",type="send",reason="lease_lost"} 1"#))
-            // A repeat after a lost answer answers as the first did.
+            // A repeat after a lost answer answers as the first did, and is not a second completion.
             #expect(try await gateway.http.post("/v1/jobs/\(id)/ack", json: ["token": token]).status == 200)
+            let batchRepeat = try await gateway.http.post("/v1/jobs/ack", json: ["acks": [["id": id, "token": token]]])
+            #expect(batchRepeat.status == 200, "\(batchRepeat.text)")
+            let after = String(decoding: gateway.metrics.render(), as: UTF8.self)
+            #expect(after.contains(#"forge_jobs_completed_total{queue="mail",type="send"} 1"#), "\(after)")
             let stored = try await gateway.http.get("/v1/jobs/\(id)")
             #expect(stored.json["state"] as? String == "completed")
             #expect((stored.json["result"] as? [String: Bool]) == ["sent": true], "\(stored.text)")
@@ -93,6 +97,12 @@ import Testing
                 json: ["token": leased["token"]!, "error": "bad address", "retryable": false]
             )
             #expect(permanent.json["state"] as? String == "dead", "\(permanent.text)")
+            // A repeat after a lost answer answers as the first did, and is not a second failure.
+            let again = try await gateway.http.post(
+                "/v1/jobs/\(other)/fail",
+                json: ["token": leased["token"]!, "error": "bad address", "retryable": false]
+            )
+            #expect(again.json["state"] as? String == "dead", "\(again.text)")
             let metrics = String(decoding: gateway.metrics.render(), as: UTF8.self)
             #expect(metrics.contains(#"forge_jobs_dead_total{queue="flaky"} 2"#), "\(metrics)")
             #expect(metrics.contains(#"forge_jobs_retried_total{queue="flaky"} 1"#))

@@ -65,8 +65,10 @@ import Testing
             _ = try await redis.queues.enqueue(new)
             let leased = try #require(try await redis.queues.lease(queue: q, count: 1, visibilityMs: 30_000, worker: "w").first)
             let ack = Completion(id: leased.id, token: leased.token, result: "1")
-            #expect(try await redis.queues.complete(queue: q, [ack]).completed == [true])
-            #expect(try await redis.queues.complete(queue: q, [ack]).completed == [true])
+            let first = try await redis.queues.complete(queue: q, [ack])
+            #expect(first.completed == [true] && first.repeated == [false])
+            let second = try await redis.queues.complete(queue: q, [ack])
+            #expect(second.completed == [true] && second.repeated == [true])
             let empty = Completion(id: leased.id, token: LeaseToken(""))
             #expect(try await redis.queues.complete(queue: q, [empty]).completed == [false])
             let kinds = try await redis.queues.readEvents(q, count: 100).events.map(\.kind)
@@ -83,8 +85,11 @@ import Testing
             _ = try await redis.queues.enqueue([retried, dead])
             let leased = try await redis.queues.lease(queue: q, count: 2, visibilityMs: 30_000, worker: "w")
             for lease in leased {
-                let first = try await redis.queues.fail(queue: q, LeaseRef(lease), error: "boom", retryable: true, retryDelayMs: 60_000)
-                let second = try await redis.queues.fail(queue: q, LeaseRef(lease), error: "boom", retryable: true, retryDelayMs: 60_000)
+                let reply = try await redis.queues.failReply(queue: q, LeaseRef(lease), error: "boom", retryable: true, retryDelayMs: 60_000)
+                let again = try await redis.queues.failReply(queue: q, LeaseRef(lease), error: "boom", retryable: true, retryDelayMs: 60_000)
+                #expect(!reply.repeated && again.repeated)
+                let first = reply.outcome
+                let second = again.outcome
                 #expect(first == second)
                 #expect(first == (lease.id == dead.id ? .dead : .retrying(atMs: (try? first.retryAt()) ?? 0)))
             }

@@ -18,16 +18,17 @@ extension LeaseRoutes {
         var reader = try await RequestBody.object(request, limit: configuration.maxBodyBytes)
         let items = try self.items(&reader, "acks", withResult: true)
         try reader.finish()
-        let acked = try await perQueue(items) { queue, items async throws -> [Bool] in
+        let acked = try await perQueue(items) { queue, items async throws -> [(done: Bool, repeated: Bool)] in
             let completions = items.map { Completion(id: $0.id, token: $0.lease?.token ?? LeaseToken(""), result: $0.result) }
-            return try await dependencies.queues.complete(queue: queue, completions).completed
+            let outcome = try await dependencies.queues.complete(queue: queue, completions)
+            return Array(zip(outcome.completed, outcome.repeated))
         }
-        let results = zip(items, acked).map { item, done -> LeaseAnswer in
-            guard done == true, let lease = item.lease else {
+        let results = zip(items, acked).map { item, ack -> LeaseAnswer in
+            guard ack?.done == true, let lease = item.lease else {
                 if let lease = item.lease { metrics.lost(lease) }
                 return .refused(item.id, .staleLease(item.id))
             }
-            metrics.completed(lease)
+            if ack?.repeated != true { metrics.completed(lease) }
             return .completed(item.id)
         }
         return JSONResponse.make(LeaseAnswersView(results: results).written())

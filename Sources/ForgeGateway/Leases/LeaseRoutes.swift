@@ -89,7 +89,7 @@ struct LeaseRoutes<Context: RequestContext>: Sendable {
             metrics.lost(lease)
             throw Problem.staleLease(id)
         }
-        metrics.completed(lease)
+        if outcome.repeated.first != true { metrics.completed(lease) }
         return JSONResponse.make(LeaseAnswer.completed(id).written())
     }
 
@@ -113,14 +113,15 @@ struct LeaseRoutes<Context: RequestContext>: Sendable {
             guard let backoff = try await dependencies.queues.backoffDelayMs(id, queue: lease.queue) else { throw Problem.staleLease(id) }
             delayMs = backoff
         }
-        let outcome = try await dependencies.queues.fail(
+        let reply = try await dependencies.queues.failReply(
             queue: lease.queue,
             lease.ref(id),
             error: error,
             retryable: retryable,
             retryDelayMs: delayMs
         )
-        metrics.failed(lease, outcome)
+        let outcome = reply.outcome
+        if !reply.repeated { metrics.failed(lease, outcome) }
         if outcome == .stale { throw Problem.staleLease(id) }
         return JSONResponse.make(LeaseAnswer.failed(id, outcome).written())
     }

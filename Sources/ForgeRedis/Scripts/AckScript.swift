@@ -12,9 +12,9 @@ import ForgeCore
 /// `completed` event and expire after the retention TTL (shortened once archived, see
 /// ``ArchivedScript``); when the last lease of the queue ends, its due-index entry is settled (see
 /// ``PromoteScript``). An ack repeated with the token that
-/// completed the job (its first reply was lost) answers 1 again and changes nothing. Returns
-/// `{acks, leased}` where `acks` holds 1 (done) or 0 (stale) per item and `leased` is as the
-/// lease script's. One round trip per batch at steady state: River's batched completions,
+/// completed the job (its first reply was lost) changes nothing and answers 2: done, but not by
+/// this call (so callers count each completion once). Returns `{acks, leased}` where `acks` holds
+/// 1 (done), 2 (done before) or 0 (stale) per item and `leased` is as the lease script's. One round trip per batch at steady state: River's batched completions,
 /// BullMQ's fetch-next. Callers send at most ``maxAcksPerCall`` acks per call.
 package enum AckScript {
     /// Bounds the argument list and the time Redis spends in one call; bigger flushes become
@@ -47,7 +47,7 @@ package enum AckScript {
                 event(KEYS[2], id, seq, 'completed', 'completed', now_s, nil, nil, nil, result)
                 acks[#acks + 1] = 1
               elseif cur[1] == token and cur[3] == 'completed' then
-                acks[#acks + 1] = 1
+                acks[#acks + 1] = 2
               else
                 acks[#acks + 1] = 0
               end
@@ -91,7 +91,8 @@ package enum AckScript {
         let parts = try reply.expectArray("ack")
         guard parts.count == 2, let acks = parts[0].array else { throw RedisError.unexpectedReply("ack", reply) }
         return AckOutcome(
-            completed: acks.map { $0.int == 1 },
+            completed: acks.map { $0.int == 1 || $0.int == 2 },
+            repeated: acks.map { $0.int == 2 },
             leased: try LeaseScript.parseJobs(parts[1], queue: queue)
         )
     }

@@ -12,7 +12,8 @@ import ForgeCore
 /// returns `{'stale'}`; a job whose cancellation was requested while it ran becomes `canceled`
 /// (`{'canceled', at}`), never retried; otherwise `{'retrying', run_at}` or `{'dead', at}`, with a
 /// `retried` or `died` event carrying the error for the job's `errors` history. A fail repeated
-/// with the token that ended the job (its first reply was lost) returns the first outcome again.
+/// with the token that ended the job (its first reply was lost) returns the first outcome again,
+/// marked as a repeat by a third element `1`.
 enum FailScript {
     static let script = LuaScript(
         named: "fail",
@@ -21,8 +22,8 @@ enum FailScript {
             local jk = prefix .. 'job:' .. id
             local cur = redis.call('HMGET', jk, 'token', 'state', 'attempts', 'max_attempts', 'cancel', 'run_at', 'finished_at')
             if cur[1] ~= ARGV[3] then return {'stale', 0} end
-            if cur[2] == 'retrying' then return {'retrying', tonumber(cur[6])} end
-            if cur[2] == 'dead' or cur[2] == 'canceled' then return {cur[2], tonumber(cur[7]) or 0} end
+            if cur[2] == 'retrying' then return {'retrying', tonumber(cur[6]), 1} end
+            if cur[2] == 'dead' or cur[2] == 'canceled' then return {cur[2], tonumber(cur[7]) or 0, 1} end
             if cur[2] ~= 'active' then return {'stale', 0} end
             local now = now_ms()
             local attempts = tonumber(cur[3])
@@ -71,17 +72,19 @@ enum FailScript {
         )
     }
 
-    static func parse(_ reply: RedisValue) throws(RedisError) -> FailOutcome {
+    static func parse(_ reply: RedisValue) throws(RedisError) -> FailReply {
         let parts = try reply.expectArray("fail")
-        guard parts.count == 2, let word = parts[0].string, let at = parts[1].int else {
+        guard parts.count == 2 || parts.count == 3, let word = parts[0].string, let at = parts[1].int else {
             throw RedisError.unexpectedReply("fail", reply)
         }
+        let outcome: FailOutcome
         switch word {
-        case "retrying": return .retrying(atMs: at)
-        case "dead": return .dead
-        case "canceled": return .canceled
-        case "stale": return .stale
+        case "retrying": outcome = .retrying(atMs: at)
+        case "dead": outcome = .dead
+        case "canceled": outcome = .canceled
+        case "stale": outcome = .stale
         default: throw RedisError.unexpectedReply("fail", reply)
         }
+        return FailReply(outcome, repeated: parts.count == 3 && parts[2].int == 1)
     }
 }
