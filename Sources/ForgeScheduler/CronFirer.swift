@@ -1,5 +1,6 @@
 import ForgeCore
 import ForgeObservability
+import ForgePostgres
 import ForgeRedis
 import Logging
 import Prometheus
@@ -17,6 +18,11 @@ import Prometheus
 /// its queue) is logged and counted in `forge_cron_failures_total{reason}`, its tick is not
 /// recorded and it stays due, so the next pass tries it again; every other schedule fires and is
 /// recorded as usual.
+///
+/// With `history` (`FORGE_DURABILITY=postgres`) a page's tick jobs get their history rows
+/// committed before Redis sees them, in one statement, as the gateway's enqueues do; the rows of
+/// ticks Redis did not create (refused, or enqueued before by another replica) are dropped again.
+/// Postgres down fails the pass before anything reaches Redis: the ticks stay due.
 public struct CronFirer: Sendable {
     /// One enqueued tick.
     public struct Fired: Sendable, Hashable {
@@ -43,6 +49,7 @@ public struct CronFirer: Sendable {
     private let schedules: ScheduleStore
     private let queues: QueueStore
     private let maxQueues: Int?
+    private let history: HistoryStore?
     private let now: @Sendable () async throws -> Int64
     private let metrics: ForgeMetrics
     private let logger: Logger
@@ -55,6 +62,7 @@ public struct CronFirer: Sendable {
         schedules: ScheduleStore,
         queues: QueueStore,
         maxQueues: Int? = nil,
+        history: HistoryStore? = nil,
         interval: Duration = .milliseconds(200),
         now: @escaping @Sendable () async throws -> Int64,
         metrics: ForgeMetrics,
@@ -64,6 +72,7 @@ public struct CronFirer: Sendable {
         self.schedules = schedules
         self.queues = queues
         self.maxQueues = maxQueues
+        self.history = history
         self.now = now
         self.metrics = metrics
         self.logger = logger
@@ -103,7 +112,9 @@ public struct CronFirer: Sendable {
         let steps = page.map { CronStep($0, nowMs: nowMs) }
         var jobs: [NewJob] = []
         for case .fire(_, let job, _) in steps { jobs.append(job) }
-        var results = try await queues.enqueueEach(jobs, maxQueues: maxQueues).makeIterator()
+        try await history?.recordAccepted(jobs, nowMs: nowMs)
+        let outcomes = try await enqueue(jobs)
+        var results = outcomes.makeIterator()
         var updates: [DueSchedule.Update] = []
         var fired: [Fired] = []
         for (due, step) in zip(page, steps) {
@@ -153,6 +164,28 @@ public struct CronFirer: Sendable {
         }
         try await schedules.record(updates)
         return fired
+    }
+
+    /// Enqueues the ticks' jobs; with history rows committed first, drops the rows of those Redis
+    /// did not create. When the call itself fails Redis may have created them, so their rows stay
+    /// (best effort either way: a row left behind is a tick recovery could bring back once).
+    private func enqueue(_ jobs: [NewJob]) async throws -> [Result<EnqueueResult, any Error>] {
+        let outcomes = try await queues.enqueueEach(jobs, maxQueues: maxQueues)
+        guard history != nil else { return outcomes }
+        let uncreated = zip(jobs, outcomes).compactMap { job, outcome -> JobID? in
+            if case .success(let result) = outcome, result.created, result.id == job.id { return nil }
+            return job.id
+        }
+        guard let history, !uncreated.isEmpty else { return outcomes }
+        do {
+            try await history.forgetAccepted(uncreated)
+        } catch {
+            logger.warning(
+                "could not drop the history rows of cron ticks Redis did not create",
+                metadata: ["jobs": "\(uncreated.count)", "error": "\(error)"]
+            )
+        }
+        return outcomes
     }
 
     /// Counts and logs (once per streak) a tick its queue refused; it stays due.

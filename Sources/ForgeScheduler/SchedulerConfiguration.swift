@@ -40,6 +40,9 @@ public struct SchedulerConfiguration: Sendable {
     /// that is not registered while the registry is full is refused, counted and tried again.
     /// `nil`: no limit.
     public var maxQueues: Int?
+    /// `FORGE_DURABILITY=postgres`: a cron tick's job gets its history row committed before Redis
+    /// sees it, as the gateway's enqueues do, so it survives Redis losing its data.
+    public var persistsTicksBeforeRedis: Bool
     /// The clock (Unix ms) for cron ticks and retention cut-offs; `nil` is Redis `TIME`, the one
     /// clock all replicas share, so a replica with a skewed clock neither fires early nor late.
     /// Tests inject their own.
@@ -61,6 +64,7 @@ public struct SchedulerConfiguration: Sendable {
         deadLetterMaxAgeMs: Int64 = 180 * 86_400_000,
         deadLetterInterval: Duration = .seconds(60),
         maxQueues: Int? = QueueStore.defaultMaxQueues,
+        persistsTicksBeforeRedis: Bool = false,
         now: (@Sendable () async throws -> Int64)? = nil
     ) {
         self.id = id
@@ -78,6 +82,7 @@ public struct SchedulerConfiguration: Sendable {
         self.deadLetterMaxAgeMs = deadLetterMaxAgeMs
         self.deadLetterInterval = deadLetterInterval
         self.maxQueues = maxQueues
+        self.persistsTicksBeforeRedis = persistsTicksBeforeRedis
         self.now = now
     }
 }

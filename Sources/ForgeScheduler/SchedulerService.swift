@@ -59,6 +59,7 @@ public struct SchedulerService: Service {
             schedules: schedules,
             queues: queues,
             maxQueues: configuration.maxQueues,
+            history: configuration.persistsTicksBeforeRedis ? history : nil,
             interval: configuration.cronInterval,
             now: now,
             metrics: metrics,

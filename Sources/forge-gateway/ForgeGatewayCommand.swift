@@ -21,6 +21,7 @@ public struct ForgeGatewayCommand: AsyncParsableCommand {
     @OptionGroup var finished: FinishedJobOptions
     @OptionGroup var connections: RedisConnectionOptions
     @OptionGroup var queueLimit: QueueLimitOptions
+    @OptionGroup var durability: DurabilityOptions
 
     // No ArgumentParser default: `--help` would print the tokens (see SecretSetting).
     @Option(name: .customLong("api-tokens"), help: "Comma-separated bearer tokens accepted on /v1 (env FORGE_API_TOKENS).")
@@ -195,12 +196,6 @@ public struct ForgeGatewayCommand: AsyncParsableCommand {
     var maxPageBytes: Int?
 
     @Option(
-        help:
-            "redis: a job is accepted once Redis has it; postgres: once its history row is committed too (group commit), so it survives Redis losing its data (env FORGE_DURABILITY; default redis)."
-    )
-    var durability = environment("FORGE_DURABILITY", "redis")
-
-    @Option(
         name: .customLong("max-lease-waiters"),
         help: "Most lease requests of remote workers that may wait for work (wait_ms) at once; past it 503 \(Self.maxLeaseWaiters.help)."
     )
@@ -256,9 +251,6 @@ public struct ForgeGatewayCommand: AsyncParsableCommand {
                 "\(Self.maxPayloadBytes.label) (\(limits.maxPayloadBytes)) must be below \(Self.maxBodyBytes.label) (\(maxBodyBytes)): the payload travels inside the body"
             )
         }
-        guard ["redis", "postgres"].contains(durability) else {
-            throw ValidationError("--durability / FORGE_DURABILITY: '\(durability)' must be redis or postgres")
-        }
         guard ["on", "off"].contains(auth) else {
             throw ValidationError("--auth / FORGE_AUTH: '\(auth)' must be on or off")
         }
@@ -293,7 +285,8 @@ public struct ForgeGatewayCommand: AsyncParsableCommand {
         bootstrap.addPostgresChecks(through: try bootstrap.postgres(poolSize: 1))
         let keys = bootstrap.keys
         // On connections of their own: a slow search cannot hold up the commits enqueues wait for.
-        let acceptedJobs = durability == "postgres" ? AcceptedJobWriter(history: HistoryStore(client: try bootstrap.postgres(poolSize: 2))) : nil
+        let acceptedJobs =
+            try durability.persistsBeforeRedis() ? AcceptedJobWriter(history: HistoryStore(client: try bootstrap.postgres(poolSize: 2))) : nil
         let dependencies = GatewayDependencies(
             queues: QueueStore(redis: redis, keys: keys, finishedRetentionMs: finishedTTLMs, enqueueWait: try enqueueWait()),
             schedules: ScheduleStore(redis: redis, keys: keys),

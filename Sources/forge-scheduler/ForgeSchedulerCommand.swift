@@ -21,6 +21,7 @@ public struct ForgeSchedulerCommand: AsyncParsableCommand {
     @OptionGroup var finished: FinishedJobOptions
     @OptionGroup var connections: RedisConnectionOptions
     @OptionGroup var queueLimit: QueueLimitOptions
+    @OptionGroup var durability: DurabilityOptions
 
     static let leaderTTLMs = NumberSetting<Int64>(
         "--leader-ttl-ms",
@@ -99,7 +100,8 @@ public struct ForgeSchedulerCommand: AsyncParsableCommand {
             historyBacklogLimitBytes: try Self.historyBacklogLimitMB.value(flag: historyBacklogLimitMB) << 20,
             deadLetterMax: try Self.deadLetterMax.value(flag: deadLetterMax),
             deadLetterMaxAgeMs: Int64(try Self.deadLetterMaxAgeDays.value(flag: deadLetterMaxAgeDays)) * 86_400_000,
-            maxQueues: try queueLimit.maxQueues()
+            maxQueues: try queueLimit.maxQueues(),
+            persistsTicksBeforeRedis: try durability.persistsBeforeRedis()
         )
     }
 
