@@ -46,4 +46,22 @@ extension EndToEndTests {
         let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
         #expect(readme.contains("```python\n" + script + "```"))
     }
+
+    /// A gateway told to stop answers its long-polls at once (no jobs) instead of holding them to
+    /// the end of their wait or dropping them: a remote worker sees a normal, empty answer and
+    /// asks again, elsewhere.
+    @Test func aStoppingGatewayAnswersItsWaitingLeasesAtOnce() async throws {
+        try await withStack(schedulers: [], workers: []) { stack in
+            let started = ContinuousClock.now
+            async let waiting = stack.request("POST", "/v1/queues/idle/lease", json: ["wait_ms": 20_000])
+            try await stack.waitUntil("the lease waits", timeout: 10) {
+                await stack.metric(port: stack.gatewayPort, "forge_remote_lease_waiters") == 1
+            }
+            stack.stop("gateway", wait: false)
+            let reply = try await waiting
+            #expect(reply.status == 200, "\(String(decoding: reply.body, as: UTF8.self))")
+            #expect((reply.json["jobs"] as? [Any])?.isEmpty == true)
+            #expect(ContinuousClock.now - started < .seconds(15), "answered at the stop, not at the end of its 20 s wait")
+        }
+    }
 }

@@ -168,6 +168,18 @@ import Testing
         }
     }
 
+    /// `FORGE_MAX_LEASE_WAIT_MS` (below a proxy's idle timeout) cuts every longer wait: the
+    /// request is answered, empty, at the cap.
+    @Test func aWaitLongerThanTheGatewaysCapEndsAtTheCap() async throws {
+        try await TestGateway.with(configure: .set { $0.maxLeaseWaitMs = 300 }) { gateway in
+            let started = ContinuousClock.now
+            let reply = try await gateway.http.post("/v1/queues/capped/lease", json: ["wait_ms": 20_000])
+            let waited = ContinuousClock.now - started
+            #expect(reply.status == 200 && (reply.json["jobs"] as? [Any])?.isEmpty == true, "\(reply.text)")
+            #expect(waited >= .milliseconds(300) && waited < .seconds(10), "waited \(waited)")
+        }
+    }
+
     @Test func waitingLeasesBeyondTheLimitAreRefusedWith503() async throws {
         try await TestGateway.with(configure: .set { $0.maxLeaseWaiters = 1 }) { gateway in
             async let first = gateway.http.post("/v1/queues/busy/lease", json: ["wait_ms": 20_000])
