@@ -26,28 +26,56 @@ public struct ZoneRules: Sendable, Hashable {
     private static let builtIn: Set<String> = ["UTC", "GMT", "Etc/UTC", "Etc/GMT"]
 
     /// The zone called `identifier` (`Europe/Berlin`), from `$TZDIR` or `/usr/share/zoneinfo`;
-    /// nil when the name is malformed, unknown, or its file is not a valid TZif file.
+    /// nil when the name is malformed, unknown, its file is not a valid TZif file, or it cannot be
+    /// read now (see ``lookup(_:)``).
     public static func named(_ identifier: String) -> ZoneRules? {
-        if builtIn.contains(identifier) { return utc }
-        if let offset = gmtOffset(identifier) { return ZoneRules(transitions: [], offsets: [], initialOffset: offset, footer: nil) }
+        if case .found(let rules) = lookup(identifier) { rules } else { nil }
+    }
+
+    /// What looking `identifier` up found.
+    public enum Lookup: Sendable, Equatable {
+        case found(ZoneRules)
+        /// Malformed, not in the database, or not a TZif file: asking again gives the same answer.
+        case unknown
+        /// Its file exists but could not be read now (no descriptors left, an I/O error, tzdata
+        /// being replaced): asking later may find it. Never cached.
+        case unreadable(String)
+    }
+
+    /// ``named(_:)`` telling a zone that does not exist from one that could not be read now, so the
+    /// scheduler tries a schedule again later instead of parking it.
+    public static func lookup(_ identifier: String) -> Lookup {
+        if builtIn.contains(identifier) { return .found(utc) }
+        if let offset = gmtOffset(identifier) { return .found(ZoneRules(transitions: [], offsets: [], initialOffset: offset, footer: nil)) }
+        if let alias = legacyAliases[identifier] { return lookup(alias) }
         // Only names that passed the check below are cached, so a hit needs no check.
-        if let cached = cache.withLock({ $0[identifier] }) { return cached }
+        if let cached = cache.withLock({ $0[identifier] }) { return cached.map(Lookup.found) ?? .unknown }
         // Names come from API callers: nothing but a plain relative path may reach the file system.
-        guard isWellFormed(identifier) else { return nil }
+        guard isWellFormed(identifier) else { return .unknown }
         // As glibc: an unset or empty TZDIR means the standard place.
         let tzdir = getenv("TZDIR").map { String(cString: $0) } ?? ""
         let directory = tzdir.isEmpty ? "/usr/share/zoneinfo" : tzdir
-        let rules = try? load(path: directory + "/" + identifier)
+        let rules: ZoneRules?
+        do {
+            rules = try load(path: directory + "/" + identifier)
+        } catch .unreadable(let path, let error) where ![ENOENT, ENOTDIR, EISDIR, ELOOP, ENAMETOOLONG].contains(error) {
+            return .unreadable("cannot read \(path) (errno \(error))")
+        } catch {
+            rules = nil
+        }
         cache.withLock { cache in
             // Zones found are bounded by the database; misses are not, so only a few are remembered.
             if rules != nil || cache.count < maximumCachedMisses { cache[identifier] = rules }
         }
-        return rules
+        return rules.map(Lookup.found) ?? .unknown
     }
 
-    /// `GMT+5`, `UTC-03:30`, `GMT+0530`: fixed offsets as Foundation's `TimeZone(identifier:)` read
-    /// them (east of Greenwich for `+`; the opposite of POSIX and of the `Etc/GMT+5` file), which
-    /// schedules stored before this reader may name.
+    /// `GMT+5`, `UTC-03:30`, `GMT+0530`, `GMT+5.30`: fixed offsets as Foundation's
+    /// `TimeZone(identifier:)` read them (east of Greenwich for `+`; the opposite of POSIX and of
+    /// the `Etc/GMT+5` file), which schedules stored before this reader may name. Hours 0–18 in one
+    /// or two digits; minutes two digits after `:`, `.` or (after two-digit hours) nothing, up to
+    /// 59, or 60 after two-digit hours and a separator; 18 hours only exactly. `ZoneRulesTests` holds it to
+    /// Foundation's answers.
     static func gmtOffset(_ identifier: String) -> Int? {
         let bytes = Array(identifier.utf8)
         guard bytes.count >= 5, bytes.count <= 9, identifier.hasPrefix("GMT") || identifier.hasPrefix("UTC") else { return nil }
@@ -57,16 +85,33 @@ public struct ZoneRules: Sendable, Hashable {
         case UInt8(ascii: "-"): sign = -1
         default: return nil
         }
-        var digits = Array(bytes[4...])
-        if digits.count == 5, digits[2] == UInt8(ascii: ":") { digits.remove(at: 2) }
-        guard [1, 2, 4].contains(digits.count), digits.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else {
-            return nil
-        }
-        let number = digits.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
-        let (hours, minutes) = digits.count == 4 ? (number / 100, number % 100) : (number, 0)
-        guard hours <= 18, minutes < 60 else { return nil }
-        return sign * (hours * 3600 + minutes * 60)
+        let rest = bytes[4...]
+        let isDigit = { (byte: UInt8) in (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }
+        let hourDigits = rest.prefix { isDigit($0) }.count
+        let separated = rest.count > hourDigits && [UInt8(ascii: ":"), UInt8(ascii: ".")].contains(rest[rest.startIndex + hourDigits])
+        let minuteText = rest.dropFirst(hourDigits + (separated ? 1 : 0))
+        let (hourText, minutes): (ArraySlice<UInt8>, ArraySlice<UInt8>) =
+            hourDigits == 4 && !separated ? (rest.prefix(2), rest.suffix(2)) : (rest.prefix(hourDigits), minuteText)
+        guard (1...2).contains(hourText.count), minutes.isEmpty || (minutes.count == 2 && minutes.allSatisfy(isDigit)),
+            !(separated && minutes.isEmpty)
+        else { return nil }
+        let value = { (digits: ArraySlice<UInt8>) in digits.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) } }
+        let hours = value(hourText)
+        let minute = value(minutes)
+        guard minute <= (hourText.count == 2 && separated ? 60 : 59), hours * 60 + minute <= 18 * 60, hours <= 18 else { return nil }
+        return sign * (hours * 3600 + minute * 60)
     }
+
+    /// IDs ICU knows that the tz database has no file for (Java's old three-letter names), so
+    /// schedules stored with them keep firing; `ZoneRulesTests` checks each against ICU.
+    static let legacyAliases: [String: String] = [
+        "ACT": "Australia/Darwin", "AET": "Australia/Sydney", "AGT": "America/Argentina/Buenos_Aires", "ART": "Africa/Cairo",
+        "AST": "America/Anchorage", "BET": "America/Sao_Paulo", "BST": "Asia/Dhaka", "CAT": "Africa/Harare", "CNT": "America/St_Johns",
+        "CST": "America/Chicago", "CTT": "Asia/Shanghai", "EAT": "Africa/Addis_Ababa", "ECT": "Europe/Paris",
+        "IET": "America/Indiana/Indianapolis", "IST": "Asia/Kolkata", "JST": "Asia/Tokyo", "MIT": "Pacific/Apia", "NET": "Asia/Yerevan",
+        "NST": "Pacific/Auckland", "PLT": "Asia/Karachi", "PNT": "America/Phoenix", "PRT": "America/Puerto_Rico",
+        "PST": "America/Los_Angeles", "SST": "Pacific/Guadalcanal", "VST": "Asia/Ho_Chi_Minh", "US/Pacific-New": "America/Los_Angeles",
+    ]
 
     /// The scheduler asks once or more per fire; parsing the file each time would be wasteful.
     private static let cache = Mutex<[String: ZoneRules?]>([:])
@@ -112,7 +157,8 @@ public struct ZoneRules: Sendable, Hashable {
     /// The whole file, refusing anything that is not a regular file of TZif size (a TZDIR
     /// pointing at a device or a huge file must not hang or exhaust the scheduler).
     private static func readFile(_ path: String) throws(FormatError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // Non-blocking: a FIFO put where a zone file belongs must not hang the scheduler.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw .unreadable(path: path, errno: errno) }
         defer { close(fd) }
         var info = stat()

@@ -63,7 +63,7 @@ public struct LoadRun: Sendable {
         let sampler = SystemSampler(
             probe: probe,
             measureStart: measureStart,
-            firstTick: -Int(settings.warmup.seconds.rounded(.down)),
+            firstTick: -Int(settings.warmup.seconds.rounded(.up)),
             drainTimeout: settings.drainTimeout,
             sendingDone: sendingDone,
             onTick: { [progress] tick, sample, previous in progress(.tick(line.render(tick: tick, sample: sample, previous: previous))) }

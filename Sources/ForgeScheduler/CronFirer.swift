@@ -167,16 +167,29 @@ public struct CronFirer: Sendable {
     }
 
     /// Enqueues the ticks' jobs; with history rows committed first, drops the rows of those Redis
-    /// did not create. When the call itself fails Redis may have created them, so their rows stay
-    /// (best effort either way: a row left behind is a tick recovery could bring back once).
+    /// did not create. When the call itself fails, the rows go too: the ticks stay due and the next
+    /// pass makes new rows, and rows left from every failed pass would each come back as a run of
+    /// the same tick after a recovery. (Had Redis created a job all the same, the next pass finds
+    /// it by its unique key, and only the archiver writes its row.)
     private func enqueue(_ jobs: [NewJob]) async throws -> [Result<EnqueueResult, any Error>] {
-        let outcomes = try await queues.enqueueEach(jobs, maxQueues: maxQueues)
-        guard history != nil else { return outcomes }
-        let uncreated = zip(jobs, outcomes).compactMap { job, outcome -> JobID? in
-            if case .success(let result) = outcome, result.created, result.id == job.id { return nil }
-            return job.id
+        let outcomes: [Result<EnqueueResult, any Error>]
+        do {
+            outcomes = try await queues.enqueueEach(jobs, maxQueues: maxQueues)
+        } catch {
+            await forget(jobs.map(\.id))
+            throw error
         }
-        guard let history, !uncreated.isEmpty else { return outcomes }
+        await forget(
+            zip(jobs, outcomes).compactMap { job, outcome -> JobID? in
+                if case .success(let result) = outcome, result.created, result.id == job.id { return nil }
+                return job.id
+            }
+        )
+        return outcomes
+    }
+
+    private func forget(_ uncreated: [JobID]) async {
+        guard let history, !uncreated.isEmpty else { return }
         do {
             try await history.forgetAccepted(uncreated)
         } catch {
@@ -185,7 +198,6 @@ public struct CronFirer: Sendable {
                 metadata: ["jobs": "\(uncreated.count)", "error": "\(error)"]
             )
         }
-        return outcomes
     }
 
     /// Counts and logs (once per streak) a tick its queue refused; it stays due.

@@ -27,6 +27,8 @@ package enum CronStep: Sendable {
 
     /// How long a tick's unique key holds: far longer than any leader change.
     package static let uniqueForMs: Int64 = 86_400_000
+    /// When a schedule whose zone file could not be read is read again.
+    package static let unreadableZoneRetryMs: Int64 = 5_000
 
     package init(_ due: DueSchedule, nowMs: Int64) {
         guard due.exists else {
@@ -39,6 +41,11 @@ package enum CronStep: Sendable {
         }
         guard !schedule.paused else {
             self = .park
+            return
+        }
+        // A zone file that exists but cannot be read now is no reason to park the schedule.
+        if case .unreadable = ZoneRules.lookup(schedule.timeZone) {
+            self = .wait(nextMs: nowMs + Self.unreadableZoneRetryMs)
             return
         }
         let cron: CronExpression

@@ -295,16 +295,43 @@ private struct Comparison: Sendable {
         #expect(ZoneRules.named("Etc/GMT+5")?.secondsFromGMT(at: 0) == -18_000)
     }
 
-    /// Schedules stored while Foundation judged time zones may name fixed offsets its way: they
-    /// keep their meaning (east of Greenwich for `+`, unlike the `Etc/GMT+5` file).
-    @Test func gmtOffsetNamesMeanWhatFoundationMeant() throws {
-        for name in ["GMT+5", "GMT-5", "GMT+05", "UTC+1", "UTC-03:30", "GMT+0530", "GMT-12", "GMT+14", "UTC+00"] {
-            let ours = try #require(ZoneRules.named(name), "\(name)")
-            let foundation = try #require(TimeZone(identifier: name), "Foundation knows \(name)")
-            #expect(ours.secondsFromGMT(at: 1_700_000_000) == foundation.secondsFromGMT(for: Date(timeIntervalSince1970: 1_700_000_000)), "\(name)")
+    /// Schedules stored while Foundation judged time zones may name fixed offsets its way: each
+    /// form Foundation reads keeps its meaning (east of Greenwich for `+`, unlike the `Etc/GMT+5`
+    /// file), and each it refused is refused.
+    @Test func gmtOffsetNamesMeanWhatFoundationMeant() {
+        var names: [String] = []
+        for prefix in ["GMT", "UTC"] {
+            for sign in ["+", "-"] {
+                for hours in ["0", "5", "05", "12", "14", "17", "18", "19", "24", "123"] {
+                    for minutes in ["", ":30", "30", ".30", ":00", "00", ":5", ":60", ":59", "3", "60", ".5", ":"] {
+                        names.append(prefix + sign + hours + minutes)
+                    }
+                }
+            }
         }
-        for name in ["GMT+", "GMT+123", "GMT+19", "GMT+05:60", "UTC*5", "GMT+5:30"] {
-            #expect(ZoneRules.named(name) == nil, "\(name)")
+        names += ["GMT", "UTC", "GMT+", "gmt+5", "UTC*5", "GMT+5:3"]
+        let instant = 1_700_000_000
+        for name in names {
+            let foundation = TimeZone(identifier: name)?.secondsFromGMT(for: Date(timeIntervalSince1970: Double(instant)))
+            #expect(ZoneRules.named(name)?.secondsFromGMT(at: Int64(instant)) == foundation, "\(name)")
+        }
+    }
+
+    /// ICU's own names with no tz database file (Java's three-letter IDs): their offsets follow
+    /// ICU's zone for them through the years, summer time included.
+    @Test func legacyNamesFollowICU() throws {
+        for name in [
+            "ACT", "AET", "AGT", "ART", "AST", "BET", "BST", "CAT", "CNT", "CST", "CTT", "EAT", "ECT", "IET", "IST", "JST",
+            "MIT", "NET", "NST", "PLT", "PNT", "PRT", "PST", "SST", "VST", "US/Pacific-New",
+        ] {
+            let ours = try #require(ZoneRules.named(name), "\(name)")
+            let icu = try #require(TimeZone(identifier: name), "ICU knows \(name)")
+            for instant in stride(from: Int64(1_420_070_400), to: 1_767_225_600, by: 86_400 * 7 + 3_600) {
+                #expect(
+                    ours.secondsFromGMT(at: instant) == icu.secondsFromGMT(for: Date(timeIntervalSince1970: Double(instant))),
+                    "\(name) at \(instant)"
+                )
+            }
         }
     }
 }

@@ -29,6 +29,17 @@ import Testing
         #expect(request.described == "https://a.example/x")
     }
 
+    /// A field or header named twice keeps its last value, as the dictionary the payload used to
+    /// be read into did; a JSON body goes out as the payload holds it.
+    @Test func aNameGivenTwiceKeepsItsLastValue() throws {
+        let request = try HTTPJobRequest(
+            payload: #"{"url":"http://a.example/old","url":"http://a.example/new","headers":{"X-Key":"a","X-Key":"b"},"body":{"n": 1.50}}"#
+        )
+        #expect(request.url.absoluteString == "http://a.example/new")
+        #expect(request.headers.filter { $0.name == "X-Key" }.map(\.value) == ["b"])
+        #expect(request.body == Array(#"{"n": 1.50}"#.utf8))
+    }
+
     @Test func payloadsThatCannotDescribeARequestAreDeadAtOnce() {
         let payloads = [
             #"[]"#, #"{"url":"ftp://a.example/"}"#, #"{"url":"http:///x"}"#, #"{"url":"http://a.example","method":"GE T"}"#,

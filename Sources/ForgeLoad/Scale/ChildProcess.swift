@@ -75,8 +75,13 @@ package final class ChildProcess: Sendable {
             guard status == nil else { return false }
             var waited: Int32 = 0
             let result = waitpid(pid, &waited, WNOHANG)
-            if result == pid || (result == -1 && errno == ECHILD) {
+            if result == pid {
                 status = waited
+                return false
+            }
+            if result == -1 && errno == ECHILD {
+                // Reaped elsewhere: its status is lost, so it does not count as a success.
+                status = 0xFF << 8
                 return false
             }
             return true

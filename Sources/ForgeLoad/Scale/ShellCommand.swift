@@ -23,10 +23,12 @@ package enum ShellCommand {
     package static func run(_ arguments: [String]) async throws {
         let command = arguments.joined(separator: " ")
         var ends: [Int32] = [-1, -1]
-        // Close-on-exec, so only the descriptors the child is given survive into it.
-        guard pipe(&ends) == 0, fcntl(ends[0], F_SETFD, FD_CLOEXEC) == 0, fcntl(ends[1], F_SETFD, FD_CLOEXEC) == 0 else {
+        guard pipe(&ends) == 0 else {
             throw LoadError(.process, "cannot run \(command): no pipe for its output (errno \(errno))")
         }
+        // Close-on-exec (ChildProcess also closes every other descriptor in the child).
+        _ = fcntl(ends[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(ends[1], F_SETFD, FD_CLOEXEC)
         let (reading, writing) = (ends[0], ends[1])
         let process: ChildProcess
         do {

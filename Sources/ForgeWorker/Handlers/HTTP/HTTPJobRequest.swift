@@ -35,8 +35,10 @@ package struct HTTPJobRequest: Sendable {
         headers = []
         if let node = fields["headers"] {
             guard json.nodes[node].kind == .object else { throw bad("headers must be an object of strings") }
-            for (nameNode, valueNode) in json.members(node).sorted(by: { json.string($0.key) < json.string($1.key) }) {
-                let name = json.string(nameNode)
+            // A name given twice keeps its last value, as for the payload's own fields.
+            var named: [String: Int] = [:]
+            for (nameNode, valueNode) in json.members(node) { named[json.string(nameNode)] = valueNode }
+            for (name, valueNode) in named.sorted(by: { $0.key < $1.key }) {
                 guard let value = string(valueNode) else { throw bad("header \(name) must be a string") }
                 guard Self.isToken(name), !value.contains(where: { "\r\n\0".contains($0) }) else {
                     throw bad("header \(name) is not a valid HTTP header")
