@@ -1,3 +1,4 @@
+import ForgeCore
 import Prometheus
 import Synchronization
 
@@ -135,22 +136,12 @@ struct ProcStat {
         return max(0, count - 1)
     }
 
-    /// Reads a procfs file to its end. procfs reports a size of 0, so read until EOF.
+    /// Reads a procfs file to its end (procfs reports a size of 0, so until EOF).
     static func readProcFile(_ path: String) -> String? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                return nil
-            }
-            if count == 0 { break }
-            bytes.append(contentsOf: chunk[0..<count])
-        }
+        guard case .complete(let bytes) = FileDescriptorIO.readAll(fd) else { return nil }
         return String(decoding: bytes, as: UTF8.self)
     }
 }
