@@ -30,4 +30,17 @@ extension HistoryStore {
         )
         return !rows.isEmpty
     }
+
+    /// Those of `ids` history has no row for, in one query: a bulk retry restores only these
+    /// (``restore(_:)``), instead of reading every job's payload from Redis to insert nothing.
+    public func idsWithoutRows(_ ids: [JobID]) async throws(PostgresError) -> Set<JobID> {
+        guard !ids.isEmpty else { return [] }
+        var array = PostgresArray()
+        for id in ids { array.append(id.rawValue) }
+        let rows = try await client.query(
+            "SELECT wanted::text AS id FROM unnest($1::uuid[]) AS wanted WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE id = wanted)",
+            [array.literal]
+        )
+        return Set(rows.all.compactMap { $0["id"].flatMap { try? JobID($0) } })
+    }
 }

@@ -75,12 +75,12 @@ extension QueueStore {
 
     /// Retries a dead letter with fresh attempts; `false` if it is not in the queue's DLQ.
     public func reviveDead(_ id: JobID, queue: QueueName) async throws(RedisError) -> Bool {
-        try await redis.evaluate(ReviveScript.call(keys.queue(queue), id: id)).int == 1
+        try await reviveDead([id], queue: queue) == 1
     }
 
     /// Deletes a dead letter; `false` if it is not in the queue's DLQ.
     public func removeDead(_ id: JobID, queue: QueueName) async throws(RedisError) -> Bool {
-        try await redis.evaluate(RemoveDeadScript.call(keys.queue(queue), id: id)).int == 1
+        try await removeDead([id], queue: queue) == 1
     }
 
     /// Every registered queue: each that had a job enqueued or was paused, and was not deleted since.

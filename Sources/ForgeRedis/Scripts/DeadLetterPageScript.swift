@@ -19,38 +19,9 @@ import ForgeCore
 package enum DeadLetterPageScript {
     static let script = LuaScript(
         named: "dead-letter-page",
-        body: #"""
+        body: startAfter + #"""
             local prefix, count, budget = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-            -- Byte order, the order Redis gives members of equal score (Lua's < follows the locale).
-            local function sorts_below(a, b)
-              for i = 1, math.min(#a, #b) do
-                local x, y = a:byte(i), b:byte(i)
-                if x ~= y then return x < y end
-              end
-              return #a < #b
-            end
-            local start = 0
-            if ARGV[4] ~= '' then
-              local at, after = ARGV[4], ARGV[5]
-              local rank = redis.call('ZREVRANK', KEYS[1], after)
-              if rank and tonumber(redis.call('ZSCORE', KEYS[1], after)) == tonumber(at) then
-                start = rank + 1
-              else
-                -- Gone: skip every later death, then the deaths at the same time with a higher id.
-                start = redis.call('ZCOUNT', KEYS[1], '(' .. at, '+inf')
-                local offset = 0
-                while true do
-                  local ties = redis.call('ZREVRANGEBYSCORE', KEYS[1], at, at, 'LIMIT', offset, 100)
-                  local done = #ties < 100
-                  for _, member in ipairs(ties) do
-                    if not sorts_below(after, member) then done = true break end
-                    start = start + 1
-                  end
-                  if done then break end
-                  offset = offset + 100
-                end
-              end
-            end
+            local start = start_after(KEYS[1], ARGV[4], ARGV[5])
             local entries = redis.call('ZREVRANGE', KEYS[1], start, start + count, 'WITHSCORES')
             local page, used, more = {0}, 0, 0
             for i = 1, #entries, 2 do
@@ -68,6 +39,39 @@ package enum DeadLetterPageScript {
             return page
             """#
     )
+
+    /// `start_after(dead, at, after)`: the rank (0 = latest death) of the first dead letter after
+    /// the cursor position `(at, after)`, 0 when `at` is empty; shared with
+    /// ``DeadLetterFilterScript``, whose pages continue from the same cursors.
+    static let startAfter = #"""
+        -- Byte order, the order Redis gives members of equal score (Lua's < follows the locale).
+        local function sorts_below(a, b)
+          for i = 1, math.min(#a, #b) do
+            local x, y = a:byte(i), b:byte(i)
+            if x ~= y then return x < y end
+          end
+          return #a < #b
+        end
+        local function start_after(dead, at, after)
+          if at == '' then return 0 end
+          local rank = redis.call('ZREVRANK', dead, after)
+          if rank and tonumber(redis.call('ZSCORE', dead, after)) == tonumber(at) then return rank + 1 end
+          -- Gone: skip every later death, then the deaths at the same time with a higher id.
+          local start = redis.call('ZCOUNT', dead, '(' .. at, '+inf')
+          local offset = 0
+          while true do
+            local ties = redis.call('ZREVRANGEBYSCORE', dead, at, at, 'LIMIT', offset, 100)
+            local done = #ties < 100
+            for _, member in ipairs(ties) do
+              if not sorts_below(after, member) then done = true break end
+              start = start + 1
+            end
+            if done then return start end
+            offset = offset + 100
+          end
+        end
+
+        """#
 
     /// One planned job: its position in the dead set and what its hash's large fields weigh.
     package struct Entry: Sendable, Hashable {
@@ -96,18 +100,28 @@ package enum DeadLetterPageScript {
         guard let parts = reply.array, let more = parts.first?.int, parts.count % 3 == 1 else {
             throw RedisError.unexpectedReply("dead-letter-page", reply)
         }
+        return (try entries(parts[1...], reply: reply, script: "dead-letter-page"), more == 1)
+    }
+
+    /// `id, death ms, bytes` triples of a script's reply.
+    static func entries(_ parts: ArraySlice<RedisValue>, reply: RedisValue, script: String) throws(RedisError) -> [Entry] {
         var entries: [Entry] = []
         entries.reserveCapacity(parts.count / 3)
-        for index in stride(from: 1, to: parts.count, by: 3) {
-            // Scores come back as Redis formats doubles: whole milliseconds print as integers.
+        for index in stride(from: parts.startIndex, to: parts.endIndex, by: 3) {
             guard let id = parts[index].string.flatMap({ try? JobID($0) }),
-                let score = parts[index + 1].string.flatMap({ Int64($0) ?? Double($0).flatMap { Int64(exactly: $0.rounded()) } }),
+                let score = parts[index + 1].string.flatMap(milliseconds),
                 let bytes = parts[index + 2].int
             else {
-                throw RedisError.unexpectedReply("dead-letter-page", reply)
+                throw RedisError.unexpectedReply(script, reply)
             }
             entries.append(Entry(id: id, deathMs: score, bytes: Int(bytes)))
         }
-        return (entries, more == 1)
+        return entries
+    }
+
+    /// A death time as Redis formats a score: whole milliseconds print as integers, but a double
+    /// it is.
+    static func milliseconds(_ score: String) -> Int64? {
+        Int64(score) ?? Double(score).flatMap { Int64(exactly: $0.rounded()) }
     }
 }
