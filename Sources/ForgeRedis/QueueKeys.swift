@@ -39,6 +39,12 @@ public struct KeySpace: Sendable, Hashable {
     /// The last leader fencing token handed out. Its hash tag is the lock's own name, so it
     /// lives in the lock's slot and one script takes the lock and draws the epoch together.
     public var leaderEpoch: String { "\(namespace):{\(leader)}:epoch" }
+    /// ZSET of worker names, score = when each last reported (Unix ms): who is alive is a range
+    /// read, and entries of workers gone for good are trimmed by the reports of the others.
+    public var workers: String { "\(namespace):workers" }
+    /// HASH describing one worker (``WorkerPresence``), expiring a few report intervals after its
+    /// last report, so a crashed worker leaves nothing behind.
+    public func worker(_ name: String) -> String { "\(namespace):worker:\(name)" }
 }
 
 /// The keys of one queue.

@@ -1,4 +1,5 @@
 import ForgeCore
+import ForgeRedis
 import FoundationEssentials
 
 /// How a ``WorkerService`` runs; `forge-worker` fills it from flags and `FORGE_*` variables.
@@ -31,6 +32,9 @@ public struct WorkerConfiguration: Sendable {
     public var queueRefreshInterval: Duration
     /// How long one idle wait for a wake-up lasts before the worker looks again.
     public var idleWaitMs: Int
+    /// How often the worker reports itself alive (``WorkerRegistry``); readers count it gone
+    /// after about three intervals without a report.
+    public var presenceInterval: Duration = .milliseconds(WorkerRegistry.defaultIntervalMs)
 
     public init(
         queues: QueueSelection = .weighted([.init(name: .default)]),
@@ -100,6 +104,9 @@ public struct WorkerConfiguration: Sendable {
         }
         guard !workerName.isEmpty, workerName.utf8.count <= 200 else {
             throw ValidationError(field: "name", reason: "must be 1 to 200 bytes long")
+        }
+        guard presenceInterval > .zero else {
+            throw ValidationError(field: "presence_interval", reason: "must be positive")
         }
         if case .weighted(let list) = queues, list.isEmpty {
             throw ValidationError(field: "queues", reason: "name at least one queue, or '*'")

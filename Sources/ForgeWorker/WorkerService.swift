@@ -9,10 +9,11 @@ import ServiceLifecycle
 ///
 /// Its duties are separate loops in one task group: the ``Fetcher`` (leases, waits for wake-ups
 /// when idle), the ``AckFlusher`` (batched completions that lease the next jobs), the
-/// ``Heartbeater`` (extends leases, stops canceled jobs), the ``Drainer`` (graceful shutdown), and
-/// one ``JobRunner`` task per job. On graceful shutdown (SIGTERM through a `ServiceGroup`) it marks
-/// `readiness` draining, stops leasing, lets running jobs finish within the grace period, hands
-/// the rest back to their queues, and returns.
+/// ``Heartbeater`` (extends leases, stops canceled jobs), the ``Drainer`` (graceful shutdown), the
+/// ``WorkerPresenceReporter`` (reports the worker alive), and one ``JobRunner`` task per job. On
+/// graceful shutdown (SIGTERM through a `ServiceGroup`) it marks `readiness` draining, stops
+/// leasing, lets running jobs finish within the grace period, hands the rest back to their
+/// queues, and returns.
 public struct WorkerService: Service {
     private let store: QueueStore
     private let handlers: HandlerRegistry
@@ -44,6 +45,7 @@ public struct WorkerService: Service {
     public func run() async throws {
         try configuration.validate()
         let workerMetrics = WorkerMetrics(metrics: metrics, handlers: handlers, worker: configuration.workerName)
+        let startedAtMs = WallClock.nowMilliseconds()
         let state = WorkerState(capacity: configuration.concurrency, metrics: workerMetrics)
         let initial: [QueueSelection.WeightedQueue] =
             switch configuration.queues {
@@ -81,6 +83,7 @@ public struct WorkerService: Service {
                 group.addTask { await Heartbeater(parts: parts).run() }
                 group.addTask { await Drainer(parts: parts, readiness: readiness).run() }
                 group.addTask { await DeadlineWatcher(parts: parts).run() }
+                group.addTask { await WorkerPresenceReporter(parts: parts, startedAtMs: startedAtMs).run() }
                 let runner = JobRunner(parts: parts)
                 // Ends when the drainer is done, or when the service's task is cancelled.
                 for await assignment in state.assignments {

@@ -99,6 +99,8 @@ package final class WorkerState: Sendable {
     func runawayEnded(_ lease: LeaseRef) { update { core, effects in core.runawayEnded(lease, &effects) } }
 
     var isDraining: Bool { read { $0.draining } }
+    /// Handlers running now.
+    var busy: Int { read { $0.running } }
     var isIdle: Bool { read { $0.isIdle } }
     var hasPending: Bool { read { $0.pendingCount > 0 } }
 
