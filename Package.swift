@@ -164,7 +164,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             // Compiled into the binary: the image and tests need no bundle lookup at run time.
-            resources: [.embedInCode("Resources/openapi.yaml")],
+            resources: [
+                .embedInCode("Resources/openapi.yaml"), .embedInCode("Resources/ui/forge.css"), .embedInCode("Resources/ui/forge.js"),
+                .embedInCode("Resources/ui/favicon.svg"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(

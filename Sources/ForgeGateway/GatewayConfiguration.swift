@@ -45,6 +45,8 @@ public struct GatewayConfiguration: Sendable, Hashable {
     /// Longest a lease request waits for work; a longer `wait_ms` is cut to it (a proxy with a
     /// shorter timeout in front of the gateway; at most ``leaseWaitMsRange``'s upper bound).
     public var maxLeaseWaitMs: Int64
+    /// `FORGE_UI`: Forge Web under `/ui/` (on), its pages without actions (readonly), or none (off).
+    public var webMode: WebMode
 
     public static let defaultMaxBodyBytes = 2 << 20
     public static let defaultIdempotencyWindowSeconds = 86_400
@@ -89,8 +91,10 @@ public struct GatewayConfiguration: Sendable, Hashable {
         maxSchedulePayloadBytes: Int = GatewayConfiguration.defaultMaxSchedulePayloadBytes,
         maxPageBytes: Int = GatewayConfiguration.defaultMaxPageBytes,
         maxLeaseWaiters: Int = GatewayConfiguration.defaultMaxLeaseWaiters,
-        maxLeaseWaitMs: Int64 = GatewayConfiguration.leaseWaitMsRange.upperBound
+        maxLeaseWaitMs: Int64 = GatewayConfiguration.leaseWaitMsRange.upperBound,
+        webMode: WebMode = .on
     ) {
+        self.webMode = webMode
         self.apiTokens = apiTokens
         self.authEnabled = authEnabled
         self.maxBodyBytes = maxBodyBytes

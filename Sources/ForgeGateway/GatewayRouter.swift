@@ -15,6 +15,10 @@ public func buildGatewayRouter(
     dependencies: GatewayDependencies
 ) -> Router<BasicRequestContext> {
     let router = servedRoutes(configuration: configuration, dependencies: dependencies)
+    // Forge Web: pages, not API, so not in the OpenAPI document (nor in `servedRoutes`).
+    if configuration.webMode != .off {
+        WebRoutes(configuration: configuration, dependencies: dependencies).register(on: router)
+    }
     MethodNotAllowed.register(on: router)
     return router
 }

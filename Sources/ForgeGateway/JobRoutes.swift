@@ -81,6 +81,13 @@ struct JobRoutes<Context: RequestContext>: Sendable {
     /// at `limit` jobs or at the page byte budget (``GatewayConfiguration/maxPageBytes``).
     func search(_ request: Request) async throws -> Response {
         var query = try QueryReader(request)
+        let page = try await dependencies.history.search(try searchQuery(&query))
+        return JobListView.response(page.jobs, nextCursor: page.nextCursor)
+    }
+
+    /// The history query a request asks for, every parameter checked and named when wrong; Forge
+    /// Web's history page reads its filters through this too.
+    func searchQuery(_ query: inout QueryReader) throws(ValidationError) -> JobQuery {
         let queue = try query.string("queue").map { (text: String) throws(ValidationError) in try QueueName(text) }
         let state = try query.string("state").map { (text: String) throws(ValidationError) -> JobState in
             guard let state = JobState(rawValue: text) else {
@@ -99,19 +106,16 @@ struct JobRoutes<Context: RequestContext>: Sendable {
         )
         let cursor = try query.string("cursor")
         try query.finish()
-        let page = try await dependencies.history.search(
-            JobQuery(
-                queue: queue,
-                state: state,
-                type: type,
-                createdAfterMs: after,
-                createdBeforeMs: before,
-                limit: limit,
-                cursor: cursor,
-                maxBytes: configuration.maxPageBytes
-            )
+        return try JobQuery(
+            queue: queue,
+            state: state,
+            type: type,
+            createdAfterMs: after,
+            createdBeforeMs: before,
+            limit: limit,
+            cursor: cursor,
+            maxBytes: configuration.maxPageBytes
         )
-        return JobListView.response(page.jobs, nextCursor: page.nextCursor)
     }
 
     /// `POST /v1/jobs/{id}/cancel`: 200 canceled; 202 when the job is running (its worker stops it

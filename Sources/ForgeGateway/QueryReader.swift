@@ -8,8 +8,10 @@ struct QueryReader {
     private var values: [String: String] = [:]
     private var read: Set<String> = []
 
-    init(_ request: Request) throws(ValidationError) {
-        for (key, value) in request.uri.queryParameters {
+    /// - Parameter ignoringEmpty: drop parameters with an empty value, as an HTML form sends every
+    ///   field it has, filled or not (Forge Web's filters).
+    init(_ request: Request, ignoringEmpty: Bool = false) throws(ValidationError) {
+        for (key, value) in request.uri.queryParameters where !(ignoringEmpty && value.isEmpty) {
             guard values.updateValue(String(value), forKey: String(key)) == nil else {
                 throw ValidationError(field: String(key), reason: "is given more than once")
             }
@@ -41,6 +43,9 @@ struct QueryReader {
         }
         return ms
     }
+
+    /// A parameter's value as given, without marking it read (a page echoing its filters).
+    func peek(_ key: String) -> String? { values[key] }
 
     func finish() throws(ValidationError) {
         if let unknown = values.keys.filter({ !read.contains($0) }).sorted().first {

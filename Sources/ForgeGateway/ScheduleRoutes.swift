@@ -43,6 +43,13 @@ struct ScheduleRoutes<Context: RequestContext>: Sendable {
     /// schedule counts again, atomically.
     func put(_ name: String, _ request: Request) async throws -> Response {
         let reader = try await RequestBody.object(request, limit: configuration.maxBodyBytes)
+        let (schedule, created) = try await store(name, reader)
+        return JSONResponse.make(ScheduleView(schedule, lastFiredMs: nil).written(), status: created ? .created : .ok)
+    }
+
+    /// What `PUT` does with its body, for the API and Forge Web's schedule form alike: the
+    /// schedule stored, and whether it is new.
+    func store(_ name: String, _ reader: ObjectReader) async throws -> (Schedule, created: Bool) {
         let schedule = try ScheduleRequest.schedule(named: name, from: reader, limits: configuration.scheduleJobLimits)
         let store = dependencies.schedules
         guard try await store.hasRoom(for: name, maxSchedules: configuration.maxSchedules) else {
@@ -55,7 +62,7 @@ struct ScheduleRoutes<Context: RequestContext>: Sendable {
         }
         let outcome = try await store.put(schedule, maxSchedules: configuration.maxSchedules)
         guard outcome != .limitReached else { throw Problem.scheduleLimit(name, limit: configuration.maxSchedules ?? 0) }
-        return JSONResponse.make(ScheduleView(schedule, lastFiredMs: nil).written(), status: outcome == .created ? .created : .ok)
+        return (schedule, outcome == .created)
     }
 
     /// `DELETE /v1/schedules/{name}`: 204, or 404 when there was none.

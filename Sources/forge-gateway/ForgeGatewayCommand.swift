@@ -42,6 +42,9 @@ public struct ForgeGatewayCommand: AsyncParsableCommand {
     @Option(help: "on or off; off accepts /v1 requests without a token (env FORGE_AUTH).")
     var auth = environment("FORGE_AUTH", "on")
 
+    @Option(help: "Forge Web under /ui/: on, readonly (pages without actions) or off (env FORGE_UI).")
+    var ui = environment("FORGE_UI", "on")
+
     static let maxBodyBytes = NumberSetting(
         "--max-body-bytes",
         "FORGE_MAX_BODY_BYTES",
@@ -254,6 +257,9 @@ public struct ForgeGatewayCommand: AsyncParsableCommand {
         guard ["on", "off"].contains(auth) else {
             throw ValidationError("--auth / FORGE_AUTH: '\(auth)' must be on or off")
         }
+        guard let webMode = WebMode(rawValue: ui) else {
+            throw ValidationError("--ui / FORGE_UI: '\(ui)' must be on, readonly or off")
+        }
         let maxSchedules = try Self.maxSchedules.value(flag: maxSchedules)
         return GatewayConfiguration(
             authEnabled: auth == "on",
@@ -268,7 +274,8 @@ public struct ForgeGatewayCommand: AsyncParsableCommand {
             maxSchedulePayloadBytes: try Self.maxSchedulePayloadBytes.value(flag: maxSchedulePayloadBytes),
             maxPageBytes: try Self.maxPageBytes.value(flag: maxPageBytes),
             maxLeaseWaiters: try Self.maxLeaseWaiters.value(flag: maxLeaseWaiters),
-            maxLeaseWaitMs: try Self.maxLeaseWaitMs.value(flag: maxLeaseWaitMs)
+            maxLeaseWaitMs: try Self.maxLeaseWaitMs.value(flag: maxLeaseWaitMs),
+            webMode: webMode
         )
     }
 

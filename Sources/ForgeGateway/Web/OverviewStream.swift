@@ -1,0 +1,88 @@
+import ForgeCore
+import ForgeObservability
+import ForgeRedis
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Synchronization
+
+/// `/ui/events`: the overview's numbers as server-sent events, every ``interval``, so an open
+/// overview stays current without reloading or polling tables.
+///
+/// Bounded: at most ``maxStreams`` at once per gateway (past it a 503; the browser's EventSource
+/// retries), each ends after ``lifetime`` (the browser reconnects at once) and when the gateway
+/// starts draining, so a shutdown never waits for a watcher. Every stream reads the same shared
+/// snapshot (``OverviewSampler``): a hundred watchers cost Redis what one does.
+extension WebRoutes {
+    static let streamInterval: Duration = .seconds(2)
+    static let streamLifetime: Duration = .seconds(300)
+    static let maxStreams = 200
+    static let openStreams = Atomic<Int>(0)
+
+    func stream(_ request: Request) async -> Response {
+        do {
+            _ = try gate.page(request)
+        } catch {
+            return Response(status: .unauthorized, headers: WebPage.securityHeaders(contentType: "text/plain; charset=utf-8"))
+        }
+        guard Self.openStreams.add(1, ordering: .relaxed).newValue <= Self.maxStreams else {
+            Self.openStreams.subtract(1, ordering: .relaxed)
+            var headers = WebPage.securityHeaders(contentType: "text/plain; charset=utf-8")
+            headers[.retryAfter] = "5"
+            return Response(status: .serviceUnavailable, headers: headers)
+        }
+        var headers = WebPage.securityHeaders(contentType: "text/event-stream")
+        headers[.cacheControl] = "no-store"
+        let overview = overview
+        let readiness = dependencies.readiness
+        return Response(
+            status: .ok,
+            headers: headers,
+            body: ResponseBody { writer in
+                defer { Self.openStreams.subtract(1, ordering: .relaxed) }
+                let ends = ContinuousClock.now.advanced(by: Self.streamLifetime)
+                try await writer.write(ByteBuffer(string: "retry: 3000\n\n"))
+                while ContinuousClock.now < ends, !readiness.isDraining, !Task.isCancelled {
+                    if let event = try? await Self.overviewEvent(overview) {
+                        try await writer.write(ByteBuffer(bytes: event))
+                    }
+                    try await Task.sleep(for: Self.streamInterval)
+                }
+                try await writer.finish(nil)
+            }
+        )
+    }
+
+    /// `event: overview` with `{queues: [{name, paused, cells: {field: text}}], workers, leader}`:
+    /// the cells already formatted as the table shows them.
+    static func overviewEvent(_ overview: OverviewSampler) async throws -> [UInt8] {
+        let snapshot = try await overview.current()
+        let presence = try await overview.presence()
+        var json = JSONWriter(capacity: 256 + snapshot.rows.count * 200)
+        json.beginObject()
+        json.key("leader")
+        json.string(presence.leader ?? "none: no scheduler holds the lock")
+        json.key("queues")
+        json.beginArray()
+        for row in snapshot.rows {
+            json.beginObject()
+            json.key("cells")
+            json.beginObject()
+            for (field, text) in overviewCells(row).sorted(by: { $0.key < $1.key }) {
+                json.key(field)
+                json.string(text)
+            }
+            json.endObject()
+            json.key("name")
+            json.string(row.status.name.rawValue)
+            json.key("paused")
+            json.bool(row.status.paused)
+            json.endObject()
+        }
+        json.endArray()
+        json.key("workers")
+        json.string(WebFormat.count(presence.workers.count))
+        json.endObject()
+        return Array("event: overview\ndata: ".utf8) + json.bytes + Array("\n\n".utf8)
+    }
+}

@@ -1,0 +1,95 @@
+import ForgeCore
+import HTTPTypes
+import Hummingbird
+
+/// One request to Forge Web from a signed-in browser: its session, the page's flash message, and
+/// what its forms need.
+struct WebRequest: Sendable {
+    let session: WebSession
+    let mode: WebMode
+    let flash: WebFlash?
+    /// When the request arrived: pages report their server time from it.
+    let started: ContinuousClock.Instant
+
+    var canAct: Bool { mode == .on }
+
+    /// The hidden field every form of the page carries.
+    var csrfField: HTML { "<input type=\"hidden\" name=\"csrf\" value=\"\(session.csrf)\">" }
+
+    var flashHTML: HTML { flash?.html ?? .empty }
+
+    /// A POST form with one button: an action on the page (hidden when the UI is read-only).
+    func button(_ id: String, action: String, label: String, style: String = "", confirm: String? = nil, fields: HTML = .empty) -> HTML {
+        guard canAct else { return .empty }
+        let confirmation: HTML = confirm.map { HTML(" data-confirm=\"\($0)\"") } ?? .empty
+        return """
+            <form id="\(id)" class="inline" method="post" action="\(HTML(stringLiteral: action))"\(confirmation)>\(csrfField)\(fields)\
+            <button type="submit" class="\(style)">\(label)</button></form>
+            """
+    }
+}
+
+/// Who may use Forge Web, checked at the top of every handler.
+struct WebGate: Sendable {
+    let keys: WebSession.Keys
+    let mode: WebMode
+
+    enum Refusal: Error {
+        case signIn(next: String)
+        case forbidden(String)
+    }
+
+    /// The signed-in request, or a refusal: a page without a valid session sends the browser to the
+    /// sign-in page.
+    func page(_ request: Request) throws(Refusal) -> WebRequest {
+        let started = ContinuousClock.now
+        let cookies = Self.cookies(request)
+        guard let value = cookies[WebSession.cookieName],
+            let session = WebSession.verify(value, keys: keys, nowMs: WallClock.nowMilliseconds())
+        else {
+            throw .signIn(next: request.uri.path + (request.uri.query.map { "?" + $0 } ?? ""))
+        }
+        let flash = cookies[WebFlash.cookieName].flatMap(WebFlash.init(cookie:))
+        return WebRequest(session: session, mode: mode, flash: flash, started: started)
+    }
+
+    /// A state-changing request: a valid session, the UI not read-only, a same-origin `Origin`
+    /// (or, from a browser that sends none, a same-origin `Sec-Fetch-Site`), and the session's
+    /// CSRF token in the form.
+    func action(_ request: Request, form: WebForm, changesState: Bool = true) throws(Refusal) -> WebRequest {
+        try sameOrigin(request)
+        let web = try page(request)
+        guard web.session.accepts(csrf: form.value("csrf")) else {
+            throw .forbidden("the form is stale or was not sent by Forge Web (CSRF token missing or wrong); reload the page and try again")
+        }
+        guard mode == .on || !changesState else { throw .forbidden("Forge Web is read-only here (FORGE_UI=readonly)") }
+        return web
+    }
+
+    /// Cross-site requests are refused before anything else is read.
+    func sameOrigin(_ request: Request) throws(Refusal) {
+        if let origin = request.headers[.origin] {
+            guard let host = request.head.authority, origin == "http://\(host)" || origin == "https://\(host)" else {
+                throw .forbidden("cross-origin request refused (Origin \(origin))")
+            }
+        } else if let site = request.headers[Self.secFetchSite], site != "same-origin", site != "none" {
+            throw .forbidden("cross-site request refused (Sec-Fetch-Site \(site))")
+        }
+    }
+
+    static let secFetchSite = HTTPField.Name("Sec-Fetch-Site")!
+
+    /// `Cookie` headers as name → value (the first of a name wins).
+    static func cookies(_ request: Request) -> [String: String] {
+        var cookies: [String: String] = [:]
+        for header in request.headers[values: .cookie] {
+            for pair in header.split(separator: ";") {
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                guard parts.count == 2 else { continue }
+                let name = String(parts[0].trimmingSpaces)
+                if cookies[name] == nil { cookies[name] = String(parts[1].trimmingSpaces) }
+            }
+        }
+        return cookies
+    }
+}
