@@ -47,7 +47,8 @@ import Testing
             #expect(page.header("Content-Security-Policy")?.hasPrefix("default-src 'self'") == true)
 
             // A tampered cookie is no session.
-            web.setCookie("forge_session", String(cookie.split(separator: ";")[0].dropFirst("forge_session=".count).dropLast()) + "0")
+            let value = cookie.split(separator: ";")[0].dropFirst("forge_session=".count)
+            web.setCookie("forge_session", value.dropLast() + (value.last == "0" ? "1" : "0"))
             #expect(try await web.get("/ui/").status == 303)
         }
     }
@@ -188,12 +189,37 @@ import Testing
         }
     }
 
+    @Test func theOverviewPagesAThousandQueuesAndFiltersThem() async throws {
+        try await TestGateway.with { gateway in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<230 {
+                    group.addTask { _ = try await gateway.http.post("/v1/queues/web-many-\(index)/pause", json: [String: Any]()) }
+                }
+                try await group.waitForAll()
+            }
+            _ = try await enqueue(gateway, queue: "web-many-busy")
+            let (web, first) = try await signedIn(gateway)
+            #expect(first.components(separatedBy: "<tr data-queue=").count - 1 == 200)
+            #expect(first.contains("id=\"next-page\" href=\"/ui/?page=1\""))
+            let second = try await web.get("/ui/?page=1")
+            #expect(second.text.components(separatedBy: "<tr data-queue=").count - 1 == 31)
+            let busiest = try await web.get("/ui/?sort=busiest")
+            let firstRow = busiest.text.range(of: "<tr data-queue=\"").map { busiest.text[$0.upperBound...].prefix { $0 != "\"" } }
+            #expect(firstRow == "web-many-busy")
+            let filtered = try await web.get("/ui/?q=MANY-22")
+            #expect(filtered.text.components(separatedBy: "<tr data-queue=").count - 1 == 11)
+            let bad = try await web.get("/ui/?sort=size")
+            #expect(bad.status == 400)
+            #expect(bad.text.contains("sort must be one of"))
+        }
+    }
+
     @Test func historyFiltersAreCheckedLikeTheAPIs() async throws {
         try await TestGateway.with { gateway in
             let (web, _) = try await signedIn(gateway)
             let page = try await web.get("/ui/history?queue=&state=bogus")
             #expect(page.status == 200)
-            #expect(page.text.contains("state: must be one of"))
+            #expect(page.text.contains("state must be one of"))
         }
     }
 }

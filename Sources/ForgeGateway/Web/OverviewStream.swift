@@ -20,10 +20,12 @@ extension WebRoutes {
     static let openStreams = Atomic<Int>(0)
 
     func stream(_ request: Request) async -> Response {
+        let selection: OverviewSelection
         do {
             _ = try gate.page(request)
+            selection = try OverviewSelection(request)
         } catch {
-            return Response(status: .unauthorized, headers: WebPage.securityHeaders(contentType: "text/plain; charset=utf-8"))
+            return Response(status: .badRequest, headers: WebPage.securityHeaders(contentType: "text/plain; charset=utf-8"))
         }
         guard Self.openStreams.add(1, ordering: .relaxed).newValue <= Self.maxStreams else {
             Self.openStreams.subtract(1, ordering: .relaxed)
@@ -43,7 +45,7 @@ extension WebRoutes {
                 let ends = ContinuousClock.now.advanced(by: Self.streamLifetime)
                 try await writer.write(ByteBuffer(string: "retry: 3000\n\n"))
                 while ContinuousClock.now < ends, !readiness.isDraining, !Task.isCancelled {
-                    if let event = try? await Self.overviewEvent(overview) {
+                    if let event = try? await Self.overviewEvent(overview, selection) {
                         try await writer.write(ByteBuffer(bytes: event))
                     }
                     try await Task.sleep(for: Self.streamInterval)
@@ -55,16 +57,17 @@ extension WebRoutes {
 
     /// `event: overview` with `{queues: [{name, paused, cells: {field: text}}], workers, leader}`:
     /// the cells already formatted as the table shows them.
-    static func overviewEvent(_ overview: OverviewSampler) async throws -> [UInt8] {
+    static func overviewEvent(_ overview: OverviewSampler, _ selection: OverviewSelection) async throws -> [UInt8] {
         let snapshot = try await overview.current()
+        let shown = selection.apply(snapshot.rows).rows
         let presence = try await overview.presence()
-        var json = JSONWriter(capacity: 256 + snapshot.rows.count * 200)
+        var json = JSONWriter(capacity: 256 + shown.count * 200)
         json.beginObject()
         json.key("leader")
         json.string(presence.leader ?? "none: no scheduler holds the lock")
         json.key("queues")
         json.beginArray()
-        for row in snapshot.rows {
+        for row in shown {
             json.beginObject()
             json.key("cells")
             json.beginObject()

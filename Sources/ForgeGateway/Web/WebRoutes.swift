@@ -36,7 +36,7 @@ package struct WebRoutes: Sendable {
         ui.get("login") { request, _ in loginPage(request) }
         ui.post("login") { request, _ in await signIn(request) }
         ui.post("logout") { request, _ in await signOut(request) }
-        ui.get("/") { request, _ in await page(request) { try await overviewPage($0) } }
+        ui.get("/") { request, _ in await page(request) { try await overviewPage($0, request) } }
         ui.get("events") { request, _ in await stream(request) }
         ui.get("queues/{queue}") { request, context in
             await page(request) { try await queuePage($0, request, queue: try context.parameters.require("queue")) }

@@ -40,7 +40,7 @@
   // The overview's numbers, refreshed by the gateway every 2 s; rows of new queues appear on reload.
   function live(table) {
     var indicator = document.getElementById("live");
-    var source = new EventSource("/ui/events");
+    var source = new EventSource("/ui/events" + window.location.search);
     source.addEventListener("open", function () { if (indicator) indicator.hidden = false; });
     source.addEventListener("error", function () { if (indicator) indicator.hidden = true; });
     source.addEventListener("overview", function (event) {

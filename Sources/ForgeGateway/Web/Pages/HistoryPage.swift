@@ -31,7 +31,7 @@ extension WebRoutes {
                 <div class="pager">\(first)\(next)</div>
                 """
         } catch let invalid as ValidationError {
-            problem = "<div class=\"flash error\" role=\"alert\">\(invalid.field): \(invalid.reason)</div>"
+            problem = "<div class=\"flash error\" role=\"alert\">\(Problem.invalid(invalid).detail)</div>"
             results = .empty
         }
         let states = ([""] + JobState.allCases.map(\.rawValue)).map { state in

@@ -1,5 +1,6 @@
 import ForgeCore
 import ForgeRedis
+import Hummingbird
 
 /// `/ui/`: every queue's depth by state, rates and history lag (live), the workers and the leader.
 extension WebRoutes {
@@ -19,11 +20,13 @@ extension WebRoutes {
         ]
     }
 
-    func overviewPage(_ web: WebRequest) async throws -> WebPage {
+    func overviewPage(_ web: WebRequest, _ request: Request) async throws -> WebPage {
+        let selection = try OverviewSelection(request)
         let snapshot = try await overview.current()
+        let (shown, matched) = selection.apply(snapshot.rows)
         let presence = try await overview.presence()
         let headers = Self.overviewFields.map { HTML("<th class=\"num\">\($0.label)</th>") }
-        let rows = snapshot.rows.map { row -> HTML in
+        let rows = shown.map { row -> HTML in
             let name = row.status.name.rawValue
             let cells = Self.overviewCells(row)
             let numbers = Self.overviewFields.map { field, _ -> HTML in
@@ -37,13 +40,17 @@ extension WebRoutes {
         }
         let table: HTML =
             rows.isEmpty
-            ? "<div class=\"empty\">No queues yet: enqueue a job (<code>POST /v1/jobs</code>) and its queue appears here.</div>"
+            ? (snapshot.rows.isEmpty
+                ? "<div class=\"empty\">No queues yet: enqueue a job (<code>POST /v1/jobs</code>) and its queue appears here.</div>"
+                : "<div class=\"empty\">No queue matches.</div>")
             : "<table id=\"queues\"><thead><tr><th>Queue</th>\(headers)</tr></thead><tbody>\(rows)</tbody></table>"
         return WebPage(
             title: "Overview",
             content: """
                 <div class="toolbar"><h1>Queues <span class="muted">\(WebFormat.count(snapshot.rows.count))</span></h1></div>
+                \(Self.overviewFilter(selection, shown: shown.count, matched: matched))
                 <div class="table-wrap">\(table)</div>
+                \(Self.overviewPager(selection, shown: shown.count, matched: matched))
                 <p class="hint">Rates are per second over the last few seconds, across every gateway and worker; history lag is \
                 the age of the oldest event not yet in Postgres history.</p>
                 \(Self.presenceSection(presence))
@@ -51,6 +58,36 @@ extension WebRoutes {
             section: .overview,
             request: web
         )
+    }
+
+    private static func overviewFilter(_ selection: OverviewSelection, shown: Int, matched: Int) -> HTML {
+        let orders = OverviewSelection.Order.allCases.map { order in
+            HTML("<option value=\"\(order.rawValue)\"\(order == selection.order ? HTML(" selected") : .empty)>\(order.rawValue)</option>")
+        }
+        return """
+            <form id="queue-filter" class="filters" method="get" action="/ui/">
+            <label>Queue name contains<input name="q" value="\(selection.filter ?? "")" size="24"></label>
+            <label>Order<select name="sort">\(orders)</select></label>
+            <button type="submit">Show</button>
+            </form>
+            """
+    }
+
+    private static func overviewPager(_ selection: OverviewSelection, shown: Int, matched: Int) -> HTML {
+        guard matched > OverviewSelection.pageSize else { return .empty }
+        let first = selection.page * OverviewSelection.pageSize
+        let previous: HTML =
+            selection.page > 0
+            ? "<a id=\"prev-page\" href=\"/ui/\(HTML(stringLiteral: HTML.escaped(selection.query(page: selection.page - 1))))\">← Previous</a>"
+            : .empty
+        let next: HTML =
+            first + shown < matched
+            ? "<a id=\"next-page\" href=\"/ui/\(HTML(stringLiteral: HTML.escaped(selection.query(page: selection.page + 1))))\">Next →</a>"
+            : .empty
+        return """
+            <div class="pager">\(previous)<span class="muted">\(WebFormat.count(first + 1))–\(WebFormat.count(first + shown)) \
+            of \(WebFormat.count(matched))</span>\(next)</div>
+            """
     }
 
     static func presenceSection(_ presence: OverviewSampler.Presence) -> HTML {
