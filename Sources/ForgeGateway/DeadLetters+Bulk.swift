@@ -1,6 +1,7 @@
 import ForgeCore
 import ForgePostgres
 import ForgeRedis
+import Logging
 
 extension DeadLetters {
     /// Retries or deletes the dead letters `selection` takes, at most `limit` of them (1 to
@@ -88,7 +89,7 @@ extension DeadLetters {
         case .delete:
             return try await dependencies.queues.removeDead(ids, queue: queue)
         case .retry:
-            try await restoreHistory(of: entries, queue: queue)
+            await restoreHistory(of: entries, queue: queue)
             return try await dependencies.queues.reviveDead(ids, queue: queue)
         }
     }
@@ -96,7 +97,7 @@ extension DeadLetters {
     /// Writes the history rows history no longer has for `entries`, as ``retryOne(_:)`` does for
     /// one: one query finds which, and only those jobs are read from Redis. Best effort: with
     /// Postgres out of reach the retries go ahead.
-    private func restoreHistory(of entries: [DeadLetterPageScript.Entry], queue: QueueName) async throws {
+    private func restoreHistory(of entries: [DeadLetterPageScript.Entry], queue: QueueName) async {
         let missing: Set<JobID>
         do {
             missing = try await dependencies.history.idsWithoutRows(entries.map(\.id))
@@ -106,8 +107,19 @@ extension DeadLetters {
         }
         guard !missing.isEmpty else { return }
         // A round trip's worth at a time: a batch's payloads are not all held at once.
+        // Best effort, as for one job: a failed read leaves those rows unrestored, not the retry undone.
         for chunk in QueueStore.readChunks(entries.filter { missing.contains($0.id) }) {
-            for record in try await dependencies.listQueues.deadLetterRecords(Array(chunk), queue: queue) where record.state == .dead {
+            let records: [JobRecord]
+            do {
+                records = try await dependencies.listQueues.deadLetterRecords(Array(chunk), queue: queue)
+            } catch {
+                dependencies.logger.warning(
+                    "could not read dead letters to restore their history rows",
+                    metadata: ["queue": "\(queue)", "error": "\(error)"]
+                )
+                continue
+            }
+            for record in records where record.state == .dead {
                 await restoreHistory(record)
             }
         }

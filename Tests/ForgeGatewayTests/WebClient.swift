@@ -47,7 +47,14 @@ final class WebClient: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
         lock.withLock { cookies[name] = value }
     }
 
-    func request(_ method: String, _ path: String, form: [(String, String)]? = nil, headers: [String: String] = [:]) async throws -> Reply {
+    /// - Parameter origin: the `Origin` a form POST carries (`nil`: none, as some browsers send).
+    func request(
+        _ method: String,
+        _ path: String,
+        form: [(String, String)]? = nil,
+        headers: [String: String] = [:],
+        origin: String?? = .none
+    ) async throws -> Reply {
         var request = URLRequest(url: URL(string: base + path)!)
         request.httpMethod = method
         request.timeoutInterval = 30
@@ -57,7 +64,7 @@ final class WebClient: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
                 form.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }.joined(separator: "&").utf8
             )
             request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
-            request.setValue(base, forHTTPHeaderField: "Origin")
+            if let origin = origin ?? base { request.setValue(origin, forHTTPHeaderField: "Origin") }
         }
         let cookie = cookieHeader
         if !cookie.isEmpty { request.setValue(cookie, forHTTPHeaderField: "Cookie") }

@@ -2,6 +2,7 @@ import ForgeCore
 import ForgeGateway
 import ForgeRedis
 import Foundation
+import Synchronization
 import Testing
 
 /// Forge Web over a real gateway, Redis and Postgres: sign-in, the guards on every action, the
@@ -63,14 +64,33 @@ import Testing
             let noToken = try await web.request("POST", "/ui/queues/web-guard/pause", form: [("csrf", "0123")])
             #expect(noToken.status == 403)
             #expect(noToken.text.contains("CSRF"))
-            let fetchSite = try await web.request(
-                "POST",
-                "/ui/queues/web-guard/pause",
-                form: [("csrf", WebClient.csrf(in: page) ?? "")],
-                headers: ["Origin": "", "Sec-Fetch-Site": "cross-site"]
-            )
-            #expect(fetchSite.status == 403)
+            let csrf = [("csrf", WebClient.csrf(in: page) ?? "")]
+            for site in ["cross-site", "same-site"] {
+                let fetchSite = try await web.request(
+                    "POST",
+                    "/ui/queues/web-guard/pause",
+                    form: csrf,
+                    headers: ["Sec-Fetch-Site": site],
+                    origin: .some(nil)
+                )
+                #expect(fetchSite.status == 403, "\(site)")
+                #expect(fetchSite.text.contains("Sec-Fetch-Site"), "\(site)")
+            }
             #expect(try await gateway.queues.status(QueueName("web-guard")).paused == false)
+
+            // A client that sends neither header (not a browser) still needs the CSRF token.
+            let headerless = try await web.request("POST", "/ui/queues/web-guard/pause", form: csrf, origin: .some(nil))
+            #expect(headerless.status == 303)
+            #expect(try await gateway.queues.status(QueueName("web-guard")).paused)
+            _ = try await gateway.http.post("/v1/queues/web-guard/resume", json: [String: Any]())
+            // Behind a proxy that rewrites Host, the browser's host comes as X-Forwarded-Host.
+            let proxied = try await web.post(
+                "/ui/queues/web-guard/pause",
+                csrfFrom: page,
+                headers: ["Origin": "https://forge.example", "X-Forwarded-Host": "forge.example"]
+            )
+            #expect(proxied.status == 303)
+            _ = try await gateway.http.post("/v1/queues/web-guard/resume", json: [String: Any]())
 
             let paused = try await web.post("/ui/queues/web-guard/pause", csrfFrom: page)
             #expect(paused.status == 303)
@@ -153,6 +173,85 @@ import Testing
                 #expect(page.text.range(of: #"<[^>]*\son[a-z]+="#, options: .regularExpression) == nil, "\(path)")
                 #expect(!page.text.contains(" style="), "\(path)")
             }
+        }
+    }
+
+    /// A dead letter of `queue` failed with `error` (through the worker's own lease and fail).
+    private func deadLetter(_ gateway: TestGateway, queue: String, type: String = "noop", error: String) async throws -> String {
+        let name = try QueueName(queue)
+        let job = try NewJob(queue: queue, type: type, payload: "{}", maxAttempts: 1)
+        _ = try await gateway.queues.enqueue([job])
+        let leased = try await gateway.queues.lease(queue: name, count: 1, visibilityMs: 60_000, worker: "web-test")
+        let lease = try #require(leased.first)
+        #expect(try await gateway.queues.fail(queue: name, LeaseRef(lease), error: error, retryable: false, retryDelayMs: 0) == .dead)
+        return job.id.rawValue
+    }
+
+    @Test func errorTextAndFiltersCallersSuppliedAreEscapedOnEveryPageThatShowsThem() async throws {
+        try await TestGateway.with { gateway in
+            let hostile = "<img src=x onerror=alert(1)>"
+            let id = try await deadLetter(gateway, queue: "web-xss-dead", error: hostile)
+            let (web, _) = try await signedIn(gateway)
+            let escaped = "&lt;img src=x onerror=alert(1)&gt;"
+            for path in [
+                "/ui/jobs/\(id)", "/ui/queues/web-xss-dead?state=dead", "/ui/dlq?queue=web-xss-dead",
+                "/ui/dlq?queue=web-xss-dead&error=\(URLText.queryValue(hostile))",
+                "/ui/history?type=\(URLText.queryValue(hostile))", "/ui/login?next=\(URLText.queryValue("/ui/\"" + hostile))",
+            ] {
+                let page = try await web.get(path)
+                #expect(!page.text.contains("<img src=x"), "\(path)")
+                #expect(page.text.contains(escaped) || page.text.contains("&lt;img"), "\(path)")
+            }
+        }
+    }
+
+    @Test func bulkActionsConfirmTheirCountThenActThroughTheAPIsCode() async throws {
+        try await TestGateway.with { gateway in
+            var ids: [String] = []
+            for index in 0..<5 {
+                ids.append(try await deadLetter(gateway, queue: "web-bulk", type: index < 3 ? "mail" : "sms", error: "boom \(index)"))
+            }
+            let (web, _) = try await signedIn(gateway)
+            let page = try await web.get("/ui/dlq?queue=web-bulk&type=mail")
+            #expect(page.text.components(separatedBy: "<tr data-job=").count - 1 == 3)
+
+            // Every match of the filter: first the count, and nothing done yet.
+            let matching = [("queue", "web-bulk"), ("type", "mail"), ("error", ""), ("scope", "matching")]
+            let confirm = try await web.post("/ui/dlq/delete", matching, csrfFrom: page.text)
+            #expect(confirm.status == 200)
+            #expect(confirm.text.contains("<span id=\"confirm-count\">3</span>"))
+            #expect(try await gateway.counts("web-bulk").dead == 5)
+            let deleted = try await web.post("/ui/dlq/delete", matching + [("confirm", "yes")], csrfFrom: page.text)
+            #expect(deleted.status == 303)
+            #expect(try await gateway.counts("web-bulk").dead == 2)
+
+            // A selection: repeated ids count once; more than the API allows is refused naming `ids`.
+            let selected = [("queue", "web-bulk"), ("scope", "selected"), ("id", ids[3]), ("id", ids[3]), ("id", ids[4])]
+            let asked = try await web.post("/ui/dlq/retry", selected, csrfFrom: page.text)
+            #expect(asked.text.contains("<span id=\"confirm-count\">2</span>"))
+            let retried = try await web.post("/ui/dlq/retry", selected + [("confirm", "yes")], csrfFrom: page.text)
+            #expect(retried.status == 303)
+            #expect(try await gateway.counts("web-bulk").dead == 0)
+            #expect(try await gateway.counts("web-bulk").pending == 2)
+            let tooMany = [("queue", "web-bulk"), ("scope", "selected")] + (0...1000).map { _ in ("id", UUID().uuidString.lowercased()) }
+            let refused = try await web.post("/ui/dlq/retry", tooMany, csrfFrom: page.text)
+            #expect(refused.status == 303)
+            let shown = try await web.get(try #require(refused.location))
+            #expect(shown.text.contains("ids select 1 to 1000 dead letters"))
+        }
+    }
+
+    @Test func aStreamThatNeverRunsGivesItsPlaceBack() async throws {
+        try await TestGateway.with { gateway in
+            let (web, _) = try await signedIn(gateway)
+            // HEAD answers with the head alone: the body (and its hold on a stream slot) never runs.
+            for _ in 0..<(WebRoutes.maxStreams + 20) {
+                let head = try await web.request("HEAD", "/ui/events")
+                #expect(head.status == 200)
+            }
+            #expect(StreamSlot.open.load(ordering: .relaxed) < WebRoutes.maxStreams)
+            let unsigned = WebClient(port: gateway.port)
+            #expect(try await unsigned.request("HEAD", "/ui/events").status == 401)
         }
     }
 

@@ -413,6 +413,12 @@ class Suite:
             raise Failure(f"{where}: switch_to.alert found a dialog")
         except NoAlertPresentException:
             pass
+        # The page's CSP would stop an inline handler or script from running even if escaping
+        # broke, so look at the document itself: markup from a job must not be an element.
+        injected = self.b.driver.execute_script(
+            "return [document.querySelectorAll('img[src=\"x\"], img[onerror], [onerror], [onload]').length,"
+            " Array.from(document.scripts).filter(function (s) { return !s.src; }).length]")
+        check(injected == [0, 0], f"{where}: markup from a job became elements (img/handlers, inline scripts): {injected}")
 
     def web_post(self, path, fields, origin, cookie):
         client = fs.WebClient(self.stack.base)

@@ -54,9 +54,9 @@ package struct HTML: Sendable, ExpressibleByStringInterpolation {
 }
 
 /// Percent-encoding for the links pages build from values (RFC 3986 unreserved characters stay).
-enum URLText {
-    static func segment(_ value: String) -> String { encode(value) }
-    static func queryValue(_ value: String) -> String { encode(value) }
+package enum URLText {
+    package static func segment(_ value: String) -> String { encode(value) }
+    package static func queryValue(_ value: String) -> String { encode(value) }
 
     /// `?a=1&b=x` from the pairs whose value is present, in order; empty when none is.
     static func query(_ pairs: [(String, String?)]) -> String {

@@ -22,10 +22,14 @@ actor OverviewSampler {
     }
 
     static let maxAge: Duration = .milliseconds(1500)
+    /// Rates need two reads close together: after a longer gap (nobody watched), the difference
+    /// would be a long average shown as a current rate, so the first read after it shows none.
+    static let maxRateGap: Duration = .seconds(10)
 
     private let queues: QueueStore
     private var last: Snapshot?
     private var refreshing: Task<Snapshot, any Error>?
+    private var lastPresence: (presence: Presence, at: ContinuousClock.Instant)?
 
     init(queues: QueueStore) { self.queues = queues }
 
@@ -47,7 +51,7 @@ actor OverviewSampler {
         let now = ContinuousClock.now
         let before = last.map { previous in
             (seconds: seconds(previous.takenAt.duration(to: now)), rows: Dictionary(previous.rows.map { ($0.status.name, $0.status) }) { a, _ in a })
-        }
+        }.flatMap { $0.seconds <= seconds(Self.maxRateGap) ? $0 : nil }
         let rows = overviews.map { overview -> Row in
             var row = Row(status: overview)
             if let before, before.seconds > 0.2, let earlier = before.rows[overview.name] {
@@ -84,8 +88,15 @@ extension OverviewSampler {
     /// A worker that has not reported for this long is not shown (it reports every 5 s).
     static let workerStaleMs: Int64 = 15_000
 
-    /// Live workers and the leader: two small reads, not cached (a page or an event reads them once).
+    /// Live workers and the leader, read at most once per ``maxAge`` like the queues.
     func presence() async throws -> Presence {
+        if let lastPresence, lastPresence.at.duration(to: .now) < Self.maxAge { return lastPresence.presence }
+        let presence = try await readPresence()
+        lastPresence = (presence, .now)
+        return presence
+    }
+
+    private func readPresence() async throws -> Presence {
         let now = WallClock.nowMilliseconds()
         let workers = try await queues.workerRegistry.alive(now: now, staleAfterMs: Self.workerStaleMs)
         let leader = try await queues.leader()

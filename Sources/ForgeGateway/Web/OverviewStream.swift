@@ -16,19 +16,20 @@ import Synchronization
 extension WebRoutes {
     static let streamInterval: Duration = .seconds(2)
     static let streamLifetime: Duration = .seconds(300)
-    static let maxStreams = 200
-    static let openStreams = Atomic<Int>(0)
+    package static let maxStreams = 200
 
     func stream(_ request: Request) async -> Response {
         let selection: OverviewSelection
         do {
             _ = try gate.page(request)
             selection = try OverviewSelection(request)
+        } catch let refusal as WebGate.Refusal {
+            _ = refusal
+            return Response(status: .unauthorized, headers: WebPage.securityHeaders(contentType: "text/plain; charset=utf-8"))
         } catch {
             return Response(status: .badRequest, headers: WebPage.securityHeaders(contentType: "text/plain; charset=utf-8"))
         }
-        guard Self.openStreams.add(1, ordering: .relaxed).newValue <= Self.maxStreams else {
-            Self.openStreams.subtract(1, ordering: .relaxed)
+        guard let slot = StreamSlot() else {
             var headers = WebPage.securityHeaders(contentType: "text/plain; charset=utf-8")
             headers[.retryAfter] = "5"
             return Response(status: .serviceUnavailable, headers: headers)
@@ -41,18 +42,29 @@ extension WebRoutes {
             status: .ok,
             headers: headers,
             body: ResponseBody { writer in
-                defer { Self.openStreams.subtract(1, ordering: .relaxed) }
-                let ends = ContinuousClock.now.advanced(by: Self.streamLifetime)
-                try await writer.write(ByteBuffer(string: "retry: 3000\n\n"))
-                while ContinuousClock.now < ends, !readiness.isDraining, !Task.isCancelled {
-                    if let event = try? await Self.overviewEvent(overview, selection) {
-                        try await writer.write(ByteBuffer(bytes: event))
-                    }
-                    try await Task.sleep(for: Self.streamInterval)
-                }
-                try await writer.finish(nil)
+                // Held for as long as the body runs; a body that never runs (a HEAD, a client gone
+                // before the head was written) frees its slot when it is dropped.
+                try await Self.events(to: &writer, overview, selection, readiness)
+                withExtendedLifetime(slot) {}
             }
         )
+    }
+
+    private static func events(
+        to writer: inout any ResponseBodyWriter,
+        _ overview: OverviewSampler,
+        _ selection: OverviewSelection,
+        _ readiness: Readiness
+    ) async throws {
+        let ends = ContinuousClock.now.advanced(by: Self.streamLifetime)
+        try await writer.write(ByteBuffer(string: "retry: 3000\n\n"))
+        while ContinuousClock.now < ends, !readiness.isDraining, !Task.isCancelled {
+            if let event = try? await Self.overviewEvent(overview, selection) {
+                try await writer.write(ByteBuffer(bytes: event))
+            }
+            try await Task.sleep(for: Self.streamInterval)
+        }
+        try await writer.finish(nil)
     }
 
     /// `event: overview` with `{queues: [{name, paused, cells: {field: text}}], workers, leader}`:
@@ -88,4 +100,19 @@ extension WebRoutes {
         json.endObject()
         return Array("event: overview\ndata: ".utf8) + json.bytes + Array("\n\n".utf8)
     }
+}
+
+/// One of the ``WebRoutes/maxStreams`` places for a live stream, given back when the last reference
+/// goes: after the stream ends, or with the response if its body never runs.
+package final class StreamSlot: Sendable {
+    package static let open = Atomic<Int>(0)
+
+    init?() {
+        guard Self.open.add(1, ordering: .relaxed).newValue <= WebRoutes.maxStreams else {
+            Self.open.subtract(1, ordering: .relaxed)
+            return nil
+        }
+    }
+
+    deinit { Self.open.subtract(1, ordering: .relaxed) }
 }

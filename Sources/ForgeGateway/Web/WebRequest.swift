@@ -37,6 +37,7 @@ struct WebGate: Sendable {
     enum Refusal: Error {
         case signIn(next: String)
         case forbidden(String)
+        case rateLimited(retryAfterSeconds: Int, perSecond: Double)
     }
 
     /// The signed-in request, or a refusal: a page without a valid session sends the browser to the
@@ -47,7 +48,7 @@ struct WebGate: Sendable {
         guard let value = cookies[WebSession.cookieName],
             let session = WebSession.verify(value, keys: keys, nowMs: WallClock.nowMilliseconds())
         else {
-            throw .signIn(next: request.uri.path + (request.uri.query.map { "?" + $0 } ?? ""))
+            throw .signIn(next: Self.returnPath(request))
         }
         let flash = cookies[WebFlash.cookieName].flatMap(WebFlash.init(cookie:))
         return WebRequest(session: session, mode: mode, flash: flash, started: started)
@@ -69,7 +70,10 @@ struct WebGate: Sendable {
     /// Cross-site requests are refused before anything else is read.
     func sameOrigin(_ request: Request) throws(Refusal) {
         if let origin = request.headers[.origin] {
-            guard let host = request.head.authority, origin == "http://\(host)" || origin == "https://\(host)" else {
+            // Behind a proxy that rewrites Host, the browser's host arrives as X-Forwarded-Host: a
+            // form on another site can set neither header, so either may vouch for the origin.
+            let hosts = [request.head.authority, request.headers[Self.forwardedHost]].compactMap { $0 }
+            guard hosts.contains(where: { origin == "http://\($0)" || origin == "https://\($0)" }) else {
                 throw .forbidden("cross-origin request refused (Origin \(origin))")
             }
         } else if let site = request.headers[Self.secFetchSite], site != "same-origin", site != "none" {
@@ -77,7 +81,17 @@ struct WebGate: Sendable {
         }
     }
 
+    static let forwardedHost = HTTPField.Name("X-Forwarded-Host")!
     static let secFetchSite = HTTPField.Name("Sec-Fetch-Site")!
+
+    /// Where to come back to after signing in: the page itself, or for an action (a POST, which a
+    /// GET cannot repeat) the page it was sent from.
+    static func returnPath(_ request: Request) -> String {
+        guard request.method == .post else { return request.uri.path + (request.uri.query.map { "?" + $0 } ?? "") }
+        guard let referer = request.headers[.referer], let path = referer.firstRange(of: "/ui/").map({ String(referer[$0.lowerBound...]) })
+        else { return "/ui/" }
+        return path
+    }
 
     /// `Cookie` headers as name → value (the first of a name wins).
     static func cookies(_ request: Request) -> [String: String] {

@@ -84,14 +84,19 @@ extension WebRoutes {
     private func bulkDeadLetters(_ request: Request, _ kind: DeadLetterAction) async -> Response {
         let back: @Sendable (WebForm) -> String = { form in "/ui/dlq" + URLText.query([("queue", form.value("queue"))]) }
         return await action(request, back: back) { web, form in
-            let filter = try DeadLetterFilter(queue: form.value("queue"), type: form.value("type"), error: form.value("error"))
             let selection: DeadLetterSelection
             if form.value("scope") == "matching" {
-                selection = .matching(filter)
+                selection = .matching(try DeadLetterFilter(queue: form.value("queue"), type: form.value("type"), error: form.value("error")))
             } else {
-                let ids = form.values("id")
-                guard !ids.isEmpty else { throw ValidationError(field: "ids", reason: "select at least one dead letter") }
-                selection = .ids(filter.queue, try ids.map { (text: String) throws(ValidationError) in try JobID(text) })
+                // As `POST /v1/dlq/*` takes `ids`: 1 to 1 000 job ids of one queue, each once.
+                let queue = try DeadLetterFilter(queue: form.value("queue"), type: nil, error: nil).queue
+                var seen = Set<String>()
+                let ids = try form.values("id").filter { seen.insert($0).inserted }
+                    .map { (text: String) throws(ValidationError) in try JobID(text) }
+                guard (1...DeadLetters.maxSelection).contains(ids.count) else {
+                    throw ValidationError(field: "ids", reason: "select 1 to \(DeadLetters.maxSelection) dead letters")
+                }
+                selection = .ids(queue, ids)
             }
             guard form.value("confirm") == "yes" else {
                 let (count, capped): (Int, Bool) =
@@ -105,7 +110,7 @@ extension WebRoutes {
             let verb = kind == .retry ? "Retried" : "Deleted"
             let more = outcome.more ? " More match: repeat to continue." : ""
             return .redirect(
-                "/ui/dlq" + URLText.query([("queue", filter.queue.rawValue)]),
+                "/ui/dlq" + URLText.query([("queue", selection.queue.rawValue)]),
                 .ok("\(verb) \(outcome.acted) of \(outcome.matched) dead letters.\(more)")
             )
         }

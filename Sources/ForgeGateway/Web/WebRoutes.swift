@@ -11,6 +11,9 @@ package struct WebRoutes: Sendable {
     let gate: WebGate
     let overview: OverviewSampler
     private let problems: ProblemMiddleware<BasicRequestContext>
+    /// `FORGE_RATE_LIMIT_RPS` per signed-in token, as on `/v1` (a bucket of its own there), so a
+    /// token cannot spend past its limit through pages (a dead-letter count walks 100 000 entries).
+    private let limiter: RateLimiter?
 
     init(configuration: GatewayConfiguration, dependencies: GatewayDependencies) {
         self.configuration = configuration
@@ -21,6 +24,9 @@ package struct WebRoutes: Sendable {
         )
         overview = OverviewSampler(queues: dependencies.queues)
         problems = ProblemMiddleware(metrics: dependencies.metrics, logger: dependencies.logger, maxBodyBytes: configuration.maxBodyBytes)
+        limiter =
+            configuration.rateLimitPerSecond > 0
+            ? RateLimiter(perSecond: configuration.rateLimitPerSecond, burst: configuration.rateLimitBurst) : nil
     }
 
     var queueRoutes: QueueRoutes<BasicRequestContext> { QueueRoutes(dependencies: dependencies, maxQueues: configuration.maxQueues) }
@@ -58,6 +64,7 @@ package struct WebRoutes: Sendable {
         let web: WebRequest
         do {
             web = try gate.page(request)
+            try checkRate(web)
         } catch {
             return refusal(error)
         }
@@ -90,11 +97,13 @@ package struct WebRoutes: Sendable {
         } catch let refusal as WebGate.Refusal {
             return self.refusal(refusal)
         } catch {
-            return forbidden(problems.problem(for: error, request: request).detail, status: 400)
+            let problem = problems.problem(for: error, request: request)
+            return forbidden(problem.detail, status: problem.status)
         }
         let web: WebRequest
         do {
             web = try gate.action(request, form: form, changesState: changesState)
+            try checkRate(web)
         } catch {
             return refusal(error)
         }
@@ -114,10 +123,22 @@ package struct WebRoutes: Sendable {
         problems.problem(for: error, request: request)
     }
 
+    /// One request from the session's token bucket.
+    func checkRate(_ web: WebRequest) throws(WebGate.Refusal) {
+        guard let limiter, let wait = limiter.take("web:" + web.session.tokenID) else { return }
+        throw .rateLimited(retryAfterSeconds: wait, perSecond: limiter.perSecond)
+    }
+
     func refusal(_ refusal: WebGate.Refusal) -> Response {
         switch refusal {
         case .signIn(let next): WebPage.redirect("/ui/login" + URLText.query([("next", next)]))
         case .forbidden(let message): forbidden(message, status: 403)
+        case .rateLimited(let wait, let perSecond):
+            {
+                var response = forbidden(Problem.tooManyRequests(retryAfterSeconds: wait, perSecond: perSecond).detail, status: 429)
+                response.headers[.retryAfter] = String(wait)
+                return response
+            }()
         }
     }
 

@@ -38,11 +38,19 @@
   });
 
   // The overview's numbers, refreshed by the gateway every 2 s; rows of new queues appear on reload.
-  function live(table) {
+  // EventSource retries a dropped stream by itself, but not a refused one (a 503 when the gateway
+  // has its most streams open): then this reconnects, waiting longer each time.
+  function live(table, delay) {
     var indicator = document.getElementById("live");
     var source = new EventSource("/ui/events" + window.location.search);
-    source.addEventListener("open", function () { if (indicator) indicator.hidden = false; });
-    source.addEventListener("error", function () { if (indicator) indicator.hidden = true; });
+    source.addEventListener("open", function () { if (indicator) indicator.hidden = false; delay = 0; });
+    source.addEventListener("error", function () {
+      if (indicator) indicator.hidden = true;
+      if (source.readyState === EventSource.CLOSED) {
+        var wait = Math.min(60000, (delay || 2500) * 2);
+        setTimeout(function () { live(table, wait); }, wait);
+      }
+    });
     source.addEventListener("overview", function (event) {
       var data = JSON.parse(event.data);
       data.queues.forEach(function (queue) {

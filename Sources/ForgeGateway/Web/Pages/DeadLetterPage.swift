@@ -30,11 +30,13 @@ extension WebRoutes {
                 let link = URLText.query([("queue", queueText), ("type", typeText), ("error", errorText), ("cursor", cursor)])
                 return "<a id=\"next-page\" href=\"/ui/dlq\(HTML(stringLiteral: HTML.escaped(link)))\">Older →</a>"
             } ?? .empty
-        let first: HTML = cursor != nil ? "<a id=\"first-page\" href=\"/ui/dlq?queue=\(query: queueText)\">← Newest</a>" : .empty
+        let newest = URLText.query([("queue", queueText), ("type", typeText), ("error", errorText)])
+        let first: HTML = cursor != nil ? "<a id=\"first-page\" href=\"/ui/dlq\(HTML(stringLiteral: HTML.escaped(newest)))\">← Newest</a>" : .empty
         let bulk: HTML =
             web.canAct && !page.jobs.isEmpty
             ? """
-            <form id="bulk" class="inline" method="post" action="/ui/dlq/retry">\(web.csrfField)\(filterFields)\
+            <form id="bulk" class="inline" method="post" action="/ui/dlq/retry">\(web.csrfField)\
+            <input type="hidden" name="queue" value="\(queueText)">\
             <input type="hidden" name="scope" value="selected">\
             <button type="submit" id="retry-selected">Retry selected</button> \
             <button type="submit" id="delete-selected" class="danger" formaction="/ui/dlq/delete">Delete selected</button></form>
@@ -64,10 +66,11 @@ extension WebRoutes {
         )
     }
 
-    /// Without a queue: the queues that hold dead letters, most first.
+    /// Without a queue: the queues that hold dead letters, most first (the first 200).
     private func deadLetterQueues(_ web: WebRequest) async throws -> WebPage {
         let rows = try await overview.current().rows.filter { $0.status.counts.dead > 0 }
             .sorted { ($0.status.counts.dead, $1.status.name.rawValue) > ($1.status.counts.dead, $0.status.name.rawValue) }
+            .prefix(OverviewSelection.pageSize)
             .map { row -> HTML in
                 let name = row.status.name.rawValue
                 return """
@@ -96,17 +99,21 @@ extension WebRoutes {
         }
         let queue = form.value("queue") ?? ""
         let scope = form.value("scope") == "matching" ? "every dead letter of \(queue) matching the filter" : "the selected dead letters of \(queue)"
-        let note: HTML = capped ? "<p class=\"hint\">At least this many; a request acts on at most 10 000, so repeat it for the rest.</p>" : .empty
+        let acting = min(count, DeadLetters.maxBulkLimit)
+        let note: HTML =
+            count > DeadLetters.maxBulkLimit || capped
+            ? "<p class=\"hint\">\(capped ? "At least" : "") \(WebFormat.count(count)) match; one request acts on at most \(WebFormat.count(DeadLetters.maxBulkLimit)), the newest first, so repeat it for the rest.</p>"
+            : .empty
         return WebPage(
             title: "\(verb) dead letters",
             content: """
                 <div class="confirm">
                 <h1>\(verb) dead letters?</h1>
                 <p>\(verb) \(scope):</p>
-                <p class="count"><span id="confirm-count">\(count)</span> \(count == 1 ? "job" : "jobs")</p>
+                <p class="count"><span id="confirm-count">\(acting)</span> \(acting == 1 ? "job" : "jobs")</p>
                 \(note)
                 <form id="confirm" method="post" action="/ui/dlq/\(action == .retry ? "retry" : "delete")">\(fields)\
-                <button type="submit" class="\(action == .retry ? "primary" : "danger")">\(verb) \(count)</button> \
+                <button type="submit" class="\(action == .retry ? "primary" : "danger")">\(verb) \(acting)</button> \
                 <a href="/ui/dlq\(HTML(stringLiteral: HTML.escaped(URLText.query([("queue", queue)]))))">Cancel</a></form>
                 </div>
                 """,

@@ -25,7 +25,12 @@ extension WebRoutes {
                     ])
                     return "<a id=\"next-page\" href=\"/ui/history\(HTML(stringLiteral: HTML.escaped(link)))\">Older →</a>"
                 } ?? .empty
-            let first: HTML = search.cursor != nil ? "<a id=\"first-page\" href=\"/ui/history\">← Newest</a>" : .empty
+            let newest = URLText.query([
+                ("queue", search.queue?.rawValue), ("type", search.type?.rawValue), ("state", search.state?.rawValue),
+                ("created_after", filters.after.isEmpty ? nil : filters.after), ("created_before", filters.before.isEmpty ? nil : filters.before),
+            ])
+            let first: HTML =
+                search.cursor != nil ? "<a id=\"first-page\" href=\"/ui/history\(HTML(stringLiteral: HTML.escaped(newest)))\">← Newest</a>" : .empty
             results = """
                 \(JobTable.render(page.jobs, id: "history", columns: [.queue, .state, .time, .error], empty: "No job in history matches."))
                 <div class="pager">\(first)\(next)</div>
