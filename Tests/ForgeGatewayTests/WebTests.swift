@@ -233,6 +233,22 @@ import Testing
             #expect(retried.status == 303)
             #expect(try await gateway.counts("web-bulk").dead == 0)
             #expect(try await gateway.counts("web-bulk").pending == 2)
+
+            // One row's own button: back to the list it was pressed on, never to another site.
+            let single = try await deadLetter(gateway, queue: "web-row", error: "boom once")
+            let list = try await web.get("/ui/dlq?queue=web-row")
+            #expect(list.text.contains("id=\"retry-\(single)\""))
+            let rowDelete = try await web.post(
+                "/ui/dlq/\(single)/delete",
+                [("back", "/ui/dlq?queue=web-row&type=noop")],
+                csrfFrom: list.text
+            )
+            #expect(rowDelete.location == "/ui/dlq?queue=web-row&type=noop")
+            #expect(try await gateway.counts("web-row").dead == 0)
+            let elsewhere = try await deadLetter(gateway, queue: "web-row", error: "boom twice")
+            let offsite = try await web.post("/ui/dlq/\(elsewhere)/retry", [("back", "https://evil.example/ui/")], csrfFrom: list.text)
+            #expect(offsite.location == "/ui/")
+
             let tooMany = [("queue", "web-bulk"), ("scope", "selected")] + (0...1000).map { _ in ("id", UUID().uuidString.lowercased()) }
             let refused = try await web.post("/ui/dlq/retry", tooMany, csrfFrom: page.text)
             #expect(refused.status == 303)

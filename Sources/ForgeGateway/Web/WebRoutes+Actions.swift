@@ -36,17 +36,17 @@ extension WebRoutes {
         }
         ui.post("dlq/{id}/retry") { request, context in
             let id = try context.parameters.require("id")
-            return await action(request, back: { _ in Self.jobPath(id) }) { _, _ in
+            return await action(request, back: { form in Self.returnTo(form) ?? Self.jobPath(id) }) { _, form in
                 try await deadLetters.retryOne(id)
-                return .redirect(Self.jobPath(id), .ok("Retried: the job is pending again, with fresh attempts."))
+                return .redirect(Self.returnTo(form) ?? Self.jobPath(id), .ok("Retried \(id): the job is pending again, with fresh attempts."))
             }
         }
         ui.post("dlq/{id}/delete") { request, context in
             let id = try context.parameters.require("id")
-            return await action(request, back: { _ in Self.jobPath(id) }) { _, _ in
+            return await action(request, back: { form in Self.returnTo(form) ?? Self.jobPath(id) }) { _, form in
                 let job = try? await dependencies.queues.job(JobID(id))
                 try await deadLetters.removeOne(id)
-                let back = job.map { "/ui/dlq" + URLText.query([("queue", $0.queue.rawValue)]) } ?? "/ui/dlq"
+                let back = Self.returnTo(form) ?? job.map { "/ui/dlq" + URLText.query([("queue", $0.queue.rawValue)]) } ?? "/ui/dlq"
                 return .redirect(back, .ok("Deleted dead letter \(id)."))
             }
         }
@@ -117,5 +117,10 @@ extension WebRoutes {
     }
 
     static func queuePath(_ queue: String) -> String { "/ui/queues/" + URLText.segment(queue) }
+
+    /// The page a row's action came from (its `back` field), when it is one of Forge Web's.
+    static func returnTo(_ form: WebForm) -> String? {
+        form.value("back").map { safeNext($0) }
+    }
     static func jobPath(_ id: String) -> String { "/ui/jobs/" + URLText.segment(id) }
 }

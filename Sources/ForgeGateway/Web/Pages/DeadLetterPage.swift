@@ -46,7 +46,8 @@ extension WebRoutes {
             <button type="submit" id="delete-matching" class="danger" formaction="/ui/dlq/delete">Delete all matching…</button></form>
             """
             : .empty
-        let columns: Set<JobTable.Column> = web.canAct ? [.select, .time, .error] : [.time, .error]
+        let columns: Set<JobTable.Column> = web.canAct ? [.select, .time, .error, .deadActions] : [.time, .error]
+        let here = "/ui/dlq" + URLText.query([("queue", queueText), ("type", typeText), ("error", errorText), ("cursor", cursor)])
         return WebPage(
             title: "Dead letters · \(queueText)",
             content: """
@@ -58,7 +59,7 @@ extension WebRoutes {
                 <button type="submit">Filter</button>
                 </form>
                 <div class="toolbar">\(bulk)</div>
-                \(JobTable.render(page.jobs, id: "dead", columns: columns, time: ("Died", { $0.finishedAtMs }), empty: "No dead letters match."))
+                \(JobTable.render(page.jobs, id: "dead", web: web, back: here, columns: columns, time: ("Died", { $0.finishedAtMs }), empty: "No dead letters match."))
                 <div class="pager">\(first)\(next)</div>
                 """,
             section: .deadLetters,

@@ -2,12 +2,14 @@ import ForgeCore
 
 /// The table of jobs the queue, dead-letter and history pages share.
 enum JobTable {
-    enum Column { case select, queue, state, time, error }
+    enum Column { case select, queue, state, time, error, deadActions }
 
     /// - Parameter time: which time the table shows, and its heading.
     static func render(
         _ jobs: [JobRecord],
         id: String,
+        web: WebRequest? = nil,
+        back: String = "/ui/dlq",
         columns: Set<Column>,
         time: (label: String, value: (JobRecord) -> Int64?) = ("Created", { $0.createdAtMs }),
         empty: String
@@ -23,6 +25,7 @@ enum JobTable {
         head.append("<th class=\"num\">Attempts</th>")
         if columns.contains(.time) { head.append("<th class=\"num\">\(time.label)</th>") }
         if columns.contains(.error) { head.append("<th>Last error</th>") }
+        if columns.contains(.deadActions) { head.append("<th></th>") }
         let rows = jobs.map { job -> HTML in
             let jobID = job.id.rawValue
             var cells: [HTML] = []
@@ -37,6 +40,20 @@ enum JobTable {
             cells.append("<td class=\"num\">\(job.attempts) / \(job.maxAttempts)</td>")
             if columns.contains(.time) { cells.append("<td class=\"num\">\(WebFormat.time(milliseconds: time.value(job)))</td>") }
             if columns.contains(.error) { cells.append("<td class=\"error-text\">\(excerpt(job.lastError))</td>") }
+            if columns.contains(.deadActions), let web {
+                let path = "/ui/dlq/" + URLText.segment(jobID)
+                let backField: HTML = "<input type=\"hidden\" name=\"back\" value=\"\(back)\">"
+                let retry = web.button("retry-\(jobID)", action: path + "/retry", label: "Retry", fields: backField)
+                let delete = web.button(
+                    "delete-\(jobID)",
+                    action: path + "/delete",
+                    label: "Delete",
+                    style: "danger",
+                    confirm: "Delete dead letter \(jobID)?",
+                    fields: backField
+                )
+                cells.append("<td class=\"actions\">\(retry)\(delete)</td>")
+            }
             return "<tr data-job=\"\(jobID)\">\(cells)</tr>"
         }
         return "<div class=\"table-wrap\"><table id=\"\(id)\"><thead><tr>\(head)</tr></thead><tbody>\(rows)</tbody></table></div>"
