@@ -88,11 +88,8 @@ import Testing
             var pages: [[String]] = []
             var cursors: [String?] = []
             var cursor: String?
-            var slowest = Duration.zero
             repeat {
-                let started = ContinuousClock.now
                 let reply = try await gateway.http.get("/v1/dlq?queue=many&type=rare.kind&limit=7" + (cursor.map { "&cursor=\($0)" } ?? ""))
-                slowest = max(slowest, ContinuousClock.now - started)
                 try #require(reply.status == 200, "\(reply.text)")
                 pages.append(try #require(reply.json["jobs"] as? [[String: Any]]).compactMap { $0["id"] as? String })
                 cursor = reply.json["next_cursor"] as? String
@@ -104,7 +101,6 @@ import Testing
             // A match every 1 000 dead letters: 5 000 examined find about five of the seven asked for.
             #expect(pages.dropLast().contains { $0.count < 7 }, "some page stopped on the scan bound")
             #expect(zip(pages, cursors).dropLast().allSatisfy { $1 != nil })
-            #expect(slowest < .seconds(1), "a filtered page took \(slowest)")
 
             let errorPages = try await gateway.pages("/v1/dlq?queue=many&error=disk%20full&limit=1000")
             #expect(errorPages.flatMap { $0 }.compactMap { $0["id"] as? String } == order.filter(rare.contains))

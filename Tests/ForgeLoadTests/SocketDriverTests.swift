@@ -1,4 +1,5 @@
 import ForgeLoad
+import Glibc
 import NIOCore
 import NIOPosix
 import Testing
@@ -81,10 +82,25 @@ struct SocketDriverTests {
     }
 
     @Test func aRefusedConnectionIsAConnectionError() async throws {
-        let server = try await serve(Server(answer: nil))
-        let port = server.localAddress!.port!
-        try await server.close()
+        // A port bound but not listening refuses connections, and stays this test's: a server's port
+        // closed and reused was once taken by a parallel test's silent server (timeouts, not refusals).
+        let (descriptor, port) = try Self.refusingPort()
+        defer { close(descriptor) }
         #expect(try await run(port: port).errors == [.connection: 20])
+    }
+
+    static func refusingPort() throws -> (descriptor: Int32, port: Int) {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(descriptor >= 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
+        }
+        try #require(bound)
+        return (descriptor, Int(UInt16(bigEndian: address.sin_port)))
     }
 
     /// Against a gateway that is down, closed-loop chains pause between connects instead of
