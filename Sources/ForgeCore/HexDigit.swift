@@ -10,3 +10,17 @@ extension UInt8 {
         }
     }
 }
+
+extension Sequence<UInt8> {
+    /// The bytes as lower-case hexadecimal, two digits each: digests and nonces in keys and cookies.
+    package var lowercaseHex: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(underestimatedCount * 2)
+        for byte in self {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -36,8 +36,8 @@ package struct IdempotencyKey: Sendable {
         scope.update(data: Array(endpoint.utf8))
         scope.update(data: [0])
         scope.update(data: Array(key.utf8))
-        digest = Self.hex(scope.finalize())
-        fingerprint = Self.hex(SHA256.hash(data: body))
+        digest = scope.finalize().lowercaseHex
+        fingerprint = SHA256.hash(data: body).lowercaseHex
     }
 
     /// The key: the header value as sent, 1 to 256 visible ASCII characters (inner spaces
@@ -69,15 +69,5 @@ package struct IdempotencyKey: Sendable {
                 "was already used with a different request; send a new key for a new request (the same body with the same key replays the first answer)"
             )
         )
-    }
-
-    private static func hex(_ digest: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var bytes: [UInt8] = []
-        for byte in digest {
-            bytes.append(digits[Int(byte >> 4)])
-            bytes.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

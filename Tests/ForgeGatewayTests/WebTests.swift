@@ -195,8 +195,8 @@ import Testing
             let escaped = "&lt;img src=x onerror=alert(1)&gt;"
             for path in [
                 "/ui/jobs/\(id)", "/ui/queues/web-xss-dead?state=dead", "/ui/dlq?queue=web-xss-dead",
-                "/ui/dlq?queue=web-xss-dead&error=\(URLText.queryValue(hostile))",
-                "/ui/history?type=\(URLText.queryValue(hostile))", "/ui/login?next=\(URLText.queryValue("/ui/\"" + hostile))",
+                "/ui/dlq?queue=web-xss-dead&error=\(URLEncoding.component(hostile))",
+                "/ui/history?type=\(URLEncoding.component(hostile))", "/ui/login?next=\(URLEncoding.component("/ui/\"" + hostile))",
             ] {
                 let page = try await web.get(path)
                 #expect(!page.text.contains("<img src=x"), "\(path)")
@@ -326,6 +326,40 @@ import Testing
             let bad = try await web.get("/ui/?sort=size")
             #expect(bad.status == 400)
             #expect(bad.text.contains("sort must be one of"))
+        }
+    }
+
+    @Test func theOverviewShowsRatesWorkersAndTheLeader() async throws {
+        try await TestGateway.with { gateway in
+            _ = try await enqueue(gateway, queue: "web-rates")
+            let now = WallClock.nowMilliseconds()
+            try await gateway.queues.workerRegistry.report(
+                WorkerPresence(
+                    name: "web-worker-1",
+                    queues: ["web-rates"],
+                    concurrency: 8,
+                    busy: 3,
+                    startedAtMs: now - 60_000,
+                    host: "h",
+                    pid: 1,
+                    seenAtMs: now
+                ),
+                now: now
+            )
+            _ = try await gateway.redis.command(["SET", gateway.keys.leader, "web-scheduler-a", "PX", "30000"])
+            let (web, first) = try await signedIn(gateway)
+            #expect(first.contains("data-field=\"enqueue_rate\">–</td>"), "no rate from a single read")
+            #expect(first.contains("<tr data-worker=\"web-worker-1\">"))
+            #expect(first.contains("3 / 8"))
+            #expect(first.contains("<span id=\"leader\" class=\"mono\">web-scheduler-a"))
+
+            for _ in 0..<8 { _ = try await enqueue(gateway, queue: "web-rates") }
+            // Past the 1.5 s snapshot: the next page reads again and has two reads to rate from.
+            try await Task.sleep(for: .milliseconds(1700))
+            let second = try await web.get("/ui/")
+            let cell = second.text.range(of: "data-field=\"enqueue_rate\">").map { second.text[$0.upperBound...].prefix { $0 != "<" } }
+            let rate = try #require(cell.flatMap { Double($0.dropLast(2)) }, "\(cell ?? "no cell")")
+            #expect(rate > 0)
         }
     }
 

@@ -1,3 +1,5 @@
+import ForgeCore
+
 /// A piece of HTML. Interpolated strings are escaped, interpolated `HTML` is inserted as it is:
 /// a page is written as literals with values in them, and a value a caller supplied (a queue name,
 /// a payload, an error message) cannot become markup unless code says so by wrapping it in `HTML`.
@@ -47,35 +49,8 @@ package struct HTML: Sendable, ExpressibleByStringInterpolation {
         package mutating func appendInterpolation(_ value: Int) { text += String(value) }
         package mutating func appendInterpolation(_ value: Int64) { text += String(value) }
         /// A URL path segment: percent-encoded, then escaped for the attribute it sits in.
-        package mutating func appendInterpolation(path value: String) { text += HTML.escaped(URLText.segment(value)) }
+        package mutating func appendInterpolation(path value: String) { text += HTML.escaped(URLEncoding.component(value)) }
         /// A URL query value.
-        package mutating func appendInterpolation(query value: String) { text += HTML.escaped(URLText.queryValue(value)) }
-    }
-}
-
-/// Percent-encoding for the links pages build from values (RFC 3986 unreserved characters stay).
-package enum URLText {
-    package static func segment(_ value: String) -> String { encode(value) }
-    package static func queryValue(_ value: String) -> String { encode(value) }
-
-    /// `?a=1&b=x` from the pairs whose value is present, in order; empty when none is.
-    static func query(_ pairs: [(String, String?)]) -> String {
-        let present = pairs.compactMap { key, value in value.map { "\(key)=\(encode($0))" } }
-        return present.isEmpty ? "" : "?" + present.joined(separator: "&")
-    }
-
-    private static func encode(_ value: String) -> String {
-        var out = ""
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                let hex = String(byte, radix: 16, uppercase: true)
-                out += "%" + (hex.count == 1 ? "0" + hex : hex)
-            }
-        }
-        return out
+        package mutating func appendInterpolation(query value: String) { text += HTML.escaped(URLEncoding.component(value)) }
     }
 }

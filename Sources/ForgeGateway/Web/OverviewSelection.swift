@@ -19,6 +19,8 @@ struct OverviewSelection: Sendable, Hashable {
     var order: Order = .name
     var page = 0
 
+    init(order: Order) { self.order = order }
+
     init(_ request: Request) throws(ValidationError) {
         var query = try QueryReader(request, ignoringEmpty: true)
         filter = try query.string("q")
@@ -55,6 +57,6 @@ struct OverviewSelection: Sendable, Hashable {
     /// `?q=…&sort=…&page=…` with only what differs from the defaults.
     func query(page: Int? = nil) -> String {
         let page = page ?? self.page
-        return URLText.query([("q", filter), ("sort", order == .name ? nil : order.rawValue), ("page", page == 0 ? nil : String(page))])
+        return URLEncoding.query([("q", filter), ("sort", order == .name ? nil : order.rawValue), ("page", page == 0 ? nil : String(page))])
     }
 }

@@ -17,7 +17,7 @@ struct WebFlash: Sendable, Hashable {
     static func error(_ message: String) -> WebFlash { WebFlash(kind: .error, message: message) }
 
     var cookie: String {
-        "\(Self.cookieName)=\(kind.rawValue).\(URLText.queryValue(String(message.prefix(500)))); Path=/ui; Max-Age=60; HttpOnly; SameSite=Strict"
+        "\(Self.cookieName)=\(kind.rawValue).\(URLEncoding.component(String(message.prefix(500)))); Path=/ui; Max-Age=60; HttpOnly; SameSite=Strict"
     }
 
     init(kind: Kind, message: String) {

@@ -23,7 +23,7 @@ struct WebRequest: Sendable {
         guard canAct else { return .empty }
         let confirmation: HTML = confirm.map { HTML(" data-confirm=\"\($0)\"") } ?? .empty
         return """
-            <form id="\(id)" class="inline" method="post" action="\(HTML(stringLiteral: action))"\(confirmation)>\(csrfField)\(fields)\
+            <form id="\(id)" class="inline" method="post" action="\(action)"\(confirmation)>\(csrfField)\(fields)\
             <button type="submit" class="\(style)">\(label)</button></form>
             """
     }
@@ -44,13 +44,13 @@ struct WebGate: Sendable {
     /// sign-in page.
     func page(_ request: Request) throws(Refusal) -> WebRequest {
         let started = ContinuousClock.now
-        let cookies = Self.cookies(request)
-        guard let value = cookies[WebSession.cookieName],
+        let cookies = request.cookies
+        guard let value = cookies[WebSession.cookieName]?.value,
             let session = WebSession.verify(value, keys: keys, nowMs: WallClock.nowMilliseconds())
         else {
             throw .signIn(next: Self.returnPath(request))
         }
-        let flash = cookies[WebFlash.cookieName].flatMap(WebFlash.init(cookie:))
+        let flash = cookies[WebFlash.cookieName].flatMap { WebFlash(cookie: $0.value) }
         return WebRequest(session: session, mode: mode, flash: flash, started: started)
     }
 
@@ -91,19 +91,5 @@ struct WebGate: Sendable {
         guard let referer = request.headers[.referer], let path = referer.firstRange(of: "/ui/").map({ String(referer[$0.lowerBound...]) })
         else { return "/ui/" }
         return path
-    }
-
-    /// `Cookie` headers as name → value (the first of a name wins).
-    static func cookies(_ request: Request) -> [String: String] {
-        var cookies: [String: String] = [:]
-        for header in request.headers[values: .cookie] {
-            for pair in header.split(separator: ";") {
-                let parts = pair.split(separator: "=", maxSplits: 1)
-                guard parts.count == 2 else { continue }
-                let name = String(parts[0].trimmingSpaces)
-                if cookies[name] == nil { cookies[name] = String(parts[1].trimmingSpaces) }
-            }
-        }
-        return cookies
     }
 }

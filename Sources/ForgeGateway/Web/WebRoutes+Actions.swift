@@ -46,7 +46,7 @@ extension WebRoutes {
             return await action(request, back: { form in Self.returnTo(form) ?? Self.jobPath(id) }) { _, form in
                 let job = try? await dependencies.queues.job(JobID(id))
                 try await deadLetters.removeOne(id)
-                let back = Self.returnTo(form) ?? job.map { "/ui/dlq" + URLText.query([("queue", $0.queue.rawValue)]) } ?? "/ui/dlq"
+                let back = Self.returnTo(form) ?? job.map { "/ui/dlq" + URLEncoding.query([("queue", $0.queue.rawValue)]) } ?? "/ui/dlq"
                 return .redirect(back, .ok("Deleted dead letter \(id)."))
             }
         }
@@ -82,7 +82,7 @@ extension WebRoutes {
     /// Retry or delete dead letters in bulk: the selection (`id` fields) or every match of the
     /// filter; without `confirm=yes`, a page asking first, with the count.
     private func bulkDeadLetters(_ request: Request, _ kind: DeadLetterAction) async -> Response {
-        let back: @Sendable (WebForm) -> String = { form in "/ui/dlq" + URLText.query([("queue", form.value("queue"))]) }
+        let back: @Sendable (WebForm) -> String = { form in "/ui/dlq" + URLEncoding.query([("queue", form.value("queue"))]) }
         return await action(request, back: back) { web, form in
             let selection: DeadLetterSelection
             if form.value("scope") == "matching" {
@@ -110,17 +110,17 @@ extension WebRoutes {
             let verb = kind == .retry ? "Retried" : "Deleted"
             let more = outcome.more ? " More match: repeat to continue." : ""
             return .redirect(
-                "/ui/dlq" + URLText.query([("queue", selection.queue.rawValue)]),
+                "/ui/dlq" + URLEncoding.query([("queue", selection.queue.rawValue)]),
                 .ok("\(verb) \(outcome.acted) of \(outcome.matched) dead letters.\(more)")
             )
         }
     }
 
-    static func queuePath(_ queue: String) -> String { "/ui/queues/" + URLText.segment(queue) }
+    static func queuePath(_ queue: String) -> String { "/ui/queues/" + URLEncoding.component(queue) }
 
     /// The page a row's action came from (its `back` field), when it is one of Forge Web's.
     static func returnTo(_ form: WebForm) -> String? {
         form.value("back").map { safeNext($0) }
     }
-    static func jobPath(_ id: String) -> String { "/ui/jobs/" + URLText.segment(id) }
+    static func jobPath(_ id: String) -> String { "/ui/jobs/" + URLEncoding.component(id) }
 }

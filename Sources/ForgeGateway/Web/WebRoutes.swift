@@ -131,19 +131,15 @@ package struct WebRoutes: Sendable {
 
     func refusal(_ refusal: WebGate.Refusal) -> Response {
         switch refusal {
-        case .signIn(let next): WebPage.redirect("/ui/login" + URLText.query([("next", next)]))
+        case .signIn(let next): WebPage.redirect("/ui/login" + URLEncoding.query([("next", next)]))
         case .forbidden(let message): forbidden(message, status: 403)
         case .rateLimited(let wait, let perSecond):
-            {
-                var response = forbidden(Problem.tooManyRequests(retryAfterSeconds: wait, perSecond: perSecond).detail, status: 429)
-                response.headers[.retryAfter] = String(wait)
-                return response
-            }()
+            forbidden(Problem.tooManyRequests(retryAfterSeconds: wait, perSecond: perSecond).detail, status: 429, retryAfter: wait)
         }
     }
 
-    private func forbidden(_ message: String, status: Int) -> Response {
-        WebPage.html(
+    private func forbidden(_ message: String, status: Int, retryAfter: Int? = nil) -> Response {
+        var response = WebPage.html(
             """
             <!doctype html><html lang="en"><head><meta charset="utf-8"><title>Refused · Forge</title>\
             <link rel="stylesheet" href="/ui/assets/forge.css"></head><body><main><h1>Refused</h1>\
@@ -151,6 +147,8 @@ package struct WebRoutes: Sendable {
             """,
             status: .init(code: status)
         )
+        if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
+        return response
     }
 }
 

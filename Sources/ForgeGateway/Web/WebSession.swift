@@ -41,7 +41,7 @@ package struct WebSession: Sendable, Hashable {
 
         /// The token's id in cookies: 12 hex digits of its SHA-256, not enough to find the token by.
         static func fingerprint(_ token: String) -> String {
-            String(WebSession.hex(SHA256.hash(data: Array(token.utf8))).prefix(12))
+            String(SHA256.hash(data: Array(token.utf8)).lowercaseHex.prefix(12))
         }
 
         static func key(for token: String) -> [UInt8] {
@@ -56,7 +56,7 @@ package struct WebSession: Sendable, Hashable {
         let id = token.map(Keys.fingerprint) ?? "open"
         guard let key = keys.key(id: id) else { return nil }
         var generator = SystemRandomNumberGenerator()
-        let nonce = hex((0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        let nonce = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }.lowercaseHex
         return make(expiresMs: nowMs + lifetimeMs, tokenID: id, nonce: nonce, key: key)
     }
 
@@ -73,8 +73,8 @@ package struct WebSession: Sendable, Hashable {
 
     private static func make(expiresMs: Int64, tokenID: String, nonce: String, key: [UInt8]) -> WebSession {
         let body = "v1.\(expiresMs).\(tokenID).\(nonce)"
-        let mac = hex(HMAC.sha256(key: key, message: Array(body.utf8)))
-        let csrf = String(hex(HMAC.sha256(key: key, message: Array("csrf.\(nonce)".utf8))).prefix(32))
+        let mac = HMAC.sha256(key: key, message: Array(body.utf8)).lowercaseHex
+        let csrf = String(HMAC.sha256(key: key, message: Array("csrf.\(nonce)".utf8)).lowercaseHex.prefix(32))
         return WebSession(expiresMs: expiresMs, tokenID: tokenID, nonce: nonce, value: "\(body).\(mac)", csrf: csrf)
     }
 
@@ -82,16 +82,5 @@ package struct WebSession: Sendable, Hashable {
     package func accepts(csrf presented: String?) -> Bool {
         guard let presented else { return false }
         return HMAC.equal(Array(presented.utf8), Array(csrf.utf8))
-    }
-
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0xf)])
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }

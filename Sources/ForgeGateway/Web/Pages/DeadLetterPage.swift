@@ -27,11 +27,11 @@ extension WebRoutes {
             """
         let next: HTML =
             page.nextCursor.map { cursor in
-                let link = URLText.query([("queue", queueText), ("type", typeText), ("error", errorText), ("cursor", cursor)])
-                return "<a id=\"next-page\" href=\"/ui/dlq\(HTML(stringLiteral: HTML.escaped(link)))\">Older →</a>"
+                let link = URLEncoding.query([("queue", queueText), ("type", typeText), ("error", errorText), ("cursor", cursor)])
+                return "<a id=\"next-page\" href=\"/ui/dlq\(link)\">Older →</a>"
             } ?? .empty
-        let newest = URLText.query([("queue", queueText), ("type", typeText), ("error", errorText)])
-        let first: HTML = cursor != nil ? "<a id=\"first-page\" href=\"/ui/dlq\(HTML(stringLiteral: HTML.escaped(newest)))\">← Newest</a>" : .empty
+        let newest = URLEncoding.query([("queue", queueText), ("type", typeText), ("error", errorText)])
+        let first: HTML = cursor != nil ? "<a id=\"first-page\" href=\"/ui/dlq\(newest)\">← Newest</a>" : .empty
         let bulk: HTML =
             web.canAct && !page.jobs.isEmpty
             ? """
@@ -47,7 +47,7 @@ extension WebRoutes {
             """
             : .empty
         let columns: Set<JobTable.Column> = web.canAct ? [.select, .time, .error, .deadActions] : [.time, .error]
-        let here = "/ui/dlq" + URLText.query([("queue", queueText), ("type", typeText), ("error", errorText), ("cursor", cursor)])
+        let here = "/ui/dlq" + URLEncoding.query([("queue", queueText), ("type", typeText), ("error", errorText), ("cursor", cursor)])
         return WebPage(
             title: "Dead letters · \(queueText)",
             content: """
@@ -69,9 +69,8 @@ extension WebRoutes {
 
     /// Without a queue: the queues that hold dead letters, most first (the first 200).
     private func deadLetterQueues(_ web: WebRequest) async throws -> WebPage {
-        let rows = try await overview.current().rows.filter { $0.status.counts.dead > 0 }
-            .sorted { ($0.status.counts.dead, $1.status.name.rawValue) > ($1.status.counts.dead, $0.status.name.rawValue) }
-            .prefix(OverviewSelection.pageSize)
+        let holding = try await overview.current().rows.filter { $0.status.counts.dead > 0 }
+        let rows = OverviewSelection(order: .dead).apply(holding).rows
             .map { row -> HTML in
                 let name = row.status.name.rawValue
                 return """
@@ -115,7 +114,7 @@ extension WebRoutes {
                 \(note)
                 <form id="confirm" method="post" action="/ui/dlq/\(action == .retry ? "retry" : "delete")">\(fields)\
                 <button type="submit" class="\(action == .retry ? "primary" : "danger")">\(verb) \(acting)</button> \
-                <a href="/ui/dlq\(HTML(stringLiteral: HTML.escaped(URLText.query([("queue", queue)]))))">Cancel</a></form>
+                <a href="/ui/dlq\(URLEncoding.query([("queue", queue)]))">Cancel</a></form>
                 </div>
                 """,
             section: .deadLetters,

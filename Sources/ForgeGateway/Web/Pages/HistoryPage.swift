@@ -11,26 +11,24 @@ extension WebRoutes {
         let filters = (
             queue: value("queue"), type: value("type"), state: value("state"), after: value("created_after"), before: value("created_before")
         )
+        /// `/ui/history` with this search's filters, `changes` put over them (a cursor, another window).
+        func link(_ changes: [(String, String?)] = []) -> String {
+            var pairs: [(String, String?)] = [
+                ("queue", filters.queue), ("type", filters.type), ("state", filters.state), ("created_after", filters.after),
+                ("created_before", filters.before),
+            ]
+            for (key, change) in changes {
+                if let index = pairs.firstIndex(where: { $0.0 == key }) { pairs[index].1 = change } else { pairs.append((key, change)) }
+            }
+            return "/ui/history" + URLEncoding.query(pairs.map { ($0, $1.flatMap { $0.isEmpty ? nil : $0 }) })
+        }
         var results: HTML
         var problem: HTML = .empty
         do {
             let search = try jobRoutes.searchQuery(&query)
             let page = try await dependencies.history.search(search)
-            let next: HTML =
-                page.nextCursor.map { cursor in
-                    let link = URLText.query([
-                        ("queue", search.queue?.rawValue), ("type", search.type?.rawValue), ("state", search.state?.rawValue),
-                        ("created_after", filters.after.isEmpty ? nil : filters.after),
-                        ("created_before", filters.before.isEmpty ? nil : filters.before), ("cursor", cursor),
-                    ])
-                    return "<a id=\"next-page\" href=\"/ui/history\(HTML(stringLiteral: HTML.escaped(link)))\">Older →</a>"
-                } ?? .empty
-            let newest = URLText.query([
-                ("queue", search.queue?.rawValue), ("type", search.type?.rawValue), ("state", search.state?.rawValue),
-                ("created_after", filters.after.isEmpty ? nil : filters.after), ("created_before", filters.before.isEmpty ? nil : filters.before),
-            ])
-            let first: HTML =
-                search.cursor != nil ? "<a id=\"first-page\" href=\"/ui/history\(HTML(stringLiteral: HTML.escaped(newest)))\">← Newest</a>" : .empty
+            let next: HTML = page.nextCursor.map { "<a id=\"next-page\" href=\"\(link([("cursor", $0)]))\">Older →</a>" } ?? .empty
+            let first: HTML = search.cursor != nil ? "<a id=\"first-page\" href=\"\(link())\">← Newest</a>" : .empty
             results = """
                 \(JobTable.render(page.jobs, id: "history", columns: [.queue, .state, .time, .error], empty: "No job in history matches."))
                 <div class="pager">\(first)\(next)</div>
@@ -44,11 +42,8 @@ extension WebRoutes {
         }
         let now = WallClock.nowMilliseconds()
         let windows = [("last hour", 3_600_000), ("last day", 86_400_000), ("last week", 7 * 86_400_000)].map { label, span -> HTML in
-            let link = URLText.query([
-                ("queue", filters.queue.isEmpty ? nil : filters.queue), ("type", filters.type.isEmpty ? nil : filters.type),
-                ("state", filters.state.isEmpty ? nil : filters.state), ("created_after", RFC3339.format(milliseconds: now - Int64(span))),
-            ])
-            return "<a href=\"/ui/history\(HTML(stringLiteral: HTML.escaped(link)))\">\(label)</a>"
+            let after = RFC3339.format(milliseconds: now - Int64(span))
+            return "<a href=\"\(link([("created_after", after), ("created_before", nil)]))\">\(label)</a>"
         }
         return WebPage(
             title: "History",

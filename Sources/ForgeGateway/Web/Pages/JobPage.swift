@@ -11,13 +11,13 @@ extension WebRoutes {
         guard let job = live ?? archived else { throw Problem.notFound("no job with id \(id)") }
         // History may be down while Redis answers: the page still shows the live job.
         let events = (try? await dependencies.history.events(of: id)) ?? []
-        let jobPath = "/ui/jobs/\(URLText.segment(id.rawValue))"
+        let jobPath = "/ui/jobs/\(URLEncoding.component(id.rawValue))"
         var actions: [HTML] = []
         if !job.state.isTerminal {
             actions.append(web.button("cancel", action: "\(jobPath)/cancel", label: "Cancel", style: "danger", confirm: "Cancel job \(id.rawValue)?"))
         }
         if job.state == .dead, live != nil {
-            let dead = "/ui/dlq/\(URLText.segment(id.rawValue))"
+            let dead = "/ui/dlq/\(URLEncoding.component(id.rawValue))"
             actions.append(web.button("retry", action: "\(dead)/retry", label: "Retry", style: "primary"))
             actions.append(
                 web.button("delete-dead", action: "\(dead)/delete", label: "Delete", style: "danger", confirm: "Delete dead letter \(id.rawValue)?")

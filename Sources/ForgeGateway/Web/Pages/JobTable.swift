@@ -41,7 +41,7 @@ enum JobTable {
             if columns.contains(.time) { cells.append("<td class=\"num\">\(WebFormat.time(milliseconds: time.value(job)))</td>") }
             if columns.contains(.error) { cells.append("<td class=\"error-text\">\(excerpt(job.lastError))</td>") }
             if columns.contains(.deadActions), let web {
-                let path = "/ui/dlq/" + URLText.segment(jobID)
+                let path = "/ui/dlq/" + URLEncoding.component(jobID)
                 let backField: HTML = "<input type=\"hidden\" name=\"back\" value=\"\(back)\">"
                 let retry = web.button("retry-\(jobID)", action: path + "/retry", label: "Retry", fields: backField)
                 let delete = web.button(

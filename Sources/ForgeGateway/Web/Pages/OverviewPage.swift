@@ -78,11 +78,11 @@ extension WebRoutes {
         let first = selection.page * OverviewSelection.pageSize
         let previous: HTML =
             selection.page > 0
-            ? "<a id=\"prev-page\" href=\"/ui/\(HTML(stringLiteral: HTML.escaped(selection.query(page: selection.page - 1))))\">← Previous</a>"
+            ? "<a id=\"prev-page\" href=\"/ui/\(selection.query(page: selection.page - 1))\">← Previous</a>"
             : .empty
         let next: HTML =
             first + shown < matched
-            ? "<a id=\"next-page\" href=\"/ui/\(HTML(stringLiteral: HTML.escaped(selection.query(page: selection.page + 1))))\">Next →</a>"
+            ? "<a id=\"next-page\" href=\"/ui/\(selection.query(page: selection.page + 1))\">Next →</a>"
             : .empty
         return """
             <div class="pager">\(previous)<span class="muted">\(WebFormat.count(first + 1))–\(WebFormat.count(first + shown)) \

@@ -35,7 +35,7 @@ extension WebRoutes {
                 \(tab.rawValue)<span class="num">\(WebFormat.count(count))</span></a>
                 """
         }
-        let base = "/ui/queues/\(URLText.segment(name.rawValue))?state=\(state.rawValue)"
+        let base = "/ui/queues/\(URLEncoding.component(name.rawValue))?state=\(state.rawValue)"
         let previous: HTML = offset > 0 ? "<a id=\"prev-page\" href=\"\(base)&offset=\(max(0, offset - Self.queuePageSize))\">← Newer</a>" : .empty
         let next: HTML =
             offset + page.jobs.count < page.total ? "<a id=\"next-page\" href=\"\(base)&offset=\(offset + Self.queuePageSize)\">More →</a>" : .empty
@@ -55,11 +55,11 @@ extension WebRoutes {
         let paused: HTML = status.paused ? "<span class=\"badge paused\">paused</span>" : .empty
         let actions: HTML =
             status.paused
-            ? web.button("resume", action: "/ui/queues/\(URLText.segment(name.rawValue))/resume", label: "Resume", style: "primary")
-            : web.button("pause", action: "/ui/queues/\(URLText.segment(name.rawValue))/pause", label: "Pause")
+            ? web.button("resume", action: "/ui/queues/\(URLEncoding.component(name.rawValue))/resume", label: "Resume", style: "primary")
+            : web.button("pause", action: "/ui/queues/\(URLEncoding.component(name.rawValue))/pause", label: "Pause")
         let delete = web.button(
             "delete-queue",
-            action: "/ui/queues/\(URLText.segment(name.rawValue))/delete",
+            action: "/ui/queues/\(URLEncoding.component(name.rawValue))/delete",
             label: "Delete queue",
             style: "danger",
             confirm: "Delete queue \(name.rawValue)? Only an empty queue can be deleted."

@@ -1,8 +1,9 @@
-/// Percent-encoding for URL parts built from arguments.
-enum URLEncoding {
+/// Percent-encoding for URL parts built from values: the CLI's requests to the gateway, and the
+/// links Forge Web's pages build.
+package enum URLEncoding {
     /// Every UTF-8 byte but the RFC 3986 unreserved characters is encoded, `&`, `=`, `+`, `/`, `?`
     /// and `#` included (`URLComponents` leaves `&` and `=` alone in query values).
-    static func component(_ text: String) -> String {
+    package static func component(_ text: String) -> String {
         let hex = Array("0123456789ABCDEF".utf8)
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)
@@ -17,13 +18,13 @@ enum URLEncoding {
     }
 
     /// `/v1/jobs/<id>`: each segment encoded on its own, so `..` or `/` in an argument stays in it.
-    static func path(_ segments: [String]) -> String {
+    package static func path(_ segments: [String]) -> String {
         // `.` and `..` are unreserved, but as whole segments URL resolution would remove them.
         segments.map { "/" + ($0 == "." || $0 == ".." ? String(repeating: "%2E", count: $0.count) : component($0)) }.joined()
     }
 
     /// `?a=1&b=2` of the present values, or `""`.
-    static func query(_ items: [(String, String?)]) -> String {
+    package static func query(_ items: [(String, String?)]) -> String {
         let present = items.compactMap { key, value in value.map { "\(component(key))=\(component($0))" } }
         return present.isEmpty ? "" : "?" + present.joined(separator: "&")
     }
