@@ -1,5 +1,11 @@
 import FoundationEssentials
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Number formats shared by the progress line, the tables and the charts.
 package enum Format {
     /// `0.42 ms`, `3.1 ms`, `250 ms`: three significant digits or so.
@@ -7,21 +13,16 @@ package enum Format {
         value < 10 ? "\(fixed(value, 2)) ms" : value < 100 ? "\(fixed(value, 1)) ms" : "\(Int(value.rounded())) ms"
     }
 
-    /// `value` with `digits` decimals, as `%.Nf` prints it (halves to even), without
-    /// Foundation's `String(format:)`.
+    /// `value` with `digits` decimals, as `%.Nf` prints it, through C's own `vsnprintf` (Swift
+    /// reaches variadic C through `withVaList`), without Foundation's `String(format:)`. Scaling by
+    /// 10^N and rounding was wrong where the product rounds across a half (196893176.7595 → .760).
     package static func fixed(_ value: Double, _ digits: Int) -> String {
         guard value.isFinite else { return value.isNaN ? "nan" : value < 0 ? "-inf" : "inf" }
-        var scale: UInt64 = 1
-        for _ in 0..<digits { scale *= 10 }
-        let scaled = (abs(value) * Double(scale)).rounded(.toNearestOrEven)
-        guard scaled < 9e18 else { return String(value) }
-        let units = UInt64(scaled)
-        var text = (value.sign == .minus ? "-" : "") + String(units / scale)
-        if digits > 0 {
-            let fraction = String(units % scale)
-            text += "." + String(repeating: "0", count: digits - fraction.count) + fraction
-        }
-        return text
+        // 309 integer digits at most, a sign, a point and the decimals.
+        var buffer = [CChar](repeating: 0, count: 320 + max(0, digits))
+        let written = withVaList([value]) { vsnprintf(&buffer, buffer.count, "%.\(max(0, digits))f", $0) }
+        guard written > 0 else { return String(value) }
+        return String(decoding: buffer.prefix(Int(written)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Whole numbers with thin groups: `12 345`.
