@@ -1,3 +1,4 @@
+import ForgeCore
 import Synchronization
 
 /// Token buckets, one per bearer token: each holds up to `burst` requests and refills at
@@ -25,9 +26,7 @@ package final class RateLimiter: Sendable {
     package func take(_ key: String, now: ContinuousClock.Instant = .now) -> Int? {
         buckets.withLock { buckets in
             var bucket = buckets[key] ?? Bucket(available: burst, updated: now)
-            let elapsed = now - bucket.updated
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            bucket.available = min(burst, bucket.available + max(0, seconds) * perSecond)
+            bucket.available = min(burst, bucket.available + max(0, (now - bucket.updated).seconds) * perSecond)
             bucket.updated = now
             defer { buckets[key] = bucket }
             if bucket.available >= 1 {

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import ForgeCore
 import FoundationEssentials
 import NIOCore
 import NIOHTTP1

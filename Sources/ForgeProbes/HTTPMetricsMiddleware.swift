@@ -1,3 +1,4 @@
+import ForgeCore
 import ForgeObservability
 import Hummingbird
 import Prometheus
@@ -34,9 +35,7 @@ public struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         let route = context.endpointPath ?? "unmatched"
         let method = standardMethods.contains(request.method.rawValue) ? request.method.rawValue : "other"
         metrics.httpRequests(route: route, method: method, status: String(status)).increment()
-        let elapsed = ContinuousClock.now - start
-        metrics.httpRequestSeconds(route: route, method: method)
-            .record(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        metrics.httpRequestSeconds(route: route, method: method).record((ContinuousClock.now - start).seconds)
     }
 }
 

@@ -52,8 +52,7 @@ package struct WorkerMetrics: Sendable {
     }
 
     func ran(_ job: LeasedJob, for duration: Duration) {
-        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-        metrics.jobRunSeconds(queue: job.queue.rawValue, type: type(job)).record(seconds)
+        metrics.jobRunSeconds(queue: job.queue.rawValue, type: type(job)).record(duration.seconds)
     }
 
     func completed(_ job: LeasedJob) {

@@ -64,7 +64,6 @@ struct WorkerPresenceReporter: Sendable {
     }
 
     private var intervalMs: Int64 {
-        let (seconds, attoseconds) = parts.configuration.presenceInterval.components
-        return max(1, seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+        max(1, parts.configuration.presenceInterval.milliseconds)
     }
 }

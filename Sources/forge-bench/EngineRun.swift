@@ -157,8 +157,7 @@ struct EngineRun: Sendable {
     }
 
     private func seconds(from start: ContinuousClock.Instant, to end: ContinuousClock.Instant) -> Double {
-        let duration = end - start
-        return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        (end - start).seconds
     }
 }
 

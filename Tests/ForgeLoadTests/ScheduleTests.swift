@@ -1,3 +1,4 @@
+import ForgeCore
 import ForgeLoad
 import Testing
 

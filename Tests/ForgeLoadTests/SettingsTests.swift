@@ -1,3 +1,4 @@
+import ForgeCore
 import ForgeLoad
 import Foundation
 import Testing

@@ -20,7 +20,7 @@ struct RemoteWorkerMetrics: Sendable {
     }
 
     func waited(_ queue: QueueName, _ duration: Duration) {
-        metrics.remoteIdleSeconds(queue: queue.rawValue).increment(by: Self.seconds(duration))
+        metrics.remoteIdleSeconds(queue: queue.rawValue).increment(by: duration.seconds)
     }
 
     func completed(_ lease: RemoteLease) {
@@ -49,9 +49,5 @@ struct RemoteWorkerMetrics: Sendable {
         let seconds = Double(max(0, WallClock.nowMilliseconds() - lease.leasedAtMs)) / 1000
         metrics.jobRunSeconds(queue: lease.queue.rawValue, type: lease.type).record(seconds)
         metrics.remoteBusySeconds(queue: lease.queue.rawValue).increment(by: seconds)
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

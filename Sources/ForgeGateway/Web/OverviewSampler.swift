@@ -50,8 +50,8 @@ actor OverviewSampler {
         let overviews = try await queues.overview(names)
         let now = ContinuousClock.now
         let before = last.map { previous in
-            (seconds: seconds(previous.takenAt.duration(to: now)), rows: Dictionary(previous.rows.map { ($0.status.name, $0.status) }) { a, _ in a })
-        }.flatMap { $0.seconds <= seconds(Self.maxRateGap) ? $0 : nil }
+            (seconds: previous.takenAt.duration(to: now).seconds, rows: Dictionary(previous.rows.map { ($0.status.name, $0.status) }) { a, _ in a })
+        }.flatMap { $0.seconds <= Self.maxRateGap.seconds ? $0 : nil }
         let rows = overviews.map { overview -> Row in
             var row = Row(status: overview)
             if let before, before.seconds > 0.2, let earlier = before.rows[overview.name] {
@@ -61,11 +61,6 @@ actor OverviewSampler {
             return row
         }
         return Snapshot(rows: rows, takenAt: now)
-    }
-
-    private func seconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }
 

@@ -1,3 +1,5 @@
+import ForgeCore
+
 /// How pages write numbers and times: counts grouped by thin spaces, rates and durations with their
 /// units, times in UTC (the browser's clock and zone are not the server's).
 package enum WebFormat {
@@ -21,8 +23,7 @@ package enum WebFormat {
     }
 
     static func milliseconds(_ duration: Duration) -> String {
-        let (seconds, attoseconds) = duration.components
-        return decimal(Double(seconds) * 1000 + Double(attoseconds) / 1e15)
+        decimal(duration.seconds * 1000)
     }
 
     /// A rate per second: `0/s`, `12.3/s`, `1 234/s`.

@@ -1,3 +1,5 @@
+import ForgeCore
+
 /// When each request of an open-loop run is due: request `i` at `start + i / requestsPerSecond`,
 /// whether or not earlier ones were answered. Latency is counted from this due time, so a slow
 /// system cannot hide its stalls by slowing the generator down (no coordinated omission).

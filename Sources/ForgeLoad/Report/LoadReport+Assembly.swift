@@ -1,3 +1,5 @@
+import ForgeCore
+
 extension LoadReport {
     /// Samples taken once a second; tick 0 is the measurement start.
     public typealias TickedSamples = [(tick: Int, sample: SystemSample)]

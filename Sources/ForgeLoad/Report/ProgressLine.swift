@@ -1,3 +1,5 @@
+import ForgeCore
+
 /// The once-a-second line: jobs accepted in the last whole second, the p99 of the requests due
 /// in it (answered so far), errors so far, requests in flight, and what the system did in that second (completions, backlog, history lag).
 struct ProgressLine: Sendable {

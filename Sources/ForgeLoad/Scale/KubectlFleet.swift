@@ -1,3 +1,5 @@
+import ForgeCore
+
 /// Scales a Kubernetes Deployment of workers: `kubectl scale` then `kubectl rollout status`.
 public struct KubectlFleet: WorkerFleet {
     public let deployment: String

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import ForgeCore
 import FoundationEssentials
 
 /// `http`: sends a request described by the payload and maps the answer to the job's outcome.
@@ -55,8 +56,7 @@ public struct HTTPHandler: JobHandler {
         do {
             (status, last) = try await withDeadline(deadline) { try await exchange(request) }
         } catch is DeadlineExceeded {
-            let waited = start.duration(to: deadline).components
-            let ms = waited.seconds * 1000 + waited.attoseconds / 1_000_000_000_000_000
+            let ms = start.duration(to: deadline).milliseconds
             throw JobFailure(message: "\(request.method) \(request.described): no answer within \(ms) ms", retryable: true)
         }
         switch status {
