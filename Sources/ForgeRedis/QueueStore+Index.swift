@@ -6,8 +6,16 @@ extension QueueStore {
     /// Queues whose promote or reclaim may find work now (at most `limit`, earliest first). On a
     /// Redis Cluster, where the scripts keep no index (``LuaScript/withoutIndexes``), every queue.
     public func dueQueues(limit: Int = 1000) async throws(RedisError) -> [QueueName] {
-        if redis.configuration.cluster { return try await queueNames() }
-        return names(try await redis.evaluate(DueQueuesScript.call(keys, limit: limit)))
+        try await due(limit: limit).queues
+    }
+
+    /// ``dueQueues(limit:)`` and how long until the index names another queue: a duty can sleep
+    /// until then instead of a whole interval. On a Redis Cluster, every queue and no time.
+    public func due(limit: Int = 1000) async throws(RedisError) -> DueQueues {
+        if redis.configuration.cluster { return DueQueues(queues: try await queueNames(), nextIn: nil) }
+        let reply = try await redis.evaluate(DueQueuesScript.call(keys, limit: limit)).array ?? []
+        let wait = reply.first?.int ?? -1
+        return DueQueues(queues: names(.array(Array(reply.dropFirst()))), nextIn: wait < 0 ? nil : .milliseconds(wait))
     }
 
     /// Queues whose event stream holds entries history does not have yet. On a Redis Cluster,
@@ -46,4 +54,16 @@ extension QueueStore {
 
 extension QueueKeys {
     fileprivate var deadList: [String] { [dead] }
+}
+
+/// What the due index says now: the queues with work due, and when the next entry comes due
+/// (`nil`: none, or not known on a Redis Cluster).
+public struct DueQueues: Sendable, Equatable {
+    public var queues: [QueueName]
+    public var nextIn: Duration?
+
+    public init(queues: [QueueName], nextIn: Duration?) {
+        self.queues = queues
+        self.nextIn = nextIn
+    }
 }

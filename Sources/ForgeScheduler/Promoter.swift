@@ -34,19 +34,32 @@ public struct Promoter: Sendable {
     /// or per known queue when `everyQueue`; returns how many jobs became ready.
     @discardableResult
     public func promoteOnce(everyQueue: Bool = false) async throws -> Int {
-        let fence = try epoch()
-        var moved = 0
-        let names = everyQueue ? try await queues.queueNames() : try await queues.dueQueues(limit: batch)
-        try await sweep.run(names) { queue in
-            moved += try await queues.promoteDue(queue, limit: batch, epoch: fence).moved
-        }
-        return moved
+        try await pass(everyQueue: everyQueue).moved
     }
 
-    /// Promotes until cancelled; a full batch means more is due, so it goes again at once.
-    public func run() async {
-        await loop.run(fullSweepEvery: DutyLoop.fullSweepInterval) { [self] everyQueue in
-            try await promoteOnce(everyQueue: everyQueue) >= batch
+    /// One pass, and when the due index names the next queue (`nil`: none, or a cluster).
+    private func pass(everyQueue: Bool) async throws -> (moved: Int, nextIn: Duration?) {
+        let fence = try epoch()
+        var moved = 0
+        let due = try await queues.due(limit: batch)
+        try await sweep.run(everyQueue ? try await queues.queueNames() : due.queues) { queue in
+            moved += try await queues.promoteDue(queue, limit: batch, epoch: fence).moved
         }
+        return (moved, due.nextIn)
+    }
+
+    /// Promotes until cancelled, sleeping until the next due time when that is sooner than the
+    /// interval. A full batch means more is due: it goes again at once. A pass that promoted
+    /// less goes again after the loop's shortest pause: its promotions moved the index (a queue's
+    /// next delayed job), which it read before them.
+    public func run() async {
+        await loop.run(
+            fullSweepEvery: DutyLoop.fullSweepInterval,
+            passing: { [self] everyQueue in
+                let (moved, nextIn) = try await pass(everyQueue: everyQueue)
+                if moved >= batch { return .more }
+                return .done(nextDueIn: moved > 0 ? .zero : nextIn)
+            }
+        )
     }
 }

@@ -34,6 +34,20 @@ import Testing
         }
     }
 
+    @Test func theIndexSaysHowLongUntilTheNextQueueComesDue() async throws {
+        try await TestRedis.with { redis in
+            #expect(try await redis.queues.due() == DueQueues(queues: [], nextIn: nil), "nothing delayed: no time")
+            let delayed = job(delayMs: 600_000)
+            _ = try await redis.queues.enqueue(delayed)
+            let waiting = try await redis.queues.due()
+            #expect(waiting.queues.isEmpty)
+            let nextIn = try #require(waiting.nextIn)
+            #expect(.seconds(590)...(.seconds(600)) ~= nextIn, "the delayed job's time")
+            try await redis.makeDue(delayed.id, in: \.scheduled)
+            #expect(try await redis.queues.due() == DueQueues(queues: [q], nextIn: nil), "due now, and nothing after it")
+        }
+    }
+
     @Test func leasesAndRetriesLowerItAndPromoteOrReclaimSetItExactly() async throws {
         try await TestRedis.with { redis in
             _ = try await redis.queues.enqueue([job(), job()])

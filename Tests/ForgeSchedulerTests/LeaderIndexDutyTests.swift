@@ -32,6 +32,22 @@ import Testing
         }
     }
 
+    @Test func theRunningPromoterStartsADelayedJobAtItsTimeNotAnIntervalLater() async throws {
+        try await TestRedis.with { redis in
+            let queue = try QueueName("punctual")
+            let delayed = try await redis.queues.enqueue(newJob(queue: "punctual", delayMs: 1_500))
+            let promoter = Promoter(queues: redis.queues, interval: .seconds(60), reporter: reporter(ForgeMetrics()))
+            let running = Task { await promoter.run() }
+            defer { running.cancel() }
+            // Its first pass finds nothing due but reads when the job is: it sleeps until then,
+            // not for its minute.
+            let promoted = try await eventually(timeout: .seconds(20)) {
+                try await redis.queues.job(delayed.id, queue: queue)?.state == .pending
+            }
+            #expect(promoted)
+        }
+    }
+
     @Test func theDepthSamplerRereadsOnlyQueuesWithActivity() async throws {
         try await TestRedis.with { redis in
             let busy = try QueueName("busy")

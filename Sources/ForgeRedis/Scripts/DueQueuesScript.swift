@@ -5,14 +5,20 @@ import ForgeCore
 /// KEYS: 1 due index
 /// ARGV: 1 limit
 ///
-/// Read-only. Returns up to `limit` queue names, earliest first: the queues a promote or reclaim
-/// may find work in now. Redis' clock, not the caller's, decides, as it does in the scripts that
-/// wrote the scores.
+/// Read-only. Returns the milliseconds until the first entry after now (-1: none), then up to
+/// `limit` queue names, earliest first: the queues a promote or reclaim may find work in now.
+/// Redis' clock, not the caller's, decides, as it does in the scripts that wrote the scores.
 enum DueQueuesScript {
     static let script = LuaScript(
         named: "due-queues",
         body: #"""
-            return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now_ms(), 'LIMIT', 0, tonumber(ARGV[1]))
+            local now = now_ms()
+            local out = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
+            local after = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. num(now), '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
+            local wait = -1
+            if after[2] then wait = tonumber(after[2]) - now end
+            table.insert(out, 1, wait)
+            return out
             """#
     )
 
