@@ -9,7 +9,7 @@ one stream entry). No priorities, unique keys, per-job sequence numbers, attempt
 event records. Reports the Redis server's own CPU time (INFO cpu) per job and phase, so the
 client's speed does not matter. Uses a private key prefix; run it against a scratch Redis.
 
-    loadtest/redis-floor.py --port 6379 --jobs 200000
+    loadtest/redis-floor.py --port 6379 --jobs 200000 [--batch 100] [--round-trips]
 """
 import argparse, socket, time, uuid
 
@@ -111,6 +111,9 @@ def main():
     parser.add_argument("--port", type=int, default=6379)
     parser.add_argument("--jobs", type=int, default=200000)
     parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--round-trips", action="store_true",
+                        help="every call waits for its reply before the next is sent, as single jobs arriving one by one do"
+                             " (by default enqueues and acks are pipelined)")
     args = parser.parse_args()
     redis = Redis(args.host, args.port)
     sha = {name: redis.call("SCRIPT", "LOAD", body).decode() for name, body in
@@ -127,7 +130,9 @@ def main():
             argv += [id, spec]
         argv.append("\x1e".join(id + "\x1f" + spec for id in chunk))
         redis.send("EVALSHA", sha["enqueue"], 0, *argv)
-    for _ in batches:
+        if args.round_trips:
+            redis.read()
+    for _ in ([] if args.round_trips else batches):
         redis.read()
     enqueued = redis.cpu_seconds()
     leases = []
@@ -137,7 +142,9 @@ def main():
     leased = redis.cpu_seconds()
     for token, leased_ids in leases:
         redis.send("EVALSHA", sha["ack"], 0, prefix, token, *leased_ids)
-    for _ in leases:
+        if args.round_trips:
+            redis.read()
+    for _ in ([] if args.round_trips else leases):
         redis.read()
     acked = redis.cpu_seconds()
 
