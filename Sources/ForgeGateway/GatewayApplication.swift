@@ -10,6 +10,7 @@ public struct GatewayApplication: Service {
     private let application: Application<RouterResponder<BasicRequestContext>>
     private let readiness: Readiness
     private let leaseRoom: LeaseWaitRoom
+    private let remoteWorkers: RemoteWorkerRoster
 
     /// - Parameters:
     ///   - port: 0 picks a free port; `onServerRunning` receives the port actually bound.
@@ -22,6 +23,7 @@ public struct GatewayApplication: Service {
     ) {
         readiness = dependencies.readiness
         leaseRoom = dependencies.leaseRoom
+        remoteWorkers = dependencies.remoteWorkers
         application = Application(
             router: buildGatewayRouter(configuration: configuration, dependencies: dependencies),
             server: .http1(
@@ -44,9 +46,14 @@ public struct GatewayApplication: Service {
     public func run() async throws {
         let readiness = readiness
         let room = leaseRoom
+        let roster = remoteWorkers
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await room.run() }
-            defer { room.close() }
+            group.addTask { await roster.run() }
+            defer {
+                room.close()
+                group.cancelAll()
+            }
             try await withTaskCancellationHandler {
                 try await withGracefulShutdownHandler {
                     try await application.run()

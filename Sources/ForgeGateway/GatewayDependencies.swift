@@ -26,6 +26,9 @@ public struct GatewayDependencies: Sendable {
     public var acceptedJobs: AcceptedJobWriter?
     /// Where lease requests wait for work; its loop runs with the gateway (``GatewayApplication``).
     let leaseRoom: LeaseWaitRoom
+    /// The lease API's workers, reported for Forge Web's workers list; its loop runs with the
+    /// gateway too.
+    let remoteWorkers: RemoteWorkerRoster
 
     public init(
         queues: QueueStore,
@@ -46,6 +49,7 @@ public struct GatewayDependencies: Sendable {
         self.logger = logger
         self.acceptedJobs = acceptedJobs
         leaseRoom = LeaseWaitRoom(store: queues, metrics: metrics, logger: logger)
+        remoteWorkers = RemoteWorkerRoster(registry: queues.workerRegistry, logger: logger)
     }
 
     /// Connections of the list reads' Redis client. A list's round trips fetch about 1 MiB each

@@ -16,6 +16,9 @@ public struct WorkerPresence: Sendable, Hashable {
     public var pid: Int
     /// When it last reported (Unix ms, the worker's clock).
     public var seenAtMs: Int64
+    /// A worker that leases over HTTP (the lease API), reported by the gateways that serve it:
+    /// `concurrency` is how many jobs it last asked for, `busy`, `host` and `pid` are unknown.
+    public var remote: Bool
 
     public init(
         name: String,
@@ -26,7 +29,8 @@ public struct WorkerPresence: Sendable, Hashable {
         startedAtMs: Int64,
         host: String,
         pid: Int,
-        seenAtMs: Int64
+        seenAtMs: Int64,
+        remote: Bool = false
     ) {
         self.name = name
         self.queues = queues
@@ -37,6 +41,7 @@ public struct WorkerPresence: Sendable, Hashable {
         self.host = host
         self.pid = pid
         self.seenAtMs = seenAtMs
+        self.remote = remote
     }
 
     /// The HASH fields, as `HSET` takes them.
@@ -44,7 +49,7 @@ public struct WorkerPresence: Sendable, Hashable {
         [
             "queues", queues.joined(separator: ","), "concurrency", String(concurrency), "busy", String(busy),
             "draining", draining ? "1" : "0", "started_at", String(startedAtMs), "host", host, "pid", String(pid),
-            "seen_at", String(seenAtMs),
+            "seen_at", String(seenAtMs), "remote", remote ? "1" : "0",
         ]
     }
 
@@ -66,7 +71,8 @@ public struct WorkerPresence: Sendable, Hashable {
             startedAtMs: fields["started_at"].flatMap { Int64($0) } ?? 0,
             host: fields["host"] ?? "",
             pid: int("pid"),
-            seenAtMs: seen
+            seenAtMs: seen,
+            remote: fields["remote"] == "1"
         )
     }
 }

@@ -29,16 +29,25 @@ public struct WorkerRegistry: Sendable {
         now: Int64,
         intervalMs: Int64 = WorkerRegistry.defaultIntervalMs
     ) async throws(RedisError) {
-        var presence = presence
-        presence.seenAtMs = now
-        let hash = keys.worker(presence.name)
-        let replies = try await redis.pipeline([
-            ["ZADD", keys.workers, String(now), presence.name],
-            ["HSET", hash] + presence.fields,
-            ["PEXPIRE", hash, String(max(1, intervalMs) * 3)],
-            ["ZREMRANGEBYSCORE", keys.workers, "-inf", "(\(now - Self.forgetAfterMs)"],
-        ])
-        for case .error(let message) in replies { throw RedisError.server(message) }
+        try await report([presence], now: now, intervalMs: intervalMs)
+    }
+
+    /// ``report(_:now:intervalMs:)`` for several workers (a gateway's lease API clients), in
+    /// round trips of at most 500 workers.
+    public func report(_ presences: [WorkerPresence], now: Int64, intervalMs: Int64 = WorkerRegistry.defaultIntervalMs) async throws(RedisError) {
+        for start in stride(from: 0, to: presences.count, by: 500) {
+            var commands: [[String]] = []
+            for var presence in presences[start..<min(presences.count, start + 500)] {
+                presence.seenAtMs = now
+                let hash = keys.worker(presence.name)
+                commands.append(["ZADD", keys.workers, String(now), presence.name])
+                commands.append(["HSET", hash] + presence.fields)
+                commands.append(["PEXPIRE", hash, String(max(1, intervalMs) * 3)])
+            }
+            commands.append(["ZREMRANGEBYSCORE", keys.workers, "-inf", "(\(now - Self.forgetAfterMs)"])
+            let replies = try await redis.pipeline(commands)
+            for case .error(let message) in replies { throw RedisError.server(message) }
+        }
     }
 
     /// Takes a worker out at once (graceful stop), rather than a few intervals later.

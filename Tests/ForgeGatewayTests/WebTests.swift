@@ -363,6 +363,26 @@ import Testing
         }
     }
 
+    @Test func workersOfTheLeaseAPIAreListedWhileTheyLeaseOrWait() async throws {
+        try await TestGateway.with { gateway in
+            let quick = try await gateway.http.post("/v1/queues/web-remote/lease", json: ["count": 3, "worker": "py-quick"])
+            #expect(quick.status == 200, "\(quick.text)")
+            // A long poll on an empty queue: its worker is alive while it waits.
+            let polling = Task { try await gateway.http.post("/v1/queues/web-remote-idle/lease", json: ["worker": "py-poll", "wait_ms": 8_000]) }
+            defer { polling.cancel() }
+            let registry = gateway.queues.workerRegistry
+            try await eventually("both lease API workers reported", seconds: 10) {
+                Set(try await registry.alive(now: WallClock.nowMilliseconds()).filter(\.remote).map(\.name)) == ["py-quick", "py-poll"]
+            }
+            let presence = try #require(try await registry.alive(now: WallClock.nowMilliseconds()).first { $0.name == "py-quick" })
+            #expect(presence.queues == ["web-remote"])
+            #expect(presence.concurrency == 3)
+            let (_, page) = try await signedIn(gateway)
+            #expect(page.contains("<tr data-worker=\"py-poll\">"), "\(page)")
+            #expect(page.contains(">lease API</td>"))
+        }
+    }
+
     @Test func historyFiltersAreCheckedLikeTheAPIs() async throws {
         try await TestGateway.with { gateway in
             let (web, _) = try await signedIn(gateway)

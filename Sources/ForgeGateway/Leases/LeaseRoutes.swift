@@ -47,8 +47,13 @@ struct LeaseRoutes<Context: RequestContext>: Sendable {
             try Self.milliseconds(&reader, "wait_ms", in: GatewayConfiguration.leaseWaitMsRange) ?? 0,
             configuration.maxLeaseWaitMs
         )
-        let worker = try reader.string("worker").map { (text: String) throws(ValidationError) in try JobType(text, field: "worker").rawValue }
+        let worker =
+            try reader.string("worker").map { (text: String) throws(ValidationError) in try JobType(text, field: "worker").rawValue }
+            ?? Self.defaultWorker
         try reader.finish()
+        let roster = dependencies.remoteWorkers
+        let tracked = roster.leaseStarted(worker: worker, queue: queue, count: count, now: WallClock.nowMilliseconds())
+        defer { if tracked { roster.leaseEnded(worker: worker, now: WallClock.nowMilliseconds()) } }
 
         let deadline = ContinuousClock.now + .milliseconds(waitMs)
         while true {
@@ -56,7 +61,7 @@ struct LeaseRoutes<Context: RequestContext>: Sendable {
                 queue: queue,
                 count: count,
                 visibilityMs: visibilityMs,
-                worker: worker ?? Self.defaultWorker
+                worker: worker
             )
             if !jobs.isEmpty {
                 metrics.leased(jobs)

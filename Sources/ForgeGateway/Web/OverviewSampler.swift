@@ -73,6 +73,8 @@ extension OverviewSampler {
         var concurrency: Int
         var seenAgoMs: Int64
         var upMs: Int64
+        /// Leases over HTTP: its slots are unknown (``WorkerPresence/remote``).
+        var remote: Bool
     }
 
     struct Presence: Sendable {
@@ -103,7 +105,8 @@ extension OverviewSampler {
                     busy: worker.busy,
                     concurrency: worker.concurrency,
                     seenAgoMs: max(0, now - worker.seenAtMs),
-                    upMs: max(0, now - worker.startedAtMs)
+                    upMs: max(0, now - worker.startedAtMs),
+                    remote: worker.remote
                 )
             },
             leader: leader.map { info in info.replica + (info.epoch.map { " (epoch \($0))" } ?? "") }

@@ -95,11 +95,15 @@ extension WebRoutes {
             presence.leader.map { "<span id=\"leader\" class=\"mono\">\($0)</span>" }
             ?? "<span id=\"leader\" class=\"muted\">none: no scheduler holds the lock</span>"
         let rows = presence.workers.map { worker -> HTML in
-            """
-            <tr data-worker="\(worker.name)"><td class="name mono">\(worker.name)</td><td class="name">\(worker.queues)</td>\
-            <td class="num">\(worker.busy) / \(worker.concurrency)</td><td class="num">\(WebFormat.span(milliseconds: worker.seenAgoMs)) ago</td>\
-            <td class="num">\(WebFormat.span(milliseconds: worker.upMs))</td></tr>
-            """
+            let slots: HTML =
+                worker.remote
+                ? "<td class=\"num muted\" title=\"leases over HTTP; asked for \(worker.concurrency) at a time\">lease API</td>"
+                : "<td class=\"num\">\(worker.busy) / \(worker.concurrency)</td>"
+            return """
+                <tr data-worker="\(worker.name)"><td class="name mono">\(worker.name)</td><td class="name">\(worker.queues)</td>\
+                \(slots)<td class="num">\(WebFormat.span(milliseconds: worker.seenAgoMs)) ago</td>\
+                <td class="num">\(WebFormat.span(milliseconds: worker.upMs))</td></tr>
+                """
         }
         let table: HTML =
             rows.isEmpty
