@@ -99,6 +99,8 @@ public struct SweepOutcome: Sendable, Hashable {
     /// The next time a promote or reclaim of the queue can find work (its first scheduled, retry
     /// or lease-deadline score), if anything waits.
     public var nextDueMs: Int64?
+    /// How long until `nextDueMs` by Redis' clock, when that is still ahead (promote only).
+    public var nextDueIn: Duration? = nil
 }
 
 /// A queue's depth by state.

@@ -37,15 +37,20 @@ public struct Promoter: Sendable {
         try await pass(everyQueue: everyQueue).moved
     }
 
-    /// One pass, and when the due index names the next queue (`nil`: none, or a cluster).
+    /// One pass, and how long until the next queue comes due (`nil`: none known, or a cluster):
+    /// the index's next entry, or sooner the next time of a queue the pass visited, whose entry
+    /// the index held at an earlier time (a lease deadline since extended) when it was read.
     private func pass(everyQueue: Bool) async throws -> (moved: Int, nextIn: Duration?) {
         let fence = try epoch()
         var moved = 0
         let due = try await queues.due(limit: batch)
+        var nextIn = due.nextIn
         try await sweep.run(everyQueue ? try await queues.queueNames() : due.queues) { queue in
-            moved += try await queues.promoteDue(queue, limit: batch, epoch: fence).moved
+            let outcome = try await queues.promoteDue(queue, limit: batch, epoch: fence)
+            moved += outcome.moved
+            if let settled = outcome.nextDueIn { nextIn = min(nextIn ?? settled, settled) }
         }
-        return (moved, due.nextIn)
+        return (moved, nextIn)
     }
 
     /// Promotes until cancelled, sleeping until the next due time when that is sooner than the

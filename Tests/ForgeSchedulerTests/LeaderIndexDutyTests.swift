@@ -48,6 +48,26 @@ import Testing
         }
     }
 
+    @Test func aQueueVisitedForAnEarlierEntryDoesNotHideItsNextDelayedJob() async throws {
+        try await TestRedis.with { redis in
+            let queue = try QueueName("extended")
+            _ = try await redis.queues.enqueue(newJob(queue: "extended"))
+            let leased = try #require(try await redis.queues.lease(queue: queue, count: 1, visibilityMs: 1_000, worker: "w").first)
+            // A heartbeat moves the lease on but leaves the index at its first deadline: the
+            // promoter visits the queue then and finds the delayed job's time only in the promote.
+            _ = try await redis.queues.extend(queue: queue, [LeaseRef(leased)], visibilityMs: 600_000)
+            let delayed = try await redis.queues.enqueue(newJob(queue: "extended", delayMs: 3_000))
+            #expect(try await eventually { try await redis.queues.dueQueues() == [queue] }, "the first deadline passed")
+            let promoter = Promoter(queues: redis.queues, interval: .seconds(60), reporter: reporter(ForgeMetrics()))
+            let running = Task { await promoter.run() }
+            defer { running.cancel() }
+            let promoted = try await eventually(timeout: .seconds(20)) {
+                try await redis.queues.job(delayed.id, queue: queue)?.state == .pending
+            }
+            #expect(promoted)
+        }
+    }
+
     @Test func theDepthSamplerRereadsOnlyQueuesWithActivity() async throws {
         try await TestRedis.with { redis in
             let busy = try QueueName("busy")

@@ -9,8 +9,9 @@ import ForgeCore
 /// `scheduled` or `retrying` move (anything else only leaves the set); each becomes
 /// `pending` with a `promoted` event and wakes an idle worker. Sets the queue's entry in the due
 /// index (``KeySpace/due``) to the earliest remaining scheduled, retry or lease-deadline time.
-/// Returns `{moved, next_due_ms}` with that time (or -1). Refuses with `FENCED` when a newer scheduler leader has
-/// already acted on the queue.
+/// Returns `{moved, next_due_ms, next_due_in_ms}` with that time (or -1) and how long until it from
+/// Redis' now (-1: none, or due already: an expired lease, the reclaimer's). Refuses with `FENCED`
+/// when a newer scheduler leader has already acted on the queue.
 enum PromoteScript {
     static let script = LuaScript(
         named: "promote",
@@ -36,7 +37,8 @@ enum PromoteScript {
             end
             if moved > 0 then wake(KEYS[4], moved) end
             flush_events(KEYS[3])
-            return {moved, settle_due(prefix)}
+            local next_due = settle_due(prefix)
+            return {moved, next_due, next_due > now and next_due - now or -1}
             """#
     )
 
@@ -50,9 +52,9 @@ enum PromoteScript {
 
     static func parse(_ reply: RedisValue) throws(RedisError) -> SweepOutcome {
         let parts = try reply.expectArray("promote")
-        guard parts.count == 2, let moved = parts[0].int, let next = parts[1].int else {
+        guard parts.count == 3, let moved = parts[0].int, let next = parts[1].int, let nextIn = parts[2].int else {
             throw RedisError.unexpectedReply("promote", reply)
         }
-        return SweepOutcome(moved: Int(moved), died: 0, nextDueMs: next < 0 ? nil : next)
+        return SweepOutcome(moved: Int(moved), died: 0, nextDueMs: next < 0 ? nil : next, nextDueIn: nextIn < 0 ? nil : .milliseconds(nextIn))
     }
 }
