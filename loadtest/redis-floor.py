@@ -10,6 +10,7 @@ event records. Reports the Redis server's own CPU time (INFO cpu) per job and ph
 client's speed does not matter. Uses a private key prefix; run it against a scratch Redis.
 
     loadtest/redis-floor.py --port 6379 --jobs 200000 [--batch 100] [--round-trips [--calls-per-second 6000]]
+    loadtest/redis-floor.py --port 6379 --jobs 60000 --call-cost --calls-per-second 6000
 """
 import argparse, socket, time, uuid
 
@@ -117,7 +118,12 @@ def main():
     parser.add_argument("--calls-per-second", type=float, default=0,
                         help="with --round-trips, pace the calls (open loop): 6000 is 2 000 single jobs/s, three calls each;"
                              " a Redis that sleeps between calls pays more per call than a busy one")
+    parser.add_argument("--call-cost", action="store_true",
+                        help="instead: what one call costs Redis before its script does anything (PING, EVALSHA of an empty"
+                             " script), --jobs calls each, one round trip per call, paced by --calls-per-second")
     args = parser.parse_args()
+    if args.call_cost:
+        args.round_trips = True
     interval = 1 / args.calls_per_second if args.round_trips and args.calls_per_second > 0 else 0
     paced = {"next": time.perf_counter()}
 
@@ -128,6 +134,15 @@ def main():
             if delay > 0:
                 time.sleep(delay)
     redis = Redis(args.host, args.port)
+    if args.call_cost:
+        empty = redis.call("SCRIPT", "LOAD", "return 0").decode()
+        for name, command in (("PING", ("PING",)), ("EVALSHA of an empty script", ("EVALSHA", empty, 0))):
+            start = redis.cpu_seconds()
+            for _ in range(args.jobs):
+                pace()
+                redis.call(*command)
+            print("%s: redis CPU %.1f µs per call" % (name, (redis.cpu_seconds() - start) / args.jobs * 1e6))
+        return
     sha = {name: redis.call("SCRIPT", "LOAD", body).decode() for name, body in
            (("enqueue", ENQUEUE), ("lease", LEASE), ("ack", ACK))}
     prefix = "floor-%s:{bench}:" % uuid.uuid4().hex[:6]
