@@ -45,6 +45,9 @@ public struct KeySpace: Sendable, Hashable {
     /// HASH describing one worker (``WorkerPresence``), expiring a few report intervals after its
     /// last report, so a crashed worker leaves nothing behind.
     public func worker(_ name: String) -> String { "\(namespace):worker:\(name)" }
+    /// STRING per Forge Web session signed out before it expired (by its nonce), living until
+    /// the session would have expired: a copied cookie stops working at sign-out.
+    public func webSignedOut(_ nonce: String) -> String { "\(namespace):web:signed-out:\(nonce)" }
 }
 
 /// The keys of one queue.

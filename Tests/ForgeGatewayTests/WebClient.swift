@@ -43,6 +43,10 @@ final class WebClient: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
         lock.withLock { cookies.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "; ") }
     }
 
+    func cookie(_ name: String) -> String? {
+        lock.withLock { cookies[name] }
+    }
+
     func setCookie(_ name: String, _ value: String?) {
         lock.withLock { cookies[name] = value }
     }

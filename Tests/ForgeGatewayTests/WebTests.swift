@@ -141,6 +141,34 @@ import Testing
         }
     }
 
+    @Test func aSignedOutSessionStopsWorkingEvenFromACopiedCookie() async throws {
+        try await TestGateway.with { gateway in
+            let (web, page) = try await signedIn(gateway)
+            let copy = WebClient(port: gateway.port)
+            copy.setCookie("forge_session", try #require(web.cookie("forge_session")))
+            #expect(try await copy.get("/ui/").status == 200, "the copy works while the session does")
+            #expect(try await web.post("/ui/logout", csrfFrom: page).status == 303)
+            #expect(web.cookie("forge_session") == nil, "cleared in the browser")
+
+            let refused = try await copy.get("/ui/queues/anything")
+            #expect(refused.status == 303)
+            #expect(refused.location?.hasPrefix("/ui/login") == true, "\(refused.location ?? "no location")")
+            #expect(try await copy.get("/ui/events").status == 401)
+            let (_, again) = try await signedIn(gateway)
+            #expect(again.contains("id=\"logout\""), "a new sign-in works")
+        }
+    }
+
+    @Test func aSessionThatCannotBeCheckedIsA503NotASignIn() async throws {
+        try await TestGateway.with(redisURL: "redis://127.0.0.1:1") { gateway in
+            let web = WebClient(port: gateway.port)
+            #expect(try await web.signIn(TestGateway.token).status == 303, "the token is checked without Redis")
+            let page = try await web.get("/ui/")
+            #expect(page.status == 503, "\(page.text)")
+            #expect(page.text.contains("could not be checked"))
+        }
+    }
+
     @Test func offServesNoPages() async throws {
         try await TestGateway.with(configure: .set { $0.webMode = .off }) { gateway in
             let web = WebClient(port: gateway.port)

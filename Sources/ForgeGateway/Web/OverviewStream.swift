@@ -21,11 +21,11 @@ extension WebRoutes {
     func stream(_ request: Request) async -> Response {
         let selection: OverviewSelection
         do {
-            _ = try gate.page(request)
+            _ = try await gate.page(request)
             selection = try OverviewSelection(request)
         } catch let refusal as WebGate.Refusal {
-            _ = refusal
-            return Response(status: .unauthorized, headers: WebPage.securityHeaders(contentType: "text/plain; charset=utf-8"))
+            let status: HTTPResponse.Status = if case .unavailable = refusal { .serviceUnavailable } else { .unauthorized }
+            return Response(status: status, headers: WebPage.securityHeaders(contentType: "text/plain; charset=utf-8"))
         } catch {
             return Response(status: .badRequest, headers: WebPage.securityHeaders(contentType: "text/plain; charset=utf-8"))
         }

@@ -1,4 +1,5 @@
 import ForgeCore
+import ForgeRedis
 import HTTPTypes
 import Hummingbird
 
@@ -33,16 +34,19 @@ struct WebRequest: Sendable {
 struct WebGate: Sendable {
     let keys: WebSession.Keys
     let mode: WebMode
+    let signOuts: WebSignOuts
 
     enum Refusal: Error {
         case signIn(next: String)
         case forbidden(String)
         case rateLimited(retryAfterSeconds: Int, perSecond: Double)
+        /// The session could not be checked (Redis unreachable): a 503, not a sign-in page.
+        case unavailable(String)
     }
 
-    /// The signed-in request, or a refusal: a page without a valid session sends the browser to the
-    /// sign-in page.
-    func page(_ request: Request) throws(Refusal) -> WebRequest {
+    /// The signed-in request, or a refusal: a page without a valid session (or with one signed out)
+    /// sends the browser to the sign-in page.
+    func page(_ request: Request) async throws(Refusal) -> WebRequest {
         let started = ContinuousClock.now
         let cookies = request.cookies
         guard let value = cookies[WebSession.cookieName]?.value,
@@ -50,6 +54,13 @@ struct WebGate: Sendable {
         else {
             throw .signIn(next: Self.returnPath(request))
         }
+        let signedOut: Bool
+        do {
+            signedOut = try await signOuts.contains(session)
+        } catch {
+            throw .unavailable("the session could not be checked: \(error.message)")
+        }
+        if signedOut { throw .signIn(next: Self.returnPath(request)) }
         let flash = cookies[WebFlash.cookieName].flatMap { WebFlash(cookie: $0.value) }
         return WebRequest(session: session, mode: mode, flash: flash, started: started)
     }
@@ -57,9 +68,9 @@ struct WebGate: Sendable {
     /// A state-changing request: a valid session, the UI not read-only, a same-origin `Origin`
     /// (or, from a browser that sends none, a same-origin `Sec-Fetch-Site`), and the session's
     /// CSRF token in the form.
-    func action(_ request: Request, form: WebForm, changesState: Bool = true) throws(Refusal) -> WebRequest {
+    func action(_ request: Request, form: WebForm, changesState: Bool = true) async throws(Refusal) -> WebRequest {
         try sameOrigin(request)
-        let web = try page(request)
+        let web = try await page(request)
         guard web.session.accepts(csrf: form.value("csrf")) else {
             throw .forbidden("the form is stale or was not sent by Forge Web (CSRF token missing or wrong); reload the page and try again")
         }

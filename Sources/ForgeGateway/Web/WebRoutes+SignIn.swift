@@ -76,8 +76,14 @@ extension WebRoutes {
         return response
     }
 
+    /// Signs out: the cookie is cleared, and the session recorded as signed out (``WebSignOuts``)
+    /// so that a copy of the cookie stops working too.
     func signOut(_ request: Request) async -> Response {
-        await action(request, back: { _ in "/ui/" }, changesState: false) { _, _ in .redirect("/ui/login", nil) }.withHeader(
+        let signOuts = gate.signOuts
+        return await action(request, back: { _ in "/ui/" }, changesState: false) { web, _ in
+            try await signOuts.record(web.session, nowMs: WallClock.nowMilliseconds())
+            return .redirect("/ui/login", nil)
+        }.withHeader(
             HTTPField(name: .setCookie, value: "\(WebSession.cookieName)=; Path=/ui; Max-Age=0; HttpOnly; SameSite=Strict")
         )
     }

@@ -1,4 +1,5 @@
 import ForgeCore
+import ForgeRedis
 import Hummingbird
 import Logging
 
@@ -20,7 +21,8 @@ package struct WebRoutes: Sendable {
         self.dependencies = dependencies
         gate = WebGate(
             keys: WebSession.Keys(tokens: configuration.apiTokens, authEnabled: configuration.authEnabled),
-            mode: configuration.webMode
+            mode: configuration.webMode,
+            signOuts: WebSignOuts(redis: dependencies.queues.redis, keys: dependencies.queues.keys)
         )
         overview = OverviewSampler(queues: dependencies.queues)
         problems = ProblemMiddleware(metrics: dependencies.metrics, logger: dependencies.logger, maxBodyBytes: configuration.maxBodyBytes)
@@ -63,7 +65,7 @@ package struct WebRoutes: Sendable {
     func page(_ request: Request, _ render: (WebRequest) async throws -> WebPage) async -> Response {
         let web: WebRequest
         do {
-            web = try gate.page(request)
+            web = try await gate.page(request)
             try checkRate(web)
         } catch {
             return refusal(error)
@@ -102,7 +104,7 @@ package struct WebRoutes: Sendable {
         }
         let web: WebRequest
         do {
-            web = try gate.action(request, form: form, changesState: changesState)
+            web = try await gate.action(request, form: form, changesState: changesState)
             try checkRate(web)
         } catch {
             return refusal(error)
@@ -135,6 +137,7 @@ package struct WebRoutes: Sendable {
         case .forbidden(let message): forbidden(message, status: 403)
         case .rateLimited(let wait, let perSecond):
             forbidden(Problem.tooManyRequests(retryAfterSeconds: wait, perSecond: perSecond).detail, status: 429, retryAfter: wait)
+        case .unavailable(let message): forbidden(message, status: 503)
         }
     }
 
