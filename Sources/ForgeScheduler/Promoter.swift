@@ -54,16 +54,14 @@ public struct Promoter: Sendable {
     }
 
     /// Promotes until cancelled, sleeping until the next due time when that is sooner than the
-    /// interval. A full batch means more is due: it goes again at once. A pass that promoted
-    /// less goes again after the loop's shortest pause: its promotions moved the index (a queue's
-    /// next delayed job), which it read before them.
+    /// interval (the queues a pass promoted in report their next time themselves). A full batch
+    /// means more is due: it goes again at once.
     public func run() async {
         await loop.run(
             fullSweepEvery: DutyLoop.fullSweepInterval,
             passing: { [self] everyQueue in
                 let (moved, nextIn) = try await pass(everyQueue: everyQueue)
-                if moved >= batch { return .more }
-                return .done(nextDueIn: moved > 0 ? .zero : nextIn)
+                return moved >= batch ? DutyPass.more : .done(nextDueIn: nextIn)
             }
         )
     }

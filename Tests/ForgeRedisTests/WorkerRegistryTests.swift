@@ -21,6 +21,23 @@ import Testing
         )
     }
 
+    @Test func manyWorkersReportedAtOnceAreAllAliveRemoteOnesMarked() async throws {
+        try await TestRedis.with { redis in
+            let registry = WorkerRegistry(redis: redis.client, keys: redis.keys)
+            // More than one round trip's worth (500 a pipeline), and not a multiple of it.
+            let many = (0..<1_234).map { index in
+                let digits = String(index)
+                var worker = presence("remote-" + String(repeating: "0", count: 4 - digits.count) + digits)
+                worker.remote = index % 2 == 0
+                return worker
+            }
+            try await registry.report(many, now: t0)
+            let alive = try await registry.alive(now: t0 + 1_000, limit: 2_000)
+            #expect(alive.map(\.name) == many.map(\.name))
+            #expect(alive.map(\.remote) == many.map(\.remote))
+        }
+    }
+
     @Test func reportedWorkersAreAliveSortedByNameWithTheirFields() async throws {
         try await TestRedis.with { redis in
             let registry = WorkerRegistry(redis: redis.client, keys: redis.keys)

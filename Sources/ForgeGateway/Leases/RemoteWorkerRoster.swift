@@ -65,9 +65,9 @@ package final class RemoteWorkerRoster: Sendable {
         }
     }
 
-    /// The workers to report at `now`: those alive (asked within an interval, or waiting) not
-    /// reported for an interval, or never; forgets those silent for three intervals.
-    package func due(now: Int64) -> [WorkerPresence] {
+    /// The workers to report at `now`, marked reported: those alive (asked within an interval, or
+    /// waiting) not reported for an interval, or never. Forgets those silent for three intervals.
+    package func takeDue(now: Int64) -> [WorkerPresence] {
         entries.withLock { entries in
             var due: [WorkerPresence] = []
             for (name, entry) in entries {
@@ -107,7 +107,7 @@ package final class RemoteWorkerRoster: Sendable {
     }
 
     func report(now: Int64) async {
-        let due = due(now: now)
+        let due = takeDue(now: now)
         guard !due.isEmpty else { return }
         do {
             try await registry.report(due, now: now, intervalMs: intervalMs)

@@ -24,8 +24,16 @@ extension WebRoutes {
             _ = try await gate.page(request)
             selection = try OverviewSelection(request)
         } catch let refusal as WebGate.Refusal {
-            let status: HTTPResponse.Status = if case .unavailable = refusal { .serviceUnavailable } else { .unauthorized }
-            return Response(status: status, headers: WebPage.securityHeaders(contentType: "text/plain; charset=utf-8"))
+            var headers = WebPage.securityHeaders(contentType: "text/plain; charset=utf-8")
+            let status: HTTPResponse.Status
+            switch refusal {
+            case .unavailable: status = .serviceUnavailable
+            case .rateLimited(let wait, _):
+                status = .tooManyRequests
+                headers[.retryAfter] = String(wait)
+            case .signIn, .forbidden: status = .unauthorized
+            }
+            return Response(status: status, headers: headers)
         } catch {
             return Response(status: .badRequest, headers: WebPage.securityHeaders(contentType: "text/plain; charset=utf-8"))
         }

@@ -35,6 +35,9 @@ struct WebGate: Sendable {
     let keys: WebSession.Keys
     let mode: WebMode
     let signOuts: WebSignOuts
+    /// `FORGE_RATE_LIMIT_RPS` per signed-in token, as on `/v1` (a bucket of its own there), so a
+    /// token cannot spend past its limit through pages (a dead-letter count walks 100 000 entries).
+    let limiter: RateLimiter?
 
     enum Refusal: Error {
         case signIn(next: String)
@@ -45,7 +48,8 @@ struct WebGate: Sendable {
     }
 
     /// The signed-in request, or a refusal: a page without a valid session (or with one signed out)
-    /// sends the browser to the sign-in page.
+    /// sends the browser to the sign-in page. The token's rate limit is taken before Redis is asked
+    /// about sign-outs, so a session over its limit costs Redis nothing.
     func page(_ request: Request) async throws(Refusal) -> WebRequest {
         let started = ContinuousClock.now
         let cookies = request.cookies
@@ -53,6 +57,9 @@ struct WebGate: Sendable {
             let session = WebSession.verify(value, keys: keys, nowMs: WallClock.nowMilliseconds())
         else {
             throw .signIn(next: Self.returnPath(request))
+        }
+        if let limiter, let wait = limiter.take("web:" + session.tokenID) {
+            throw .rateLimited(retryAfterSeconds: wait, perSecond: limiter.perSecond)
         }
         let signedOut: Bool
         do {

@@ -12,9 +12,6 @@ package struct WebRoutes: Sendable {
     let gate: WebGate
     let overview: OverviewSampler
     private let problems: ProblemMiddleware<BasicRequestContext>
-    /// `FORGE_RATE_LIMIT_RPS` per signed-in token, as on `/v1` (a bucket of its own there), so a
-    /// token cannot spend past its limit through pages (a dead-letter count walks 100 000 entries).
-    private let limiter: RateLimiter?
 
     init(configuration: GatewayConfiguration, dependencies: GatewayDependencies) {
         self.configuration = configuration
@@ -22,13 +19,12 @@ package struct WebRoutes: Sendable {
         gate = WebGate(
             keys: WebSession.Keys(tokens: configuration.apiTokens, authEnabled: configuration.authEnabled),
             mode: configuration.webMode,
-            signOuts: WebSignOuts(redis: dependencies.queues.redis, keys: dependencies.queues.keys)
+            signOuts: WebSignOuts(redis: dependencies.queues.redis, keys: dependencies.queues.keys),
+            limiter: configuration.rateLimitPerSecond > 0
+                ? RateLimiter(perSecond: configuration.rateLimitPerSecond, burst: configuration.rateLimitBurst) : nil
         )
         overview = OverviewSampler(queues: dependencies.queues)
         problems = ProblemMiddleware(metrics: dependencies.metrics, logger: dependencies.logger, maxBodyBytes: configuration.maxBodyBytes)
-        limiter =
-            configuration.rateLimitPerSecond > 0
-            ? RateLimiter(perSecond: configuration.rateLimitPerSecond, burst: configuration.rateLimitBurst) : nil
     }
 
     var queueRoutes: QueueRoutes<BasicRequestContext> { QueueRoutes(dependencies: dependencies, maxQueues: configuration.maxQueues) }
@@ -66,7 +62,6 @@ package struct WebRoutes: Sendable {
         let web: WebRequest
         do {
             web = try await gate.page(request)
-            try checkRate(web)
         } catch {
             return refusal(error)
         }
@@ -105,7 +100,6 @@ package struct WebRoutes: Sendable {
         let web: WebRequest
         do {
             web = try await gate.action(request, form: form, changesState: changesState)
-            try checkRate(web)
         } catch {
             return refusal(error)
         }
@@ -123,12 +117,6 @@ package struct WebRoutes: Sendable {
     /// The problem `/v1` would answer for `error`: what a page shows when an action fails.
     func problemDetail(_ error: any Error, _ request: Request) -> Problem {
         problems.problem(for: error, request: request)
-    }
-
-    /// One request from the session's token bucket.
-    func checkRate(_ web: WebRequest) throws(WebGate.Refusal) {
-        guard let limiter, let wait = limiter.take("web:" + web.session.tokenID) else { return }
-        throw .rateLimited(retryAfterSeconds: wait, perSecond: limiter.perSecond)
     }
 
     func refusal(_ refusal: WebGate.Refusal) -> Response {
